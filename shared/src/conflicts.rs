@@ -1,0 +1,175 @@
+//! Concurrent edits of one field: Automerge keeps every value; this module
+//! lists them (the UI shows "2 versions" with who and when) and lets a
+//! person pick one.
+
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::document::{DocError, actor_device, device_actor};
+use crate::ids::DeviceId;
+use crate::time::Timestamp;
+
+/// One of the values a field holds after concurrent edits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldVersion {
+    /// The value as text, for display.
+    pub value: String,
+    /// The change that wrote it.
+    pub change: String,
+    /// The device that wrote it.
+    pub device: Option<DeviceId>,
+    /// When that change was made.
+    pub at: Timestamp,
+}
+
+/// A field with more than one value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// Keys from the root to the field, e.g. `["alias"]` or
+    /// `["attendance", "<person id>", "check_out"]`.
+    pub path: Vec<String>,
+    pub versions: Vec<FieldVersion>,
+}
+
+fn display(value: &Value<'_>) -> String {
+    match value {
+        Value::Object(ObjType::Map | ObjType::Table) => "{…}".to_string(),
+        Value::Object(_) => "[…]".to_string(),
+        Value::Scalar(s) => match s.as_ref() {
+            ScalarValue::Str(s) => s.to_string(),
+            ScalarValue::Null => String::new(),
+            other => other.to_string(),
+        },
+    }
+}
+
+fn version(doc: &Automerge, value: &Value<'_>, id: &automerge::ObjId) -> FieldVersion {
+    let hash = doc.hash_for_opid(id);
+    let meta = hash.and_then(|h| doc.get_change_meta_by_hash(&h));
+    FieldVersion {
+        value: display(value),
+        change: hash.map(|h| h.to_string()).unwrap_or_default(),
+        device: meta.as_ref().and_then(|m| actor_device(&m.actor)),
+        at: Timestamp(meta.map(|m| m.timestamp).unwrap_or_default()),
+    }
+}
+
+fn walk(doc: &Automerge, obj: &ObjId, path: &mut Vec<String>, out: &mut Vec<Conflict>) {
+    let keys: Vec<String> = doc.keys(obj).collect();
+    for key in keys {
+        let all = doc.get_all(obj, key.as_str()).unwrap_or_default();
+        path.push(key.clone());
+        if all.len() > 1 {
+            out.push(Conflict {
+                path: path.clone(),
+                versions: all.iter().map(|(v, id)| version(doc, v, id)).collect(),
+            });
+        }
+        if let Some((Value::Object(ObjType::Map | ObjType::Table), child)) =
+            doc.get(obj, key.as_str()).ok().flatten()
+        {
+            walk(doc, &child, path, out);
+        }
+        path.pop();
+    }
+}
+
+/// Every field of `doc` that holds more than one value.
+pub fn conflicts(doc: &Automerge) -> Vec<Conflict> {
+    let mut out = Vec::new();
+    walk(doc, &automerge::ROOT, &mut Vec::new(), &mut out);
+    out
+}
+
+/// Why a pick could not be applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error("no field at {0:?}")]
+    NoField(Vec<String>),
+    #[error("that version is no longer one of the field's values")]
+    NoSuchVersion,
+    #[error("only plain values can be picked, not nested records")]
+    NotScalar,
+    #[error(transparent)]
+    Doc(#[from] DocError),
+}
+
+/// Keeps the version written by change `change` at `path`: writes that
+/// value once more, so it supersedes every concurrent value.
+pub fn resolve(
+    doc: &mut Automerge,
+    path: &[String],
+    change: &str,
+    device: DeviceId,
+    at: Timestamp,
+) -> Result<(), ResolveError> {
+    let (last, parents) = path
+        .split_last()
+        .ok_or_else(|| ResolveError::NoField(path.to_vec()))?;
+    let mut obj = automerge::ROOT;
+    for key in parents {
+        obj = match doc.get(&obj, key.as_str()).map_err(DocError::from)? {
+            Some((Value::Object(_), child)) => child,
+            _ => return Err(ResolveError::NoField(path.to_vec())),
+        };
+    }
+    let all = doc.get_all(&obj, last.as_str()).map_err(DocError::from)?;
+    let chosen = all
+        .into_iter()
+        .find(|(_, id)| doc.hash_for_opid(id).map(|h| h.to_string()).as_deref() == Some(change))
+        .ok_or(ResolveError::NoSuchVersion)?;
+    let scalar = match chosen.0 {
+        Value::Scalar(s) => s.into_owned(),
+        Value::Object(_) => return Err(ResolveError::NotScalar),
+    };
+    doc.set_actor(device_actor(device));
+    let mut tx = doc.transaction();
+    tx.put(&obj, last.as_str(), scalar)
+        .map_err(DocError::from)?;
+    tx.commit_with(
+        automerge::transaction::CommitOptions::default()
+            .with_time(at.0)
+            .with_message(format!("pick version of {}", path.join("."))),
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{create, read, write};
+    use crate::records::Person;
+
+    #[test]
+    fn concurrent_edits_of_one_field_keep_both_and_can_be_resolved() {
+        let (a, b) = (DeviceId::random(), DeviceId::random());
+        let mut doc_a =
+            create(&Person::new("Zbyszek", Timestamp(0)), a, Timestamp(0)).expect("create");
+        let mut doc_b = doc_a.fork();
+        let mut person: Person = read(&doc_a).expect("read");
+        person.alias = "Zbych".into();
+        write(&mut doc_a, &person, a, Timestamp(10), "edit").expect("write");
+        let mut person: Person = read(&doc_b).expect("read");
+        person.alias = "Zbigniew".into();
+        write(&mut doc_b, &person, b, Timestamp(20), "edit").expect("write");
+        doc_a.merge(&mut doc_b).expect("merge");
+
+        let found = conflicts(&doc_a);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].path, vec!["alias".to_string()]);
+        let mut values: Vec<_> = found[0].versions.iter().map(|v| v.value.clone()).collect();
+        values.sort();
+        assert_eq!(values, vec!["Zbigniew", "Zbych"]);
+        let from_b = found[0]
+            .versions
+            .iter()
+            .find(|v| v.device == Some(b))
+            .expect("b's version");
+        assert_eq!(from_b.at, Timestamp(20));
+
+        resolve(&mut doc_a, &found[0].path, &from_b.change, a, Timestamp(30)).expect("resolve");
+        assert!(conflicts(&doc_a).is_empty());
+        assert_eq!(read::<Person>(&doc_a).expect("read").alias, "Zbigniew");
+    }
+}

@@ -1,0 +1,173 @@
+//! `catalogue`: the consortium's member organisations, the services of the
+//! commissioned package and the sites. One per consortium, in the registry
+//! space, written by the office; devices read service chips and sites here.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+
+use super::{Record, RecordKind, record_header};
+use crate::ids::{DocId, OrgId, SpaceId};
+use crate::validate::{ValidationContext, ValidationError, check_id_keys, check_text};
+
+/// The consortium catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Catalogue {
+    pub kind: RecordKind,
+    pub schema: u64,
+    pub space: SpaceId,
+    pub id: DocId,
+    /// Keyed by organisation id.
+    pub orgs: BTreeMap<String, CatalogueOrg>,
+    /// Keyed by service code ("food", "hot_drink", ...).
+    pub services: BTreeMap<String, CatalogueService>,
+    /// Keyed by site id.
+    pub sites: BTreeMap<String, CatalogueSite>,
+}
+
+/// A member organisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct CatalogueOrg {
+    pub name: String,
+}
+
+/// A service of the commissioned package.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct CatalogueService {
+    pub name_pl: String,
+    pub name_en: String,
+    /// The member organisation that delivers it, if one.
+    #[autosurgeon(missing = "Default::default")]
+    pub org: Option<OrgId>,
+    /// Retired services stay (old records name them) but are not offered.
+    #[autosurgeon(missing = "Default::default")]
+    pub retired: bool,
+}
+
+/// A site: a day room, a day centre, a workshop room.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct CatalogueSite {
+    pub name: String,
+    /// "day_room", "day_centre", "workshop", "street".
+    pub site_kind: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub org: Option<OrgId>,
+}
+
+impl Catalogue {
+    /// The catalogue as its genesis holds it: empty, the same on every device.
+    pub fn genesis_value() -> Self {
+        Catalogue {
+            kind: RecordKind::Catalogue,
+            schema: Self::SCHEMA,
+            space: SpaceId::REGISTRY,
+            id: DocId::catalogue(),
+            orgs: BTreeMap::new(),
+            services: BTreeMap::new(),
+            sites: BTreeMap::new(),
+        }
+    }
+
+    /// Adds or renames a service.
+    pub fn put_service(&mut self, code: &str, name_pl: &str, name_en: &str) {
+        let service = self
+            .services
+            .entry(code.to_string())
+            .or_insert(CatalogueService {
+                name_pl: String::new(),
+                name_en: String::new(),
+                org: None,
+                retired: false,
+            });
+        service.name_pl = name_pl.to_string();
+        service.name_en = name_en.to_string();
+    }
+
+    /// The services offered to workers (not retired), by code.
+    pub fn active_services(&self) -> impl Iterator<Item = (&String, &CatalogueService)> {
+        self.services.iter().filter(|(_, s)| !s.retired)
+    }
+
+    /// A catalogue with the services an outreach team usually delivers.
+    pub fn with_default_services() -> Self {
+        let mut catalogue = Self::genesis_value();
+        for (code, pl, en) in DEFAULT_SERVICES {
+            catalogue.put_service(code, pl, en);
+        }
+        catalogue
+    }
+}
+
+/// The usual services of a street-work and day-room package.
+pub const DEFAULT_SERVICES: [(&str, &str, &str); 12] = [
+    ("food", "Posiłek / żywność", "Food"),
+    ("hot_drink", "Gorący napój", "Hot drink"),
+    ("clothing", "Odzież", "Clothing"),
+    ("hygiene_kit", "Zestaw higieniczny", "Hygiene kit"),
+    ("information", "Informacja", "Information"),
+    (
+        "ref_shelter",
+        "Skierowanie do schroniska",
+        "Referral to a shelter",
+    ),
+    (
+        "ref_medical",
+        "Skierowanie do lekarza",
+        "Referral to medical care",
+    ),
+    (
+        "ref_social",
+        "Skierowanie do OPS",
+        "Referral to the social assistance office",
+    ),
+    (
+        "conversation",
+        "Rozmowa wspierająca",
+        "Supportive conversation",
+    ),
+    ("crisis", "Interwencja kryzysowa", "Crisis intervention"),
+    ("day_room", "Pobyt w świetlicy", "Day-room attendance"),
+    ("workshop", "Warsztat", "Workshop"),
+];
+
+impl Record for Catalogue {
+    const KIND: RecordKind = RecordKind::Catalogue;
+    const SCHEMA: u64 = 1;
+    record_header!();
+
+    fn validate(&self, _ctx: &ValidationContext) -> Result<(), ValidationError> {
+        if !self.space.is_registry() || self.id != DocId::catalogue() {
+            return Err(ValidationError::WrongSpace {
+                kind: Self::KIND,
+                expected: "the registry, under the catalogue id",
+            });
+        }
+        check_id_keys::<OrgId>("orgs", self.orgs.keys())?;
+        check_id_keys::<crate::ids::SiteId>("sites", self.sites.keys())?;
+        for code in self.services.keys() {
+            let valid = !code.is_empty()
+                && code.len() <= 40
+                && code
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !valid {
+                return Err(ValidationError::Invalid {
+                    field: "services",
+                    reason: "a service code is 1-40 characters of a-z, 0-9 and _",
+                });
+            }
+        }
+        for service in self.services.values() {
+            check_text("name_pl", &service.name_pl, 200)?;
+            check_text("name_en", &service.name_en, 200)?;
+        }
+        for org in self.orgs.values() {
+            check_text("name", &org.name, 200)?;
+        }
+        for site in self.sites.values() {
+            check_text("name", &site.name, 200)?;
+        }
+        Ok(())
+    }
+}

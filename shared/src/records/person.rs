@@ -1,0 +1,136 @@
+//! `person`: a consortium-wide registry entry, minimal and pseudonymous.
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+
+use super::{Record, RecordKind, record_header};
+use crate::ids::{DocId, PersonId, SpaceId, UserId};
+use crate::time::Timestamp;
+use crate::validate::{ValidationContext, ValidationError, check_text};
+
+/// A person in the registry. No sensitive notes here: those live in
+/// [`super::CaseNotes`] in one organisation's space.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Person {
+    pub kind: RecordKind,
+    pub schema: u64,
+    pub space: SpaceId,
+    pub id: DocId,
+    /// Known alias or nickname; the only name the registry holds.
+    pub alias: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub birth_year: Option<i64>,
+    #[autosurgeon(missing = "Default::default")]
+    pub gender: Gender,
+    #[autosurgeon(missing = "Default::default")]
+    pub consent: Option<Consent>,
+    /// Set when this entry is a duplicate of another person.
+    #[autosurgeon(missing = "Default::default")]
+    pub merged_into: Option<PersonId>,
+    pub created_at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
+    pub created_by: Option<UserId>,
+}
+
+/// Gender as recorded. Stored as a short code so that codes added later
+/// survive on older app versions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Gender(pub String);
+
+impl Gender {
+    pub const FEMALE: &'static str = "female";
+    pub const MALE: &'static str = "male";
+    pub const OTHER: &'static str = "other";
+    pub const UNKNOWN: &'static str = "";
+    /// The codes this version knows.
+    pub const KNOWN: [&'static str; 4] = [Self::FEMALE, Self::MALE, Self::OTHER, Self::UNKNOWN];
+
+    pub fn new(code: &str) -> Self {
+        Gender(code.to_string())
+    }
+}
+
+impl Reconcile for Gender {
+    type Key<'a> = autosurgeon::reconcile::NoKey;
+    fn reconcile<R: autosurgeon::Reconciler>(&self, reconciler: R) -> Result<(), R::Error> {
+        self.0.reconcile(reconciler)
+    }
+}
+
+impl Hydrate for Gender {
+    fn hydrate_string(s: &str) -> Result<Self, autosurgeon::HydrateError> {
+        Ok(Gender(s.to_string()))
+    }
+}
+
+/// Consent to processing, as recorded by a worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Consent {
+    pub given_at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
+    pub recorded_by: Option<UserId>,
+    /// What the consent covers, as free codes ("services", "registry", ...).
+    #[autosurgeon(missing = "Default::default")]
+    pub scope: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub withdrawn_at: Option<Timestamp>,
+}
+
+impl Person {
+    /// A new person in the registry space.
+    pub fn new(alias: &str, created_at: Timestamp) -> Self {
+        Person {
+            kind: RecordKind::Person,
+            schema: Self::SCHEMA,
+            space: SpaceId::REGISTRY,
+            id: PersonId::random().doc_id(),
+            alias: alias.trim().to_string(),
+            birth_year: None,
+            gender: Gender::default(),
+            consent: None,
+            merged_into: None,
+            created_at,
+            created_by: None,
+        }
+    }
+
+    /// The person id (the same UUID as the document).
+    pub fn person_id(&self) -> PersonId {
+        PersonId(self.id.0)
+    }
+}
+
+impl Record for Person {
+    const KIND: RecordKind = RecordKind::Person;
+    const SCHEMA: u64 = 1;
+    record_header!();
+
+    fn validate(&self, _ctx: &ValidationContext) -> Result<(), ValidationError> {
+        if !self.space.is_registry() {
+            return Err(ValidationError::WrongSpace {
+                kind: Self::KIND,
+                expected: "the registry",
+            });
+        }
+        if self.alias.trim().is_empty() {
+            return Err(ValidationError::Required("alias"));
+        }
+        check_text("alias", &self.alias, 120)?;
+        if let Some(year) = self.birth_year {
+            if !(1900..=2100).contains(&year) {
+                return Err(ValidationError::OutOfRange {
+                    field: "birth_year",
+                    value: year.to_string(),
+                });
+            }
+        }
+        if self.merged_into == Some(self.person_id()) {
+            return Err(ValidationError::Invalid {
+                field: "merged_into",
+                reason: "a person cannot be merged into itself",
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,309 @@
+//! The server side of one pushed document, without I/O.
+//!
+//! [`ingest`] decodes the pushed changes, drops the ones the server already
+//! holds (a push delivered twice stores nothing twice), orders the rest by
+//! their dependencies, applies them to a copy of the document and checks
+//! the result against its kind's schema. It returns the new document and
+//! the changes to store, or refusals with reasons; the stored document is
+//! never touched by a refused push.
+
+use std::collections::BTreeSet;
+
+use automerge::{Automerge, Change, ChangeHash};
+
+use super::wire_hash;
+use crate::document::{self, Header};
+use crate::protocol::{DocPush, Refusal, RefusalCode};
+use crate::validate::ValidationContext;
+
+/// The most bytes of changes one push may carry for one document.
+pub const MAX_PUSH_BYTES_PER_DOC: usize = 512 * 1024;
+
+/// A change to store.
+#[derive(Debug, Clone)]
+pub struct NewChange {
+    pub hash: ChangeHash,
+    pub bytes: Vec<u8>,
+    pub deps: Vec<ChangeHash>,
+}
+
+/// The outcome of one push.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    /// The document after the accepted changes; `None` when nothing new was
+    /// accepted.
+    pub doc: Option<Automerge>,
+    /// New changes to store, in causal order.
+    pub stored: Vec<NewChange>,
+    /// Pushed changes the server already held.
+    pub already_known: usize,
+    pub refused: Vec<Refusal>,
+    /// The document's header after the push.
+    pub header: Option<Header>,
+}
+
+fn refuse_all(push: &DocPush, code: RefusalCode, reason: String) -> Ingested {
+    Ingested {
+        refused: vec![Refusal {
+            doc: push.doc,
+            change: None,
+            code,
+            reason,
+        }],
+        ..Ingested::default()
+    }
+}
+
+/// Ingests `push` into `current` (the server's copy, `None` for a new
+/// document).
+pub fn ingest(current: Option<&Automerge>, push: &DocPush, ctx: &ValidationContext) -> Ingested {
+    let total: usize = push.changes.iter().map(|c| c.len()).sum();
+    if total > MAX_PUSH_BYTES_PER_DOC {
+        return refuse_all(
+            push,
+            RefusalCode::TooLarge,
+            format!(
+                "the changes to this record are {total} bytes, more than {MAX_PUSH_BYTES_PER_DOC}: \
+                 split the record"
+            ),
+        );
+    }
+    // Decode.
+    let mut decoded = Vec::with_capacity(push.changes.len());
+    for bytes in &push.changes {
+        match Change::try_from(bytes.as_slice()) {
+            Ok(change) => decoded.push(change),
+            Err(e) => {
+                return refuse_all(
+                    push,
+                    RefusalCode::Undecodable,
+                    format!("the bytes sent are not an Automerge change: {e}"),
+                );
+            }
+        }
+    }
+    // Drop what the server already holds, and duplicates within the push.
+    let mut outcome = Ingested::default();
+    let holds =
+        |h: &ChangeHash| current.is_some_and(|doc| doc.get_change_meta_by_hash(h).is_some());
+    let mut seen = BTreeSet::new();
+    let mut fresh = Vec::new();
+    for change in decoded {
+        let hash = change.hash();
+        if holds(&hash) || !seen.insert(hash) {
+            outcome.already_known += 1;
+        } else {
+            fresh.push(change);
+        }
+    }
+    if fresh.is_empty() {
+        return outcome;
+    }
+    // Order by dependencies; what still misses a dependency is refused.
+    let mut available: BTreeSet<ChangeHash> = BTreeSet::new();
+    let mut ordered: Vec<Change> = Vec::with_capacity(fresh.len());
+    loop {
+        let before = fresh.len();
+        let mut rest = Vec::new();
+        for change in fresh {
+            if change
+                .deps()
+                .iter()
+                .all(|d| available.contains(d) || holds(d))
+            {
+                available.insert(change.hash());
+                ordered.push(change);
+            } else {
+                rest.push(change);
+            }
+        }
+        fresh = rest;
+        if fresh.is_empty() || fresh.len() == before {
+            break;
+        }
+    }
+    for change in &fresh {
+        outcome.refused.push(Refusal {
+            doc: push.doc,
+            change: Some(wire_hash(&change.hash())),
+            code: RefusalCode::MissingDependencies,
+            reason: "this change depends on changes the server does not hold: \
+                     the device sends the whole record again"
+                .to_string(),
+        });
+    }
+    if ordered.is_empty() {
+        return outcome;
+    }
+    // Apply to a copy and check the result.
+    let mut doc = current.cloned().unwrap_or_default();
+    let new_changes: Vec<NewChange> = ordered
+        .iter()
+        .map(|c| NewChange {
+            hash: c.hash(),
+            bytes: c.raw_bytes().to_vec(),
+            deps: c.deps().to_vec(),
+        })
+        .collect();
+    if let Err(e) = doc.apply_changes(ordered) {
+        return refuse_all(
+            push,
+            RefusalCode::Undecodable,
+            format!("the changes do not apply: {e}"),
+        );
+    }
+    let header = match document::validate_document(&doc, ctx) {
+        Ok(header) => header,
+        Err(e) => {
+            return refuse_all(
+                push,
+                RefusalCode::SchemaViolation,
+                format!("the record would not be valid: {e}"),
+            );
+        }
+    };
+    let expected = Header {
+        kind: push.kind,
+        schema: header.schema,
+        space: push.space,
+        id: push.doc,
+    };
+    if header != expected {
+        return refuse_all(
+            push,
+            RefusalCode::HeaderChanged,
+            format!(
+                "the record's kind, space or id would change (pushed as {} {} in space {}, \
+                 holds {} {} in space {})",
+                push.kind, push.doc, push.space, header.kind, header.id, header.space
+            ),
+        );
+    }
+    if let Some(before) = current.and_then(|d| document::header(d).ok()) {
+        if (before.kind, before.space, before.id) != (header.kind, header.space, header.id) {
+            return refuse_all(
+                push,
+                RefusalCode::HeaderChanged,
+                "a record's kind, space and id never change".to_string(),
+            );
+        }
+    }
+    outcome.doc = Some(doc);
+    outcome.stored = new_changes;
+    outcome.header = Some(header);
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{create, read, write};
+    use crate::ids::{DeviceId, SpaceId, UserId};
+    use crate::records::{Contact, Person, RecordKind};
+    use crate::sync::replica::ReplicaDoc;
+    use crate::time::Timestamp;
+    use serde_bytes::ByteBuf;
+
+    fn person_replica() -> (ReplicaDoc, DeviceId) {
+        let device = DeviceId::random();
+        let doc = create(&Person::new("Ala", Timestamp(0)), device, Timestamp(0)).expect("create");
+        let header = document::header(&doc).expect("header");
+        (ReplicaDoc::local(header, 0, doc), device)
+    }
+
+    #[test]
+    fn a_push_delivered_twice_is_stored_once() {
+        let (replica, _) = person_replica();
+        let push = replica.push().expect("push");
+        let first = ingest(None, &push, &ValidationContext::default());
+        assert!(first.refused.is_empty(), "{:?}", first.refused);
+        assert_eq!(first.stored.len(), 1);
+        let doc = first.doc.expect("doc");
+        let second = ingest(Some(&doc), &push, &ValidationContext::default());
+        assert!(second.stored.is_empty());
+        assert_eq!(second.already_known, 1);
+        assert!(second.doc.is_none());
+    }
+
+    #[test]
+    fn garbage_is_refused_as_undecodable() {
+        let (replica, _) = person_replica();
+        let mut push = replica.push().expect("push");
+        push.changes = vec![ByteBuf::from(vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3])];
+        let outcome = ingest(None, &push, &ValidationContext::default());
+        assert_eq!(outcome.refused[0].code, RefusalCode::Undecodable);
+        assert!(outcome.doc.is_none());
+    }
+
+    #[test]
+    fn a_change_without_its_dependencies_is_refused() {
+        let (mut replica, device) = person_replica();
+        let mut person: Person = read(&replica.doc).expect("read");
+        person.birth_year = Some(1990);
+        write(&mut replica.doc, &person, device, Timestamp(1), "edit").expect("write");
+        let mut push = replica.push().expect("push");
+        push.changes.remove(0); // the server never got the first change
+        let outcome = ingest(None, &push, &ValidationContext::default());
+        assert_eq!(outcome.refused.len(), 1);
+        assert_eq!(outcome.refused[0].code, RefusalCode::MissingDependencies);
+    }
+
+    #[test]
+    fn a_document_that_breaks_its_schema_is_refused() {
+        use automerge::transaction::Transactable;
+        let (mut replica, _) = person_replica();
+        let mut tx = replica.doc.transaction();
+        tx.put(automerge::ROOT, "alias", "").expect("put");
+        tx.commit();
+        let outcome = ingest(
+            None,
+            &replica.push().expect("push"),
+            &ValidationContext::default(),
+        );
+        assert_eq!(outcome.refused[0].code, RefusalCode::SchemaViolation);
+        assert_eq!(
+            outcome.refused[0].reason,
+            "the record would not be valid: alias is required"
+        );
+    }
+
+    #[test]
+    fn a_push_that_lies_about_its_space_or_kind_is_refused() {
+        let (replica, _) = person_replica();
+        let mut push = replica.push().expect("push");
+        push.space = SpaceId::random();
+        let outcome = ingest(None, &push, &ValidationContext::default());
+        assert_eq!(outcome.refused[0].code, RefusalCode::HeaderChanged);
+
+        let mut push = replica.push().expect("push");
+        push.kind = RecordKind::Contact;
+        let outcome = ingest(None, &push, &ValidationContext::default());
+        assert_eq!(outcome.refused[0].code, RefusalCode::HeaderChanged);
+    }
+
+    #[test]
+    fn a_document_whose_kind_changes_is_refused() {
+        use automerge::transaction::Transactable;
+        let (mut replica, _) = person_replica();
+        let first = ingest(
+            None,
+            &replica.push().expect("push"),
+            &ValidationContext::default(),
+        );
+        let server_doc = first.doc.expect("doc");
+        replica.confirm(&[first.stored[0].hash]);
+        // Rewrite the person as a valid-looking contact.
+        let contact = Contact::new(SpaceId::random(), UserId::random(), Timestamp(0));
+        let mut tx = replica.doc.transaction();
+        tx.put(automerge::ROOT, "kind", "contact").expect("put");
+        tx.commit();
+        let _ = contact;
+        let outcome = ingest(
+            Some(&server_doc),
+            &replica.push().expect("push"),
+            &ValidationContext::default(),
+        );
+        assert!(outcome.doc.is_none());
+        assert!(!outcome.refused.is_empty());
+    }
+}

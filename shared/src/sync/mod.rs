@@ -1,0 +1,46 @@
+//! Sans-I/O sync logic.
+//!
+//! - [`replica`]: the device side: which changes to push, what the server
+//!   has confirmed, applying pulled changes and snapshots, cursors.
+//! - [`ingest`]: the server side of one pushed document: decode, order by
+//!   dependencies, apply, validate; what to store and what to refuse.
+//!
+//! Neither touches a socket or a disk: the device engine and the sync server
+//! carry out what these functions decide. The property test in
+//! `tests/convergence.rs` runs them on several replicas and an in-memory
+//! feed with partitions and dropped messages.
+
+pub mod ingest;
+pub mod replica;
+
+use automerge::{Automerge, ChangeHash};
+
+/// A change hash in wire form.
+pub fn wire_hash(hash: &ChangeHash) -> crate::protocol::WireHash {
+    serde_bytes::ByteArray::new(hash.0)
+}
+
+/// A change hash from wire form.
+pub fn from_wire_hash(hash: &crate::protocol::WireHash) -> ChangeHash {
+    ChangeHash(hash.into_array())
+}
+
+/// Reduces a set of change hashes known to be on the server to a small
+/// set with the same ancestry: drops every hash that another one in the set
+/// depends on directly. The result may still hold hashes that are
+/// transitive ancestors of others; that costs a little space, never
+/// correctness ([`Automerge::get_changes`] accepts any set).
+pub fn reduce_heads(doc: &Automerge, hashes: &[ChangeHash]) -> Vec<ChangeHash> {
+    let mut set: std::collections::BTreeSet<ChangeHash> = hashes.iter().copied().collect();
+    let deps: Vec<ChangeHash> = set
+        .iter()
+        .filter_map(|h| doc.get_change_meta_by_hash(h))
+        .flat_map(|meta| meta.deps)
+        .collect();
+    for dep in deps {
+        set.remove(&dep);
+    }
+    // Only hashes the document holds can be confirmed heads.
+    set.retain(|h| doc.get_change_meta_by_hash(h).is_some());
+    set.into_iter().collect()
+}
