@@ -1,0 +1,858 @@
+//! The device engine: a local replica of the documents this device may
+//! read, the typed API the screens call, and the sync client.
+//!
+//! Every save is written to SQLite before it returns; sync runs on every
+//! save while online, on the server's pokes, and with exponential backoff
+//! with jitter while not. The sync decisions themselves (what to push, what
+//! is confirmed, applying pulls, cursors) are the sans-I/O functions of
+//! `odnowa_shared::sync::replica`; this module carries them out.
+
+mod error;
+mod link;
+mod store;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use automerge::{Automerge, Change, ChangeHash};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Mutex, Notify, RwLock};
+
+use odnowa_shared::conflicts::{self, Conflict};
+use odnowa_shared::document::{self, HistoryEntry};
+use odnowa_shared::ids::{DeviceId, DocId, PersonId, SiteId, SpaceId, UserId};
+use odnowa_shared::protocol::{
+    self, ClientMessage, DocPush, MAX_FRAME_BYTES, RefusalCode, ServerMessage, SpaceAccess,
+    SyncRequest, SyncResponse,
+};
+use odnowa_shared::records::{Catalogue, DaySession, Record};
+use odnowa_shared::sync::replica::{CursorBook, ReplicaDoc};
+use odnowa_shared::time::{Date, Timestamp};
+use odnowa_shared::validate::ValidationContext;
+
+pub use error::{EngineError, Result};
+pub use link::StatsSnapshot;
+use link::{Link, Stats};
+use store::{DocRow, LocalStore};
+
+/// Who this device is, after enrolment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub server: String,
+    pub device: DeviceId,
+    pub user: UserId,
+    #[serde(skip_serializing)]
+    pub token: String,
+}
+
+/// What the screens show about sync.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SyncStatus {
+    pub enrolled: bool,
+    /// The last exchange succeeded and nothing failed since.
+    pub online: bool,
+    /// A WebSocket is open (live updates).
+    pub live: bool,
+    pub last_sync: Option<Timestamp>,
+    pub last_error: Option<String>,
+    /// Records with changes the server has not confirmed.
+    pub pending: u64,
+    /// Records the server refused (shown to the worker to fix).
+    pub refused: u64,
+    pub revoked: bool,
+}
+
+/// What one call of [`Engine::sync_now`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    pub exchanges: u64,
+    pub pushed_docs: u64,
+    pub pulled_updates: u64,
+    pub refused: Vec<(DocId, String)>,
+}
+
+/// Timing of the background sync.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncPolicy {
+    /// First retry after a failure (then doubling, with full jitter).
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    /// Sync at least this often even without saves or pokes.
+    pub idle_interval: Duration,
+}
+
+impl Default for SyncPolicy {
+    fn default() -> Self {
+        SyncPolicy {
+            backoff_base: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(300),
+            idle_interval: Duration::from_secs(120),
+        }
+    }
+}
+
+/// The delay before retry `attempt` (0-based): uniformly random up to
+/// `base * 2^attempt`, capped at `max` ("full jitter"), so that phones that
+/// lost the network together do not all come back in the same second.
+pub fn backoff_delay(policy: &SyncPolicy, attempt: u32) -> Duration {
+    let cap = policy
+        .backoff_base
+        .saturating_mul(2u32.saturating_pow(attempt.min(20)))
+        .min(policy.backoff_max);
+    let millis = cap.as_millis().max(1) as u64;
+    Duration::from_millis(rand::random_range(0..=millis))
+}
+
+struct Inner {
+    store: LocalStore,
+    identity: RwLock<Option<Identity>>,
+    link: RwLock<Option<Arc<Link>>>,
+    stats: Arc<Stats>,
+    /// Held while a document is read, changed and written, and while a
+    /// sync answer is applied.
+    edits: Mutex<()>,
+    /// One sync at a time.
+    syncing: Mutex<()>,
+    wake: Arc<Notify>,
+    status: std::sync::Mutex<SyncStatus>,
+    policy: SyncPolicy,
+}
+
+/// The device engine. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+/// Background tasks of an engine; they stop when this is dropped.
+pub struct Background {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+fn now() -> Timestamp {
+    Timestamp::now()
+}
+
+fn replica_of(row: &DocRow) -> Result<ReplicaDoc> {
+    let doc = Automerge::load(&row.bytes)
+        .map_err(|e| EngineError::Corrupt(format!("record {}: {e}", row.id)))?;
+    Ok(ReplicaDoc {
+        id: row.id,
+        space: row.space,
+        kind: row.kind,
+        generation: row.generation,
+        doc,
+        confirmed: row.confirmed.clone(),
+    })
+}
+
+fn row_of(replica: &ReplicaDoc, refused: Option<String>) -> DocRow {
+    DocRow {
+        id: replica.id,
+        space: replica.space,
+        kind: replica.kind,
+        generation: replica.generation,
+        bytes: replica.doc.save(),
+        confirmed: replica.confirmed.clone(),
+        dirty: !replica.is_confirmed(),
+        refused,
+    }
+}
+
+impl Engine {
+    /// Opens (or creates) the replica in `data_dir`.
+    pub async fn open(data_dir: &Path) -> Result<Engine> {
+        Self::open_with(data_dir, SyncPolicy::default()).await
+    }
+
+    /// Opens with a sync policy (tests use short backoffs).
+    pub async fn open_with(data_dir: &Path, policy: SyncPolicy) -> Result<Engine> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            EngineError::Invalid(format!("cannot create {}: {e}", data_dir.display()))
+        })?;
+        let store = LocalStore::open(&data_dir.join("odnowa.sqlite")).await?;
+        let identity = match store.meta("identity").await? {
+            Some(json) => Some(
+                serde_json::from_str::<StoredIdentity>(&json)
+                    .map_err(|e| EngineError::Corrupt(format!("identity: {e}")))?
+                    .into(),
+            ),
+            None => None,
+        };
+        let stats = Arc::new(Stats::default());
+        let link = match &identity {
+            Some(Identity { server, token, .. }) => {
+                Some(Arc::new(Link::new(server, token, stats.clone())?))
+            }
+            None => None,
+        };
+        let engine = Engine {
+            inner: Arc::new(Inner {
+                store,
+                identity: RwLock::new(identity.clone()),
+                link: RwLock::new(link),
+                stats,
+                edits: Mutex::new(()),
+                syncing: Mutex::new(()),
+                wake: Arc::new(Notify::new()),
+                status: std::sync::Mutex::new(SyncStatus {
+                    enrolled: identity.is_some(),
+                    ..SyncStatus::default()
+                }),
+                policy,
+            }),
+        };
+        engine.refresh_counts().await?;
+        Ok(engine)
+    }
+
+    /// Closes the local database.
+    pub async fn close(&self) {
+        self.inner.store.close().await
+    }
+
+    // ---- enrolment and identity ----
+
+    /// Enrols this device with `server` using a one-time `code`.
+    pub async fn enrol(&self, server: &str, code: &str, device_name: &str) -> Result<Identity> {
+        if self.inner.identity.read().await.is_some() {
+            return Err(EngineError::AlreadyEnrolled);
+        }
+        let server = server.trim().trim_end_matches('/').to_string();
+        if !(server.starts_with("http://") || server.starts_with("https://")) {
+            return Err(EngineError::Invalid(
+                "the server address starts with https:// (or http:// on a local network)".into(),
+            ));
+        }
+        let response = reqwest::Client::new()
+            .post(format!("{server}{}/enrol", protocol::ROUTE_PREFIX))
+            .json(&serde_json::json!({ "code": code, "device_name": device_name }))
+            .send()
+            .await
+            .map_err(|e| EngineError::Offline(e.to_string()))?;
+        let status = response.status();
+        let body: serde_json::Value = response
+            .json()
+            .await
+            .map_err(|e| EngineError::Refused(format!("unexpected answer ({status}): {e}")))?;
+        if !status.is_success() {
+            return Err(EngineError::Refused(
+                body["error"]
+                    .as_str()
+                    .unwrap_or("enrolment refused")
+                    .to_string(),
+            ));
+        }
+        #[derive(Deserialize)]
+        struct Answer {
+            device: DeviceId,
+            user: UserId,
+            token: String,
+        }
+        let answer: Answer = serde_json::from_value(body)
+            .map_err(|e| EngineError::Refused(format!("unexpected enrolment answer: {e}")))?;
+        let identity = Identity {
+            server: server.clone(),
+            device: answer.device,
+            user: answer.user,
+            token: answer.token,
+        };
+        let stored = serde_json::to_string(&StoredIdentity::from(&identity))
+            .map_err(|e| EngineError::Corrupt(e.to_string()))?;
+        self.inner.store.set_meta("identity", &stored).await?;
+        *self.inner.link.write().await = Some(Arc::new(Link::new(
+            &server,
+            &identity.token,
+            self.inner.stats.clone(),
+        )?));
+        *self.inner.identity.write().await = Some(identity.clone());
+        self.set_status(|s| s.enrolled = true);
+        Ok(identity)
+    }
+
+    /// This device's identity, if enrolled.
+    pub async fn identity(&self) -> Option<Identity> {
+        self.inner.identity.read().await.clone()
+    }
+
+    async fn require_identity(&self) -> Result<Identity> {
+        self.identity().await.ok_or(EngineError::NotEnrolled)
+    }
+
+    /// The spaces this device may read (as of the last sync).
+    pub async fn spaces(&self) -> Result<Vec<SpaceAccess>> {
+        self.inner.store.spaces().await
+    }
+
+    // ---- records ----
+
+    async fn validation_context(&self) -> Result<ValidationContext> {
+        match self.get::<Catalogue>(DocId::catalogue()).await? {
+            Some(catalogue) => Ok(ValidationContext::with_services(
+                catalogue.services.keys().cloned(),
+            )),
+            None => Ok(ValidationContext::default()),
+        }
+    }
+
+    /// Saves `record`: creates its document or writes the fields that
+    /// differ. Returns once it is on disk.
+    pub async fn save<R: Record>(&self, record: &R) -> Result<()> {
+        let identity = self.require_identity().await?;
+        record
+            .validate(&self.validation_context().await?)
+            .map_err(document::DocError::from)?;
+        let _edits = self.inner.edits.lock().await;
+        let at = now();
+        let (replica, refused) = match self.inner.store.doc(record.doc_id()).await? {
+            Some(row) => {
+                let mut replica = replica_of(&row)?;
+                let changed =
+                    document::write(&mut replica.doc, record, identity.device, at, "edit")?;
+                if changed.is_none() {
+                    return Ok(());
+                }
+                (replica, None)
+            }
+            None => {
+                let doc = document::create(record, identity.device, at)?;
+                let header = document::header(&doc)?;
+                (ReplicaDoc::local(header, 0, doc), None)
+            }
+        };
+        self.put(&replica, refused).await?;
+        drop(_edits);
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    async fn put(&self, replica: &ReplicaDoc, refused: Option<String>) -> Result<()> {
+        let mut tx = self.inner.store.begin().await?;
+        LocalStore::put_doc(&mut tx, &row_of(replica, refused), now().0).await?;
+        tx.commit().await?;
+        self.refresh_counts().await
+    }
+
+    /// Changes a stored record with `edit` and saves it.
+    pub async fn update<R: Record>(&self, id: DocId, edit: impl FnOnce(&mut R)) -> Result<R> {
+        let mut record: R = self.get(id).await?.ok_or(EngineError::NotFound(id))?;
+        edit(&mut record);
+        self.save(&record).await?;
+        Ok(record)
+    }
+
+    /// A record by id.
+    pub async fn get<R: Record>(&self, id: DocId) -> Result<Option<R>> {
+        match self.inner.store.doc(id).await? {
+            Some(row) if row.kind == R::KIND => Ok(Some(document::read(&replica_of(&row)?.doc)?)),
+            Some(row) => Err(document::DocError::WrongKind {
+                expected: R::KIND,
+                found: row.kind,
+            }
+            .into()),
+            None => Ok(None),
+        }
+    }
+
+    /// Every record of a kind. Records that do not read (written by a newer
+    /// app in a way this one cannot follow) are skipped with a warning.
+    pub async fn list<R: Record>(&self) -> Result<Vec<R>> {
+        let rows = self.inner.store.docs_of_kind(R::KIND).await?;
+        let mut records = Vec::with_capacity(rows.len());
+        for row in rows {
+            match replica_of(&row).and_then(|r| Ok(document::read::<R>(&r.doc)?)) {
+                Ok(record) => records.push(record),
+                Err(e) => tracing::warn!(doc = %row.id, error = %e, "record skipped"),
+            }
+        }
+        Ok(records)
+    }
+
+    /// Today's (or any day's) session of a day room: opened from the
+    /// deterministic genesis when this device has not seen it, so that
+    /// tablets that open it offline all build on the same document.
+    pub async fn open_day_session(
+        &self,
+        space: SpaceId,
+        site: SiteId,
+        date: Date,
+    ) -> Result<DaySession> {
+        self.require_identity().await?;
+        let id = DocId::day_session(site, &date);
+        if let Some(session) = self.get::<DaySession>(id).await? {
+            return Ok(session);
+        }
+        let value = DaySession::genesis_value(space, site, date);
+        let _edits = self.inner.edits.lock().await;
+        if self.inner.store.doc(id).await?.is_none() {
+            let doc = document::genesis(&value)?;
+            let header = document::header(&doc)?;
+            self.put(&ReplicaDoc::local(header, 0, doc), None).await?;
+        }
+        Ok(value)
+    }
+
+    /// Marks a person present in a day session.
+    pub async fn mark_present(&self, session: DocId, person: PersonId) -> Result<DaySession> {
+        let identity = self.require_identity().await?;
+        self.update::<DaySession>(session, |s| s.mark_present(person, identity.user, now()))
+            .await
+    }
+
+    /// Fields of a record that hold concurrent values.
+    pub async fn conflicts(&self, id: DocId) -> Result<Vec<Conflict>> {
+        let row = self
+            .inner
+            .store
+            .doc(id)
+            .await?
+            .ok_or(EngineError::NotFound(id))?;
+        Ok(conflicts::conflicts(&replica_of(&row)?.doc))
+    }
+
+    /// Keeps one of a field's concurrent values.
+    pub async fn resolve_conflict(&self, id: DocId, path: &[String], change: &str) -> Result<()> {
+        let identity = self.require_identity().await?;
+        let _edits = self.inner.edits.lock().await;
+        let row = self
+            .inner
+            .store
+            .doc(id)
+            .await?
+            .ok_or(EngineError::NotFound(id))?;
+        let mut replica = replica_of(&row)?;
+        conflicts::resolve(&mut replica.doc, path, change, identity.device, now())
+            .map_err(|e| EngineError::Invalid(e.to_string()))?;
+        self.put(&replica, None).await?;
+        drop(_edits);
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    /// A record's history, oldest first.
+    pub async fn history(&self, id: DocId) -> Result<Vec<HistoryEntry>> {
+        let row = self
+            .inner
+            .store
+            .doc(id)
+            .await?
+            .ok_or(EngineError::NotFound(id))?;
+        Ok(document::history(&replica_of(&row)?.doc))
+    }
+
+    /// Whether the server has confirmed every change of a record.
+    pub async fn is_confirmed(&self, id: DocId) -> Result<bool> {
+        let row = self
+            .inner
+            .store
+            .doc(id)
+            .await?
+            .ok_or(EngineError::NotFound(id))?;
+        Ok(!row.dirty)
+    }
+
+    /// The current heads of a record (for comparing replicas).
+    pub async fn heads(&self, id: DocId) -> Result<Vec<ChangeHash>> {
+        let row = self
+            .inner
+            .store
+            .doc(id)
+            .await?
+            .ok_or(EngineError::NotFound(id))?;
+        let mut heads = replica_of(&row)?.doc.get_heads();
+        heads.sort();
+        Ok(heads)
+    }
+
+    /// Bytes of a record's changes that the server has not confirmed.
+    pub async fn pending_bytes(&self, id: DocId) -> Result<u64> {
+        let row = self
+            .inner
+            .store
+            .doc(id)
+            .await?
+            .ok_or(EngineError::NotFound(id))?;
+        Ok(replica_of(&row)?
+            .pending()
+            .iter()
+            .map(|c| c.raw_bytes().len() as u64)
+            .sum())
+    }
+
+    /// The request frame the next exchange would send, without sending it
+    /// (for diagnostics, and for tests that replay a request).
+    pub async fn outgoing_frame(&self) -> Result<Vec<u8>> {
+        let (pushes, _) = self.pushes().await?;
+        let request = SyncRequest {
+            request_id: 0,
+            cursors: self.inner.store.cursors().await?,
+            pushes,
+            max_response_bytes: 0,
+        };
+        Ok(protocol::encode(&ClientMessage::Sync(request))?)
+    }
+
+    /// How many documents the replica holds.
+    pub async fn doc_count(&self) -> Result<u64> {
+        self.inner.store.doc_count().await
+    }
+
+    // ---- sync ----
+
+    /// Network counters since the engine opened.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.inner.stats.snapshot()
+    }
+
+    /// The sync status for the screens.
+    pub fn status(&self) -> SyncStatus {
+        self.inner
+            .status
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
+    }
+
+    fn set_status(&self, change: impl FnOnce(&mut SyncStatus)) {
+        if let Ok(mut status) = self.inner.status.lock() {
+            change(&mut status);
+        }
+    }
+
+    async fn refresh_counts(&self) -> Result<()> {
+        let (pending, refused) = self.inner.store.pending_counts().await?;
+        self.set_status(|s| {
+            s.pending = pending;
+            s.refused = refused;
+        });
+        Ok(())
+    }
+
+    /// Syncs until the server has nothing more: pushes what the server has
+    /// not confirmed, pulls what this device lacks.
+    pub async fn sync_now(&self) -> Result<SyncReport> {
+        let result = self.sync_rounds().await;
+        match &result {
+            Ok(_) => self.set_status(|s| {
+                s.online = true;
+                s.last_sync = Some(now());
+                s.last_error = None;
+            }),
+            Err(e) => {
+                let revoked = matches!(e, EngineError::Revoked);
+                let message = e.to_string();
+                self.set_status(|s| {
+                    s.online = false;
+                    s.last_error = Some(message);
+                    s.revoked |= revoked;
+                })
+            }
+        }
+        self.refresh_counts().await?;
+        result
+    }
+
+    async fn sync_rounds(&self) -> Result<SyncReport> {
+        let _syncing = self.inner.syncing.lock().await;
+        let link = self
+            .inner
+            .link
+            .read()
+            .await
+            .clone()
+            .ok_or(EngineError::NotEnrolled)?;
+        let mut report = SyncReport::default();
+        let mut request_id = 0u64;
+        loop {
+            request_id += 1;
+            let (pushes, more_to_push) = self.pushes().await?;
+            let request = SyncRequest {
+                request_id,
+                cursors: self.inner.store.cursors().await?,
+                pushes,
+                max_response_bytes: 0,
+            };
+            let frame = protocol::encode(&ClientMessage::Sync(request.clone()))?;
+            let reply = link.exchange(frame).await?;
+            report.exchanges += 1;
+            let response = match protocol::decode_server(&reply)? {
+                ServerMessage::Sync(response) => response,
+                ServerMessage::Error(e) if e.code == protocol::ErrorCode::Revoked => {
+                    return Err(EngineError::Revoked);
+                }
+                ServerMessage::Error(e) => return Err(EngineError::Refused(e.message)),
+                ServerMessage::Poke(_) => {
+                    return Err(EngineError::Refused("a poke instead of an answer".into()));
+                }
+            };
+            report.pushed_docs += request.pushes.len() as u64;
+            report.pulled_updates += response.updates.len() as u64;
+            let retry = self
+                .apply_response(&request.pushes, &response, &mut report)
+                .await?;
+            if !response.more && !more_to_push && !retry {
+                break;
+            }
+            if request_id > 100_000 {
+                return Err(EngineError::Refused(
+                    "the server keeps saying there is more".into(),
+                ));
+            }
+        }
+        Ok(report)
+    }
+
+    /// Pushes for the documents with unconfirmed changes, within one frame.
+    async fn pushes(&self) -> Result<(Vec<DocPush>, bool)> {
+        let budget = MAX_FRAME_BYTES * 3 / 4;
+        let mut used = 0usize;
+        let mut pushes = Vec::new();
+        for row in self.inner.store.dirty_docs().await? {
+            let Some(push) = replica_of(&row)?.push() else {
+                continue;
+            };
+            let size: usize = 64 + push.changes.iter().map(|c| c.len()).sum::<usize>();
+            if used + size > budget && !pushes.is_empty() {
+                return Ok((pushes, true));
+            }
+            used += size;
+            pushes.push(push);
+        }
+        Ok((pushes, false))
+    }
+
+    /// Applies an answer in one local transaction; returns whether another
+    /// exchange is needed at once (a document must be pushed whole).
+    async fn apply_response(
+        &self,
+        pushes: &[DocPush],
+        response: &SyncResponse,
+        report: &mut SyncReport,
+    ) -> Result<bool> {
+        let _edits = self.inner.edits.lock().await;
+        let mut retry = false;
+        let mut touched: HashMap<DocId, (ReplicaDoc, Option<String>)> = HashMap::new();
+        for push in pushes {
+            let Some(row) = self.inner.store.doc(push.doc).await? else {
+                continue;
+            };
+            let mut replica = replica_of(&row)?;
+            let refusals: Vec<_> = response
+                .refused
+                .iter()
+                .filter(|r| r.doc == push.doc)
+                .collect();
+            let mut refused = None;
+            if refusals.is_empty() {
+                let hashes: Vec<ChangeHash> = push
+                    .changes
+                    .iter()
+                    .filter_map(|bytes| Change::try_from(bytes.as_slice()).ok())
+                    .map(|c| c.hash())
+                    .collect();
+                replica.confirm(&hashes);
+            } else if refusals
+                .iter()
+                .all(|r| r.code == RefusalCode::MissingDependencies)
+            {
+                replica.unconfirm();
+                retry = true;
+            } else {
+                let reason = refusals
+                    .iter()
+                    .map(|r| r.reason.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                tracing::warn!(doc = %push.doc, %reason, "the server refused a record");
+                report.refused.push((push.doc, reason.clone()));
+                refused = Some(reason);
+            }
+            touched.insert(push.doc, (replica, refused));
+        }
+        for update in &response.updates {
+            if let Some((replica, _)) = touched.get_mut(&update.doc) {
+                replica.apply(update)?;
+                continue;
+            }
+            let (replica, refused) = match self.inner.store.doc(update.doc).await? {
+                Some(row) => {
+                    let mut replica = replica_of(&row)?;
+                    replica.apply(update)?;
+                    (replica, row.refused)
+                }
+                None => (ReplicaDoc::from_update(update)?, None),
+            };
+            touched.insert(update.doc, (replica, refused));
+        }
+        let mut book = CursorBook::from_cursors(self.inner.store.cursors().await?);
+        let changes = book.update(response);
+        let mut tx = self.inner.store.begin().await?;
+        let at = now().0;
+        for (replica, refused) in touched.values() {
+            LocalStore::put_doc(&mut tx, &row_of(replica, refused.clone()), at).await?;
+        }
+        for space in &changes.epoch_changed {
+            tracing::warn!(%space, "the server's feed was restored: pushing everything again");
+            LocalStore::unconfirm_space(&mut tx, *space).await?;
+            retry = true;
+        }
+        LocalStore::put_cursors(&mut tx, &book.cursors(), &response.spaces).await?;
+        tx.commit().await?;
+        Ok(retry)
+    }
+
+    /// Starts background sync: after every save, on the server's pokes, and
+    /// with backoff and jitter while the server cannot be reached.
+    pub fn start(&self) -> Background {
+        let sync_loop = {
+            let engine = self.clone();
+            tokio::spawn(async move { engine.sync_loop().await })
+        };
+        let socket_loop = {
+            let engine = self.clone();
+            tokio::spawn(async move { engine.socket_loop().await })
+        };
+        Background {
+            tasks: vec![sync_loop, socket_loop],
+        }
+    }
+
+    async fn sync_loop(&self) {
+        let mut failures = 0u32;
+        loop {
+            if self.identity().await.is_none() || self.status().revoked {
+                let _ = tokio::time::timeout(
+                    self.inner.policy.idle_interval,
+                    self.inner.wake.notified(),
+                )
+                .await;
+                continue;
+            }
+            match self.sync_now().await {
+                Ok(_) => {
+                    failures = 0;
+                    let _ = tokio::time::timeout(
+                        self.inner.policy.idle_interval,
+                        self.inner.wake.notified(),
+                    )
+                    .await;
+                }
+                Err(e) => {
+                    tracing::info!(error = %e, "sync failed; retrying later");
+                    let delay = backoff_delay(&self.inner.policy, failures);
+                    failures = failures.saturating_add(1);
+                    // A save while offline does not shorten the wait: the
+                    // network is what we are waiting for.
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    }
+
+    async fn socket_loop(&self) {
+        let mut failures = 0u32;
+        loop {
+            let link = self.inner.link.read().await.clone();
+            let Some(link) = link else {
+                tokio::time::sleep(self.inner.policy.backoff_max.min(Duration::from_secs(5))).await;
+                continue;
+            };
+            if self.status().revoked {
+                return;
+            }
+            self.set_status(|s| s.live = false);
+            let opened = std::time::Instant::now();
+            let result = link
+                .run_socket(self.inner.wake.clone(), || {
+                    self.set_status(|s| s.live = true)
+                })
+                .await;
+            self.set_status(|s| s.live = false);
+            match result {
+                Err(EngineError::Revoked) => {
+                    self.set_status(|s| s.revoked = true);
+                    return;
+                }
+                _ if opened.elapsed() > Duration::from_secs(30) => failures = 0,
+                _ => failures = failures.saturating_add(1),
+            }
+            tokio::time::sleep(backoff_delay(&self.inner.policy, failures)).await;
+        }
+    }
+}
+
+/// The identity as stored locally (with the token).
+#[derive(Serialize, Deserialize)]
+struct StoredIdentity {
+    server: String,
+    device: DeviceId,
+    user: UserId,
+    token: String,
+}
+
+impl From<&Identity> for StoredIdentity {
+    fn from(i: &Identity) -> Self {
+        StoredIdentity {
+            server: i.server.clone(),
+            device: i.device,
+            user: i.user,
+            token: i.token.clone(),
+        }
+    }
+}
+
+impl From<StoredIdentity> for Identity {
+    fn from(s: StoredIdentity) -> Self {
+        Identity {
+            server: s.server,
+            device: s.device,
+            user: s.user,
+            token: s.token,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_full_jitter_and_is_capped() {
+        let policy = SyncPolicy {
+            backoff_base: Duration::from_millis(100),
+            backoff_max: Duration::from_secs(2),
+            idle_interval: Duration::from_secs(60),
+        };
+        for attempt in 0..30 {
+            let cap = Duration::from_millis(100)
+                .saturating_mul(2u32.saturating_pow(attempt.min(20)))
+                .min(Duration::from_secs(2));
+            for _ in 0..20 {
+                assert!(backoff_delay(&policy, attempt) <= cap);
+            }
+        }
+        // Jitter: delays differ.
+        let delays: std::collections::BTreeSet<_> =
+            (0..50).map(|_| backoff_delay(&policy, 5)).collect();
+        assert!(delays.len() > 10);
+    }
+
+    #[tokio::test]
+    async fn saving_before_enrolment_is_refused_with_a_clear_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let engine = Engine::open(dir.path()).await.expect("open");
+        let person = odnowa_shared::records::Person::new("Ala", now());
+        let err = engine.save(&person).await.expect_err("not enrolled");
+        assert!(matches!(err, EngineError::NotEnrolled), "{err}");
+    }
+}

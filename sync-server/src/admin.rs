@@ -1,0 +1,84 @@
+//! Administration: what the `admin` subcommands of the CLI do. Each
+//! function takes names as a person types them and answers with what was
+//! made, or a clear error.
+
+use odnowa_shared::ids::{DeviceId, OrgId, SpaceId, UserId};
+
+use crate::auth;
+use crate::store::{Db, DeviceRow, QuarantineEntry, StoreError};
+
+/// How long an enrolment code works unless told otherwise.
+pub const DEFAULT_CODE_HOURS: i64 = 24;
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub async fn create_org(db: &Db, name: &str) -> Result<OrgId, StoreError> {
+    db.create_org(name.trim(), now()).await
+}
+
+pub async fn create_space(db: &Db, name: &str, org: Option<&str>) -> Result<SpaceId, StoreError> {
+    let org = match org {
+        Some(org) => Some(db.org_by_name(org).await?),
+        None => None,
+    };
+    db.create_space(org, name.trim(), now()).await
+}
+
+/// Creates a user with read access to `read` and write access to `write`
+/// (space names). Writing implies reading.
+pub async fn create_user(
+    db: &Db,
+    name: &str,
+    org: Option<&str>,
+    role: &str,
+    read: &[String],
+    write: &[String],
+) -> Result<UserId, StoreError> {
+    let org = match org {
+        Some(org) => Some(db.org_by_name(org).await?),
+        None => None,
+    };
+    // Resolve every space before creating anything.
+    let mut grants = Vec::new();
+    for name in read {
+        grants.push((db.space_by_name(name).await?, false));
+    }
+    for name in write {
+        grants.push((db.space_by_name(name).await?, true));
+    }
+    let user = db.create_user(org, name.trim(), role, now()).await?;
+    for (space, write) in grants {
+        db.grant(user, space, write).await?;
+    }
+    Ok(user)
+}
+
+pub async fn grant(db: &Db, user: &str, space: &str, write: bool) -> Result<(), StoreError> {
+    let user = db.user_by_name(user).await?;
+    let space = db.space_by_name(space).await?;
+    db.grant(user, space, write).await
+}
+
+/// A new one-time enrolment code for `user`, valid for `hours`.
+pub async fn enrol_code(db: &Db, user: &str, hours: i64) -> Result<String, StoreError> {
+    let user = db.user_by_name(user).await?;
+    let code = auth::new_enrol_code();
+    let now = now();
+    db.create_enrol_code(user, &auth::hash_code(&code), now, now + hours * 3_600_000)
+        .await?;
+    Ok(code)
+}
+
+pub async fn devices(db: &Db) -> Result<Vec<DeviceRow>, StoreError> {
+    db.list_devices().await
+}
+
+pub async fn revoke(db: &Db, device: DeviceId) -> Result<bool, StoreError> {
+    db.revoke_device(device, now()).await
+}
+
+pub async fn quarantine(db: &Db, limit: u32) -> Result<Vec<QuarantineEntry>, StoreError> {
+    db.list_quarantine(limit).await
+}

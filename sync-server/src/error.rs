@@ -1,0 +1,109 @@
+//! The HTTP error type: logs internals, shows a person a clear sentence.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use odnowa_shared::protocol::{self, ErrorCode, ServerMessage, WireError};
+
+use crate::store::StoreError;
+
+/// An error answered to a device or a browser.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("this device was revoked: enrol it again with a new code")]
+    Revoked,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    UnsupportedVersion(String),
+    #[error("the request is too large")]
+    TooLarge,
+    #[error("internal error")]
+    Internal(#[from] StoreError),
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized(_) | ApiError::Revoked => StatusCode::UNAUTHORIZED,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::UnsupportedVersion(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The protocol's error code for this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::Unauthorized(_) | ApiError::Forbidden(_) => ErrorCode::Unauthorized,
+            ApiError::Revoked => ErrorCode::Revoked,
+            ApiError::BadRequest(_) => ErrorCode::BadFrame,
+            ApiError::UnsupportedVersion(_) => ErrorCode::UnsupportedVersion,
+            ApiError::TooLarge => ErrorCode::TooLarge,
+            ApiError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The error as a protocol frame (for the sync endpoints).
+    pub fn frame(&self) -> Vec<u8> {
+        protocol::encode(&ServerMessage::Error(WireError {
+            code: self.code(),
+            message: self.to_string(),
+        }))
+        .unwrap_or_default()
+    }
+
+    fn log(&self) {
+        match self {
+            ApiError::Internal(e) => tracing::error!(error = %e, "internal error"),
+            other => tracing::info!(error = %other, "request refused"),
+        }
+    }
+}
+
+impl From<protocol::ProtocolError> for ApiError {
+    fn from(e: protocol::ProtocolError) -> Self {
+        match e {
+            protocol::ProtocolError::TooLarge { .. } => ApiError::TooLarge,
+            protocol::ProtocolError::UnsupportedVersion(_) => {
+                ApiError::UnsupportedVersion(e.to_string())
+            }
+            other => ApiError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.log();
+        let body = serde_json::json!({ "error": self.to_string(), "code": self.code() });
+        (self.status(), axum::Json(body)).into_response()
+    }
+}
+
+/// A sync-endpoint error: the same status, with a protocol frame as body.
+pub struct FrameError(pub ApiError);
+
+impl From<ApiError> for FrameError {
+    fn from(e: ApiError) -> Self {
+        FrameError(e)
+    }
+}
+
+impl IntoResponse for FrameError {
+    fn into_response(self) -> Response {
+        self.0.log();
+        let mut response = (self.0.status(), self.0.frame()).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+        response
+    }
+}

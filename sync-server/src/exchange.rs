@@ -1,0 +1,432 @@
+//! One sync exchange: store what the device pushed, answer with what it
+//! lacks.
+//!
+//! Documents are loaded into memory only while they are changed, and at
+//! most `cache_docs` of them stay cached (least recently used first out):
+//! the feed and the snapshots answer pulls straight from the database, so an
+//! idle document costs no server memory. Ingesting a push runs the pure
+//! [`ingest`] of `shared` on the cached copy under a per-document lock; the
+//! append is checked against the document's stored change count, so two
+//! servers over one PostgreSQL never build on stale copies.
+
+use std::collections::{BTreeMap, HashMap};
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex as StdMutex};
+
+use automerge::Automerge;
+use lru::LruCache;
+use serde_bytes::ByteBuf;
+use tokio::sync::{Mutex, RwLock, broadcast};
+
+use odnowa_shared::document;
+use odnowa_shared::ids::{DeviceId, DocId, SpaceId, UserId};
+use odnowa_shared::protocol::{
+    DEFAULT_RESPONSE_BYTES, DocPush, DocUpdate, Refusal, RefusalCode, SnapshotPhase, SpaceAccess,
+    SpaceCursor, SyncRequest, SyncResponse,
+};
+use odnowa_shared::records::Catalogue;
+use odnowa_shared::sync::ingest::ingest;
+use odnowa_shared::validate::ValidationContext;
+
+use crate::store::{Append, Db, DocMeta, QuarantineEntry, StoreError};
+
+/// The largest page a device may ask for (a frame is at most 1 MiB).
+const MAX_RESPONSE_BYTES: u32 = 768 * 1024;
+/// Bytes counted per update besides its changes (ids, kind, framing).
+const UPDATE_OVERHEAD: usize = 48;
+/// Documents read per snapshot page query.
+const SNAPSHOT_PAGE_DOCS: u32 = 200;
+/// Feed rows read per query.
+const FEED_PAGE_ROWS: u32 = 2_000;
+
+/// Who is syncing.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer {
+    pub device: DeviceId,
+    pub user: UserId,
+}
+
+/// A change accepted in a space, for live pushes.
+#[derive(Debug, Clone, Copy)]
+pub struct Accepted {
+    pub space: SpaceId,
+    pub origin: DeviceId,
+}
+
+#[derive(Default)]
+struct CachedDoc {
+    loaded: bool,
+    doc: Option<Automerge>,
+    meta: Option<DocMeta>,
+    since_snapshot: u64,
+}
+
+/// The sync service shared by every connection.
+pub struct SyncService {
+    db: Arc<Db>,
+    cache: StdMutex<LruCache<DocId, Arc<Mutex<CachedDoc>>>>,
+    live: broadcast::Sender<Accepted>,
+    ctx: RwLock<Option<ValidationContext>>,
+    snapshot_every: u64,
+}
+
+impl SyncService {
+    /// A service over `db` that keeps at most `cache_docs` documents in
+    /// memory.
+    pub fn new(db: Arc<Db>, cache_docs: usize) -> Self {
+        let capacity = NonZeroUsize::new(cache_docs.max(1)).unwrap_or(NonZeroUsize::MIN);
+        SyncService {
+            db,
+            cache: StdMutex::new(LruCache::new(capacity)),
+            live: broadcast::channel(1024).0,
+            ctx: RwLock::new(None),
+            snapshot_every: 64,
+        }
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Arc<Db> {
+        &self.db
+    }
+
+    /// Live notifications of accepted changes.
+    pub fn subscribe(&self) -> broadcast::Receiver<Accepted> {
+        self.live.subscribe()
+    }
+
+    /// How many documents are in memory now.
+    pub fn cached_docs(&self) -> usize {
+        self.cache.lock().map(|c| c.len()).unwrap_or(0)
+    }
+
+    fn entry(&self, doc: DocId) -> Arc<Mutex<CachedDoc>> {
+        let mut cache = match self.cache.lock() {
+            Ok(cache) => cache,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        cache
+            .get_or_insert(doc, || Arc::new(Mutex::new(CachedDoc::default())))
+            .clone()
+    }
+
+    fn forget(&self, doc: DocId) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.pop(&doc);
+        }
+    }
+
+    /// The validation context: service codes from the stored catalogue.
+    async fn validation_context(&self) -> Result<ValidationContext, StoreError> {
+        if let Some(ctx) = self.ctx.read().await.as_ref() {
+            return Ok(ctx.clone());
+        }
+        let ctx = match self.load(DocId::catalogue()).await? {
+            Some((doc, _)) => match document::read::<Catalogue>(&doc) {
+                Ok(catalogue) => {
+                    ValidationContext::with_services(catalogue.services.keys().cloned())
+                }
+                Err(_) => ValidationContext::default(),
+            },
+            None => ValidationContext::default(),
+        };
+        *self.ctx.write().await = Some(ctx.clone());
+        Ok(ctx)
+    }
+
+    async fn load(&self, doc: DocId) -> Result<Option<(Automerge, DocMeta)>, StoreError> {
+        let Some(stored) = self.db.load_doc(doc).await? else {
+            return Ok(None);
+        };
+        let mut loaded = match &stored.snapshot {
+            Some(bytes) => Automerge::load(bytes)
+                .map_err(|e| StoreError::Corrupt(format!("snapshot of {doc}: {e}")))?,
+            None => Automerge::new(),
+        };
+        let changes = stored
+            .changes
+            .iter()
+            .map(|bytes| automerge::Change::try_from(bytes.as_slice()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::Corrupt(format!("change of {doc}: {e}")))?;
+        loaded
+            .apply_changes(changes)
+            .map_err(|e| StoreError::Corrupt(format!("changes of {doc}: {e}")))?;
+        Ok(Some((loaded, stored.meta)))
+    }
+
+    /// Serves one exchange for `peer`.
+    pub async fn exchange(
+        &self,
+        peer: Peer,
+        request: SyncRequest,
+    ) -> Result<SyncResponse, StoreError> {
+        let grants = self.db.grants(peer.user).await?;
+        let writable: HashMap<SpaceId, bool> = grants.iter().map(|g| (g.space, g.write)).collect();
+        let mut response = SyncResponse {
+            request_id: request.request_id,
+            ..SyncResponse::default()
+        };
+        for push in &request.pushes {
+            let refused = self.push(peer, push, &writable).await?;
+            response.refused.extend(refused);
+        }
+        let mut budget = match request.max_response_bytes {
+            0 => DEFAULT_RESPONSE_BYTES,
+            n => n.min(MAX_RESPONSE_BYTES),
+        } as usize;
+        let mut epoch = self.db.epoch().await?;
+        let sent: BTreeMap<SpaceId, SpaceCursor> =
+            request.cursors.into_iter().map(|c| (c.space, c)).collect();
+        for grant in &grants {
+            let cursor = sent
+                .get(&grant.space)
+                .cloned()
+                .unwrap_or_else(|| SpaceCursor::fresh(grant.space));
+            let (cursor, more) = self
+                .pull(peer, cursor, &mut epoch, &mut budget, &mut response.updates)
+                .await?;
+            response.more |= more;
+            response.cursors.push(cursor);
+            response.spaces.push(SpaceAccess {
+                space: grant.space,
+                name: grant.name.clone(),
+                write: grant.write,
+            });
+        }
+        Ok(response)
+    }
+
+    async fn push(
+        &self,
+        peer: Peer,
+        push: &DocPush,
+        writable: &HashMap<SpaceId, bool>,
+    ) -> Result<Vec<Refusal>, StoreError> {
+        let refuse = |code, reason: String| {
+            vec![Refusal {
+                doc: push.doc,
+                change: None,
+                code,
+                reason,
+            }]
+        };
+        let refused = match writable.get(&push.space) {
+            Some(true) => self.ingest_push(peer, push).await?,
+            Some(false) => refuse(
+                RefusalCode::NotWritable,
+                "this user may read but not write this space".into(),
+            ),
+            None if self.db.space_exists(push.space).await? => refuse(
+                RefusalCode::NotWritable,
+                "this user has no access to this space".into(),
+            ),
+            None => refuse(RefusalCode::UnknownSpace, "no such space".into()),
+        };
+        for refusal in &refused {
+            if refusal.code == RefusalCode::MissingDependencies {
+                continue; // not hostile: the device pushes the whole record again
+            }
+            tracing::warn!(device = %peer.device, doc = %push.doc, code = ?refusal.code, reason = %refusal.reason, "push refused");
+            self.db
+                .quarantine(&QuarantineEntry {
+                    at: chrono::Utc::now().timestamp_millis(),
+                    device: Some(peer.device),
+                    user: Some(peer.user),
+                    doc: push.doc,
+                    space: push.space,
+                    kind: push.kind.to_string(),
+                    code: format!("{:?}", refusal.code),
+                    reason: refusal.reason.clone(),
+                    payload: odnowa_shared::protocol::encode(push).unwrap_or_default(),
+                })
+                .await?;
+        }
+        Ok(refused)
+    }
+
+    async fn ingest_push(&self, peer: Peer, push: &DocPush) -> Result<Vec<Refusal>, StoreError> {
+        let ctx = self.validation_context().await?;
+        let entry = self.entry(push.doc);
+        let mut cached = entry.lock().await;
+        for _attempt in 0..3 {
+            if !cached.loaded {
+                let loaded = self.load(push.doc).await?;
+                let (doc, meta) = loaded.map_or((None, None), |(d, m)| (Some(d), Some(m)));
+                cached.since_snapshot = meta.as_ref().map_or(0, |m| m.change_count);
+                cached.doc = doc;
+                cached.meta = meta;
+                cached.loaded = true;
+            }
+            if let Some(meta) = &cached.meta {
+                if meta.space != push.space {
+                    return Ok(vec![Refusal {
+                        doc: push.doc,
+                        change: None,
+                        code: RefusalCode::SpaceMismatch,
+                        reason: "this record belongs to another space".into(),
+                    }]);
+                }
+            }
+            let outcome = ingest(cached.doc.as_ref(), push, &ctx);
+            let Some(new_doc) = outcome.doc else {
+                return Ok(outcome.refused);
+            };
+            let expected = cached.meta.as_ref().map_or(0, |m| m.change_count);
+            let appended = self
+                .db
+                .append(Append {
+                    doc: push.doc,
+                    space: push.space,
+                    kind: push.kind,
+                    generation: push.generation,
+                    expected_change_count: expected,
+                    changes: &outcome.stored,
+                    device: peer.device,
+                    user: peer.user,
+                    now: chrono::Utc::now().timestamp_millis(),
+                })
+                .await;
+            match appended {
+                Ok(change_count) => {
+                    cached.since_snapshot += outcome.stored.len() as u64;
+                    cached.meta = Some(DocMeta {
+                        space: push.space,
+                        kind: push.kind,
+                        generation: push.generation,
+                        change_count,
+                    });
+                    cached.doc = Some(new_doc);
+                    if cached.since_snapshot >= self.snapshot_every {
+                        if let Some(doc) = &cached.doc {
+                            let upto = self.db.doc_last_seq(push.doc).await?;
+                            self.db.save_snapshot(push.doc, &doc.save(), upto).await?;
+                            cached.since_snapshot = 0;
+                        }
+                    }
+                    if push.doc == DocId::catalogue() {
+                        *self.ctx.write().await = None;
+                    }
+                    let _ = self.live.send(Accepted {
+                        space: push.space,
+                        origin: peer.device,
+                    });
+                    return Ok(outcome.refused);
+                }
+                Err(StoreError::Conflict) => {
+                    // Another server appended meanwhile: reload and retry.
+                    *cached = CachedDoc::default();
+                    continue;
+                }
+                Err(e) => {
+                    *cached = CachedDoc::default();
+                    drop(cached);
+                    self.forget(push.doc);
+                    return Err(e);
+                }
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
+    /// Fills `updates` from one space within `budget`; returns the new
+    /// cursor and whether more is waiting.
+    async fn pull(
+        &self,
+        peer: Peer,
+        mut cursor: SpaceCursor,
+        epoch: &mut u64,
+        budget: &mut usize,
+        updates: &mut Vec<DocUpdate>,
+    ) -> Result<(SpaceCursor, bool), StoreError> {
+        let last = self.db.last_seq(cursor.space).await?;
+        if cursor.epoch == *epoch && cursor.seq > last {
+            // The device has seen more than the feed holds: the server was
+            // restored from an older backup. Start a new epoch, so that every
+            // device pushes everything again.
+            tracing::warn!(space = %cursor.space, "a device is ahead of the feed: starting a new epoch");
+            *epoch = self.db.bump_epoch().await?;
+        }
+        if cursor.epoch != *epoch {
+            cursor = SpaceCursor {
+                space: cursor.space,
+                epoch: *epoch,
+                seq: 0,
+                snapshot: Some(SnapshotPhase {
+                    after: None,
+                    upto: last,
+                }),
+            };
+        }
+        if *budget == 0 {
+            return Ok((cursor, true));
+        }
+        if let Some(mut phase) = cursor.snapshot.take() {
+            loop {
+                let rows = self
+                    .db
+                    .snapshot_page(cursor.space, phase.after, SNAPSHOT_PAGE_DOCS)
+                    .await?;
+                let full_page = rows.len() == SNAPSHOT_PAGE_DOCS as usize;
+                for row in rows {
+                    let size = UPDATE_OVERHEAD
+                        + row.snapshot.as_ref().map_or(0, Vec::len)
+                        + row.changes.iter().map(Vec::len).sum::<usize>();
+                    if size > *budget && !updates.is_empty() {
+                        *budget = 0;
+                        cursor.snapshot = Some(phase);
+                        return Ok((cursor, true));
+                    }
+                    *budget = budget.saturating_sub(size);
+                    phase.after = Some(row.doc);
+                    updates.push(DocUpdate {
+                        doc: row.doc,
+                        space: cursor.space,
+                        kind: row.kind,
+                        generation: row.generation,
+                        snapshot: row.snapshot.map(ByteBuf::from),
+                        changes: row.changes.into_iter().map(ByteBuf::from).collect(),
+                    });
+                }
+                if !full_page {
+                    break;
+                }
+            }
+            cursor.seq = phase.upto;
+        }
+        loop {
+            let rows = self
+                .db
+                .feed(cursor.space, cursor.seq, last, peer.device, FEED_PAGE_ROWS)
+                .await?;
+            let full_page = rows.len() == FEED_PAGE_ROWS as usize;
+            for row in rows {
+                let size = UPDATE_OVERHEAD + row.bytes.len();
+                if size > *budget && !updates.is_empty() {
+                    *budget = 0;
+                    return Ok((cursor, true));
+                }
+                *budget = budget.saturating_sub(size);
+                cursor.seq = row.seq;
+                match updates.last_mut() {
+                    // Consecutive changes of one document travel together.
+                    Some(update) if update.doc == row.doc && update.snapshot.is_none() => {
+                        update.changes.push(ByteBuf::from(row.bytes));
+                    }
+                    _ => updates.push(DocUpdate {
+                        doc: row.doc,
+                        space: cursor.space,
+                        kind: row.kind,
+                        generation: row.generation,
+                        snapshot: None,
+                        changes: vec![ByteBuf::from(row.bytes)],
+                    }),
+                }
+            }
+            if !full_page {
+                break;
+            }
+        }
+        cursor.seq = last;
+        Ok((cursor, false))
+    }
+}

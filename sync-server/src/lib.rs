@@ -1,0 +1,54 @@
+//! The Odnowa sync server.
+//!
+//! - [`store`]: SQLite or PostgreSQL behind one narrow type, [`store::Db`].
+//! - [`exchange`]: one sync exchange (ingest pushes, answer from the feeds).
+//! - [`routes`]: `app(state) -> Router` — health, enrolment, sync over HTTP
+//!   and WebSocket, the office pages.
+//! - [`admin`]: what the admin CLI does (organisations, spaces, users,
+//!   grants, enrolment codes, devices).
+//! - [`launch`]: serve a router on a listener until a shutdown signal.
+
+pub mod admin;
+pub mod auth;
+pub mod error;
+pub mod exchange;
+pub mod routes;
+pub mod store;
+
+use std::future::Future;
+use std::sync::Arc;
+
+pub use routes::{AppState, app};
+pub use store::Db;
+
+/// Serves `router` on `listener` until `shutdown` completes, then lets open
+/// requests finish.
+pub async fn launch(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The state of a server over `db`, and the switch that tells its live
+/// connections to close when the server stops.
+pub fn state(db: Arc<Db>, cache_docs: usize) -> (AppState, Stopper) {
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let state = AppState {
+        sync: Arc::new(exchange::SyncService::new(db, cache_docs)),
+        stopping,
+    };
+    (state, Stopper(stop))
+}
+
+/// Closes a server's live connections.
+pub struct Stopper(tokio::sync::watch::Sender<bool>);
+
+impl Stopper {
+    pub fn stop(&self) {
+        let _ = self.0.send(true);
+    }
+}

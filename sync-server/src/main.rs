@@ -1,0 +1,229 @@
+//! `odnowa-sync`: the sync server and its admin commands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use odnowa_shared::ids::DeviceId;
+use odnowa_sync_server::{Db, admin, app, launch, state};
+
+#[derive(Parser)]
+#[command(name = "odnowa-sync", version, about = "Odnowa sync server")]
+struct Cli {
+    /// `sqlite:FILE` (created if missing) or `postgres://user@host/db`.
+    #[arg(
+        long,
+        env = "ODNOWA_DATABASE_URL",
+        default_value = "sqlite:odnowa.sqlite",
+        global = true
+    )]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve sync, enrolment and the office pages.
+    Serve {
+        #[arg(long, env = "ODNOWA_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// The office pages (trunk's output); not served when missing.
+        #[arg(long, env = "ODNOWA_UI_DIR", default_value = "ui/dist")]
+        ui_dir: PathBuf,
+        /// Documents kept in memory at most.
+        #[arg(long, default_value_t = 2_000)]
+        cache_docs: usize,
+    },
+    /// Organisations, spaces, users, enrolment codes, devices.
+    #[command(subcommand)]
+    Admin(Admin),
+}
+
+#[derive(Subcommand)]
+enum Admin {
+    /// Create a member organisation.
+    CreateOrg { name: String },
+    /// Create a space (a team of an organisation).
+    CreateSpace {
+        name: String,
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Create a user with access to spaces (by name; `registry` is the
+    /// consortium registry).
+    CreateUser {
+        name: String,
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long, default_value = "worker")]
+        role: String,
+        /// Spaces the user may read.
+        #[arg(long)]
+        read: Vec<String>,
+        /// Spaces the user may read and write.
+        #[arg(long)]
+        write: Vec<String>,
+    },
+    /// Give a user access to a space.
+    Grant {
+        user: String,
+        space: String,
+        #[arg(long)]
+        write: bool,
+    },
+    /// Issue a one-time enrolment code for a user's new device.
+    EnrolCode {
+        user: String,
+        #[arg(long, default_value_t = admin::DEFAULT_CODE_HOURS)]
+        hours: i64,
+    },
+    /// List enrolled devices.
+    Devices,
+    /// Revoke a device: it is refused from its next request on.
+    Revoke { device: DeviceId },
+    /// List refused pushes kept in quarantine.
+    Quarantine {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Start a new feed epoch after restoring the database from a backup:
+    /// every device then pushes all it holds again.
+    NewEpoch,
+}
+
+fn timestamp(ms: i64) -> String {
+    odnowa_shared::time::Timestamp(ms).warsaw_rfc3339()
+}
+
+async fn run_admin(db: &Db, command: Admin) -> anyhow::Result<()> {
+    match command {
+        Admin::CreateOrg { name } => println!("{}", admin::create_org(db, &name).await?),
+        Admin::CreateSpace { name, org } => {
+            println!("{}", admin::create_space(db, &name, org.as_deref()).await?)
+        }
+        Admin::CreateUser {
+            name,
+            org,
+            role,
+            read,
+            write,
+        } => println!(
+            "{}",
+            admin::create_user(db, &name, org.as_deref(), &role, &read, &write).await?
+        ),
+        Admin::Grant { user, space, write } => admin::grant(db, &user, &space, write).await?,
+        Admin::EnrolCode { user, hours } => {
+            anyhow::ensure!((1..=24 * 30).contains(&hours), "--hours must be 1 to 720");
+            println!("{}", admin::enrol_code(db, &user, hours).await?)
+        }
+        Admin::Devices => {
+            for d in admin::devices(db).await? {
+                println!(
+                    "{}\t{}\t{}\tenrolled {}\tlast seen {}\t{}",
+                    d.device,
+                    d.user,
+                    d.name,
+                    timestamp(d.created_at),
+                    d.last_seen_at
+                        .map(timestamp)
+                        .unwrap_or_else(|| "never".into()),
+                    d.revoked_at
+                        .map(|t| format!("REVOKED {}", timestamp(t)))
+                        .unwrap_or_default(),
+                );
+            }
+        }
+        Admin::Revoke { device } => {
+            anyhow::ensure!(
+                admin::revoke(db, device).await?,
+                "no such device, or already revoked"
+            );
+            println!("revoked {device}");
+        }
+        Admin::Quarantine { limit } => {
+            for q in admin::quarantine(db, limit).await? {
+                println!(
+                    "{}\t{}\t{} {}\t{}\t{}",
+                    timestamp(q.at),
+                    q.device.map(|d| d.to_string()).unwrap_or_default(),
+                    q.kind,
+                    q.doc,
+                    q.code,
+                    q.reason
+                );
+            }
+        }
+        Admin::NewEpoch => println!("epoch {}", db.bump_epoch().await?),
+    }
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let db = Db::open(&cli.database_url)
+        .await
+        .with_context(|| format!("opening the database {}", cli.database_url))?;
+    match cli.command {
+        Command::Serve {
+            listen,
+            ui_dir,
+            cache_docs,
+        } => {
+            let db = Arc::new(db);
+            let ui_dir = ui_dir.join("index.html").exists().then_some(ui_dir);
+            if ui_dir.is_none() {
+                tracing::warn!(
+                    "office pages not built (run trunk build in ui/): serving the API only"
+                );
+            }
+            let (state, stopper) = state(db.clone(), cache_docs);
+            let router = app(state, ui_dir);
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("listening on {listen}"))?;
+            tracing::info!(%listen, backend = db.backend(), "odnowa-sync serving");
+            launch(listener, router, async {
+                shutdown_signal().await;
+                tracing::info!("shutting down");
+                stopper.stop();
+            })
+            .await?;
+            db.close().await;
+        }
+        Command::Admin(command) => run_admin(&db, command).await?,
+    }
+    Ok(())
+}

@@ -1,0 +1,293 @@
+//! HTTP routes: health, enrolment, the sync exchange over one POST or a
+//! WebSocket, and the office pages.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use odnowa_shared::ids::{DeviceId, UserId};
+use odnowa_shared::protocol::{
+    self, ClientMessage, MAX_FRAME_BYTES, PROTOCOL_VERSION, Poke, ServerMessage, VERSION_HEADER,
+};
+
+use crate::auth;
+use crate::error::{ApiError, FrameError};
+use crate::exchange::{Peer, SyncService};
+use crate::store::{EnrolRefusal, StoreError};
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub sync: Arc<SyncService>,
+    /// Turns true when the server stops: live connections close then.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
+}
+
+/// The server's routes. `ui_dir`, when given, is served at `/` (the office
+/// pages built by trunk).
+pub fn app(state: AppState, ui_dir: Option<std::path::PathBuf>) -> Router {
+    let api = Router::new()
+        .route("/enrol", post(enrol))
+        .route("/sync", post(sync_http))
+        .route("/ws", get(sync_ws));
+    let mut router = Router::new()
+        .route("/health", get(health))
+        .nest(protocol::ROUTE_PREFIX, api)
+        .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state);
+    if let Some(dir) = ui_dir {
+        let index = dir.join("index.html");
+        router = router.fallback_service(
+            tower_http::services::ServeDir::new(dir)
+                .fallback(tower_http::services::ServeFile::new(index)),
+        );
+    }
+    router
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    backend: &'static str,
+    protocol: u16,
+    version: &'static str,
+}
+
+async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    state.sync.db().epoch().await?;
+    Ok(Json(Health {
+        status: "ok",
+        backend: state.sync.db().backend(),
+        protocol: PROTOCOL_VERSION,
+        version: env!("CARGO_PKG_VERSION"),
+    }))
+}
+
+/// An enrolment request: the one-time code and a name for the device.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct EnrolRequest {
+    pub code: String,
+    pub device_name: String,
+}
+
+/// What a device gets when it enrols.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct EnrolResponse {
+    pub device: DeviceId,
+    pub user: UserId,
+    pub token: String,
+}
+
+async fn enrol(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<EnrolResponse>, ApiError> {
+    let request: EnrolRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::BadRequest(format!("expected {{code, device_name}}: {e}")))?;
+    let name = request.device_name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::BadRequest(
+            "the device name must be 1 to 100 characters".into(),
+        ));
+    }
+    let device = DeviceId::random();
+    let token = auth::new_token();
+    let now = chrono::Utc::now().timestamp_millis();
+    let redeemed = state
+        .sync
+        .db()
+        .redeem_enrol_code(
+            &auth::hash_code(&request.code),
+            device,
+            name,
+            &auth::hash_secret(&token),
+            now,
+        )
+        .await;
+    match redeemed {
+        Ok(user) => {
+            tracing::info!(%device, %user, "device enrolled");
+            Ok(Json(EnrolResponse {
+                device,
+                user,
+                token,
+            }))
+        }
+        Err(StoreError::Enrol(refusal)) => Err(ApiError::Forbidden(
+            match refusal {
+                EnrolRefusal::Unknown => {
+                    "this enrolment code is not valid: check it or ask for a new one"
+                }
+                EnrolRefusal::Used => "this enrolment code was already used: ask for a new one",
+                EnrolRefusal::Expired => "this enrolment code has expired: ask for a new one",
+                EnrolRefusal::UserDisabled => "this user is disabled: ask your coordinator",
+            }
+            .into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The device behind the request's bearer token.
+pub struct AuthDevice(pub Peer);
+
+impl FromRequestParts<AppState> for AuthDevice {
+    type Rejection = FrameError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, FrameError> {
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(ApiError::Unauthorized(
+                "no device token: enrol this device first",
+            ))?;
+        let token = auth::bearer(header).ok_or(ApiError::Unauthorized(
+            "the Authorization header must be `Bearer <device token>`",
+        ))?;
+        let found = state
+            .sync
+            .db()
+            .device_by_token(&auth::hash_secret(token))
+            .await
+            .map_err(ApiError::from)?;
+        let device = found.ok_or(ApiError::Unauthorized(
+            "unknown device token: enrol this device again",
+        ))?;
+        if device.revoked {
+            return Err(ApiError::Revoked.into());
+        }
+        if device.user_disabled {
+            return Err(
+                ApiError::Unauthorized("this user is disabled: ask your coordinator").into(),
+            );
+        }
+        let _ = state
+            .sync
+            .db()
+            .touch_device(device.device, chrono::Utc::now().timestamp_millis())
+            .await;
+        Ok(AuthDevice(Peer {
+            device: device.device,
+            user: device.user,
+        }))
+    }
+}
+
+fn frame_response(bytes: Vec<u8>) -> Response {
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    headers.insert(VERSION_HEADER, HeaderValue::from(PROTOCOL_VERSION));
+    response
+}
+
+/// Decodes a request frame, runs the exchange, encodes the answer.
+async fn serve_frame(state: &AppState, peer: Peer, frame: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let ClientMessage::Sync(request) = protocol::decode_client(frame)?;
+    let response = state.sync.exchange(peer, request).await?;
+    protocol::encode(&ServerMessage::Sync(response))
+        .map_err(|e| ApiError::Internal(StoreError::Corrupt(e.to_string())))
+}
+
+async fn sync_http(
+    State(state): State<AppState>,
+    AuthDevice(peer): AuthDevice,
+    body: Bytes,
+) -> Result<Response, FrameError> {
+    let bytes = serve_frame(&state, peer, &body).await?;
+    Ok(frame_response(bytes))
+}
+
+async fn sync_ws(
+    State(state): State<AppState>,
+    AuthDevice(peer): AuthDevice,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    upgrade
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| websocket(state, peer, socket))
+}
+
+/// One device's live connection: exchanges on request, pokes when others'
+/// changes arrive in a space it reads.
+async fn websocket(state: AppState, peer: Peer, mut socket: WebSocket) {
+    let mut accepted = state.sync.subscribe();
+    let mut readable = match state.sync.db().grants(peer.user).await {
+        Ok(grants) => grants.into_iter().map(|g| g.space).collect::<Vec<_>>(),
+        Err(e) => {
+            tracing::error!(error = %e, "could not read grants");
+            return;
+        }
+    };
+    let mut keepalive = tokio::time::interval(Duration::from_secs(25));
+    let mut stopping = state.stopping.clone();
+    if *stopping.borrow_and_update() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            changed = stopping.changed() => {
+                let stop = changed.is_err() || *stopping.borrow();
+                if stop {
+                    let _ = socket.send(Message::Close(None)).await;
+                    break;
+                }
+            }
+            incoming = socket.recv() => {
+                let Some(Ok(message)) = incoming else { break };
+                let reply = match message {
+                    Message::Binary(frame) => match serve_frame(&state, peer, &frame).await {
+                        Ok(bytes) => bytes,
+                        Err(e) => {
+                            tracing::info!(error = %e, device = %peer.device, "bad websocket frame");
+                            e.frame()
+                        }
+                    },
+                    Message::Close(_) => break,
+                    Message::Text(_) => ApiError::BadRequest("send binary frames".into()).frame(),
+                    Message::Ping(_) | Message::Pong(_) => continue,
+                };
+                if socket.send(Message::Binary(reply.into())).await.is_err() {
+                    break;
+                }
+                // Grants may have changed with the exchange's answer.
+                if let Ok(grants) = state.sync.db().grants(peer.user).await {
+                    readable = grants.into_iter().map(|g| g.space).collect();
+                }
+            }
+            event = accepted.recv() => {
+                let spaces = match event {
+                    Ok(event) if event.origin != peer.device && readable.contains(&event.space) => vec![event.space],
+                    Ok(_) => continue,
+                    // Missed some: poke for everything readable.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => readable.clone(),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                };
+                let Ok(bytes) = protocol::encode(&ServerMessage::Poke(Poke { spaces })) else { continue };
+                if socket.send(Message::Binary(bytes.into())).await.is_err() {
+                    break;
+                }
+            }
+            _ = keepalive.tick() => {
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}

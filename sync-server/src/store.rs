@@ -1,0 +1,947 @@
+//! Storage: SQLite (one file, the default) or PostgreSQL, behind one type.
+//!
+//! [`Db`] is the narrow interface the rest of the server uses. Both backends
+//! run the same SQL text (numbered `$N` parameters, which SQLite accepts
+//! too) and decode the same Rust types; the schema differs only in type
+//! names (`migrations/server-sqlite`, `migrations/server-postgres`). Every
+//! scenario test runs against both.
+//!
+//! The feed: every accepted change gets the next sequence number of its
+//! space in the same transaction that stores it. The number comes from an
+//! `UPDATE spaces SET last_seq = ...`, whose row lock makes transactions of
+//! one space commit in sequence order, so a reader never sees seq N+1
+//! before seq N.
+
+use sqlx::Row;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use tokio::sync::Mutex;
+
+use odnowa_shared::ids::{DeviceId, DocId, OrgId, SpaceId, UserId};
+use odnowa_shared::records::RecordKind;
+use odnowa_shared::sync::ingest::NewChange;
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0} already exists")]
+    Duplicate(String),
+    #[error("the document changed meanwhile; load it again")]
+    Conflict,
+    #[error("enrolment code refused: {0}")]
+    Enrol(EnrolRefusal),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Why an enrolment code was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EnrolRefusal {
+    #[error("no such code")]
+    Unknown,
+    #[error("the code was already used")]
+    Used,
+    #[error("the code has expired")]
+    Expired,
+    #[error("the user of this code is disabled")]
+    UserDisabled,
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+fn parse<T: FromStr>(what: &str, s: &str) -> Result<T, StoreError> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{what} {s:?}")))
+}
+
+/// A connected database.
+pub struct Db {
+    pool: Pool,
+    /// SQLite has one writer: writes queue here instead of failing busy.
+    write_gate: Mutex<()>,
+}
+
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to whichever pool the database has; the
+/// body is compiled once per backend.
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match &$db.pool {
+            Pool::Sqlite($pool) => $body,
+            Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// A user's access to one space.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub space: SpaceId,
+    pub name: String,
+    pub write: bool,
+}
+
+/// The device behind a token.
+#[derive(Debug, Clone)]
+pub struct DeviceAuth {
+    pub device: DeviceId,
+    pub user: UserId,
+    pub revoked: bool,
+    pub user_disabled: bool,
+}
+
+/// What the server knows of a document without loading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocMeta {
+    pub space: SpaceId,
+    pub kind: RecordKind,
+    pub generation: u32,
+    pub change_count: u64,
+}
+
+/// A document as stored: a snapshot and the changes after it.
+#[derive(Debug, Clone)]
+pub struct StoredDoc {
+    pub meta: DocMeta,
+    pub snapshot: Option<Vec<u8>>,
+    pub changes: Vec<Vec<u8>>,
+}
+
+/// Changes to append to a document and its space's feed.
+#[derive(Debug)]
+pub struct Append<'a> {
+    pub doc: DocId,
+    pub space: SpaceId,
+    pub kind: RecordKind,
+    pub generation: u32,
+    /// The change count the caller's copy was loaded at; a different count
+    /// in the database means another server appended meanwhile.
+    pub expected_change_count: u64,
+    pub changes: &'a [NewChange],
+    pub device: DeviceId,
+    pub user: UserId,
+    pub now: i64,
+}
+
+/// One change from a space's feed.
+#[derive(Debug, Clone)]
+pub struct FeedRow {
+    pub seq: u64,
+    pub doc: DocId,
+    pub kind: RecordKind,
+    pub generation: u32,
+    pub bytes: Vec<u8>,
+}
+
+/// One document of a space for a device that starts the space afresh.
+#[derive(Debug, Clone)]
+pub struct SnapshotRow {
+    pub doc: DocId,
+    pub kind: RecordKind,
+    pub generation: u32,
+    pub snapshot: Option<Vec<u8>>,
+    pub changes: Vec<Vec<u8>>,
+}
+
+/// A refused push kept for a coordinator.
+#[derive(Debug, Clone)]
+pub struct QuarantineEntry {
+    pub at: i64,
+    pub device: Option<DeviceId>,
+    pub user: Option<UserId>,
+    pub doc: DocId,
+    pub space: SpaceId,
+    pub kind: String,
+    pub code: String,
+    pub reason: String,
+    pub payload: Vec<u8>,
+}
+
+/// A device as listed for administration.
+#[derive(Debug, Clone)]
+pub struct DeviceRow {
+    pub device: DeviceId,
+    pub user: String,
+    pub name: String,
+    pub created_at: i64,
+    pub last_seen_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite:path`, `sqlite::memory:` or
+    /// `postgres://…`), runs the migrations and makes sure the registry
+    /// space and the feed epoch exist.
+    pub async fn open(url: &str) -> Result<Db, StoreError> {
+        let pool = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .connect(url)
+                .await?;
+            sqlx::migrate!("../migrations/server-postgres")
+                .run(&pool)
+                .await?;
+            Pool::Postgres(pool)
+        } else {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(std::time::Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?;
+            sqlx::migrate!("../migrations/server-sqlite")
+                .run(&pool)
+                .await?;
+            Pool::Sqlite(pool)
+        };
+        let db = Db {
+            pool,
+            write_gate: Mutex::new(()),
+        };
+        db.init().await?;
+        Ok(db)
+    }
+
+    /// SQLite has one writer: take the gate before writing. PostgreSQL
+    /// serialises through row locks and needs none.
+    async fn gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.pool {
+            Pool::Sqlite(_) => Some(self.write_gate.lock().await),
+            Pool::Postgres(_) => None,
+        }
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+
+    async fn init(&self) -> Result<(), StoreError> {
+        let epoch = rand::random::<u32>() as i64 + 1;
+        let now = chrono::Utc::now().timestamp_millis();
+        on_pool!(self, pool => {
+            sqlx::query("INSERT INTO meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING")
+                .bind(epoch.to_string())
+                .execute(pool)
+                .await?;
+            sqlx::query(
+                "INSERT INTO spaces (id, org_id, name, last_seq, created_at) \
+                 VALUES ($1, NULL, 'registry', 0, $2) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(SpaceId::REGISTRY.to_string())
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Closes the pool (waits for connections to finish).
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+
+    /// The feed epoch. It changes when the feed was restored from a backup,
+    /// so that devices push everything again and start afresh.
+    pub async fn epoch(&self) -> Result<u64, StoreError> {
+        let value: String = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'epoch'")
+                .fetch_one(pool)
+                .await?
+        });
+        parse("epoch", &value)
+    }
+
+    /// Starts a new epoch (after a restore from backup).
+    pub async fn bump_epoch(&self) -> Result<u64, StoreError> {
+        let epoch = self.epoch().await? + 1;
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE meta SET value = $1 WHERE key = 'epoch'")
+                .bind(epoch.to_string())
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(epoch)
+    }
+
+    // ---- organisations, spaces, users, grants ----
+
+    pub async fn create_org(&self, name: &str, now: i64) -> Result<OrgId, StoreError> {
+        let id = OrgId::random();
+        let result = on_pool!(self, pool => {
+            sqlx::query("INSERT INTO orgs (id, name, created_at) VALUES ($1, $2, $3)")
+                .bind(id.to_string())
+                .bind(name)
+                .bind(now)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        });
+        match result {
+            Ok(_) => Ok(id),
+            Err(e) if is_unique_violation(&e) => {
+                Err(StoreError::Duplicate(format!("organisation {name:?}")))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn create_space(
+        &self,
+        org: Option<OrgId>,
+        name: &str,
+        now: i64,
+    ) -> Result<SpaceId, StoreError> {
+        let id = SpaceId::random();
+        let result = on_pool!(self, pool => {
+            sqlx::query("INSERT INTO spaces (id, org_id, name, last_seq, created_at) VALUES ($1, $2, $3, 0, $4)")
+                .bind(id.to_string())
+                .bind(org.map(|o| o.to_string()))
+                .bind(name)
+                .bind(now)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        });
+        match result {
+            Ok(_) => Ok(id),
+            Err(e) if is_unique_violation(&e) => {
+                Err(StoreError::Duplicate(format!("space {name:?}")))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn create_user(
+        &self,
+        org: Option<OrgId>,
+        name: &str,
+        role: &str,
+        now: i64,
+    ) -> Result<UserId, StoreError> {
+        let id = UserId::random();
+        let result = on_pool!(self, pool => {
+            sqlx::query("INSERT INTO users (id, org_id, name, role, created_at, disabled) VALUES ($1, $2, $3, $4, $5, 0)")
+                .bind(id.to_string())
+                .bind(org.map(|o| o.to_string()))
+                .bind(name)
+                .bind(role)
+                .bind(now)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        });
+        match result {
+            Ok(_) => Ok(id),
+            Err(e) if is_unique_violation(&e) => {
+                Err(StoreError::Duplicate(format!("user {name:?}")))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Gives `user` read (and, with `write`, write) access to `space`.
+    pub async fn grant(&self, user: UserId, space: SpaceId, write: bool) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO grants (user_id, space_id, can_write) VALUES ($1, $2, $3) \
+                 ON CONFLICT (user_id, space_id) DO UPDATE SET can_write = excluded.can_write",
+            )
+            .bind(user.to_string())
+            .bind(space.to_string())
+            .bind(i64::from(write))
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// The spaces `user` may read.
+    pub async fn grants(&self, user: UserId) -> Result<Vec<Grant>, StoreError> {
+        let rows: Vec<(String, String, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT g.space_id, s.name, g.can_write FROM grants g JOIN spaces s ON s.id = g.space_id \
+                 WHERE g.user_id = $1 ORDER BY s.name",
+            )
+            .bind(user.to_string())
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(space, name, write)| {
+                Ok(Grant {
+                    space: parse("space id", &space)?,
+                    name,
+                    write: write != 0,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn space_exists(&self, space: SpaceId) -> Result<bool, StoreError> {
+        let n: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM spaces WHERE id = $1")
+                .bind(space.to_string())
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(n > 0)
+    }
+
+    async fn id_by_name(&self, table: &'static str, name: &str) -> Result<String, StoreError> {
+        let sql = match table {
+            "orgs" => "SELECT id FROM orgs WHERE name = $1",
+            "spaces" => "SELECT id FROM spaces WHERE name = $1",
+            _ => "SELECT id FROM users WHERE name = $1",
+        };
+        let id: Option<String> = on_pool!(self, pool => {
+            sqlx::query_scalar(sql).bind(name).fetch_optional(pool).await?
+        });
+        id.ok_or_else(|| StoreError::NotFound(format!("{} {name:?}", table.trim_end_matches('s'))))
+    }
+
+    pub async fn org_by_name(&self, name: &str) -> Result<OrgId, StoreError> {
+        parse("org id", &self.id_by_name("orgs", name).await?)
+    }
+
+    pub async fn space_by_name(&self, name: &str) -> Result<SpaceId, StoreError> {
+        parse("space id", &self.id_by_name("spaces", name).await?)
+    }
+
+    pub async fn user_by_name(&self, name: &str) -> Result<UserId, StoreError> {
+        parse("user id", &self.id_by_name("users", name).await?)
+    }
+
+    // ---- devices and enrolment ----
+
+    pub async fn create_enrol_code(
+        &self,
+        user: UserId,
+        code_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("INSERT INTO enrol_codes (code_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                .bind(code_hash)
+                .bind(user.to_string())
+                .bind(now)
+                .bind(expires_at)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Exchanges a one-time code for a new device with `token_hash`, in one
+    /// transaction: a code works once.
+    pub async fn redeem_enrol_code(
+        &self,
+        code_hash: &str,
+        device: DeviceId,
+        device_name: &str,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<UserId, StoreError> {
+        let _gate = self.gate().await;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let row: Option<(String, i64, Option<i64>, i64)> = sqlx::query_as(
+                "SELECT c.user_id, c.expires_at, c.used_at, u.disabled FROM enrol_codes c \
+                 JOIN users u ON u.id = c.user_id WHERE c.code_hash = $1",
+            )
+            .bind(code_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (user, expires_at, used_at, disabled) =
+                row.ok_or(StoreError::Enrol(EnrolRefusal::Unknown))?;
+            if used_at.is_some() {
+                return Err(StoreError::Enrol(EnrolRefusal::Used));
+            }
+            if expires_at < now {
+                return Err(StoreError::Enrol(EnrolRefusal::Expired));
+            }
+            if disabled != 0 {
+                return Err(StoreError::Enrol(EnrolRefusal::UserDisabled));
+            }
+            let claimed = sqlx::query(
+                "UPDATE enrol_codes SET used_at = $1, device_id = $2 WHERE code_hash = $3 AND used_at IS NULL",
+            )
+            .bind(now)
+            .bind(device.to_string())
+            .bind(code_hash)
+            .execute(&mut *tx)
+            .await?;
+            if claimed.rows_affected() != 1 {
+                return Err(StoreError::Enrol(EnrolRefusal::Used));
+            }
+            sqlx::query(
+                "INSERT INTO devices (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(device.to_string())
+            .bind(&user)
+            .bind(device_name)
+            .bind(token_hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            parse("user id", &user)
+        })
+    }
+
+    /// The device a token hash belongs to.
+    pub async fn device_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<DeviceAuth>, StoreError> {
+        let row: Option<(String, String, Option<i64>, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT d.id, d.user_id, d.revoked_at, u.disabled FROM devices d \
+                 JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1",
+            )
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(|(device, user, revoked_at, disabled)| {
+            Ok(DeviceAuth {
+                device: parse("device id", &device)?,
+                user: parse("user id", &user)?,
+                revoked: revoked_at.is_some(),
+                user_disabled: disabled != 0,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn touch_device(&self, device: DeviceId, now: i64) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE devices SET last_seen_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(device.to_string())
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Revokes a device; returns whether it existed and was not revoked yet.
+    pub async fn revoke_device(&self, device: DeviceId, now: i64) -> Result<bool, StoreError> {
+        let done = on_pool!(self, pool => {
+            sqlx::query("UPDATE devices SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(device.to_string())
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    pub async fn list_devices(&self) -> Result<Vec<DeviceRow>, StoreError> {
+        let rows: Vec<(String, String, String, i64, Option<i64>, Option<i64>)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT d.id, u.name, d.name, d.created_at, d.last_seen_at, d.revoked_at \
+                 FROM devices d JOIN users u ON u.id = d.user_id ORDER BY d.created_at",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(
+                |(device, user, name, created_at, last_seen_at, revoked_at)| {
+                    Ok(DeviceRow {
+                        device: parse("device id", &device)?,
+                        user,
+                        name,
+                        created_at,
+                        last_seen_at,
+                        revoked_at,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    // ---- documents and feeds ----
+
+    pub async fn doc_meta(&self, doc: DocId) -> Result<Option<DocMeta>, StoreError> {
+        let row: Option<(String, String, i64, i64)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT space_id, kind, generation, change_count FROM docs WHERE id = $1")
+                .bind(doc.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(|(space, kind, generation, change_count)| {
+            Ok(DocMeta {
+                space: parse("space id", &space)?,
+                kind: parse("record kind", &kind)?,
+                generation: u32::try_from(generation)
+                    .map_err(|_| StoreError::Corrupt("generation".into()))?,
+                change_count: u64::try_from(change_count)
+                    .map_err(|_| StoreError::Corrupt("change count".into()))?,
+            })
+        })
+        .transpose()
+    }
+
+    /// A document's snapshot and the changes after it.
+    pub async fn load_doc(&self, doc: DocId) -> Result<Option<StoredDoc>, StoreError> {
+        let Some(meta) = self.doc_meta(doc).await? else {
+            return Ok(None);
+        };
+        let (snapshot, changes) = on_pool!(self, pool => {
+            let snapshot: Option<(Option<Vec<u8>>, i64)> =
+                sqlx::query_as("SELECT snapshot, snapshot_seq FROM docs WHERE id = $1")
+                    .bind(doc.to_string())
+                    .fetch_optional(pool)
+                    .await?;
+            let (snapshot, snapshot_seq) = snapshot.unwrap_or((None, 0));
+            let changes: Vec<Vec<u8>> =
+                sqlx::query_scalar("SELECT bytes FROM changes WHERE doc_id = $1 AND seq > $2 ORDER BY seq")
+                    .bind(doc.to_string())
+                    .bind(snapshot_seq)
+                    .fetch_all(pool)
+                    .await?;
+            (snapshot, changes)
+        });
+        Ok(Some(StoredDoc {
+            meta,
+            snapshot,
+            changes,
+        }))
+    }
+
+    /// Stores new changes of one document and appends them to its space's
+    /// feed, in one transaction; also writes the audit log. Returns the
+    /// document's new change count.
+    pub async fn append(&self, append: Append<'_>) -> Result<u64, StoreError> {
+        let count = append.changes.len() as i64;
+        let expected = append.expected_change_count as i64;
+        let doc = append.doc.to_string();
+        let space = append.space.to_string();
+        let device = append.device.to_string();
+        let user = append.user.to_string();
+        let _gate = self.gate().await;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            // Lock the space's feed first: transactions of one space commit
+            // in sequence order.
+            let last_seq: i64 = sqlx::query_scalar(
+                "UPDATE spaces SET last_seq = last_seq + $1 WHERE id = $2 RETURNING last_seq",
+            )
+            .bind(count)
+            .bind(&space)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("space {space}")))?;
+            let first_seq = last_seq - count + 1;
+            let updated = sqlx::query(
+                "UPDATE docs SET change_count = change_count + $1, updated_at = $2 \
+                 WHERE id = $3 AND change_count = $4",
+            )
+            .bind(count)
+            .bind(append.now)
+            .bind(&doc)
+            .bind(expected)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() == 0 {
+                if expected != 0 {
+                    return Err(StoreError::Conflict);
+                }
+                let inserted = sqlx::query(
+                    "INSERT INTO docs (id, space_id, kind, generation, change_count, snapshot, snapshot_seq, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, NULL, 0, $6) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(&doc)
+                .bind(&space)
+                .bind(append.kind.as_str())
+                .bind(i64::from(append.generation))
+                .bind(count)
+                .bind(append.now)
+                .execute(&mut *tx)
+                .await?;
+                if inserted.rows_affected() == 0 {
+                    return Err(StoreError::Conflict);
+                }
+            }
+            for (i, change) in append.changes.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO changes (hash, doc_id, space_id, seq, device_id, bytes, received_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(change.hash.0.as_slice())
+                .bind(&doc)
+                .bind(&space)
+                .bind(first_seq + i as i64)
+                .bind(&device)
+                .bind(change.bytes.as_slice())
+                .bind(append.now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) \
+                     VALUES ($1, $2, $3, $4, 'change', $5)",
+                )
+                .bind(append.now)
+                .bind(&user)
+                .bind(&device)
+                .bind(&doc)
+                .bind(change.hash.to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(append.expected_change_count + append.changes.len() as u64)
+    }
+
+    /// Replaces a document's snapshot: `bytes` hold every change of the
+    /// document up to feed position `upto_seq`.
+    pub async fn save_snapshot(
+        &self,
+        doc: DocId,
+        bytes: &[u8],
+        upto_seq: u64,
+    ) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE docs SET snapshot = $1, snapshot_seq = $2 WHERE id = $3 AND snapshot_seq <= $2")
+                .bind(bytes)
+                .bind(upto_seq as i64)
+                .bind(doc.to_string())
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// The highest sequence number of a document's changes.
+    pub async fn doc_last_seq(&self, doc: DocId) -> Result<u64, StoreError> {
+        let seq: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT MAX(seq) FROM changes WHERE doc_id = $1")
+                .bind(doc.to_string())
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(seq.unwrap_or(0) as u64)
+    }
+
+    /// The last sequence number of a space's feed.
+    pub async fn last_seq(&self, space: SpaceId) -> Result<u64, StoreError> {
+        let seq: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT last_seq FROM spaces WHERE id = $1")
+                .bind(space.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(seq.unwrap_or(0) as u64)
+    }
+
+    /// Changes of `space` with `after < seq <= upto`, in feed order,
+    /// without those `exclude` pushed itself; at most `limit` rows.
+    pub async fn feed(
+        &self,
+        space: SpaceId,
+        after: u64,
+        upto: u64,
+        exclude: DeviceId,
+        limit: u32,
+    ) -> Result<Vec<FeedRow>, StoreError> {
+        let rows = on_pool!(self, pool => {
+            sqlx::query(
+                "SELECT c.seq, c.doc_id, d.kind, d.generation, c.bytes FROM changes c \
+                 JOIN docs d ON d.id = c.doc_id \
+                 WHERE c.space_id = $1 AND c.seq > $2 AND c.seq <= $3 \
+                 AND (c.device_id IS NULL OR c.device_id <> $4) \
+                 ORDER BY c.seq LIMIT $5",
+            )
+            .bind(space.to_string())
+            .bind(after as i64)
+            .bind(upto as i64)
+            .bind(exclude.to_string())
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(|row| {
+                Ok(FeedRow {
+                    seq: row.try_get::<i64, _>(0)? as u64,
+                    doc: parse("doc id", &row.try_get::<String, _>(1)?)?,
+                    kind: parse("record kind", &row.try_get::<String, _>(2)?)?,
+                    generation: row.try_get::<i64, _>(3)? as u32,
+                    bytes: row.try_get(4)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()
+        });
+        rows
+    }
+
+    /// Up to `limit` documents of `space` with ids after `after`, each with
+    /// its snapshot and the changes after it.
+    pub async fn snapshot_page(
+        &self,
+        space: SpaceId,
+        after: Option<DocId>,
+        limit: u32,
+    ) -> Result<Vec<SnapshotRow>, StoreError> {
+        let after = after.map(|d| d.to_string()).unwrap_or_default();
+        let (docs, changes) = on_pool!(self, pool => {
+            let docs: Vec<(String, String, i64, Option<Vec<u8>>)> = sqlx::query_as(
+                "SELECT id, kind, generation, snapshot FROM docs \
+                 WHERE space_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            )
+            .bind(space.to_string())
+            .bind(&after)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?;
+            let changes: Vec<(String, Vec<u8>)> = sqlx::query_as(
+                "SELECT c.doc_id, c.bytes FROM changes c JOIN docs d ON d.id = c.doc_id \
+                 WHERE c.doc_id IN (SELECT id FROM docs WHERE space_id = $1 AND id > $2 ORDER BY id LIMIT $3) \
+                 AND c.seq > d.snapshot_seq ORDER BY c.doc_id, c.seq",
+            )
+            .bind(space.to_string())
+            .bind(&after)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?;
+            (docs, changes)
+        });
+        let mut by_doc: std::collections::HashMap<String, Vec<Vec<u8>>> =
+            std::collections::HashMap::new();
+        for (doc, bytes) in changes {
+            by_doc.entry(doc).or_default().push(bytes);
+        }
+        docs.into_iter()
+            .map(|(doc, kind, generation, snapshot)| {
+                let changes = by_doc.remove(&doc).unwrap_or_default();
+                Ok(SnapshotRow {
+                    doc: parse("doc id", &doc)?,
+                    kind: parse("record kind", &kind)?,
+                    generation: generation as u32,
+                    snapshot,
+                    changes,
+                })
+            })
+            .collect()
+    }
+
+    // ---- quarantine and audit ----
+
+    pub async fn quarantine(&self, entry: &QuarantineEntry) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO quarantine (at, device_id, user_id, doc_id, space_id, kind, code, reason, payload) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(entry.at)
+            .bind(entry.device.map(|d| d.to_string()))
+            .bind(entry.user.map(|u| u.to_string()))
+            .bind(entry.doc.to_string())
+            .bind(entry.space.to_string())
+            .bind(&entry.kind)
+            .bind(&entry.code)
+            .bind(&entry.reason)
+            .bind(entry.payload.as_slice())
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// The newest quarantined pushes, newest first.
+    pub async fn list_quarantine(&self, limit: u32) -> Result<Vec<QuarantineEntry>, StoreError> {
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(
+            i64,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Vec<u8>,
+        )> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT at, device_id, user_id, doc_id, space_id, kind, code, reason, payload \
+                 FROM quarantine ORDER BY id DESC LIMIT $1",
+            )
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(
+                |(at, device, user, doc, space, kind, code, reason, payload)| {
+                    Ok(QuarantineEntry {
+                        at,
+                        device: device.map(|d| parse("device id", &d)).transpose()?,
+                        user: user.map(|u| parse("user id", &u)).transpose()?,
+                        doc: parse("doc id", &doc)?,
+                        space: parse("space id", &space)?,
+                        kind,
+                        code,
+                        reason,
+                        payload,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// How many changes the server holds (all spaces).
+    pub async fn change_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM changes").fetch_one(pool).await?
+        });
+        Ok(n as u64)
+    }
+
+    /// Audit entries of one document, oldest first: (at, user, device, action, detail).
+    pub async fn audit_of_doc(
+        &self,
+        doc: DocId,
+    ) -> Result<Vec<(i64, Option<String>, Option<String>, String, String)>, StoreError> {
+        let rows = on_pool!(self, pool => {
+            sqlx::query_as("SELECT at, user_id, device_id, action, detail FROM audit WHERE doc_id = $1 ORDER BY id")
+                .bind(doc.to_string())
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows)
+    }
+}

@@ -1,0 +1,226 @@
+//! The test harness for end-to-end scenarios: real sync servers on
+//! 127.0.0.1 (SQLite files or fresh PostgreSQL databases), real device
+//! engines in temporary directories, and a loopback proxy that can cut
+//! answers mid-way.
+
+pub mod proxy;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use odnowa_app::engine::{Engine, SyncPolicy};
+use odnowa_sync_server::{Db, Stopper, admin, app, launch, state};
+use tokio::task::JoinHandle;
+
+/// Which database a test server uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("ODNOWA_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A database for one test: a SQLite file in a temporary directory, or a
+/// fresh PostgreSQL database dropped when this is dropped.
+pub struct TestDatabase {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+impl TestDatabase {
+    pub async fn new(backend: Backend) -> Result<Self> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir()?;
+                let url = format!("sqlite:{}", dir.path().join("server.sqlite").display());
+                Ok(TestDatabase {
+                    url,
+                    _dir: Some(dir),
+                    pg_name: None,
+                })
+            }
+            Backend::Postgres => {
+                let name = format!("odnowa_t_{}", uuid::Uuid::new_v4().simple());
+                let admin = postgres_admin_url();
+                let mut conn: sqlx::PgConnection = sqlx::Connection::connect(&admin)
+                    .await
+                    .with_context(|| format!("connecting to PostgreSQL at {admin}"))?;
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await?;
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+                Ok(TestDatabase {
+                    url: format!("{base}/{name}"),
+                    _dir: None,
+                    pg_name: Some(name),
+                })
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
+        // Drop the database from a thread of its own: Drop cannot await.
+        let admin = postgres_admin_url();
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                if let Ok(mut conn) =
+                    <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await
+                {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A running sync server.
+pub struct TestServer {
+    pub database: TestDatabase,
+    pub addr: SocketAddr,
+    pub db: Arc<Db>,
+    task: Option<JoinHandle<()>>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    stopper: Option<Stopper>,
+}
+
+impl TestServer {
+    /// Starts a server on a free loopback port.
+    pub async fn start(backend: Backend) -> Result<Self> {
+        let database = TestDatabase::new(backend).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let mut server = TestServer {
+            db: Arc::new(Db::open(&database.url).await?),
+            database,
+            addr,
+            task: None,
+            shutdown: None,
+            stopper: None,
+        };
+        server.serve(listener);
+        Ok(server)
+    }
+
+    fn serve(&mut self, listener: tokio::net::TcpListener) {
+        let (state, stopper) = state(self.db.clone(), 500);
+        let router = app(state, None);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        self.task = Some(tokio::spawn(async move {
+            let _ = launch(listener, router, async {
+                let _ = rx.await;
+            })
+            .await;
+        }));
+        self.shutdown = Some(tx);
+        self.stopper = Some(stopper);
+    }
+
+    /// The base URL devices use.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops the server (closing live connections) and its database pool.
+    pub async fn stop(&mut self) -> Result<()> {
+        if let Some(stopper) = self.stopper.take() {
+            stopper.stop();
+        }
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(std::time::Duration::from_secs(10), task)
+                .await
+                .context("the server did not stop within 10 s")??;
+        }
+        self.db.close().await;
+        Ok(())
+    }
+
+    /// Starts the server again on the same port and database, as after a
+    /// restart of the process.
+    pub async fn restart(&mut self) -> Result<()> {
+        self.db = Arc::new(Db::open(&self.database.url).await?);
+        let listener = tokio::net::TcpListener::bind(self.addr).await?;
+        self.serve(listener);
+        Ok(())
+    }
+
+    /// Creates a user with write access to `spaces` and returns a fresh
+    /// enrolment code for them.
+    pub async fn user_with_code(
+        &self,
+        name: &str,
+        write: &[&str],
+        read: &[&str],
+    ) -> Result<String> {
+        let write: Vec<String> = write.iter().map(|s| s.to_string()).collect();
+        let read: Vec<String> = read.iter().map(|s| s.to_string()).collect();
+        admin::create_user(&self.db, name, None, "worker", &read, &write).await?;
+        Ok(admin::enrol_code(&self.db, name, 24).await?)
+    }
+}
+
+/// A device: an engine in a temporary directory.
+pub struct TestDevice {
+    pub engine: Engine,
+    pub dir: tempfile::TempDir,
+}
+
+/// A sync policy with short waits, for tests.
+pub fn quick_policy() -> SyncPolicy {
+    SyncPolicy {
+        backoff_base: std::time::Duration::from_millis(50),
+        backoff_max: std::time::Duration::from_millis(500),
+        idle_interval: std::time::Duration::from_secs(5),
+    }
+}
+
+impl TestDevice {
+    /// A new device enrolled with `code` at `server_url`.
+    pub async fn enrol(server_url: &str, code: &str, name: &str) -> Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let engine = Engine::open_with(dir.path(), quick_policy()).await?;
+        engine.enrol(server_url, code, name).await?;
+        Ok(TestDevice { engine, dir })
+    }
+}
+
+/// Waits up to `secs` seconds for `check` to hold, polling. For conditions
+/// that depend on background tasks; the deadline is a safety net, not a
+/// speed requirement.
+pub async fn eventually<F, Fut>(secs: u64, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
