@@ -257,15 +257,15 @@ impl SyncService {
                 cached.meta = meta;
                 cached.loaded = true;
             }
-            if let Some(meta) = &cached.meta {
-                if meta.space != push.space {
-                    return Ok(vec![Refusal {
-                        doc: push.doc,
-                        change: None,
-                        code: RefusalCode::SpaceMismatch,
-                        reason: "this record belongs to another space".into(),
-                    }]);
-                }
+            if let Some(meta) = &cached.meta
+                && meta.space != push.space
+            {
+                return Ok(vec![Refusal {
+                    doc: push.doc,
+                    change: None,
+                    code: RefusalCode::SpaceMismatch,
+                    reason: "this record belongs to another space".into(),
+                }]);
             }
             let outcome = ingest(cached.doc.as_ref(), push, &ctx);
             let Some(new_doc) = outcome.doc else {
@@ -296,12 +296,12 @@ impl SyncService {
                         change_count,
                     });
                     cached.doc = Some(new_doc);
-                    if cached.since_snapshot >= self.snapshot_every {
-                        if let Some(doc) = &cached.doc {
-                            let upto = self.db.doc_last_seq(push.doc).await?;
-                            self.db.save_snapshot(push.doc, &doc.save(), upto).await?;
-                            cached.since_snapshot = 0;
-                        }
+                    if cached.since_snapshot >= self.snapshot_every
+                        && let Some(doc) = &cached.doc
+                    {
+                        let upto = self.db.doc_last_seq(push.doc).await?;
+                        self.db.save_snapshot(push.doc, &doc.save(), upto).await?;
+                        cached.since_snapshot = 0;
                     }
                     if push.doc == DocId::catalogue() {
                         *self.ctx.write().await = None;

@@ -215,7 +215,7 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
             tracing::info!(%listen, backend = db.backend(), "odnowa-sync serving");
-            launch(listener, router, async {
+            launch(listener, router, async move {
                 shutdown_signal().await;
                 tracing::info!("shutting down");
                 stopper.stop();

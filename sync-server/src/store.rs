@@ -566,7 +566,8 @@ impl Db {
     }
 
     pub async fn list_devices(&self) -> Result<Vec<DeviceRow>, StoreError> {
-        let rows: Vec<(String, String, String, i64, Option<i64>, Option<i64>)> = on_pool!(self, pool => {
+        type DeviceTuple = (String, String, String, i64, Option<i64>, Option<i64>);
+        let rows: Vec<DeviceTuple> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT d.id, u.name, d.name, d.created_at, d.last_seen_at, d.revoked_at \
                  FROM devices d JOIN users u ON u.id = d.user_id ORDER BY d.created_at",
@@ -777,7 +778,7 @@ impl Db {
         exclude: DeviceId,
         limit: u32,
     ) -> Result<Vec<FeedRow>, StoreError> {
-        let rows = on_pool!(self, pool => {
+        on_pool!(self, pool => {
             sqlx::query(
                 "SELECT c.seq, c.doc_id, d.kind, d.generation, c.bytes FROM changes c \
                  JOIN docs d ON d.id = c.doc_id \
@@ -803,8 +804,7 @@ impl Db {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()
-        });
-        rows
+        })
     }
 
     /// Up to `limit` documents of `space` with ids after `after`, each with

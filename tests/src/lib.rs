@@ -66,6 +66,65 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// Copies the database aside, as a nightly backup would. The server
+    /// must be stopped.
+    pub async fn backup(&self) -> Result<()> {
+        match (&self.pg_name, &self._dir) {
+            (Some(name), _) => {
+                let mut conn: sqlx::PgConnection =
+                    sqlx::Connection::connect(&postgres_admin_url()).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name}_bak"))
+                    .execute(&mut conn)
+                    .await?;
+                sqlx::query(&format!("CREATE DATABASE {name}_bak TEMPLATE {name}"))
+                    .execute(&mut conn)
+                    .await?;
+            }
+            (None, Some(dir)) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let from = dir.path().join(format!("server.sqlite{suffix}"));
+                    let to = dir.path().join(format!("backup.sqlite{suffix}"));
+                    let _ = std::fs::remove_file(&to);
+                    if from.exists() {
+                        std::fs::copy(&from, &to)?;
+                    }
+                }
+            }
+            (None, None) => anyhow::bail!("no database to back up"),
+        }
+        Ok(())
+    }
+
+    /// Replaces the database with the backup. The server must be stopped.
+    pub async fn restore(&self) -> Result<()> {
+        match (&self.pg_name, &self._dir) {
+            (Some(name), _) => {
+                let mut conn: sqlx::PgConnection =
+                    sqlx::Connection::connect(&postgres_admin_url()).await?;
+                sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await?;
+                sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {name}_bak"))
+                    .execute(&mut conn)
+                    .await?;
+            }
+            (None, Some(dir)) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let from = dir.path().join(format!("backup.sqlite{suffix}"));
+                    let to = dir.path().join(format!("server.sqlite{suffix}"));
+                    let _ = std::fs::remove_file(&to);
+                    if from.exists() {
+                        std::fs::copy(&from, &to)?;
+                    }
+                }
+            }
+            (None, None) => anyhow::bail!("no database to restore"),
+        }
+        Ok(())
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some(name) = self.pg_name.take() else {
@@ -84,9 +143,11 @@ impl Drop for TestDatabase {
                 if let Ok(mut conn) =
                     <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await
                 {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut conn)
-                        .await;
+                    for db in [name.clone(), format!("{name}_bak")] {
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+                            .execute(&mut conn)
+                            .await;
+                    }
                 }
             });
         })

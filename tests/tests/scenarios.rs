@@ -399,6 +399,87 @@ async fn live_updates_reach_connected_devices(backend: Backend) -> Result<()> {
     Ok(())
 }
 
+async fn a_restored_server_gets_everything_back(backend: Backend) -> Result<()> {
+    let mut server = TestServer::start(backend).await?;
+    let team = team_space(&server, "Streetwork — Org A").await?;
+    let a = device(&server, "marta", &["Streetwork — Org A"]).await?;
+    let b = device(&server, "piotr", &["Streetwork — Org A"]).await?;
+    let worker = a.engine.identity().await.expect("enrolled").user;
+    let contact = |n: i64| {
+        let mut c = Contact::new(team, worker, Timestamp::now());
+        c.anonymous_count = n;
+        c
+    };
+    let (first, second, third) = (contact(1), contact(2), contact(3));
+    a.engine.save(&first).await?;
+    a.engine.sync_now().await?;
+
+    // Last night's backup holds only the first contact.
+    server.stop().await?;
+    server.database.backup().await?;
+    server.restart().await?;
+    a.engine.save(&second).await?;
+    a.engine.sync_now().await?;
+    b.engine.save(&third).await?;
+    b.engine.sync_now().await?;
+    assert_eq!(server.db.change_count().await?, 3);
+
+    // The disk dies; the backup is restored.
+    server.stop().await?;
+    server.database.restore().await?;
+    server.restart().await?;
+    assert_eq!(server.db.change_count().await?, 1);
+
+    // The devices notice (their cursors are ahead of the feed), push all
+    // they hold again, and nothing is lost.
+    sync_all(&[&a, &b]).await?;
+    assert_eq!(server.db.change_count().await?, 3);
+    for device in [&a, &b] {
+        let mut ids: Vec<DocId> = device
+            .engine
+            .list::<Contact>()
+            .await?
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        ids.sort();
+        let mut expect = vec![first.id, second.id, third.id];
+        expect.sort();
+        assert_eq!(ids, expect);
+    }
+    server.stop().await?;
+    Ok(())
+}
+
+async fn a_new_device_gets_compacted_documents(backend: Backend) -> Result<()> {
+    let server = TestServer::start(backend).await?;
+    let team = team_space(&server, "Day room — Org B").await?;
+    let tablet = device(&server, "ewa", &["Day room — Org B"]).await?;
+    let site = SiteId::random();
+    let session = tablet
+        .engine
+        .open_day_session(team, site, Date::today())
+        .await?;
+    // Enough changes for the server to keep a compacted snapshot.
+    for _ in 0..150 {
+        tablet
+            .engine
+            .mark_present(session.id, PersonId::random())
+            .await?;
+        tablet.engine.sync_now().await?;
+    }
+    let newcomer = device(&server, "jan", &["Day room — Org B"]).await?;
+    let report = newcomer.engine.sync_now().await?;
+    assert_eq!(report.pulled_updates, 1);
+    assert_eq!(
+        newcomer.engine.heads(session.id).await?,
+        tablet.engine.heads(session.id).await?
+    );
+    let received: DaySession = newcomer.engine.get(session.id).await?.expect("session");
+    assert_eq!(received.present().len(), 150);
+    Ok(())
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -426,4 +507,6 @@ on_both_backends!(
     faults_lose_and_duplicate_nothing,
     spaces_are_enforced,
     live_updates_reach_connected_devices,
+    a_restored_server_gets_everything_back,
+    a_new_device_gets_compacted_documents,
 );

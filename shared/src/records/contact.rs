@@ -173,13 +173,13 @@ impl Record for Contact {
         if let Some(follow_up) = &self.follow_up {
             check_text("follow_up", &follow_up.what, 2_000)?;
         }
-        if let Some(point) = self.location {
-            if !(-90.0..=90.0).contains(&point.lat) || !(-180.0..=180.0).contains(&point.lon) {
-                return Err(ValidationError::OutOfRange {
-                    field: "location",
-                    value: format!("{},{}", point.lat, point.lon),
-                });
-            }
+        if let Some(point) = self.location
+            && (!(-90.0..=90.0).contains(&point.lat) || !(-180.0..=180.0).contains(&point.lon))
+        {
+            return Err(ValidationError::OutOfRange {
+                field: "location",
+                value: format!("{},{}", point.lat, point.lon),
+            });
         }
         Ok(())
     }

@@ -110,13 +110,13 @@ impl Record for DaySession {
         }
         check_id_keys::<PersonId>("attendance", self.attendance.keys())?;
         for attendance in self.attendance.values() {
-            if let (Some(check_in), Some(check_out)) = (attendance.check_in, attendance.check_out) {
-                if check_out < check_in {
-                    return Err(ValidationError::Invalid {
-                        field: "check_out",
-                        reason: "check-out is before check-in",
-                    });
-                }
+            if let (Some(check_in), Some(check_out)) = (attendance.check_in, attendance.check_out)
+                && check_out < check_in
+            {
+                return Err(ValidationError::Invalid {
+                    field: "check_out",
+                    reason: "check-out is before check-in",
+                });
             }
         }
         if self.anonymous_count.value() < 0 {

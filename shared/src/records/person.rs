@@ -117,13 +117,13 @@ impl Record for Person {
             return Err(ValidationError::Required("alias"));
         }
         check_text("alias", &self.alias, 120)?;
-        if let Some(year) = self.birth_year {
-            if !(1900..=2100).contains(&year) {
-                return Err(ValidationError::OutOfRange {
-                    field: "birth_year",
-                    value: year.to_string(),
-                });
-            }
+        if let Some(year) = self.birth_year
+            && !(1900..=2100).contains(&year)
+        {
+            return Err(ValidationError::OutOfRange {
+                field: "birth_year",
+                value: year.to_string(),
+            });
         }
         if self.merged_into == Some(self.person_id()) {
             return Err(ValidationError::Invalid {

@@ -179,14 +179,14 @@ pub fn ingest(current: Option<&Automerge>, push: &DocPush, ctx: &ValidationConte
             ),
         );
     }
-    if let Some(before) = current.and_then(|d| document::header(d).ok()) {
-        if (before.kind, before.space, before.id) != (header.kind, header.space, header.id) {
-            return refuse_all(
-                push,
-                RefusalCode::HeaderChanged,
-                "a record's kind, space and id never change".to_string(),
-            );
-        }
+    if let Some(before) = current.and_then(|d| document::header(d).ok())
+        && (before.kind, before.space, before.id) != (header.kind, header.space, header.id)
+    {
+        return refuse_all(
+            push,
+            RefusalCode::HeaderChanged,
+            "a record's kind, space and id never change".to_string(),
+        );
     }
     outcome.doc = Some(doc);
     outcome.stored = new_changes;

@@ -180,10 +180,11 @@ impl CursorBook {
     pub fn update(&mut self, response: &SyncResponse) -> CursorChanges {
         let mut changes = CursorChanges::default();
         for cursor in &response.cursors {
-            if let Some(old) = self.cursors.get(&cursor.space) {
-                if old.epoch != 0 && old.epoch != cursor.epoch {
-                    changes.epoch_changed.push(cursor.space);
-                }
+            if let Some(old) = self.cursors.get(&cursor.space)
+                && old.epoch != 0
+                && old.epoch != cursor.epoch
+            {
+                changes.epoch_changed.push(cursor.space);
             }
             self.cursors.insert(cursor.space, cursor.clone());
         }

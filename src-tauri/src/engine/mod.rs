@@ -308,30 +308,47 @@ impl Engine {
     /// Saves `record`: creates its document or writes the fields that
     /// differ. Returns once it is on disk.
     pub async fn save<R: Record>(&self, record: &R) -> Result<()> {
+        self.save_all(std::slice::from_ref(record)).await
+    }
+
+    /// Saves several records in one local transaction (an import, a batch
+    /// of ticks): all are on disk when this returns, or none.
+    pub async fn save_all<R: Record>(&self, records: &[R]) -> Result<()> {
         let identity = self.require_identity().await?;
-        record
-            .validate(&self.validation_context().await?)
-            .map_err(document::DocError::from)?;
-        let _edits = self.inner.edits.lock().await;
+        let ctx = self.validation_context().await?;
+        for record in records {
+            record.validate(&ctx).map_err(document::DocError::from)?;
+        }
+        let edits = self.inner.edits.lock().await;
         let at = now();
-        let (replica, refused) = match self.inner.store.doc(record.doc_id()).await? {
-            Some(row) => {
-                let mut replica = replica_of(&row)?;
-                let changed =
-                    document::write(&mut replica.doc, record, identity.device, at, "edit")?;
-                if changed.is_none() {
-                    return Ok(());
+        let mut replicas = Vec::with_capacity(records.len());
+        for record in records {
+            match self.inner.store.doc(record.doc_id()).await? {
+                Some(row) => {
+                    let mut replica = replica_of(&row)?;
+                    if document::write(&mut replica.doc, record, identity.device, at, "edit")?
+                        .is_some()
+                    {
+                        replicas.push(replica);
+                    }
                 }
-                (replica, None)
+                None => {
+                    let doc = document::create(record, identity.device, at)?;
+                    let header = document::header(&doc)?;
+                    replicas.push(ReplicaDoc::local(header, 0, doc));
+                }
             }
-            None => {
-                let doc = document::create(record, identity.device, at)?;
-                let header = document::header(&doc)?;
-                (ReplicaDoc::local(header, 0, doc), None)
-            }
-        };
-        self.put(&replica, refused).await?;
-        drop(_edits);
+        }
+        if replicas.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.inner.store.begin().await?;
+        for replica in &replicas {
+            LocalStore::put_doc(&mut tx, &row_of(replica, None), at.0).await?;
+        }
+        tx.commit().await?;
+        drop(edits);
+        self.refresh_counts().await?;
         self.inner.wake.notify_one();
         Ok(())
     }

@@ -218,7 +218,8 @@ impl LocalStore {
     }
 
     pub async fn cursors(&self) -> Result<Vec<SpaceCursor>> {
-        let rows: Vec<(String, i64, i64, Option<String>, Option<i64>)> = sqlx::query_as(
+        type CursorTuple = (String, i64, i64, Option<String>, Option<i64>);
+        let rows: Vec<CursorTuple> = sqlx::query_as(
             "SELECT space, epoch, seq, snapshot_after, snapshot_upto FROM cursors ORDER BY space",
         )
         .fetch_all(&self.pool)

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds the office pages and runs the sync server with its embedded SQLite
+# file (./odnowa.sqlite), serving sync and the office pages on
+# http://127.0.0.1:8080. Needs a machine prepared by .ci/install.sh.
+# Extra arguments go to `odnowa-sync serve` (e.g. --listen 0.0.0.0:8080).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=.ci/env.sh
+source .ci/env.sh
+(cd ui && trunk build --offline)
+exec cargo run --release -p odnowa-sync-server --bin odnowa-sync -- \
+  --database-url "${ODNOWA_DATABASE_URL:-sqlite:odnowa.sqlite}" serve --ui-dir ui/dist "$@"

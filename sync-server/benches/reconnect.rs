@@ -1,0 +1,218 @@
+//! Reconnect after offline: 10,000 documents, 100 changed on each side.
+//!
+//! Runs the real `odnowa-sync` binary (release build, SQLite file) as its own
+//! process, and two device engines in this one. Prints exchanges, bytes each
+//! way and time of each reconnect, and the server's resident memory per
+//! idle document. Run: `cargo bench -p odnowa-sync-server --bench reconnect`
+//! (figures go to BENCHMARKS.md by hand).
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use odnowa_app::engine::{Engine, SyncPolicy};
+use odnowa_shared::ids::SpaceId;
+use odnowa_shared::records::Contact;
+use odnowa_shared::time::Timestamp;
+
+const DOCS: usize = 10_000;
+const CHANGED: usize = 100;
+const CACHE_DOCS: usize = 1_000;
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn odnowa_sync(db: &str, args: &[&str]) -> Result<String> {
+    let output = Command::new(env!("CARGO_BIN_EXE_odnowa-sync"))
+        .arg("--database-url")
+        .arg(db)
+        .args(args)
+        .output()?;
+    if !output.status.success() {
+        bail!(
+            "odnowa-sync {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(String::from_utf8(output.stdout)?.trim().to_string())
+}
+
+fn rss_kib(pid: u32) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("no VmRSS")
+}
+
+async fn start_server(db: &str) -> Result<Server> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_odnowa-sync"))
+        .args(["--database-url", db, "serve", "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["--ui-dir", "/nonexistent", "--cache-docs"])
+        .arg(CACHE_DOCS.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let url = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{url}/health")).send().await.is_ok() {
+            return Ok(Server { child, url });
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("the server did not start")
+}
+
+async fn device(dir: &std::path::Path, url: &str, code: &str) -> Result<Engine> {
+    let engine = Engine::open_with(dir, SyncPolicy::default()).await?;
+    engine.enrol(url, code, "bench").await?;
+    Ok(engine)
+}
+
+fn kib(bytes: u64) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+async fn reconnect(name: &str, engine: &Engine) -> Result<()> {
+    let before = engine.stats();
+    let started = Instant::now();
+    let report = engine.sync_now().await?;
+    let elapsed = started.elapsed();
+    let after = engine.stats();
+    println!(
+        "{name}: {} exchange(s), pushed {} docs, pulled {} updates, up {}, down {}, {:.0} ms",
+        after.exchanges - before.exchanges,
+        report.pushed_docs,
+        report.pulled_updates,
+        kib(after.bytes_up - before.bytes_up),
+        kib(after.bytes_down - before.bytes_down),
+        elapsed.as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = format!("sqlite:{}", dir.path().join("server.sqlite").display());
+    odnowa_sync(&db, &["admin", "create-space", "Streetwork"])?;
+    for user in ["a", "b"] {
+        odnowa_sync(
+            &db,
+            &["admin", "create-user", user, "--write", "Streetwork"],
+        )?;
+    }
+    let server = start_server(&db).await?;
+    let idle_rss = rss_kib(server.child.id())?;
+    let a = device(
+        &dir.path().join("a"),
+        &server.url,
+        &odnowa_sync(&db, &["admin", "enrol-code", "a"])?,
+    )
+    .await?;
+    let b = device(
+        &dir.path().join("b"),
+        &server.url,
+        &odnowa_sync(&db, &["admin", "enrol-code", "b"])?,
+    )
+    .await?;
+    a.sync_now().await?;
+    let space = a
+        .spaces()
+        .await?
+        .into_iter()
+        .find(|s| s.name == "Streetwork")
+        .map(|s| s.space)
+        .unwrap_or_else(SpaceId::random);
+    let worker = a.identity().await.context("enrolled")?.user;
+
+    let contacts: Vec<Contact> = (0..DOCS)
+        .map(|i| {
+            let mut c = Contact::new(space, worker, Timestamp::now()).with_service("hot_drink");
+            c.anonymous_count = 1 + (i % 3) as i64;
+            c.place = format!("Punkt {}", i % 40);
+            c
+        })
+        .collect();
+    let started = Instant::now();
+    a.save_all(&contacts).await?;
+    println!(
+        "created {DOCS} contacts on A in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    let report = a.sync_now().await?;
+    println!(
+        "A first upload: {} exchanges, {:.1} s",
+        report.exchanges,
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    let report = b.sync_now().await?;
+    println!(
+        "B first download (snapshots): {} exchanges, {} updates, {:.1} s",
+        report.exchanges,
+        report.pulled_updates,
+        started.elapsed().as_secs_f64()
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let loaded_rss = rss_kib(server.child.id())?;
+    println!(
+        "server RSS: {} KiB idle before, {} KiB holding {DOCS} docs ({CACHE_DOCS} cached at most): {:.2} KiB per document",
+        idle_rss,
+        loaded_rss,
+        (loaded_rss.saturating_sub(idle_rss)) as f64 / DOCS as f64
+    );
+
+    // Offline: 100 changes on each side, on different documents.
+    let mut edits_a = Vec::new();
+    let mut edits_b = Vec::new();
+    for (i, contact) in contacts.iter().enumerate().take(2 * CHANGED) {
+        let mut edited = contact.clone();
+        edited.note = format!("zmiana offline {i}");
+        if i % 2 == 0 {
+            edits_a.push(edited)
+        } else {
+            edits_b.push(edited)
+        }
+    }
+    a.save_all(&edits_a).await?;
+    b.save_all(&edits_b).await?;
+    let changed_a: u64 = futures_sum(&a, &edits_a).await?;
+    let changed_b: u64 = futures_sum(&b, &edits_b).await?;
+    println!(
+        "offline changes: A {} docs ({}), B {} docs ({})",
+        edits_a.len(),
+        kib(changed_a),
+        edits_b.len(),
+        kib(changed_b)
+    );
+    reconnect("A reconnects (push 100)", &a).await?;
+    reconnect("B reconnects (push 100, pull 100)", &b).await?;
+    reconnect("A again (pull 100)", &a).await?;
+    Ok(())
+}
+
+async fn futures_sum(engine: &Engine, records: &[Contact]) -> Result<u64> {
+    let mut total = 0;
+    for record in records {
+        total += engine.pending_bytes(record.id).await?;
+    }
+    Ok(total)
+}
