@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -206,8 +207,14 @@ async fn serve_frame(state: &AppState, peer: Peer, frame: &[u8]) -> Result<Vec<u
 async fn sync_http(
     State(state): State<AppState>,
     AuthDevice(peer): AuthDevice,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, FrameError> {
+    // A body over the limit is refused with an error frame like every other
+    // sync error, not axum's plain text.
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
+        _ => ApiError::BadRequest(rejection.body_text()),
+    })?;
     let bytes = serve_frame(&state, peer, &body).await?;
     Ok(frame_response(bytes))
 }
