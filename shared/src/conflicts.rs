@@ -172,4 +172,41 @@ mod tests {
         assert!(conflicts(&doc_a).is_empty());
         assert_eq!(read::<Person>(&doc_a).expect("read").alias, "Zbigniew");
     }
+
+    fn conflicted_alias() -> (automerge::Automerge, DeviceId) {
+        let (a, b) = (DeviceId::random(), DeviceId::random());
+        let mut doc_a =
+            create(&Person::new("Zbyszek", Timestamp(0)), a, Timestamp(0)).expect("create");
+        let mut doc_b = doc_a.fork();
+        for (doc, device, alias) in [(&mut doc_a, a, "Zbych"), (&mut doc_b, b, "Zbigniew")] {
+            let mut person: Person = read(doc).expect("read");
+            person.alias = alias.into();
+            write(doc, &person, device, Timestamp(10), "edit").expect("write");
+        }
+        doc_a.merge(&mut doc_b).expect("merge");
+        (doc_a, a)
+    }
+
+    #[test]
+    fn editing_another_field_keeps_both_versions_of_a_conflict() {
+        let (mut doc, device) = conflicted_alias();
+        let mut person: Person = read(&doc).expect("read");
+        person.birth_year = Some(1971);
+        write(&mut doc, &person, device, Timestamp(30), "edit").expect("write");
+
+        let found = conflicts(&doc);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].versions.len(), 2);
+        assert_eq!(read::<Person>(&doc).expect("read").birth_year, Some(1971));
+    }
+
+    #[test]
+    fn typing_a_new_value_over_a_conflict_settles_it() {
+        let (mut doc, device) = conflicted_alias();
+        let mut person: Person = read(&doc).expect("read");
+        person.alias = "Zbyszek K.".into();
+        write(&mut doc, &person, device, Timestamp(30), "edit").expect("write");
+        assert!(conflicts(&doc).is_empty());
+        assert_eq!(read::<Person>(&doc).expect("read").alias, "Zbyszek K.");
+    }
 }

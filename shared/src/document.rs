@@ -9,6 +9,7 @@ use automerge::{ActorId, Automerge, ChangeHash, ReadDoc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{DeviceId, DocId, SpaceId};
+use crate::keep_conflicts::KeepConflicts;
 use crate::records::{
     CaseNotes, Catalogue, Contact, DaySession, Person, Record, RecordKind, Workshop,
 };
@@ -75,7 +76,10 @@ fn reconcile_into<R: Record>(
 ) -> Result<Option<ChangeHash>, DocError> {
     doc.transact_with(
         |_| options,
-        |tx| autosurgeon::reconcile(tx, record).map_err(|e| DocError::Reconcile(e.to_string())),
+        |tx| {
+            autosurgeon::reconcile(&mut KeepConflicts::new(tx), record)
+                .map_err(|e| DocError::Reconcile(e.to_string()))
+        },
     )
     .map(|success| success.hash)
     .map_err(|failure| failure.error)

@@ -40,9 +40,11 @@
 //! assert_eq!(read::<Contact>(&office.doc).unwrap(), contact);
 //! ```
 
+pub mod api;
 pub mod conflicts;
 pub mod document;
 pub mod ids;
+mod keep_conflicts;
 pub mod protocol;
 pub mod records;
 pub mod search;

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Makes a fresh Debian 12 machine (as root, with rustup's Rust 1.95 and only
+# the package registries reachable) ready to build and test Odnowa.
+# Idempotent: every step checks first and skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=.ci/env.sh
+source .ci/env.sh
+
+TRUNK_VERSION=0.21.14
+APT_PACKAGES=(
+  # Tauri 2 on Linux (WebKitGTK 4.1)
+  libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
+  libssl-dev libxdo-dev pkg-config build-essential file
+  # the app under a virtual display, driven by WebDriver
+  xvfb xauth webkit2gtk-driver
+  # the office screens in a browser, and screenshots
+  chromium chromium-driver imagemagick
+  # the sync server's second database backend
+  postgresql
+)
+
+step() { printf '\n== install: %s\n' "$*"; }
+
+# --- Debian packages ---------------------------------------------------------
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$package")
+  fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  step "apt packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # Wait for another apt run instead of failing on its lock.
+  apt-get -o DPkg::Lock::Timeout=900 update
+  apt-get -o DPkg::Lock::Timeout=900 install -y "${missing[@]}"
+fi
+
+# --- Rust targets and components ---------------------------------------------
+# rust-toolchain.toml selects the toolchain; these act on it.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "rustup target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    step "rustup component $component"
+    rustup component add "$component"
+  fi
+done
+
+# --- cargo tools, pinned, into $ODNOWA_TOOLS ---------------------------------
+mkdir -p "$ODNOWA_TOOLS"
+# Two installs into one root at once corrupt it: take turns.
+exec 9>"$ODNOWA_TOOLS/.install.lock"
+flock 9
+
+installed_version() { # tool -> its version, or nothing
+  "$ODNOWA_TOOLS/bin/$1" --version 2>/dev/null | awk '{print $2}' || true
+}
+
+if [ "$(installed_version trunk)" != "$TRUNK_VERSION" ]; then
+  step "trunk $TRUNK_VERSION (about 5 min)"
+  # trunk 0.22 needs a newer rustc than 1.95.
+  cargo install --locked trunk --version "$TRUNK_VERSION" --root "$ODNOWA_TOOLS"
+fi
+
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly,
+# or trunk tries to download one and fails offline.
+if [ ! -f Cargo.lock ]; then
+  cargo metadata --format-version 1 >/dev/null
+fi
+wasm_bindgen_version=$(awk '
+  $0 == "name = \"wasm-bindgen\"" { found = 1; next }
+  found && /^version = / { gsub(/version = |"/, ""); print; exit }
+' Cargo.lock)
+if [ -z "$wasm_bindgen_version" ]; then
+  echo "install.sh: no wasm-bindgen package in Cargo.lock" >&2
+  exit 1
+fi
+if [ "$(installed_version wasm-bindgen)" != "$wasm_bindgen_version" ]; then
+  step "wasm-bindgen-cli $wasm_bindgen_version (about 3 min)"
+  # Not --locked: its own lockfile pins a crate version crates.io no longer serves.
+  cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --root "$ODNOWA_TOOLS" --force
+fi
+flock -u 9
+
+# --- PostgreSQL ----------------------------------------------------------------
+bash .ci/postgres.sh
+
+step "ready"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds the UI and runs every test of the workspace. Needs a machine
+# prepared by .ci/install.sh. Usage: bash scripts/test.sh [cargo test args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=.ci/env.sh
+source .ci/env.sh
+
+for tool in trunk wasm-bindgen; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "test.sh: $tool is missing: run 'bash .ci/install.sh' first" >&2
+    exit 1
+  fi
+done
+bash .ci/postgres.sh
+
+# The Tauri crate embeds ui/dist at compile time: build the UI first.
+(cd ui && trunk build --offline)
+
+# Every member, the UI's host-side unit tests (i18n) included.
+cargo test --workspace "$@"

@@ -1,0 +1,304 @@
+//! The field app's command API: what the screens (ui/, wasm32) ask the Tauri
+//! shell (src-tauri/src/shell) and what they get back.
+//!
+//! API boundary: both sides use these types, so the JSON that crosses IPC
+//! cannot drift between them. A command is named by the constant in
+//! [`cmd`]; its arguments are one object whose field names match the
+//! command function's parameters (Tauri 2 takes camelCase keys from JS, so
+//! every argument here is a single word or already camelCase); its answer
+//! is the type named next to it. Views are flattened for display: texts the
+//! screens show, ids as strings, times as [`Timestamp`] milliseconds (the UI
+//! formats them in Europe/Warsaw).
+
+use serde::{Deserialize, Serialize};
+
+use crate::conflicts::Conflict;
+use crate::document::HistoryEntry;
+use crate::ids::{DocId, PersonId, SiteId, UserId};
+use crate::time::{Date, Timestamp};
+
+/// Command names, shared by `invoke` in the UI and the shell's handler.
+pub mod cmd {
+    /// `()` → [`super::AppInfo`]
+    pub const APP_INFO: &str = "app_info";
+    /// `{ request: EnrolRequest }` → [`super::AppInfo`]
+    pub const ENROL: &str = "enrol";
+    /// `()` → [`super::SyncView`]
+    pub const SYNC_STATUS: &str = "sync_status";
+    /// `()` → [`super::SyncView`] after one sync attempt
+    pub const SYNC_NOW: &str = "sync_now";
+    /// `()` → [`super::CatalogueView`]
+    pub const CATALOGUE: &str = "catalogue";
+    /// `{ query: String }` → `Vec<PersonView>` (diacritics-insensitive)
+    pub const SEARCH_PERSONS: &str = "search_persons";
+    /// `{ draft: PersonDraft }` → `Vec<PersonView>` that look like the draft
+    pub const SIMILAR_PERSONS: &str = "similar_persons";
+    /// `{ draft: PersonDraft }` → [`super::PersonView`]
+    pub const CREATE_PERSON: &str = "create_person";
+    /// `{ date: Date }` → `Vec<ContactView>`, newest first
+    pub const CONTACTS_ON: &str = "contacts_on";
+    /// `{ id: DocId }` → [`super::ContactView`]
+    pub const CONTACT: &str = "contact";
+    /// `{ draft: ContactDraft }` → [`super::ContactView`] (new when `draft.id` is `None`)
+    pub const SAVE_CONTACT: &str = "save_contact";
+    /// `{ contact: DocId, person: PersonId }` → [`super::ContactView`]:
+    /// links an anonymous contact to a person (one fewer anonymous)
+    pub const LINK_CONTACT_PERSON: &str = "link_contact_person";
+    /// `()` → `Vec<String>`: places of this device's recent contacts, most recent first
+    pub const RECENT_PLACES: &str = "recent_places";
+    /// `{ site: SiteId }` → [`super::DaySessionView`] of today, opened if needed
+    pub const TODAY_SESSION: &str = "today_session";
+    /// `{ session: DocId, person: PersonId, present: bool }` → [`super::DaySessionView`]
+    pub const SET_PRESENT: &str = "set_present";
+    /// `{ session: DocId, person: PersonId }` → [`super::DaySessionView`]
+    pub const CHECK_OUT: &str = "check_out";
+    /// `{ session: DocId, draft: PersonDraft }` → [`super::DaySessionView`]:
+    /// creates the person, registers them at the site and marks them present
+    pub const ADD_WALK_IN: &str = "add_walk_in";
+    /// `{ session: DocId, delta: i64 }` → [`super::DaySessionView`]
+    pub const ADD_MEALS: &str = "add_meals";
+    /// `()` → `Vec<WorkshopView>`, newest first
+    pub const WORKSHOPS: &str = "workshops";
+    /// `{ id: DocId }` → [`super::WorkshopView`]
+    pub const WORKSHOP: &str = "workshop";
+    /// `{ draft: WorkshopDraft }` → [`super::WorkshopView`]
+    pub const SAVE_WORKSHOP: &str = "save_workshop";
+    /// `{ id: DocId }` → [`super::RecordMeta`]
+    pub const RECORD_META: &str = "record_meta";
+    /// `{ id: DocId, path: Vec<String>, change: String }` → [`super::RecordMeta`]
+    pub const RESOLVE_CONFLICT: &str = "resolve_conflict";
+}
+
+/// `{ kind, message }`: how every command fails across IPC. `kind` is
+/// stable, for code to branch on; `message` is for logs and people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+/// The kinds of [`CommandError`]; the UI translates each into a sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The device has no identity yet: enrol first.
+    NotEnrolled,
+    /// The enrolment code was wrong, used or expired.
+    BadCode,
+    /// The server could not be reached (enrolment needs the network).
+    Unreachable,
+    /// The input breaks a rule (the message says which).
+    Invalid,
+    /// No record with that id on this device.
+    NotFound,
+    /// The device was revoked by the office.
+    Revoked,
+    /// Anything else (storage failure, a bug): the message says what.
+    Internal,
+}
+
+/// Enrolment: the server address and the one-time code from the office.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    pub server: String,
+    pub code: String,
+    /// A name for this device in the office's list, e.g. "Telefon Marty".
+    pub device_name: String,
+}
+
+/// What the app needs at start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppInfo {
+    pub version: String,
+    /// `None` until the device is enrolled.
+    pub identity: Option<IdentityView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdentityView {
+    pub server: String,
+    pub device: String,
+    pub user: UserId,
+    /// Spaces this device may write, for choosing where records go.
+    pub writable_spaces: Vec<String>,
+}
+
+/// The sync state the header and the first-sync screen show.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncView {
+    pub enrolled: bool,
+    pub online: bool,
+    pub live: bool,
+    pub last_sync: Option<Timestamp>,
+    pub last_error: Option<String>,
+    /// Records with changes the server has not confirmed yet.
+    pub pending: u64,
+    /// Records the server refused.
+    pub refused: u64,
+    pub revoked: bool,
+    /// The first sync after enrolment: records received so far and the
+    /// number the server announced (`None` once it is done).
+    pub first_sync: Option<Progress>,
+    /// Records on the device.
+    pub records: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+}
+
+/// The catalogue, as the screens need it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CatalogueView {
+    /// Active services, in catalogue order.
+    pub services: Vec<ServiceView>,
+    pub sites: Vec<SiteView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceView {
+    pub code: String,
+    pub name_pl: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteView {
+    pub id: SiteId,
+    pub name: String,
+    /// `day_room`, `workshop`, `street`, …
+    pub site_kind: String,
+}
+
+/// A new person, or the fields a duplicate check compares.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonDraft {
+    pub alias: String,
+    pub birth_year: Option<i64>,
+    /// `f`, `m`, `x` (other) or empty (not known).
+    pub gender: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonView {
+    pub id: PersonId,
+    pub alias: String,
+    pub birth_year: Option<i64>,
+    pub gender: String,
+    pub confirmed: bool,
+}
+
+/// A contact as the form edits it. Service codes come from the catalogue.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContactDraft {
+    /// `None` for a new contact.
+    pub id: Option<DocId>,
+    pub persons: Vec<PersonId>,
+    pub anonymous_count: i64,
+    pub services: Vec<String>,
+    pub place: String,
+    pub duration_min: Option<i64>,
+    pub note: String,
+    /// What to do next, if anything (empty: no follow-up).
+    pub follow_up: String,
+    pub follow_up_due: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactView {
+    pub id: DocId,
+    pub at: Timestamp,
+    pub persons: Vec<PersonView>,
+    pub anonymous_count: i64,
+    pub services: Vec<String>,
+    pub place: String,
+    pub duration_min: Option<i64>,
+    pub note: String,
+    pub follow_up: String,
+    pub follow_up_due: Option<Date>,
+    pub confirmed: bool,
+    /// Fields with concurrent values.
+    pub conflicts: usize,
+}
+
+/// Today's session of a day room, as the board shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DaySessionView {
+    pub id: DocId,
+    pub site: SiteId,
+    pub date: Date,
+    /// Everyone registered at the site and everyone marked today, by alias.
+    pub board: Vec<BoardEntry>,
+    pub meals: i64,
+    pub anonymous_count: i64,
+    pub confirmed: bool,
+    pub conflicts: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoardEntry {
+    pub person: PersonId,
+    pub alias: String,
+    pub present: bool,
+    pub check_in: Option<Timestamp>,
+    pub check_out: Option<Timestamp>,
+}
+
+/// A workshop as the form edits it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkshopDraft {
+    pub id: Option<DocId>,
+    pub date: Date,
+    pub site: SiteId,
+    pub theme: String,
+    pub motif: String,
+    pub materials: String,
+    pub participants: Vec<ParticipantDraft>,
+    pub items: Vec<ItemDraft>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParticipantDraft {
+    pub person: PersonId,
+    pub hours: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemDraft {
+    pub name: String,
+    pub count: i64,
+    pub made_by: Option<PersonId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkshopView {
+    pub id: DocId,
+    pub date: Date,
+    pub site: SiteId,
+    pub site_name: String,
+    pub theme: String,
+    pub motif: String,
+    pub materials: String,
+    pub participants: Vec<ParticipantView>,
+    pub items: Vec<ItemDraft>,
+    pub confirmed: bool,
+    pub conflicts: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParticipantView {
+    pub person: PersonId,
+    pub alias: String,
+    pub hours: f64,
+}
+
+/// What the record screen's "versions" and "history" panels show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordMeta {
+    pub id: DocId,
+    pub confirmed: bool,
+    pub conflicts: Vec<Conflict>,
+    pub history: Vec<HistoryEntry>,
+}

@@ -1,0 +1,31 @@
+//! With the `shell` feature, runs `tauri-build`: checks `tauri.conf.json`,
+//! the capabilities and the icons, and generates the permissions of the
+//! app's own commands. Without it (the engine alone) there is nothing to do.
+//!
+//! `tauri-build` is an optional build-dependency enabled by `shell`, so the
+//! code that names it is compiled only under `cfg(feature = "shell")`, which
+//! cargo sets for build scripts exactly when `CARGO_FEATURE_SHELL` is set.
+
+fn main() {
+    #[cfg(feature = "shell")]
+    shell::build();
+    #[cfg(not(feature = "shell"))]
+    println!("cargo::rerun-if-changed=build.rs");
+}
+
+#[cfg(feature = "shell")]
+mod shell {
+    /// The app's own commands, as registered in `src/shell/mod.rs`. Each gets
+    /// an `allow-<name>` permission (kebab case), granted in `capabilities/`;
+    /// a command left out here is callable by no window.
+    const COMMANDS: &[&str] = &["app_version"];
+
+    pub fn build() {
+        debug_assert!(std::env::var_os("CARGO_FEATURE_SHELL").is_some());
+        let attributes = tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+        if let Err(error) = tauri_build::try_build(attributes) {
+            panic!("tauri-build failed: {error:#}");
+        }
+    }
+}

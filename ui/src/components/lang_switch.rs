@@ -1,0 +1,36 @@
+//! [`LangSwitch`]: one button per language, each named in its own language
+//! so that a person who cannot read the current one still finds theirs.
+
+use yew::prelude::*;
+
+use crate::i18n::{Key, Lang, t};
+
+#[derive(Properties, PartialEq)]
+pub struct LangSwitchProps {
+    pub lang: Lang,
+    pub on_change: Callback<Lang>,
+}
+
+#[function_component(LangSwitch)]
+pub fn lang_switch(props: &LangSwitchProps) -> Html {
+    let buttons = Lang::ALL.into_iter().map(|option| {
+        let selected = option == props.lang;
+        let onclick = props.on_change.reform(move |_: MouseEvent| option);
+        html! {
+            <button
+                type="button"
+                class={classes!("lang-option", selected.then_some("is-selected"))}
+                lang={option.code()}
+                aria-pressed={if selected { "true" } else { "false" }}
+                {onclick}
+            >
+                { option.name(option) }
+            </button>
+        }
+    });
+    html! {
+        <div class="lang-switch" role="group" aria-label={t(props.lang, Key::LanguageSwitchLabel)}>
+            { for buttons }
+        </div>
+    }
+}

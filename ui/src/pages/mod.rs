@@ -1,0 +1,5 @@
+//! One component per screen.
+
+mod home;
+
+pub use home::Home;
