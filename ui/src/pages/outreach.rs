@@ -94,10 +94,10 @@ fn contact_row(
                             { " · " }{ &contact.place }
                         }
                     </span>
+                    if contact.conflicts > 0 {
+                        <span class="badge" data-testid="versions-badge">{ versions(lang, 2) }</span>
+                    }
                 </span>
-                if contact.conflicts > 0 {
-                    <span class="badge" data-testid="versions-badge">{ versions(lang, 2) }</span>
-                }
                 <ConfirmedMark {lang} confirmed={contact.confirmed} />
             </button>
         </li>

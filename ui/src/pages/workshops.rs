@@ -45,10 +45,10 @@ pub fn workshops() -> Html {
                                 { &workshop.site_name }{ " · " }
                                 { tf(lang, Key::ParticipantsCount, &[("n", &workshop.participants.len().to_string())]) }
                             </span>
+                            if workshop.conflicts > 0 {
+                                <span class="badge" data-testid="versions-badge">{ versions(lang, 2) }</span>
+                            }
                         </span>
-                        if workshop.conflicts > 0 {
-                            <span class="badge">{ versions(lang, 2) }</span>
-                        }
                         <ConfirmedMark {lang} confirmed={workshop.confirmed} />
                     </button></li>
                 }
