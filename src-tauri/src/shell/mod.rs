@@ -45,7 +45,7 @@ impl Device {
     }
 
     /// An engine without background sync (tests drive sync themselves).
-    #[cfg(test)]
+    #[cfg(all(test, feature = "shell-test"))]
     pub fn idle(engine: Engine) -> Self {
         Device {
             engine,
