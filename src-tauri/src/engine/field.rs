@@ -445,7 +445,7 @@ impl Engine {
             .into_iter()
             .filter(|s| s.record.at.warsaw_date() == date)
             .collect();
-        contacts.sort_by(|a, b| (b.record.at, b.record.id).cmp(&(a.record.at, a.record.id)));
+        contacts.sort_by_key(|s| std::cmp::Reverse((s.record.at, s.record.id)));
         Ok(contacts
             .iter()
             .map(|s| Self::contact_view(s, &persons))
@@ -556,7 +556,7 @@ impl Engine {
             .into_iter()
             .filter(|c| c.worker == identity.user && !c.place.trim().is_empty())
             .collect();
-        contacts.sort_by(|a, b| b.at.cmp(&a.at));
+        contacts.sort_by_key(|c| std::cmp::Reverse(c.at));
         let mut seen = BTreeSet::new();
         Ok(contacts
             .into_iter()
@@ -779,7 +779,7 @@ impl Engine {
         let persons = self.person_index().await?;
         let catalogue = self.catalogue_or_empty().await?;
         let mut workshops = self.stored::<Workshop>(true).await?;
-        workshops.sort_by(|a, b| (b.record.date, b.record.id).cmp(&(a.record.date, a.record.id)));
+        workshops.sort_by_key(|s| std::cmp::Reverse((s.record.date, s.record.id)));
         Ok(workshops
             .iter()
             .map(|s| Self::workshop_view(s, &persons, &catalogue))

@@ -45,7 +45,7 @@ impl Device {
     }
 
     /// An engine without background sync (tests drive sync themselves).
-    #[cfg(test)]
+    #[cfg(all(test, feature = "shell-test"))]
     pub fn idle(engine: Engine) -> Self {
         Device {
             engine,
@@ -186,6 +186,12 @@ mod tests {
         )
         .expect_err("not enrolled");
         assert_eq!(refused["kind"], "not_enrolled");
+
+        // Arguments that do not decode never reach the command: Tauri
+        // answers with a plain string (api.rs tells the UI so).
+        let undecodable = invoke(&webview, "contact", serde_json::json!({ "id": "nope" }))
+            .expect_err("not a uuid");
+        assert!(undecodable.is_string(), "{undecodable}");
 
         let sync = invoke(&webview, "sync_status", serde_json::json!({})).expect("sync_status");
         assert_eq!(sync["enrolled"], false);
