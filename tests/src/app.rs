@@ -15,6 +15,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 
 /// How long a WebDriver step may take before the test fails with a clear
 /// message instead of hanging (a safety net, not a speed requirement).
@@ -26,11 +27,13 @@ pub fn app_binary() -> Result<PathBuf> {
     if let Ok(path) = std::env::var("ODNOWA_APP_BIN") {
         return Ok(PathBuf::from(path));
     }
-    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join("target")
-    });
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("target")
+        });
     let path = target.join("debug").join("odnowa");
     if !path.exists() {
         bail!(
@@ -101,6 +104,18 @@ impl Drop for VirtualDisplay {
     }
 }
 
+/// Runs one WebDriver step with [`STEP_TIMEOUT`], naming it on failure.
+async fn step<T, E>(what: String, fut: impl std::future::Future<Output = Result<T, E>>) -> Result<T>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    tracing::debug!("{what}");
+    tokio::time::timeout(STEP_TIMEOUT, fut)
+        .await
+        .map_err(|_| anyhow!("{what}: no answer within 30 s"))?
+        .with_context(|| what)
+}
+
 fn free_port() -> Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
@@ -145,10 +160,12 @@ impl AppUnderTest {
                 &native_port.to_string(),
             ])
             .env("DISPLAY", display.display())
-            .env("ODNOWA_DATA_DIR", data_dir.path())
-            // WebKitGTK in Xvfb: no GPU, no compositing surprises.
-            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
-            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .env("ODNOWA_DATA_DIR", data_dir.path().join("odnowa"))
+            // WebKit keeps local storage (language, chosen site) under the
+            // XDG folders: one set per instance, like separate devices.
+            .env("XDG_DATA_HOME", data_dir.path().join("data"))
+            .env("XDG_CONFIG_HOME", data_dir.path().join("config"))
+            .env("XDG_CACHE_HOME", data_dir.path().join("cache"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -170,8 +187,8 @@ impl AppUnderTest {
         capabilities.insert("browserName".to_string(), serde_json::json!("wry"));
         let client = tokio::time::timeout(
             Duration::from_secs(60),
-            ClientBuilder::rustls()
-                .context("WebDriver client TLS set-up")?
+            // Plain HTTP on loopback: no TLS stack needed.
+            ClientBuilder::new(HttpConnector::new())
                 .capabilities(capabilities)
                 .connect(&format!("http://127.0.0.1:{port}")),
         )
@@ -195,10 +212,11 @@ impl AppUnderTest {
 
     /// Resizes the window (phone 360×780, tablet 1280×800).
     pub async fn resize(&self, width: u32, height: u32) -> Result<()> {
-        self.client()?
-            .set_window_size(width, height)
-            .await
-            .with_context(|| format!("{}: resize to {width}×{height}", self.name))?;
+        step(
+            format!("{}: resize to {width}×{height}", self.name),
+            self.client()?.set_window_size(width, height),
+        )
+        .await?;
         // Let the layout settle before anything measures it.
         tokio::time::sleep(Duration::from_millis(300)).await;
         Ok(())
@@ -215,19 +233,28 @@ impl AppUnderTest {
 
     /// Whether `css` matches an element right now.
     pub async fn exists(&self, css: &str) -> Result<bool> {
-        Ok(!self
-            .client()?
-            .find_all(Locator::Css(css))
-            .await?
-            .is_empty())
+        let found = step(
+            format!("{}: look for `{css}`", self.name),
+            self.client()?.find_all(Locator::Css(css)),
+        )
+        .await?;
+        Ok(!found.is_empty())
     }
 
     /// Waits until `css` matches an element whose text contains `text`.
     pub async fn wait_for_text(&self, css: &str, text: &str) -> Result<Element> {
         let deadline = tokio::time::Instant::now() + STEP_TIMEOUT;
         loop {
-            for element in self.client()?.find_all(Locator::Css(css)).await? {
-                if element.text().await.unwrap_or_default().contains(text) {
+            let found = step(
+                format!("{}: look for `{css}`", self.name),
+                self.client()?.find_all(Locator::Css(css)),
+            )
+            .await?;
+            for element in found {
+                let shown = step(format!("{}: text of `{css}`", self.name), element.text())
+                    .await
+                    .unwrap_or_default();
+                if shown.contains(text) {
                     return Ok(element);
                 }
             }
@@ -241,10 +268,8 @@ impl AppUnderTest {
     /// A tap a person makes: counted (see [`AppUnderTest::taps`]).
     pub async fn tap(&mut self, css: &str) -> Result<()> {
         let element = self.find(css).await?;
-        element
-            .click()
-            .await
-            .with_context(|| format!("{}: tap on `{css}`", self.name))?;
+        self.bring_into_view(&element, css).await?;
+        step(format!("{}: tap on `{css}`", self.name), element.click()).await?;
         self.taps += 1;
         Ok(())
     }
@@ -252,11 +277,28 @@ impl AppUnderTest {
     /// Taps the first `css` element whose text contains `text`.
     pub async fn tap_text(&mut self, css: &str, text: &str) -> Result<()> {
         let element = self.wait_for_text(css, text).await?;
-        element
-            .click()
-            .await
-            .with_context(|| format!("{}: tap on `{css}` {text:?}", self.name))?;
+        self.bring_into_view(&element, css).await?;
+        step(
+            format!("{}: tap on `{css}` {text:?}", self.name),
+            element.click(),
+        )
+        .await?;
         self.taps += 1;
+        Ok(())
+    }
+
+    /// Scrolls `element` to the middle of the screen, as a person scrolls
+    /// to what they want to tap (a sticky bar would otherwise cover it).
+    async fn bring_into_view(&self, element: &Element, css: &str) -> Result<()> {
+        let arg = serde_json::to_value(element)?;
+        step(
+            format!("{}: scroll to `{css}`", self.name),
+            self.client()?.execute(
+                "arguments[0].scrollIntoView({block: 'center', inline: 'center'});",
+                vec![arg],
+            ),
+        )
+        .await?;
         Ok(())
     }
 
@@ -264,11 +306,13 @@ impl AppUnderTest {
     /// keyboard is already there on a phone once a search box has focus).
     pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
         let element = self.find(css).await?;
-        element.clear().await.ok();
-        element
-            .send_keys(text)
-            .await
-            .with_context(|| format!("{}: typing into `{css}`", self.name))
+        step(format!("{}: clear `{css}`", self.name), element.clear()).await?;
+        step(
+            format!("{}: type into `{css}`", self.name),
+            element.send_keys(text),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Taps counted since the last reset.
@@ -282,12 +326,20 @@ impl AppUnderTest {
 
     /// Runs `script` in the page and returns its value.
     pub async fn eval(&self, script: &str) -> Result<serde_json::Value> {
-        Ok(self.client()?.execute(script, vec![]).await?)
+        step(
+            format!("{}: run a script", self.name),
+            self.client()?.execute(script, vec![]),
+        )
+        .await
     }
 
     /// Saves a PNG screenshot as `<screenshot dir>/<name>.png`.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
-        let png = self.client()?.screenshot().await?;
+        let png = step(
+            format!("{}: screenshot {name}", self.name),
+            self.client()?.screenshot(),
+        )
+        .await?;
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!("{name}.png"));

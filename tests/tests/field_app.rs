@@ -50,6 +50,8 @@ async fn world() -> Result<World> {
         .user_with_code("office", &[TEAM, "registry"], &[])
         .await?;
     let office = TestDevice::enrol(&server.url(), &code, "office").await?;
+    // A device learns the spaces it may write at its first sync.
+    office.engine.sync_now().await?;
 
     let mut zbyszek = Person::new("Zbyszek", Timestamp::now());
     zbyszek.birth_year = Some(1970);
@@ -74,7 +76,7 @@ async fn world() -> Result<World> {
             },
         );
     }
-    office.engine.save(&catalogue).await?;
+    office.engine.save_catalogue(&catalogue).await?;
     office.engine.sync_now().await?;
 
     Ok(World {
@@ -135,13 +137,14 @@ async fn screenshots_pl_en(app: &mut AppUnderTest, name: &str) -> Result<()> {
 }
 
 async fn count(app: &AppUnderTest, css: &str) -> Result<usize> {
-    Ok(app.eval(&format!(
-        "return document.querySelectorAll('{}').length;",
-        css.replace('\'', "\\'")
-    ))
-    .await?
-    .as_u64()
-    .unwrap_or(0) as usize)
+    Ok(app
+        .eval(&format!(
+            "return document.querySelectorAll('{}').length;",
+            css.replace('\'', "\\'")
+        ))
+        .await?
+        .as_u64()
+        .unwrap_or(0) as usize)
 }
 
 /// Waits until `css` matches exactly `n` elements.
@@ -201,7 +204,7 @@ async fn an_outreach_worker_logs_a_contact_in_three_taps() -> Result<()> {
     // Both are confirmed by the server in the list…
     wait_count(
         &app,
-        &format!("{} [data-confirmed=\"true\"]", tid("contact-list")),
+        &format!("{}[data-confirmed=\"true\"]", tid("contact-row")),
         2,
     )
     .await
@@ -273,18 +276,20 @@ async fn a_contact_saved_offline_is_confirmed_when_the_server_is_back() -> Resul
 
     world.server.stop().await?;
     first_contact(&mut app).await?;
-    let unconfirmed = format!("{} [data-confirmed=\"false\"]", tid("contact-list"));
+    let unconfirmed = format!("{}[data-confirmed=\"false\"]", tid("contact-row"));
     wait_count(&app, &unconfirmed, 1).await?;
-    let indicator = app.find(&tid("sync-indicator")).await?;
-    let state = indicator.attr("data-state").await?.unwrap_or_default();
-    ensure!(
-        state == "offline" || state == "pending",
-        "the header says {state:?} with the server down"
+    // The header learns of the failed sync at its next poll.
+    let offline = format!(
+        "{sel}[data-state=\"offline\"], {sel}[data-state=\"pending\"]",
+        sel = tid("sync-indicator")
     );
+    app.find(&offline)
+        .await
+        .context("the header does not say offline or pending with the server down")?;
     screenshots_pl_en(&mut app, "phone-offline-pending").await?;
 
     world.server.restart().await?;
-    let confirmed = format!("{} [data-confirmed=\"true\"]", tid("contact-list"));
+    let confirmed = format!("{}[data-confirmed=\"true\"]", tid("contact-row"));
     wait_count(&app, &confirmed, 1)
         .await
         .context("the contact saved offline was not confirmed after the server came back")?;
@@ -299,7 +304,8 @@ async fn two_tablets_tick_attendance_and_see_each_others_ticks() -> Result<()> {
     for user in ["ewa", "jan"] {
         let mut app = enrolled_app(&world, user, TABLET, None).await?;
         app.tap(&tid("nav-day-room")).await?;
-        app.tap_text(&tid("site-option"), "Świetlica Promyk").await?;
+        app.tap_text(&tid("site-option"), "Świetlica Promyk")
+            .await?;
         app.find(&tid("day-room")).await?;
         tablets.push(app);
     }
@@ -317,21 +323,19 @@ async fn two_tablets_tick_attendance_and_see_each_others_ticks() -> Result<()> {
     for (app, other) in [(&mut a, "Ola"), (&mut b, "Ala")] {
         let row = format!("{}[data-alias=\"{other}\"]", tid("board-row"));
         app.find(&row).await?;
-        if app
-            .find(&row)
-            .await?
-            .attr("data-present")
-            .await?
-            .as_deref()
-            != Some("true")
-        {
+        if app.find(&row).await?.attr("data-present").await?.as_deref() != Some("true") {
             app.tap(&format!("{row} {}", tid("mark-present"))).await?;
         }
     }
     a.tap(&tid("meals-more")).await?;
     b.tap(&tid("meals-more")).await?;
     for app in [&a, &b] {
-        wait_count(app, &format!("{}[data-present=\"true\"]", tid("board-row")), 2).await?;
+        wait_count(
+            app,
+            &format!("{}[data-present=\"true\"]", tid("board-row")),
+            2,
+        )
+        .await?;
     }
     screenshots_pl_en(&mut a, "tablet-day-room").await?;
     a.resize(PHONE.0, PHONE.1).await?;
@@ -340,7 +344,7 @@ async fn two_tablets_tick_attendance_and_see_each_others_ticks() -> Result<()> {
     // One session for the site and day on the server, with every tick and
     // both meals.
     let office = &world.office.engine;
-    let id = DocId::day_session(world.day_room, Date::today());
+    let id = DocId::day_session(world.day_room, &Date::today());
     let merged = eventually(30, || async {
         office.sync_now().await.is_ok()
             && office
@@ -351,7 +355,10 @@ async fn two_tablets_tick_attendance_and_see_each_others_ticks() -> Result<()> {
                 .is_some_and(|s| s.present().len() == 2 && s.meals.value() == 2)
     })
     .await;
-    ensure!(merged, "the office does not see one session with both ticks");
+    ensure!(
+        merged,
+        "the office does not see one session with both ticks"
+    );
     a.close().await?;
     b.close().await
 }
@@ -364,7 +371,8 @@ async fn a_facilitator_records_a_workshop() -> Result<()> {
     app.tap(&tid("nav-workshops")).await?;
     app.tap(&tid("new-workshop")).await?;
     app.find(&tid("workshop-form")).await?;
-    app.type_into(&tid("workshop-theme"), "Torby z banerów").await?;
+    app.type_into(&tid("workshop-theme"), "Torby z banerów")
+        .await?;
     app.type_into(&tid("workshop-motif"), "Kamienice z Księżego Młyna")
         .await?;
     app.type_into(&tid("workshop-materials"), "banery, taśma")
@@ -373,18 +381,32 @@ async fn a_facilitator_records_a_workshop() -> Result<()> {
     app.tap(&format!("{}[data-alias=\"Zbyszek\"]", tid("person-row")))
         .await?;
     app.type_into(&tid("participant-hours"), "3").await?;
-    app.tap(&tid("add-item")).await?;
+    // The form starts with one empty item row.
     app.type_into(&tid("item-name"), "torba").await?;
     app.type_into(&tid("item-count"), "4").await?;
     screenshots_pl_en(&mut app, "tablet-workshop-form").await?;
     app.tap(&tid("save-workshop")).await?;
+    // Saving shows the record, confirmed once the server has it.
+    app.find(&tid("workshop-detail")).await?;
+    app.find(&format!(
+        "{}[data-confirmed=\"true\"]",
+        tid("confirmed-mark")
+    ))
+    .await?;
+    screenshots_pl_en(&mut app, "tablet-workshop-detail").await?;
+    app.tap(&tid("back")).await?;
     wait_count(&app, &tid("workshop-row"), 1).await?;
     screenshots_pl_en(&mut app, "tablet-workshops").await?;
 
     let office = &world.office.engine;
     let found = eventually(20, || async {
         office.sync_now().await.is_ok()
-            && office.list::<Workshop>().await.map(|w| w.len()).unwrap_or(0) == 1
+            && office
+                .list::<Workshop>()
+                .await
+                .map(|w| w.len())
+                .unwrap_or(0)
+                == 1
     })
     .await;
     ensure!(found, "the workshop did not reach the office");
