@@ -84,6 +84,12 @@ if [ "$(installed_version wasm-bindgen)" != "$wasm_bindgen_version" ]; then
   # Not --locked: its own lockfile pins a crate version crates.io no longer serves.
   cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --root "$ODNOWA_TOOLS" --force
 fi
+# The WebDriver bridge for the E2E tests of the Tauri app.
+TAURI_DRIVER_VERSION=2.1.0
+if [ "$(installed_version tauri-driver)" != "$TAURI_DRIVER_VERSION" ]; then
+  step "tauri-driver $TAURI_DRIVER_VERSION (about 2 min)"
+  cargo install --locked tauri-driver --version "$TAURI_DRIVER_VERSION" --root "$ODNOWA_TOOLS"
+fi
 flock -u 9
 
 # --- PostgreSQL ----------------------------------------------------------------

@@ -17,5 +17,8 @@ bash .ci/postgres.sh
 # The Tauri crate embeds ui/dist at compile time: build the UI first.
 (cd ui && trunk build --offline)
 
+# The E2E tests drive the real app binary (tests/src/app.rs finds it here).
+cargo build -p odnowa-app --bin odnowa
+
 # Every member, the UI's host-side unit tests (i18n) included.
 cargo test --workspace "$@"

@@ -18,7 +18,32 @@ mod shell {
     /// The app's own commands, as registered in `src/shell/mod.rs`. Each gets
     /// an `allow-<name>` permission (kebab case), granted in `capabilities/`;
     /// a command left out here is callable by no window.
-    const COMMANDS: &[&str] = &["app_version"];
+    const COMMANDS: &[&str] = &[
+        "app_version",
+        "app_info",
+        "enrol",
+        "sync_status",
+        "sync_now",
+        "catalogue",
+        "search_persons",
+        "similar_persons",
+        "create_person",
+        "contacts_on",
+        "contact",
+        "save_contact",
+        "link_contact_person",
+        "recent_places",
+        "today_session",
+        "set_present",
+        "check_out",
+        "add_walk_in",
+        "add_meals",
+        "workshops",
+        "workshop",
+        "save_workshop",
+        "record_meta",
+        "resolve_conflict",
+    ];
 
     pub fn build() {
         debug_assert!(std::env::var_os("CARGO_FEATURE_SHELL").is_some());

@@ -67,10 +67,47 @@ pub mod cmd {
     pub const RECORD_META: &str = "record_meta";
     /// `{ id: DocId, path: Vec<String>, change: String }` → [`super::RecordMeta`]
     pub const RESOLVE_CONFLICT: &str = "resolve_conflict";
+    /// `()` → `String`: the app version alone (kept from the first shell;
+    /// [`APP_INFO`] carries it too).
+    pub const APP_VERSION: &str = "app_version";
+
+    /// Every command, in the order above: the shell registers exactly these
+    /// and grants each its `allow-…` permission (a test checks both lists).
+    pub const ALL: [&str; 24] = [
+        APP_INFO,
+        ENROL,
+        SYNC_STATUS,
+        SYNC_NOW,
+        CATALOGUE,
+        SEARCH_PERSONS,
+        SIMILAR_PERSONS,
+        CREATE_PERSON,
+        CONTACTS_ON,
+        CONTACT,
+        SAVE_CONTACT,
+        LINK_CONTACT_PERSON,
+        RECENT_PLACES,
+        TODAY_SESSION,
+        SET_PRESENT,
+        CHECK_OUT,
+        ADD_WALK_IN,
+        ADD_MEALS,
+        WORKSHOPS,
+        WORKSHOP,
+        SAVE_WORKSHOP,
+        RECORD_META,
+        RESOLVE_CONFLICT,
+        APP_VERSION,
+    ];
 }
 
 /// `{ kind, message }`: how every command fails across IPC. `kind` is
 /// stable, for code to branch on; `message` is for logs and people.
+///
+/// One exception: arguments that do not decode (a missing key, an id that
+/// is not a UUID, a date that is not `YYYY-MM-DD`) are refused by Tauri
+/// before the command runs, with a plain string. Those are bugs of the
+/// caller; the UI may treat any error that is not an object as `internal`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommandError {
     pub kind: ErrorKind,
@@ -119,7 +156,10 @@ pub struct IdentityView {
     pub server: String,
     pub device: String,
     pub user: UserId,
-    /// Spaces this device may write, for choosing where records go.
+    /// Names of the spaces this device may write, as the server last
+    /// listed them (empty before the first sync). New persons go to the
+    /// registry, contacts, sessions and workshops to the first team space
+    /// by name.
     pub writable_spaces: Vec<String>,
 }
 
@@ -137,7 +177,9 @@ pub struct SyncView {
     pub refused: u64,
     pub revoked: bool,
     /// The first sync after enrolment: records received so far and the
-    /// number the server announced (`None` once it is done).
+    /// number the server announced (`None` once it is done). Right after
+    /// [`cmd::ENROL`] it is `{done: 0, total: 0}` until the first answer
+    /// arrives: show an indeterminate bar while `total` is 0.
     pub first_sync: Option<Progress>,
     /// Records on the device.
     pub records: u64,
@@ -177,7 +219,8 @@ pub struct SiteView {
 pub struct PersonDraft {
     pub alias: String,
     pub birth_year: Option<i64>,
-    /// `f`, `m`, `x` (other) or empty (not known).
+    /// `f`, `m`, `x` (other) or empty (not known). Anything else is
+    /// refused (`invalid`).
     pub gender: String,
 }
 

@@ -148,6 +148,12 @@ pub struct SyncResponse {
     /// The spaces the device may read now, and whether it may write them.
     #[serde(rename = "a", default)]
     pub spaces: Vec<SpaceAccess>,
+    /// How many documents the device's readable spaces hold, sent while a
+    /// space still arrives as snapshots (a first sync, or after a restore),
+    /// so the device can show progress. Added to v1 as an optional field:
+    /// older devices ignore it, older servers leave it out.
+    #[serde(rename = "t", default, skip_serializing_if = "Option::is_none")]
+    pub total_docs: Option<u64>,
 }
 
 /// A space the device may read.
@@ -405,6 +411,39 @@ mod tests {
         let ClientMessage::Sync(request) = decode_client(&bytes).expect("decode");
         assert_eq!(request.request_id, 9);
         assert!(request.pushes.is_empty());
+    }
+
+    /// `total_docs` (`t`) came after the first release: an answer without
+    /// it decodes as `None`, and one with it round-trips.
+    #[test]
+    fn the_optional_total_is_backward_compatible() {
+        #[derive(Serialize)]
+        struct OldResponse {
+            i: u64,
+            m: bool,
+        }
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&1u16.to_be_bytes());
+        ciborium::into_writer(
+            &std::collections::BTreeMap::from([("Sync", OldResponse { i: 4, m: true })]),
+            &mut bytes,
+        )
+        .expect("encode");
+        let ServerMessage::Sync(old) = decode_server(&bytes).expect("decode") else {
+            panic!("not a sync answer");
+        };
+        assert_eq!((old.request_id, old.more, old.total_docs), (4, true, None));
+
+        let new = ServerMessage::Sync(SyncResponse {
+            request_id: 5,
+            total_docs: Some(1200),
+            ..SyncResponse::default()
+        });
+        let bytes = encode(&new).expect("encode");
+        assert_eq!(decode_server(&bytes).expect("decode"), new);
+        // Left out when unknown, so older devices see the same bytes as before.
+        let none = encode(&ServerMessage::Sync(SyncResponse::default())).expect("encode");
+        assert!(!none.windows(2).any(|w| w == [0x61, b't']));
     }
 
     #[test]

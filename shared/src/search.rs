@@ -1,5 +1,7 @@
 //! Text matching for aliases: case- and diacritics-insensitive, so that
-//! "zbyszek" finds "Źbyszek" and "Łukasz" is found by "lukasz".
+//! "zbyszek" finds "Źbyszek" and "Łukasz" is found by "lukasz"; and the
+//! "this person may already exist" check ([`looks_alike`]) that the new
+//! person form runs before it creates a duplicate.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -27,9 +29,122 @@ pub fn matches(text: &str, query: &str) -> bool {
     fold(text).contains(&fold(query))
 }
 
+/// Levenshtein distance between two strings, in characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        current[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != cb);
+            current[j + 1] = substitute.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+/// How many typos apart two folded aliases may be and still look alike:
+/// one for short aliases (up to 5 characters), two for longer ones.
+fn typo_budget(a: &str, b: &str) -> usize {
+    if a.chars().count().min(b.chars().count()) <= 5 {
+        1
+    } else {
+        2
+    }
+}
+
+/// Whether a new person (`alias`, `birth_year`) looks like an existing one,
+/// so that the form warns before it creates a duplicate.
+///
+/// The aliases, folded (case and diacritics ignored), must be equal, or one
+/// a prefix of the other (at least 3 characters: "Zbysz" and "Zbyszek"), or
+/// a typo or two apart ([`edit_distance`] ≤ 1, ≤ 2 from 6 characters on);
+/// and when both birth years are known they must be at most one year apart
+/// (a year is often guessed). A birth year known on one side only does not
+/// rule anybody out.
+pub fn looks_alike(
+    alias: &str,
+    birth_year: Option<i64>,
+    other_alias: &str,
+    other_birth_year: Option<i64>,
+) -> bool {
+    if let (Some(a), Some(b)) = (birth_year, other_birth_year)
+        && (a - b).abs() > 1
+    {
+        return false;
+    }
+    let (a, b) = (fold(alias), fold(other_alias));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if a == b {
+        return true;
+    }
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    if short.chars().count() >= 3 && long.starts_with(short.as_str()) {
+        return true;
+    }
+    edit_distance(&a, &b) <= typo_budget(&a, &b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn check(new: (&str, Option<i64>), existing: (&str, Option<i64>), expect: bool) {
+        assert_eq!(
+            looks_alike(new.0, new.1, existing.0, existing.1),
+            expect,
+            "{new:?} ~ {existing:?}"
+        );
+    }
+
+    #[test]
+    fn similar_persons() {
+        // Same alias, whatever the case and diacritics.
+        check(("Zbyszek", None), ("Zbyszek", None), true);
+        check(("zbyszek", None), ("Źbyszek", Some(1970)), true);
+        check(("ŁUKASZ", Some(1980)), ("Lukasz", Some(1980)), true);
+        // A prefix of three characters or more.
+        check(("Zbysz", None), ("Zbyszek", None), true);
+        check(("Zb", None), ("Zbyszek", None), false);
+        // Typos: one in a short alias, two in a longer one.
+        check(("Gosia", None), ("Gisia", None), true);
+        check(("Gosia", None), ("Gisua", None), false);
+        check(("Zbyszek", None), ("Zbyszke", None), true);
+        check(("Zbyszek", None), ("Zdzisiek", None), false);
+        check(("Ala", None), ("Ola", None), true);
+        check(("Ala", None), ("Ela", Some(2015)), true);
+        // Birth years within one year, when both are known.
+        check(("Zbyszek", Some(1970)), ("Zbyszek", Some(1971)), true);
+        check(("Zbyszek", Some(1970)), ("Zbyszek", Some(1969)), true);
+        check(("Zbyszek", Some(1970)), ("Zbyszek", Some(1972)), false);
+        check(("Zbyszek", Some(1970)), ("Zbyszek", None), true);
+        // Nothing looks like nothing.
+        check(("", None), ("", None), false);
+        check(("  ", None), ("Zbyszek", None), false);
+    }
+
+    #[test]
+    fn edit_distances() {
+        for (a, b, expect) in [
+            ("", "", 0),
+            ("abc", "", 3),
+            ("kitten", "sitting", 3),
+            ("zbyszek", "zbyszke", 2),
+            ("łoś", "łos", 1),
+        ] {
+            assert_eq!(edit_distance(a, b), expect, "{a} / {b}");
+            assert_eq!(edit_distance(b, a), expect, "{b} / {a}");
+        }
+    }
 
     #[test]
     fn diacritics_and_case_do_not_matter() {

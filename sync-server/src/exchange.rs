@@ -177,11 +177,13 @@ impl SyncService {
         let mut epoch = self.db.epoch().await?;
         let sent: BTreeMap<SpaceId, SpaceCursor> =
             request.cursors.into_iter().map(|c| (c.space, c)).collect();
+        let mut first_sync = false;
         for grant in &grants {
             let cursor = sent
                 .get(&grant.space)
                 .cloned()
                 .unwrap_or_else(|| SpaceCursor::fresh(grant.space));
+            first_sync |= cursor.snapshot.is_some() || cursor.epoch != epoch;
             let (cursor, more) = self
                 .pull(peer, cursor, &mut epoch, &mut budget, &mut response.updates)
                 .await?;
@@ -192,6 +194,15 @@ impl SyncService {
                 name: grant.name.clone(),
                 write: grant.write,
             });
+        }
+        // While a space is still arriving as snapshots, tell the device how
+        // many documents there are in all, so it can show progress.
+        if first_sync {
+            let mut total_docs = 0u64;
+            for grant in &grants {
+                total_docs += self.db.space_doc_count(grant.space).await?;
+            }
+            response.total_docs = Some(total_docs);
         }
         Ok(response)
     }

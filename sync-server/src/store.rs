@@ -402,6 +402,17 @@ impl Db {
             .collect()
     }
 
+    /// How many documents `space` holds (for a device's first-sync progress).
+    pub async fn space_doc_count(&self, space: SpaceId) -> Result<u64, StoreError> {
+        let n: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM docs WHERE space_id = $1")
+                .bind(space.to_string())
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
     pub async fn space_exists(&self, space: SpaceId) -> Result<bool, StoreError> {
         let n: i64 = on_pool!(self, pool => {
             sqlx::query_scalar("SELECT COUNT(*) FROM spaces WHERE id = $1")

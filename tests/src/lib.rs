@@ -3,6 +3,7 @@
 //! engines in temporary directories, and a loopback proxy that can cut
 //! answers mid-way.
 
+pub mod app;
 pub mod proxy;
 
 use std::net::SocketAddr;

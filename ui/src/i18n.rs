@@ -74,16 +74,209 @@ translations! {
     LangPolish => pl: "Polski", en: "Polish";
     /// Name of English, written in the current language.
     LangEnglish => pl: "Angielski", en: "English";
-    /// Heading of the home screen.
-    HomeTitle => pl: "Start", en: "Home";
-    /// Placeholder text of the home screen until the field screens exist.
-    HomeIntro => pl: "Tu pojawią się kontakty, dzisiejsze zajęcia i warsztaty.",
-                 en: "Contacts, today's sessions and workshops will appear here.";
     /// Label before the app version.
     AppVersionLabel => pl: "Wersja aplikacji", en: "App version";
     /// Shown instead of a value that is not available (for example the app
     /// version in a plain browser, outside the Tauri shell).
     NotAvailable => pl: "—", en: "—";
+    // --- Units and shared words -------------------------------------------
+    /// After a number of hours in a duration.
+    UnitHours => pl: "godz.", en: "h";
+    /// After a number of minutes in a duration.
+    UnitMinutes => pl: "min", en: "min";
+    /// While a screen waits for the app.
+    Loading => pl: "Wczytuję…", en: "Loading…";
+    /// Button that repeats what failed.
+    Retry => pl: "Spróbuj ponownie", en: "Try again";
+    /// Button that goes back to the previous screen.
+    Back => pl: "Wróć", en: "Back";
+    /// Saves a form.
+    Save => pl: "Zapisz", en: "Save";
+    /// The save button while saving.
+    Saving => pl: "Zapisuję…", en: "Saving…";
+    /// Shown after a save.
+    Saved => pl: "Zapisano", en: "Saved";
+    /// Opens a record for editing.
+    Edit => pl: "Edytuj", en: "Edit";
+    /// Accessible label of a button that removes {name} from a list.
+    RemoveNamed => pl: "Usuń: {name}", en: "Remove: {name}";
+    /// Mark of a record the server has confirmed.
+    ConfirmedMark => pl: "Potwierdzone przez serwer", en: "Confirmed by the server";
+    /// Mark of a record the server has not confirmed yet.
+    PendingMark => pl: "Jeszcze nie potwierdzone przez serwer", en: "Not yet confirmed by the server";
+    /// A field with one concurrent value (Polish plural: 1).
+    VersionsOne => pl: "{n} wersja", en: "{n} version";
+    /// A field with 2–4 concurrent values (Polish plural: few).
+    VersionsFew => pl: "{n} wersje", en: "{n} versions";
+    /// A field with 5 or more concurrent values (Polish plural: many).
+    VersionsMany => pl: "{n} wersji", en: "{n} versions";
+    /// An empty value in the versions panel.
+    EmptyValue => pl: "(puste)", en: "(empty)";
+
+    // --- Errors: forms ------------------------------------------------------
+    ErrNobodyMet => pl: "Wybierz osobę albo zaznacz kontakt anonimowy.", en: "Pick a person or mark the contact as anonymous.";
+    ErrAliasRequired => pl: "Wpisz pseudonim.", en: "Type an alias.";
+    ErrBadBirthYear => pl: "Rok urodzenia: cztery cyfry, od 1900 do dziś, albo puste.", en: "Birth year: four digits from 1900 to this year, or empty.";
+    ErrBadDuration => pl: "Czas trwania: liczba minut od 0 do 1440, albo puste.", en: "Duration: minutes from 0 to 1440, or empty.";
+    ErrBadDate => pl: "Wybierz poprawną datę.", en: "Pick a valid date.";
+    ErrSiteRequired => pl: "Wybierz miejsce.", en: "Pick a site.";
+    ErrThemeRequired => pl: "Wpisz temat warsztatu.", en: "Type the workshop's theme.";
+    ErrBadHours => pl: "Godziny: liczba od 0 do 24 (np. 1,5).", en: "Hours: a number from 0 to 24 (e.g. 1.5).";
+    ErrBadCount => pl: "Liczba przedmiotów: liczba całkowita od 0.", en: "Item count: a whole number from 0.";
+    ErrItemNameRequired => pl: "Wpisz, co powstało, albo usuń pusty wiersz.", en: "Type what was made, or remove the empty row.";
+    ErrServerRequired => pl: "Wpisz adres serwera (np. sync.odnowa.pl).", en: "Type the server address (e.g. sync.odnowa.pl).";
+    ErrCodeRequired => pl: "Wpisz jednorazowy kod z biura.", en: "Type the one-time code from the office.";
+
+    // --- Errors: commands ---------------------------------------------------
+    ErrNotEnrolled => pl: "To urządzenie nie jest jeszcze połączone z serwerem.", en: "This device is not enrolled yet.";
+    ErrBadCode => pl: "Kod jest błędny, zużyty albo wygasł. Poproś biuro o nowy.", en: "The code is wrong, used or expired. Ask the office for a new one.";
+    ErrUnreachable => pl: "Nie mogę połączyć się z serwerem. Sprawdź adres i internet.", en: "Cannot reach the server. Check the address and the network.";
+    ErrInvalid => pl: "Tego nie da się zapisać: popraw dane i spróbuj ponownie.", en: "This cannot be saved: correct it and try again.";
+    ErrNotFound => pl: "Tego rekordu nie ma na urządzeniu.", en: "This record is not on the device.";
+    ErrRevoked => pl: "Biuro odłączyło to urządzenie. Połącz je ponownie nowym kodem.", en: "The office revoked this device. Enrol it again with a new code.";
+    ErrInternal => pl: "Coś poszło nie tak w aplikacji. Nic nie zostało utracone; spróbuj ponownie.", en: "Something went wrong in the app. Nothing was lost; try again.";
+    ErrUnexpected => pl: "Aplikacja odpowiedziała w nieoczekiwany sposób.", en: "The app answered in an unexpected way.";
+    /// Title of the notice in a plain browser.
+    NeedsAppTitle => pl: "Potrzebna aplikacja Odnowa", en: "This screen needs the Odnowa app";
+    /// Text of the notice in a plain browser.
+    NeedsAppText => pl: "Ten ekran działa tylko w aplikacji Odnowa na telefonie, tablecie lub komputerze. Otwórz ją zamiast przeglądarki.", en: "This screen works only in the Odnowa app on a phone, tablet or computer. Open the app instead of a browser.";
+
+    // --- Sync indicator -----------------------------------------------------
+    SyncNotEnrolled => pl: "Niepołączone", en: "Not enrolled";
+    SyncRevoked => pl: "Urządzenie odłączone", en: "Device revoked";
+    SyncSyncing => pl: "Synchronizuję…", en: "Syncing…";
+    SyncOffline => pl: "Offline", en: "Offline";
+    SyncOfflinePending => pl: "Offline · {n} do wysłania", en: "Offline · {n} pending";
+    SyncPending => pl: "{n} do wysłania", en: "{n} pending";
+    SyncRefused => pl: "Odrzucone: {n}", en: "Refused: {n}";
+    SyncAllConfirmed => pl: "Wszystko wysłane", en: "All confirmed";
+    /// Accessible label of the sync indicator (a button).
+    SyncNowLabel => pl: "Stan synchronizacji. Dotknij, aby zsynchronizować teraz.", en: "Sync status. Tap to sync now.";
+
+    // --- Navigation ---------------------------------------------------------
+    NavLabel => pl: "Sekcje", en: "Sections";
+    NavOutreach => pl: "Ulica", en: "Outreach";
+    NavDayRoom => pl: "Świetlica", en: "Day room";
+    NavWorkshops => pl: "Warsztaty", en: "Workshops";
+
+    // --- First run ----------------------------------------------------------
+    EnrolTitle => pl: "Połącz to urządzenie", en: "Enrol this device";
+    EnrolIntro => pl: "Wpisz adres serwera i jednorazowy kod, który dało ci biuro.", en: "Type the server address and the one-time code the office gave you.";
+    EnrolServer => pl: "Adres serwera", en: "Server address";
+    EnrolServerHint => pl: "np. sync.odnowa.pl", en: "e.g. sync.odnowa.pl";
+    EnrolCode => pl: "Jednorazowy kod", en: "One-time code";
+    /// Example of an enrolment code, as the office prints it.
+    EnrolCodeHint => pl: "ABCDE-FGHJK", en: "ABCDE-FGHJK";
+    EnrolPaste => pl: "Wklej", en: "Paste";
+    EnrolDeviceName => pl: "Nazwa urządzenia (opcjonalnie)", en: "Device name (optional)";
+    EnrolDeviceNameDefault => pl: "Urządzenie terenowe", en: "Field device";
+    EnrolSubmit => pl: "Połącz", en: "Enrol";
+    EnrolWorking => pl: "Łączę…", en: "Enrolling…";
+    LanguageChoice => pl: "Język aplikacji", en: "App language";
+    FirstSyncTitle => pl: "Pierwsza synchronizacja", en: "First sync";
+    FirstSyncIntro => pl: "Pobieram rekordy twojego zespołu. Możesz już pracować; reszta dojdzie w tle.", en: "Fetching your team's records. You can start working; the rest arrives in the background.";
+    FirstSyncProgress => pl: "Pobrano {done} z {total}", en: "{done} of {total} received";
+    FirstSyncRecords => pl: "Rekordy na urządzeniu: {n}", en: "Records on the device: {n}";
+    FirstSyncWaiting => pl: "Czekam na serwer…", en: "Waiting for the server…";
+    FirstSyncDone => pl: "Gotowe: wszystko pobrane.", en: "Done: everything received.";
+    FirstSyncContinue => pl: "Zaczynam pracę", en: "Start working";
+
+    // --- Outreach -----------------------------------------------------------
+    OutreachTitle => pl: "Kontakty dzisiaj", en: "Today's contacts";
+    NewContact => pl: "Nowy kontakt", en: "New contact";
+    NoContactsToday => pl: "Dziś jeszcze żadnego kontaktu.", en: "No contacts yet today.";
+    AnonymousCount => pl: "Anonimowo: {n}", en: "Anonymous: {n}";
+    NewContactTitle => pl: "Nowy kontakt", en: "New contact";
+    EditContactTitle => pl: "Zmiana kontaktu", en: "Edit contact";
+    WhoLabel => pl: "Z kim", en: "With whom";
+    WhoKnown => pl: "Znana osoba", en: "Known person";
+    WhoNew => pl: "Nowa osoba", en: "New person";
+    WhoAnonymous => pl: "Anonimowo", en: "Anonymous";
+    SearchLabel => pl: "Szukaj po pseudonimie", en: "Search by alias";
+    SearchPlaceholder => pl: "Pseudonim…", en: "Alias…";
+    NoResults => pl: "Nikogo takiego. Dodaj jako nową osobę.", en: "Nobody found. Add as a new person.";
+    AliasLabel => pl: "Pseudonim", en: "Alias";
+    BirthYearLabel => pl: "Rok urodzenia (opcjonalnie)", en: "Birth year (optional)";
+    GenderLabel => pl: "Płeć", en: "Gender";
+    GenderF => pl: "Kobieta", en: "Woman";
+    GenderM => pl: "Mężczyzna", en: "Man";
+    GenderX => pl: "Inna", en: "Other";
+    GenderUnknown => pl: "Nie wiem", en: "Not known";
+    DuplicateWarning => pl: "Podobna osoba już jest w rejestrze. Czy to ona?", en: "A similar person is already registered. Is it them?";
+    UseThisPerson => pl: "To ta osoba", en: "That's them";
+    HeadCount => pl: "Liczba osób", en: "Head count";
+    Decrease => pl: "Mniej", en: "Fewer";
+    Increase => pl: "Więcej", en: "More";
+    ServicesLabel => pl: "Co dano lub zrobiono", en: "What was given or done";
+    SameAsLastTime => pl: "Jak ostatnio: {services}", en: "Same as last time: {services}";
+    PlaceLabel => pl: "Miejsce", en: "Place";
+    RecentPlaces => pl: "Ostatnie miejsca", en: "Recent places";
+    DurationLabel => pl: "Czas trwania (minuty)", en: "Duration (minutes)";
+    NoteLabel => pl: "Notatka", en: "Note";
+    FollowUpLabel => pl: "Co dalej (opcjonalnie)", en: "Follow-up (optional)";
+    FollowUpDueLabel => pl: "Do kiedy", en: "Due by";
+    ContactTitle => pl: "Kontakt", en: "Contact";
+    FieldWhen => pl: "Kiedy", en: "When";
+    FieldPersons => pl: "Osoby", en: "Persons";
+    FieldServices => pl: "Usługi", en: "Services";
+    FieldPlace => pl: "Miejsce", en: "Place";
+    FieldDuration => pl: "Czas trwania", en: "Duration";
+    FieldNote => pl: "Notatka", en: "Note";
+    FieldFollowUp => pl: "Co dalej", en: "Follow-up";
+    LinkPersonTitle => pl: "Przypisz osobę", en: "Link a person";
+    LinkPersonIntro => pl: "Kontakt był anonimowy. Wyszukaj osobę i dotknij jej, aby ją przypisać.", en: "The contact was anonymous. Search for the person and tap them to link them.";
+
+    // --- Versions and history -----------------------------------------------
+    VersionsTitle => pl: "Pola z kilkoma wersjami", en: "Fields with several versions";
+    VersionsIntro => pl: "Dwa urządzenia zmieniły to samo pole w tym samym czasie. Wybierz właściwą wartość.", en: "Two devices changed the same field at the same time. Pick the right value.";
+    KeepThisVersion => pl: "Zostaw tę", en: "Keep this";
+    VersionBy => pl: "urządzenie {device}, {when}", en: "device {device}, {when}";
+    HistoryTitle => pl: "Historia zmian", en: "History";
+    HistoryGenesis => pl: "utworzenie rekordu", en: "record created";
+    HistoryNoMessage => pl: "zmiana", en: "change";
+
+    // --- Day room -----------------------------------------------------------
+    DayRoomTitle => pl: "Świetlica dzisiaj", en: "Day room today";
+    ChooseSite => pl: "Wybierz świetlicę", en: "Choose the day room";
+    ChangeSite => pl: "Zmień świetlicę", en: "Change day room";
+    NoDayRooms => pl: "Katalog nie zawiera jeszcze żadnej świetlicy.", en: "The catalogue has no day room yet.";
+    Present => pl: "Obecna/y", en: "Present";
+    NotPresent => pl: "Dotknij: obecna/y", en: "Tap: present";
+    CheckOut => pl: "Wyjście", en: "Check out";
+    CheckedIn => pl: "Wejście {time}", en: "In {time}";
+    CheckedOut => pl: "Wyjście {time}", en: "Out {time}";
+    UndoPresent => pl: "Cofnij", en: "Undo";
+    UndoPresentLabel => pl: "Cofnij obecność: {name}", en: "Undo present: {name}";
+    CheckOutLabel => pl: "Wyjście: {name}", en: "Check out: {name}";
+    PresentCount => pl: "Obecni: {n} z {total}", en: "Present: {n} of {total}";
+    BoardEmpty => pl: "Nikt nie jest jeszcze zapisany. Dodaj osobę spoza listy.", en: "Nobody is registered yet. Add a walk-in.";
+    AddWalkIn => pl: "Dodaj osobę spoza listy", en: "Add a walk-in";
+    WalkInAdd => pl: "Dodaj i zaznacz obecność", en: "Add and mark present";
+    MarkPresent => pl: "Zaznacz obecność", en: "Mark present";
+    Meals => pl: "Posiłki", en: "Meals";
+    MealsLess => pl: "Jeden posiłek mniej", en: "One meal fewer";
+    MealsMore => pl: "Jeden posiłek więcej", en: "One meal more";
+
+    // --- Workshops ----------------------------------------------------------
+    WorkshopsTitle => pl: "Warsztaty", en: "Workshops";
+    NewWorkshop => pl: "Nowy warsztat", en: "New workshop";
+    EditWorkshopTitle => pl: "Zmiana warsztatu", en: "Edit workshop";
+    NoWorkshops => pl: "Nie ma jeszcze warsztatów.", en: "No workshops yet.";
+    WorkshopTitle => pl: "Warsztat", en: "Workshop";
+    WorkshopDate => pl: "Data", en: "Date";
+    WorkshopSite => pl: "Miejsce", en: "Site";
+    ChooseOption => pl: "— wybierz —", en: "— choose —";
+    WorkshopTheme => pl: "Temat", en: "Theme";
+    WorkshopMotif => pl: "Motyw lokalny", en: "Local motif";
+    WorkshopMaterials => pl: "Materiały", en: "Materials";
+    Participants => pl: "Uczestnicy", en: "Participants";
+    ParticipantsCount => pl: "Uczestnicy: {n}", en: "Participants: {n}";
+    HoursLabel => pl: "Godziny: {name}", en: "Hours: {name}";
+    HoursShort => pl: "godz.", en: "h";
+    ItemsMade => pl: "Co powstało", en: "Items made";
+    ItemName => pl: "Przedmiot", en: "Item";
+    ItemCount => pl: "Liczba", en: "Count";
+    AddItem => pl: "Dodaj przedmiot", en: "Add an item";
     /// Printed by the host build, which is not the app.
     HostBuildNotice => pl: "Interfejs Odnowy działa w przeglądarce: zbuduj go poleceniem `trunk build` w katalogu ui/.",
                        en: "The Odnowa interface runs in a browser: build it with `trunk build` in ui/.";
@@ -97,6 +290,42 @@ impl Lang {
             Lang::En => t(lang, Key::LangEnglish),
         }
     }
+}
+
+/// `template` with every `{name}` replaced by its value from `args`.
+pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut text = template.to_string();
+    for (name, value) in args {
+        text = text.replace(&format!("{{{name}}}"), value);
+    }
+    text
+}
+
+/// The text of `key` in `lang` with its placeholders filled.
+pub fn tf(lang: Lang, key: Key, args: &[(&str, &str)]) -> String {
+    fill(t(lang, key), args)
+}
+
+/// "{n} versions" with the right plural form (Polish has three).
+pub fn versions(lang: Lang, n: usize) -> String {
+    let key = match (n, n % 10, n % 100) {
+        (1, _, _) => Key::VersionsOne,
+        (_, 2..=4, tens) if !(12..=14).contains(&tens) => Key::VersionsFew,
+        _ => Key::VersionsMany,
+    };
+    tf(lang, key, &[("n", &n.to_string())])
+}
+
+/// The placeholders (`{name}`) in `text`, sorted.
+#[cfg(test)]
+fn placeholders(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = text
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
+        .collect();
+    found.sort();
+    found
 }
 
 #[cfg(test)]
@@ -133,7 +362,13 @@ mod tests {
     fn texts_differ_between_languages_where_they_should() {
         // Proper names and symbols are the same in both languages; every
         // other text left equal is probably an untranslated copy.
-        let same_on_purpose = [Key::AppName, Key::NotAvailable];
+        let same_on_purpose = [
+            Key::AppName,
+            Key::NotAvailable,
+            Key::UnitMinutes,
+            Key::SyncOffline,
+            Key::EnrolCodeHint,
+        ];
         for &key in Key::ALL {
             if !same_on_purpose.contains(&key) {
                 assert_ne!(
@@ -143,5 +378,32 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn both_languages_have_the_same_placeholders() {
+        for &key in Key::ALL {
+            assert_eq!(
+                placeholders(t(Lang::Pl, key)),
+                placeholders(t(Lang::En, key)),
+                "{key:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        assert_eq!(tf(Lang::En, Key::SyncPending, &[("n", "3")]), "3 pending");
+        assert_eq!(fill("{a}{a}{b}", &[("a", "x")]), "xx{b}");
+    }
+
+    #[test]
+    fn polish_plurals_of_versions() {
+        assert_eq!(versions(Lang::Pl, 1), "1 wersja");
+        assert_eq!(versions(Lang::Pl, 2), "2 wersje");
+        assert_eq!(versions(Lang::Pl, 5), "5 wersji");
+        assert_eq!(versions(Lang::Pl, 12), "12 wersji");
+        assert_eq!(versions(Lang::Pl, 22), "22 wersje");
+        assert_eq!(versions(Lang::En, 2), "2 versions");
     }
 }

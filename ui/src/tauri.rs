@@ -1,17 +1,32 @@
-//! Calls into the Tauri shell over IPC.
+//! Calls into the Tauri shell over IPC, one typed async function per
+//! command of [`odnowa_shared::api::cmd`].
 //!
 //! A plain wasm-bindgen binding to `window.__TAURI__.core.invoke`, which the
 //! shell provides because `app.withGlobalTauri` is on in `tauri.conf.json`
-//! (`tauri-sys` has no Tauri 2 release). In a plain browser (`trunk serve`,
-//! the office screens) `window.__TAURI__` is undefined: every call then
-//! returns [`InvokeError::NotInTauri`] and the screen shows a fallback.
+//! (`tauri-sys` has no Tauri 2 release). Arguments and answers cross as
+//! JSON (`serde_json` here, `JSON.parse`/`JSON.stringify` on the JS side),
+//! so the types of `odnowa_shared::api` are the contract on both sides. In a
+//! plain browser `window.__TAURI__` is undefined: every call then returns
+//! [`InvokeError::NotInTauri`] and the app shows a notice instead.
 //!
-//! API boundary: one typed function per shell command, named like it; the
-//! commands live in `src-tauri/src/shell/commands.rs`.
+//! API boundary: argument keys are the command functions' parameter names,
+//! as the docs of `api::cmd` list them.
 
 use std::fmt;
 
+use odnowa_shared::api::{
+    self, AppInfo, CatalogueView, CommandError, ContactDraft, ContactView, DaySessionView,
+    EnrolRequest, PersonDraft, PersonView, RecordMeta, SyncView, WorkshopDraft, WorkshopView, cmd,
+};
+use odnowa_shared::ids::{DocId, PersonId, SiteId};
+use odnowa_shared::time::Date;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
 use wasm_bindgen::prelude::*;
+
+use crate::i18n::Key;
+use crate::model::errors::command_error_key;
 
 #[wasm_bindgen]
 extern "C" {
@@ -26,16 +41,39 @@ extern "C" {
 pub enum InvokeError {
     /// Running in a plain browser: there is no shell to ask.
     NotInTauri,
-    /// The shell refused or failed; the text is its serialised error.
+    /// The command failed the way `api::CommandError` says.
+    Command(CommandError),
+    /// The shell failed without a `CommandError` (the text is what it sent).
     Failed(String),
-    /// The shell answered with a value of another type than expected.
+    /// The answer (or the arguments) did not fit the contract's types.
     UnexpectedReply(String),
+}
+
+impl InvokeError {
+    /// The sentence to show a person.
+    pub fn key(&self) -> Key {
+        match self {
+            InvokeError::NotInTauri => Key::NeedsAppTitle,
+            InvokeError::Command(error) => command_error_key(error.kind),
+            InvokeError::Failed(_) => Key::ErrInternal,
+            InvokeError::UnexpectedReply(_) => Key::ErrUnexpected,
+        }
+    }
+
+    /// The kind of a command error, if it is one.
+    pub fn kind(&self) -> Option<api::ErrorKind> {
+        match self {
+            InvokeError::Command(error) => Some(error.kind),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for InvokeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             InvokeError::NotInTauri => f.write_str("not running inside the Tauri shell"),
+            InvokeError::Command(error) => write!(f, "{:?}: {}", error.kind, error.message),
             InvokeError::Failed(error) => write!(f, "shell command failed: {error}"),
             InvokeError::UnexpectedReply(reply) => {
                 write!(f, "unexpected reply from the shell: {reply}")
@@ -51,32 +89,180 @@ pub fn is_tauri() -> bool {
         .is_some_and(|tauri| !tauri.is_undefined() && !tauri.is_null())
 }
 
-async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, InvokeError> {
-    if !is_tauri() {
-        return Err(InvokeError::NotInTauri);
+/// A JavaScript value as JSON text; `null` for `undefined`.
+fn to_json(value: &JsValue) -> String {
+    if value.is_undefined() {
+        return "null".to_string();
     }
-    invoke_raw(cmd, args)
-        .await
-        .map_err(|error| InvokeError::Failed(describe(&error)))
-}
-
-/// A readable text for a JavaScript value: strings as they are, anything
-/// else as JSON, falling back to its debug form.
-fn describe(value: &JsValue) -> String {
-    value
-        .as_string()
-        .or_else(|| {
-            js_sys::JSON::stringify(value)
-                .ok()
-                .and_then(|json| json.as_string())
-        })
+    js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|json| json.as_string())
         .unwrap_or_else(|| format!("{value:?}"))
 }
 
-/// The version of the app, from the shell's `app_version` command.
-pub async fn app_version() -> Result<String, InvokeError> {
-    let reply = invoke("app_version", js_sys::Object::new().into()).await?;
-    reply
-        .as_string()
-        .ok_or_else(|| InvokeError::UnexpectedReply(describe(&reply)))
+/// Calls `command` with `args` and reads its answer as `R`.
+async fn call<A: Serialize, R: DeserializeOwned>(
+    command: &str,
+    args: &A,
+) -> Result<R, InvokeError> {
+    if !is_tauri() {
+        return Err(InvokeError::NotInTauri);
+    }
+    let args = serde_json::to_string(args)
+        .map_err(|error| InvokeError::UnexpectedReply(error.to_string()))?;
+    let args = js_sys::JSON::parse(&args)
+        .map_err(|error| InvokeError::UnexpectedReply(to_json(&error)))?;
+    match invoke_raw(command, args).await {
+        Ok(reply) => {
+            let text = to_json(&reply);
+            serde_json::from_str(&text).map_err(|error| {
+                web_sys::console::warn_1(&format!("{command}: {error}: {text}").into());
+                InvokeError::UnexpectedReply(text)
+            })
+        }
+        Err(error) => {
+            if let Some(text) = error.as_string() {
+                return Err(InvokeError::Failed(text));
+            }
+            let text = to_json(&error);
+            Err(serde_json::from_str::<CommandError>(&text)
+                .map(InvokeError::Command)
+                .unwrap_or(InvokeError::Failed(text)))
+        }
+    }
+}
+
+/// No arguments: `{}`.
+fn none() -> serde_json::Value {
+    json!({})
+}
+
+pub async fn app_info() -> Result<AppInfo, InvokeError> {
+    call(cmd::APP_INFO, &none()).await
+}
+
+pub async fn enrol(request: &EnrolRequest) -> Result<AppInfo, InvokeError> {
+    call(cmd::ENROL, &json!({ "request": request })).await
+}
+
+pub async fn sync_status() -> Result<SyncView, InvokeError> {
+    call(cmd::SYNC_STATUS, &none()).await
+}
+
+pub async fn sync_now() -> Result<SyncView, InvokeError> {
+    call(cmd::SYNC_NOW, &none()).await
+}
+
+pub async fn catalogue() -> Result<CatalogueView, InvokeError> {
+    call(cmd::CATALOGUE, &none()).await
+}
+
+pub async fn search_persons(query: &str) -> Result<Vec<PersonView>, InvokeError> {
+    call(cmd::SEARCH_PERSONS, &json!({ "query": query })).await
+}
+
+pub async fn similar_persons(draft: &PersonDraft) -> Result<Vec<PersonView>, InvokeError> {
+    call(cmd::SIMILAR_PERSONS, &json!({ "draft": draft })).await
+}
+
+pub async fn create_person(draft: &PersonDraft) -> Result<PersonView, InvokeError> {
+    call(cmd::CREATE_PERSON, &json!({ "draft": draft })).await
+}
+
+pub async fn contacts_on(date: Date) -> Result<Vec<ContactView>, InvokeError> {
+    call(cmd::CONTACTS_ON, &json!({ "date": date })).await
+}
+
+pub async fn contact(id: DocId) -> Result<ContactView, InvokeError> {
+    call(cmd::CONTACT, &json!({ "id": id })).await
+}
+
+pub async fn save_contact(draft: &ContactDraft) -> Result<ContactView, InvokeError> {
+    call(cmd::SAVE_CONTACT, &json!({ "draft": draft })).await
+}
+
+pub async fn link_contact_person(
+    contact: DocId,
+    person: PersonId,
+) -> Result<ContactView, InvokeError> {
+    call(
+        cmd::LINK_CONTACT_PERSON,
+        &json!({ "contact": contact, "person": person }),
+    )
+    .await
+}
+
+pub async fn recent_places() -> Result<Vec<String>, InvokeError> {
+    call(cmd::RECENT_PLACES, &none()).await
+}
+
+pub async fn today_session(site: SiteId) -> Result<DaySessionView, InvokeError> {
+    call(cmd::TODAY_SESSION, &json!({ "site": site })).await
+}
+
+pub async fn set_present(
+    session: DocId,
+    person: PersonId,
+    present: bool,
+) -> Result<DaySessionView, InvokeError> {
+    call(
+        cmd::SET_PRESENT,
+        &json!({ "session": session, "person": person, "present": present }),
+    )
+    .await
+}
+
+pub async fn check_out(session: DocId, person: PersonId) -> Result<DaySessionView, InvokeError> {
+    call(
+        cmd::CHECK_OUT,
+        &json!({ "session": session, "person": person }),
+    )
+    .await
+}
+
+pub async fn add_walk_in(
+    session: DocId,
+    draft: &PersonDraft,
+) -> Result<DaySessionView, InvokeError> {
+    call(
+        cmd::ADD_WALK_IN,
+        &json!({ "session": session, "draft": draft }),
+    )
+    .await
+}
+
+pub async fn add_meals(session: DocId, delta: i64) -> Result<DaySessionView, InvokeError> {
+    call(
+        cmd::ADD_MEALS,
+        &json!({ "session": session, "delta": delta }),
+    )
+    .await
+}
+
+pub async fn workshops() -> Result<Vec<WorkshopView>, InvokeError> {
+    call(cmd::WORKSHOPS, &none()).await
+}
+
+pub async fn workshop(id: DocId) -> Result<WorkshopView, InvokeError> {
+    call(cmd::WORKSHOP, &json!({ "id": id })).await
+}
+
+pub async fn save_workshop(draft: &WorkshopDraft) -> Result<WorkshopView, InvokeError> {
+    call(cmd::SAVE_WORKSHOP, &json!({ "draft": draft })).await
+}
+
+pub async fn record_meta(id: DocId) -> Result<RecordMeta, InvokeError> {
+    call(cmd::RECORD_META, &json!({ "id": id })).await
+}
+
+pub async fn resolve_conflict(
+    id: DocId,
+    path: &[String],
+    change: &str,
+) -> Result<RecordMeta, InvokeError> {
+    call(
+        cmd::RESOLVE_CONFLICT,
+        &json!({ "id": id, "path": path, "change": change }),
+    )
+    .await
 }

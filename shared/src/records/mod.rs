@@ -25,7 +25,7 @@ pub use case_notes::{CaseEntry, CaseNotes};
 pub use catalogue::{Catalogue, CatalogueOrg, CatalogueService, CatalogueSite};
 pub use contact::{Contact, ContactPerson, FollowUp, GeoPoint, ServiceDelivered};
 pub use day_session::{Attendance, DaySession};
-pub use person::{Consent, Gender, Person};
+pub use person::{Consent, Gender, Person, SiteRegistration};
 pub use workshop::{Participant, Workshop, WorkshopItem};
 
 use crate::ids::{DocId, SpaceId};

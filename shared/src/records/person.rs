@@ -1,12 +1,14 @@
 //! `person`: a consortium-wide registry entry, minimal and pseudonymous.
 
+use std::collections::BTreeMap;
+
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
 use super::{Record, RecordKind, record_header};
-use crate::ids::{DocId, PersonId, SpaceId, UserId};
+use crate::ids::{DocId, PersonId, SiteId, SpaceId, UserId};
 use crate::time::Timestamp;
-use crate::validate::{ValidationContext, ValidationError, check_text};
+use crate::validate::{ValidationContext, ValidationError, check_id_keys, check_text};
 
 /// A person in the registry. No sensitive notes here: those live in
 /// [`super::CaseNotes`] in one organisation's space.
@@ -30,6 +32,20 @@ pub struct Person {
     pub created_at: Timestamp,
     #[autosurgeon(missing = "Default::default")]
     pub created_by: Option<UserId>,
+    /// Sites (day rooms, workshops) where the person is registered, keyed
+    /// by site id: a day room's board lists them. Added after schema 1
+    /// without a schema bump: older readers ignore it, older writers keep it.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub sites: BTreeMap<String, SiteRegistration>,
+}
+
+/// A person's registration at a site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct SiteRegistration {
+    pub registered_at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
+    pub registered_by: Option<UserId>,
 }
 
 /// Gender as recorded. Stored as a short code so that codes added later
@@ -92,7 +108,23 @@ impl Person {
             merged_into: None,
             created_at,
             created_by: None,
+            sites: BTreeMap::new(),
         }
+    }
+
+    /// Registers the person at `site` (kept as is when already registered).
+    pub fn register_at(&mut self, site: SiteId, by: Option<UserId>, at: Timestamp) {
+        self.sites
+            .entry(site.to_string())
+            .or_insert(SiteRegistration {
+                registered_at: at,
+                registered_by: by,
+            });
+    }
+
+    /// Whether the person is registered at `site`.
+    pub fn is_registered_at(&self, site: SiteId) -> bool {
+        self.sites.contains_key(&site.to_string())
     }
 
     /// The person id (the same UUID as the document).
@@ -125,6 +157,7 @@ impl Record for Person {
                 value: year.to_string(),
             });
         }
+        check_id_keys::<SiteId>("sites", self.sites.keys())?;
         if self.merged_into == Some(self.person_id()) {
             return Err(ValidationError::Invalid {
                 field: "merged_into",

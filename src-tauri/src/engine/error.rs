@@ -1,5 +1,7 @@
-//! Errors of the device engine.
+//! Errors of the device engine, and how each reaches the screens as an
+//! [`odnowa_shared::api::CommandError`] (`{kind, message}`).
 
+use odnowa_shared::api::{CommandError, ErrorKind};
 use odnowa_shared::document::DocError;
 use odnowa_shared::ids::DocId;
 use odnowa_shared::protocol::ProtocolError;
@@ -18,6 +20,8 @@ pub enum EngineError {
     NotFound(DocId),
     #[error("{0}")]
     Record(#[from] DocError),
+    #[error("{0}")]
+    BadCode(String),
     #[error("this device was revoked: enrol it again")]
     Revoked,
     #[error("the server refused: {0}")]
@@ -40,3 +44,47 @@ pub enum EngineError {
 
 /// Engine results.
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+impl EngineError {
+    /// The stable kind the screens branch on.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            EngineError::NotEnrolled => ErrorKind::NotEnrolled,
+            EngineError::BadCode(_) => ErrorKind::BadCode,
+            EngineError::Offline(_) => ErrorKind::Unreachable,
+            EngineError::Revoked => ErrorKind::Revoked,
+            EngineError::NotFound(_) => ErrorKind::NotFound,
+            // An id of another kind of record ("a contact" that is a person)
+            // names no record of the kind asked for.
+            EngineError::Record(DocError::WrongKind { .. }) => ErrorKind::NotFound,
+            EngineError::Record(DocError::Invalid(_))
+            | EngineError::Invalid(_)
+            | EngineError::AlreadyEnrolled => ErrorKind::Invalid,
+            EngineError::Record(_)
+            | EngineError::Refused(_)
+            | EngineError::Protocol(_)
+            | EngineError::Apply(_)
+            | EngineError::Db(_)
+            | EngineError::Migrate(_)
+            | EngineError::Corrupt(_) => ErrorKind::Internal,
+        }
+    }
+}
+
+impl From<EngineError> for CommandError {
+    fn from(error: EngineError) -> Self {
+        CommandError {
+            kind: error.kind(),
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<&EngineError> for CommandError {
+    fn from(error: &EngineError) -> Self {
+        CommandError {
+            kind: error.kind(),
+            message: error.to_string(),
+        }
+    }
+}

@@ -8,6 +8,7 @@
 //! `odnowa_shared::sync::replica`; this module carries them out.
 
 mod error;
+mod field;
 mod link;
 mod store;
 
@@ -20,6 +21,7 @@ use automerge::{Automerge, Change, ChangeHash};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, Notify, RwLock};
 
+use odnowa_shared::api::Progress;
 use odnowa_shared::conflicts::{self, Conflict};
 use odnowa_shared::document::{self, HistoryEntry};
 use odnowa_shared::ids::{DeviceId, DocId, PersonId, SiteId, SpaceId, UserId};
@@ -62,6 +64,10 @@ pub struct SyncStatus {
     /// Records the server refused (shown to the worker to fix).
     pub refused: u64,
     pub revoked: bool,
+    /// While the first sync (or a full reload after a server restore) is
+    /// under way: records on the device and the number the server
+    /// announced. `None` otherwise.
+    pub first_sync: Option<Progress>,
 }
 
 /// What one call of [`Engine::sync_now`] did.
@@ -246,12 +252,15 @@ impl Engine {
             .await
             .map_err(|e| EngineError::Refused(format!("unexpected answer ({status}): {e}")))?;
         if !status.is_success() {
-            return Err(EngineError::Refused(
-                body["error"]
-                    .as_str()
-                    .unwrap_or("enrolment refused")
-                    .to_string(),
-            ));
+            let message = body["error"]
+                .as_str()
+                .unwrap_or("enrolment refused")
+                .to_string();
+            return Err(match status {
+                reqwest::StatusCode::FORBIDDEN => EngineError::BadCode(message),
+                reqwest::StatusCode::BAD_REQUEST => EngineError::Invalid(message),
+                _ => EngineError::Refused(message),
+            });
         }
         #[derive(Deserialize)]
         struct Answer {
@@ -617,7 +626,17 @@ impl Engine {
             let retry = self
                 .apply_response(&request.pushes, &response, &mut report)
                 .await?;
+            if let Some(total) = response.total_docs {
+                let done = self.inner.store.doc_count().await?;
+                self.set_status(|s| {
+                    s.first_sync = Some(Progress {
+                        done,
+                        total: total.max(done),
+                    })
+                });
+            }
             if !response.more && !more_to_push && !retry {
+                self.set_status(|s| s.first_sync = None);
                 break;
             }
             if request_id > 100_000 {

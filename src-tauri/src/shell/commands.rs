@@ -1,13 +1,178 @@
-//! Thin Tauri commands: decode the arguments, call the engine, return its
-//! answer. No logic lives here. Each command is listed in `build.rs` (which
-//! generates its `allow-…` permission) and in [`super::run`].
+//! Thin Tauri commands, one per name in [`odnowa_shared::api::cmd`]: take
+//! the arguments, call the engine, return its answer. No logic lives here
+//! (it is in `engine::field`, where it is tested without a window). Each
+//! command is listed in `build.rs` (which generates its `allow-…`
+//! permission), granted in `capabilities/default.json`, and registered in
+//! [`super::handler`].
+//!
+//! Parameter names are single words, so the camelCase keys Tauri 2 expects
+//! from JavaScript are the same as the Rust names.
 
-use super::Error;
+use tauri::State;
 
-/// The app's version (the crate version), for the home screen.
+use odnowa_shared::api::{
+    AppInfo, CatalogueView, ContactDraft, ContactView, DaySessionView, EnrolRequest, PersonDraft,
+    PersonView, RecordMeta, SyncView, WorkshopDraft, WorkshopView,
+};
+use odnowa_shared::ids::{DocId, PersonId, SiteId};
+use odnowa_shared::time::Date;
+
+use super::{Device, Error};
+
+type Answer<T> = Result<T, Error>;
+
+/// The app's version (the crate version). Kept for the first screens;
+/// [`app_info`] carries it too.
 #[tauri::command]
-pub fn app_version() -> Result<String, Error> {
+pub fn app_version() -> Answer<String> {
     Ok(env!("CARGO_PKG_VERSION").to_owned())
+}
+
+#[tauri::command]
+pub async fn app_info(device: State<'_, Device>) -> Answer<AppInfo> {
+    Ok(device.engine.app_info().await?)
+}
+
+#[tauri::command]
+pub async fn enrol(device: State<'_, Device>, request: EnrolRequest) -> Answer<AppInfo> {
+    Ok(device.engine.enrol_device(&request).await?)
+}
+
+#[tauri::command]
+pub async fn sync_status(device: State<'_, Device>) -> Answer<SyncView> {
+    Ok(device.engine.sync_view().await?)
+}
+
+#[tauri::command]
+pub async fn sync_now(device: State<'_, Device>) -> Answer<SyncView> {
+    Ok(device.engine.sync_now_view().await?)
+}
+
+#[tauri::command]
+pub async fn catalogue(device: State<'_, Device>) -> Answer<CatalogueView> {
+    Ok(device.engine.catalogue_view().await?)
+}
+
+#[tauri::command]
+pub async fn search_persons(device: State<'_, Device>, query: String) -> Answer<Vec<PersonView>> {
+    Ok(device.engine.search_persons(&query).await?)
+}
+
+#[tauri::command]
+pub async fn similar_persons(
+    device: State<'_, Device>,
+    draft: PersonDraft,
+) -> Answer<Vec<PersonView>> {
+    Ok(device.engine.similar_persons(&draft).await?)
+}
+
+#[tauri::command]
+pub async fn create_person(device: State<'_, Device>, draft: PersonDraft) -> Answer<PersonView> {
+    Ok(device.engine.create_person(&draft).await?)
+}
+
+#[tauri::command]
+pub async fn contacts_on(device: State<'_, Device>, date: Date) -> Answer<Vec<ContactView>> {
+    Ok(device.engine.contacts_on(date).await?)
+}
+
+#[tauri::command]
+pub async fn contact(device: State<'_, Device>, id: DocId) -> Answer<ContactView> {
+    Ok(device.engine.contact(id).await?)
+}
+
+#[tauri::command]
+pub async fn save_contact(device: State<'_, Device>, draft: ContactDraft) -> Answer<ContactView> {
+    Ok(device.engine.save_contact(&draft).await?)
+}
+
+#[tauri::command]
+pub async fn link_contact_person(
+    device: State<'_, Device>,
+    contact: DocId,
+    person: PersonId,
+) -> Answer<ContactView> {
+    Ok(device.engine.link_contact_person(contact, person).await?)
+}
+
+#[tauri::command]
+pub async fn recent_places(device: State<'_, Device>) -> Answer<Vec<String>> {
+    Ok(device.engine.recent_places().await?)
+}
+
+#[tauri::command]
+pub async fn today_session(device: State<'_, Device>, site: SiteId) -> Answer<DaySessionView> {
+    Ok(device.engine.today_session(site).await?)
+}
+
+#[tauri::command]
+pub async fn set_present(
+    device: State<'_, Device>,
+    session: DocId,
+    person: PersonId,
+    present: bool,
+) -> Answer<DaySessionView> {
+    Ok(device.engine.set_present(session, person, present).await?)
+}
+
+#[tauri::command]
+pub async fn check_out(
+    device: State<'_, Device>,
+    session: DocId,
+    person: PersonId,
+) -> Answer<DaySessionView> {
+    Ok(device.engine.check_out(session, person).await?)
+}
+
+#[tauri::command]
+pub async fn add_walk_in(
+    device: State<'_, Device>,
+    session: DocId,
+    draft: PersonDraft,
+) -> Answer<DaySessionView> {
+    Ok(device.engine.add_walk_in(session, &draft).await?)
+}
+
+#[tauri::command]
+pub async fn add_meals(
+    device: State<'_, Device>,
+    session: DocId,
+    delta: i64,
+) -> Answer<DaySessionView> {
+    Ok(device.engine.add_meals(session, delta).await?)
+}
+
+#[tauri::command]
+pub async fn workshops(device: State<'_, Device>) -> Answer<Vec<WorkshopView>> {
+    Ok(device.engine.workshops().await?)
+}
+
+#[tauri::command]
+pub async fn workshop(device: State<'_, Device>, id: DocId) -> Answer<WorkshopView> {
+    Ok(device.engine.workshop(id).await?)
+}
+
+#[tauri::command]
+pub async fn save_workshop(
+    device: State<'_, Device>,
+    draft: WorkshopDraft,
+) -> Answer<WorkshopView> {
+    Ok(device.engine.save_workshop(&draft).await?)
+}
+
+#[tauri::command]
+pub async fn record_meta(device: State<'_, Device>, id: DocId) -> Answer<RecordMeta> {
+    Ok(device.engine.record_meta(id).await?)
+}
+
+#[tauri::command]
+pub async fn resolve_conflict(
+    device: State<'_, Device>,
+    id: DocId,
+    path: Vec<String>,
+    change: String,
+) -> Answer<RecordMeta> {
+    Ok(device.engine.pick_version(id, &path, &change).await?)
 }
 
 #[cfg(test)]

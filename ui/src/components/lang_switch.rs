@@ -9,10 +9,15 @@ use crate::i18n::{Key, Lang, t};
 pub struct LangSwitchProps {
     pub lang: Lang,
     pub on_change: Callback<Lang>,
+    /// Show the codes ("PL", "EN") instead of the names, for the header of
+    /// a narrow phone; the names stay as accessible labels.
+    #[prop_or_default]
+    pub compact: bool,
 }
 
 #[function_component(LangSwitch)]
 pub fn lang_switch(props: &LangSwitchProps) -> Html {
+    let compact = props.compact;
     let buttons = Lang::ALL.into_iter().map(|option| {
         let selected = option == props.lang;
         let onclick = props.on_change.reform(move |_: MouseEvent| option);
@@ -22,9 +27,15 @@ pub fn lang_switch(props: &LangSwitchProps) -> Html {
                 class={classes!("lang-option", selected.then_some("is-selected"))}
                 lang={option.code()}
                 aria-pressed={if selected { "true" } else { "false" }}
+                aria-label={option.name(option)}
+                data-testid={format!("lang-{}", option.code())}
                 {onclick}
             >
-                { option.name(option) }
+                if compact {
+                    { option.code().to_uppercase() }
+                } else {
+                    { option.name(option) }
+                }
             </button>
         }
     });

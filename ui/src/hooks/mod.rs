@@ -1,5 +1,9 @@
-//! Hooks that fetch from the shell or the browser, one per file.
+//! Hooks and browser helpers the pages share, one per file.
 
-mod use_app_version;
+mod browser;
+mod use_load;
+mod use_tick;
 
-pub use use_app_version::use_app_version;
+pub use browser::{remember, remembered, this_year, today};
+pub use use_load::{Load, use_load};
+pub use use_tick::use_tick;

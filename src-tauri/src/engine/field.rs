@@ -1,0 +1,925 @@
+//! The field app's commands as typed engine methods: each takes the
+//! arguments of one command of [`odnowa_shared::api::cmd`] and returns its
+//! view, so the Tauri shell stays a thin wrapper and every rule here is
+//! testable without a window.
+//!
+//! Where a new record goes: persons (and the catalogue) into the
+//! consortium-wide registry space, which the device must be allowed to
+//! write; contacts, day sessions and workshops into the user's team space,
+//! the first writable space other than the registry (by name), as the
+//! server last listed them. A device that has never synced knows no spaces
+//! and cannot create records yet.
+//!
+//! Input is checked before anything is written: an unknown service code,
+//! an unknown person, negative hours or a broken rule gives an
+//! [`EngineError`] (kind `invalid` or `not_found` across IPC) and stores
+//! nothing.
+
+use std::collections::{BTreeSet, HashMap};
+
+use automerge::Automerge;
+
+use odnowa_shared::api::{
+    AppInfo, BoardEntry, CatalogueView, ContactDraft, ContactView, DaySessionView, EnrolRequest,
+    IdentityView, ItemDraft, ParticipantView, PersonDraft, PersonView, Progress, RecordMeta,
+    ServiceView, SiteView, SyncView, WorkshopDraft, WorkshopView,
+};
+use odnowa_shared::conflicts;
+use odnowa_shared::document;
+use odnowa_shared::ids::{DocId, PersonId, SiteId, SpaceId};
+use odnowa_shared::records::{
+    Catalogue, Contact, ContactPerson, DaySession, FollowUp, Gender, Participant, Person, Record,
+    RecordKind, Workshop, WorkshopItem,
+};
+use odnowa_shared::search;
+use odnowa_shared::sync::replica::ReplicaDoc;
+use odnowa_shared::time::{Date, Timestamp};
+
+use super::store::DocRow;
+use super::{Engine, EngineError, Result, replica_of};
+
+/// At most this many persons come back from a search or a duplicate check.
+const MAX_PERSONS: usize = 50;
+/// At most this many recent places are offered.
+const MAX_PLACES: usize = 12;
+/// A larger change of the meals count in one tap is a typing mistake.
+const MAX_MEALS_DELTA: i64 = 500;
+
+/// A record read from the device with what its lists show about it.
+struct Stored<R> {
+    record: R,
+    confirmed: bool,
+    conflicts: usize,
+}
+
+fn read_row<R: Record>(row: &DocRow, with_conflicts: bool) -> Result<Stored<R>> {
+    let replica = replica_of(row)?;
+    Ok(Stored {
+        record: document::read(&replica.doc)?,
+        confirmed: !row.dirty,
+        conflicts: if with_conflicts {
+            conflicts::conflicts(&replica.doc).len()
+        } else {
+            0
+        },
+    })
+}
+
+/// The gender code stored for a draft's `f`, `m`, `x` or empty (the long
+/// codes are accepted too).
+fn gender_of(code: &str) -> Result<Gender> {
+    let stored = match code.trim() {
+        "f" | Gender::FEMALE => Gender::FEMALE,
+        "m" | Gender::MALE => Gender::MALE,
+        "x" | Gender::OTHER => Gender::OTHER,
+        "" => Gender::UNKNOWN,
+        _ => {
+            return Err(EngineError::Invalid(
+                "gender is f, m, x (other) or empty (not known)".into(),
+            ));
+        }
+    };
+    Ok(Gender::new(stored))
+}
+
+/// The short code the screens use; codes this version does not know pass
+/// through as they are.
+fn gender_code(gender: &Gender) -> String {
+    match gender.0.as_str() {
+        Gender::FEMALE => "f".into(),
+        Gender::MALE => "m".into(),
+        Gender::OTHER => "x".into(),
+        other => other.into(),
+    }
+}
+
+fn person_view(person: &Person, confirmed: bool) -> PersonView {
+    PersonView {
+        id: person.person_id(),
+        alias: person.alias.clone(),
+        birth_year: person.birth_year,
+        gender: gender_code(&person.gender),
+        confirmed,
+    }
+}
+
+/// A view of a person the device does not hold (erased, or not synced yet).
+fn unknown_person(id: PersonId) -> PersonView {
+    PersonView {
+        id,
+        alias: String::new(),
+        birth_year: None,
+        gender: String::new(),
+        confirmed: false,
+    }
+}
+
+fn not_found(id: impl Into<DocId>) -> EngineError {
+    EngineError::NotFound(id.into())
+}
+
+/// Persons on the device, by id, with whether the server confirmed them.
+type PersonIndex = HashMap<PersonId, (Person, bool)>;
+
+impl Engine {
+    // ---- helpers ----
+
+    /// Every record of a kind with its confirmation and conflicts; records
+    /// that do not read are skipped with a warning.
+    async fn stored<R: Record>(&self, with_conflicts: bool) -> Result<Vec<Stored<R>>> {
+        let rows = self.inner.store.docs_of_kind(R::KIND).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            match read_row::<R>(&row, with_conflicts) {
+                Ok(stored) => out.push(stored),
+                Err(e) => tracing::warn!(doc = %row.id, error = %e, "record skipped"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// One record of kind `R`; `NotFound` when there is none of that kind.
+    async fn stored_one<R: Record>(&self, id: DocId) -> Result<Stored<R>> {
+        match self.inner.store.doc(id).await? {
+            Some(row) if row.kind == R::KIND => read_row(&row, true),
+            _ => Err(not_found(id)),
+        }
+    }
+
+    async fn person_index(&self) -> Result<PersonIndex> {
+        Ok(self
+            .stored::<Person>(false)
+            .await?
+            .into_iter()
+            .map(|s| (s.record.person_id(), (s.record, s.confirmed)))
+            .collect())
+    }
+
+    /// Refuses a person id this device does not hold (`NotFound`).
+    async fn require_person(&self, person: PersonId) -> Result<Person> {
+        match self.inner.store.doc(person.doc_id()).await? {
+            Some(row) if row.kind == RecordKind::Person => {
+                Ok(document::read(&replica_of(&row)?.doc)?)
+            }
+            _ => Err(not_found(person)),
+        }
+    }
+
+    /// The space a new record of `kind` goes to (see the module docs).
+    async fn space_for(&self, kind: RecordKind) -> Result<SpaceId> {
+        self.require_identity().await?;
+        let spaces = self.spaces().await?;
+        if spaces.is_empty() {
+            return Err(EngineError::Invalid(
+                "this device has not synced yet: connect once so that it learns where it may write"
+                    .into(),
+            ));
+        }
+        let registry = matches!(kind, RecordKind::Person | RecordKind::Catalogue);
+        let found = spaces
+            .iter()
+            .find(|s| s.write && s.space.is_registry() == registry);
+        match found {
+            Some(space) => Ok(space.space),
+            None if registry => Err(EngineError::Invalid(
+                "this device may not add persons to the registry: ask your coordinator".into(),
+            )),
+            None => Err(EngineError::Invalid(
+                "this device may write in no team space: ask your coordinator".into(),
+            )),
+        }
+    }
+
+    async fn catalogue_or_empty(&self) -> Result<Catalogue> {
+        Ok(self
+            .get::<Catalogue>(DocId::catalogue())
+            .await?
+            .unwrap_or_else(Catalogue::genesis_value))
+    }
+
+    /// Refuses a site the catalogue does not list.
+    async fn require_site(&self, site: SiteId) -> Result<String> {
+        let catalogue = self.catalogue_or_empty().await?;
+        match catalogue.sites.get(&site.to_string()) {
+            Some(found) => Ok(found.name.clone()),
+            None => Err(EngineError::Invalid(format!(
+                "unknown site {site}: it is not in the catalogue"
+            ))),
+        }
+    }
+
+    // ---- app, enrolment, sync ----
+
+    /// What the app needs at start: the version and who this device is.
+    pub async fn app_info(&self) -> Result<AppInfo> {
+        let identity = match self.identity().await {
+            Some(identity) => Some(IdentityView {
+                server: identity.server,
+                device: identity.device.to_string(),
+                user: identity.user,
+                writable_spaces: self
+                    .spaces()
+                    .await?
+                    .into_iter()
+                    .filter(|s| s.write)
+                    .map(|s| s.name)
+                    .collect(),
+            }),
+            None => None,
+        };
+        Ok(AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            identity,
+        })
+    }
+
+    /// Enrols the device and starts its first sync in the background.
+    pub async fn enrol_device(&self, request: &EnrolRequest) -> Result<AppInfo> {
+        if request.code.trim().is_empty() {
+            return Err(EngineError::Invalid(
+                "enter the code from your coordinator".into(),
+            ));
+        }
+        self.enrol(&request.server, request.code.trim(), &request.device_name)
+            .await?;
+        self.set_status(|s| {
+            s.first_sync = Some(Progress::default());
+        });
+        self.inner.wake.notify_one();
+        self.app_info().await
+    }
+
+    /// The sync state for the header and the first-sync screen.
+    pub async fn sync_view(&self) -> Result<SyncView> {
+        let status = self.status();
+        Ok(SyncView {
+            enrolled: status.enrolled,
+            online: status.online,
+            live: status.live,
+            last_sync: status.last_sync,
+            last_error: status.last_error,
+            pending: status.pending,
+            refused: status.refused,
+            revoked: status.revoked,
+            first_sync: status.first_sync,
+            records: self.doc_count().await?,
+        })
+    }
+
+    /// Syncs once and returns the state after it; a failed sync is
+    /// reported in `last_error`, not as an error (the app works offline).
+    pub async fn sync_now_view(&self) -> Result<SyncView> {
+        self.require_identity().await?;
+        if let Err(e) = self.sync_now().await {
+            tracing::info!(error = %e, "sync failed");
+        }
+        self.sync_view().await
+    }
+
+    // ---- catalogue ----
+
+    /// The active services and the sites, for the chips and pickers.
+    pub async fn catalogue_view(&self) -> Result<CatalogueView> {
+        let catalogue = self.catalogue_or_empty().await?;
+        let mut sites: Vec<SiteView> = catalogue
+            .sites
+            .iter()
+            .filter_map(|(id, site)| {
+                Some(SiteView {
+                    id: id.parse().ok()?,
+                    name: site.name.clone(),
+                    site_kind: site.site_kind.clone(),
+                })
+            })
+            .collect();
+        sites.sort_by_key(|s| search::fold(&s.name));
+        Ok(CatalogueView {
+            services: catalogue
+                .active_services()
+                .map(|(code, service)| ServiceView {
+                    code: code.clone(),
+                    name_pl: service.name_pl.clone(),
+                    name_en: service.name_en.clone(),
+                })
+                .collect(),
+            sites,
+        })
+    }
+
+    /// Writes the catalogue (the office's job): builds on the deterministic
+    /// genesis, so catalogues written on two devices merge.
+    pub async fn save_catalogue(&self, catalogue: &Catalogue) -> Result<()> {
+        self.require_identity().await?;
+        self.space_for(RecordKind::Catalogue).await?;
+        let id = DocId::catalogue();
+        {
+            let _edits = self.inner.edits.lock().await;
+            if self.inner.store.doc(id).await?.is_none() {
+                let doc = document::genesis(&Catalogue::genesis_value())?;
+                let header = document::header(&doc)?;
+                self.put(&ReplicaDoc::local(header, 0, doc), None).await?;
+            }
+        }
+        self.save(catalogue).await
+    }
+
+    // ---- persons ----
+
+    /// Persons whose alias contains `query`, case and diacritics ignored
+    /// (merged duplicates left out); those whose alias starts with it
+    /// first, then by alias. An empty query lists everybody, by alias.
+    pub async fn search_persons(&self, query: &str) -> Result<Vec<PersonView>> {
+        let folded = search::fold(query);
+        let mut found: Vec<(bool, String, PersonView)> = self
+            .stored::<Person>(false)
+            .await?
+            .into_iter()
+            .filter(|s| s.record.merged_into.is_none())
+            .filter_map(|s| {
+                let alias = search::fold(&s.record.alias);
+                alias.contains(&folded).then(|| {
+                    (
+                        !alias.starts_with(&folded),
+                        alias,
+                        person_view(&s.record, s.confirmed),
+                    )
+                })
+            })
+            .collect();
+        found.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        Ok(found
+            .into_iter()
+            .take(MAX_PERSONS)
+            .map(|(_, _, view)| view)
+            .collect())
+    }
+
+    /// Persons who look like `draft` (see [`search::looks_alike`]), for the
+    /// duplicate warning of the new-person form.
+    pub async fn similar_persons(&self, draft: &PersonDraft) -> Result<Vec<PersonView>> {
+        let mut found: Vec<(String, PersonView)> = self
+            .stored::<Person>(false)
+            .await?
+            .into_iter()
+            .filter(|s| s.record.merged_into.is_none())
+            .filter(|s| {
+                search::looks_alike(
+                    &draft.alias,
+                    draft.birth_year,
+                    &s.record.alias,
+                    s.record.birth_year,
+                )
+            })
+            .map(|s| {
+                (
+                    search::fold(&s.record.alias),
+                    person_view(&s.record, s.confirmed),
+                )
+            })
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(found
+            .into_iter()
+            .take(MAX_PERSONS)
+            .map(|(_, view)| view)
+            .collect())
+    }
+
+    /// The person a draft describes, checked, not saved.
+    async fn person_from(&self, draft: &PersonDraft) -> Result<Person> {
+        let identity = self.require_identity().await?;
+        let mut person = Person::new(&draft.alias, Timestamp::now());
+        person.birth_year = draft.birth_year;
+        person.gender = gender_of(&draft.gender)?;
+        person.created_by = Some(identity.user);
+        person
+            .validate(&Default::default())
+            .map_err(document::DocError::from)?;
+        self.space_for(RecordKind::Person).await?;
+        Ok(person)
+    }
+
+    /// Adds a person to the registry.
+    pub async fn create_person(&self, draft: &PersonDraft) -> Result<PersonView> {
+        let person = self.person_from(draft).await?;
+        self.save(&person).await?;
+        Ok(person_view(&person, false))
+    }
+
+    // ---- contacts ----
+
+    fn contact_view(stored: &Stored<Contact>, persons: &PersonIndex) -> ContactView {
+        let contact = &stored.record;
+        let mut people: Vec<PersonView> = contact
+            .person_ids()
+            .into_iter()
+            .map(|id| match persons.get(&id) {
+                Some((person, confirmed)) => person_view(person, *confirmed),
+                None => unknown_person(id),
+            })
+            .collect();
+        people.sort_by_key(|p| search::fold(&p.alias));
+        let follow_up = contact.follow_up.as_ref().filter(|f| !f.done);
+        ContactView {
+            id: contact.id,
+            at: contact.at,
+            persons: people,
+            anonymous_count: contact.anonymous_count,
+            services: contact.services.keys().cloned().collect(),
+            place: contact.place.clone(),
+            duration_min: contact.duration_min,
+            note: contact.note.clone(),
+            follow_up: follow_up.map(|f| f.what.clone()).unwrap_or_default(),
+            follow_up_due: follow_up.and_then(|f| f.due),
+            confirmed: stored.confirmed,
+            conflicts: stored.conflicts,
+        }
+    }
+
+    /// Contacts made on `date` (a day in Europe/Warsaw), newest first.
+    pub async fn contacts_on(&self, date: Date) -> Result<Vec<ContactView>> {
+        let persons = self.person_index().await?;
+        let mut contacts: Vec<Stored<Contact>> = self
+            .stored::<Contact>(true)
+            .await?
+            .into_iter()
+            .filter(|s| s.record.at.warsaw_date() == date)
+            .collect();
+        contacts.sort_by_key(|s| std::cmp::Reverse((s.record.at, s.record.id)));
+        Ok(contacts
+            .iter()
+            .map(|s| Self::contact_view(s, &persons))
+            .collect())
+    }
+
+    /// One contact.
+    pub async fn contact(&self, id: DocId) -> Result<ContactView> {
+        let stored = self.stored_one::<Contact>(id).await?;
+        Ok(Self::contact_view(&stored, &self.person_index().await?))
+    }
+
+    /// Saves a new contact (`draft.id` is `None`) or the edit of one.
+    /// Persons must be on the device and service codes in the catalogue.
+    pub async fn save_contact(&self, draft: &ContactDraft) -> Result<ContactView> {
+        let identity = self.require_identity().await?;
+        let mut contact = match draft.id {
+            Some(id) => self.stored_one::<Contact>(id).await?.record,
+            None => Contact::new(
+                self.space_for(RecordKind::Contact).await?,
+                identity.user,
+                Timestamp::now(),
+            ),
+        };
+        let wanted: BTreeSet<PersonId> = draft.persons.iter().copied().collect();
+        for person in &wanted {
+            self.require_person(*person).await?;
+        }
+        contact
+            .persons
+            .retain(|key, _| key.parse::<PersonId>().is_ok_and(|id| wanted.contains(&id)));
+        for person in &wanted {
+            contact.persons.entry(person.to_string()).or_default();
+        }
+        contact.anonymous_count = draft.anonymous_count;
+
+        let codes: BTreeSet<String> = draft
+            .services
+            .iter()
+            .map(|c| c.trim().to_string())
+            .collect();
+        if !codes.is_empty() && self.get::<Catalogue>(DocId::catalogue()).await?.is_none() {
+            return Err(EngineError::Invalid(
+                "the service catalogue has not arrived yet: sync once, then pick the services"
+                    .into(),
+            ));
+        }
+        contact.services.retain(|code, _| codes.contains(code));
+        for code in codes {
+            contact.services.entry(code).or_default();
+        }
+        contact.place = draft.place.trim().to_string();
+        contact.duration_min = draft.duration_min;
+        contact.note = draft.note.trim().to_string();
+        let what = draft.follow_up.trim();
+        contact.follow_up = if what.is_empty() {
+            None
+        } else {
+            let done = contact.follow_up.as_ref().is_some_and(|f| f.done);
+            Some(FollowUp {
+                due: draft.follow_up_due,
+                what: what.to_string(),
+                done,
+            })
+        };
+        // `save` checks the whole record (codes against the catalogue,
+        // nobody met, negative counts) before it writes anything.
+        self.save(&contact).await?;
+        self.contact(contact.id).await
+    }
+
+    /// Links an anonymous contact to a person: one fewer anonymous, the
+    /// person added (with when it was linked).
+    pub async fn link_contact_person(
+        &self,
+        contact: DocId,
+        person: PersonId,
+    ) -> Result<ContactView> {
+        let mut record = self.stored_one::<Contact>(contact).await?.record;
+        self.require_person(person).await?;
+        if record.persons.contains_key(&person.to_string()) {
+            return Err(EngineError::Invalid(
+                "this person is already linked to the contact".into(),
+            ));
+        }
+        if record.anonymous_count < 1 {
+            return Err(EngineError::Invalid(
+                "the contact has nobody anonymous left to link".into(),
+            ));
+        }
+        record.anonymous_count -= 1;
+        record.persons.insert(
+            person.to_string(),
+            ContactPerson {
+                linked_at: Some(Timestamp::now()),
+            },
+        );
+        self.save(&record).await?;
+        self.contact(contact).await
+    }
+
+    /// Places of this user's contacts, most recent first, each once.
+    pub async fn recent_places(&self) -> Result<Vec<String>> {
+        let identity = self.require_identity().await?;
+        let mut contacts: Vec<Contact> = self
+            .list::<Contact>()
+            .await?
+            .into_iter()
+            .filter(|c| c.worker == identity.user && !c.place.trim().is_empty())
+            .collect();
+        contacts.sort_by_key(|c| std::cmp::Reverse(c.at));
+        let mut seen = BTreeSet::new();
+        Ok(contacts
+            .into_iter()
+            .filter(|c| seen.insert(search::fold(&c.place)))
+            .map(|c| c.place)
+            .take(MAX_PLACES)
+            .collect())
+    }
+
+    // ---- day room ----
+
+    fn session_view(stored: &Stored<DaySession>, persons: &PersonIndex) -> DaySessionView {
+        let session = &stored.record;
+        let site = session.site.to_string();
+        let mut board: Vec<(String, BoardEntry)> = Vec::new();
+        let mut listed = BTreeSet::new();
+        for (key, attendance) in &session.attendance {
+            let Ok(id) = key.parse::<PersonId>() else {
+                continue;
+            };
+            listed.insert(id);
+            let alias = persons
+                .get(&id)
+                .map(|(p, _)| p.alias.clone())
+                .unwrap_or_default();
+            board.push((
+                search::fold(&alias),
+                BoardEntry {
+                    person: id,
+                    alias,
+                    present: attendance.present,
+                    check_in: attendance.check_in,
+                    check_out: attendance.check_out,
+                },
+            ));
+        }
+        for (id, (person, _)) in persons {
+            if listed.contains(id)
+                || person.merged_into.is_some()
+                || !person.sites.contains_key(&site)
+            {
+                continue;
+            }
+            board.push((
+                search::fold(&person.alias),
+                BoardEntry {
+                    person: *id,
+                    alias: person.alias.clone(),
+                    present: false,
+                    check_in: None,
+                    check_out: None,
+                },
+            ));
+        }
+        board.sort_by(|a, b| (&a.0, a.1.person).cmp(&(&b.0, b.1.person)));
+        DaySessionView {
+            id: session.id,
+            site: session.site,
+            date: session.date,
+            board: board.into_iter().map(|(_, entry)| entry).collect(),
+            meals: session.meals.value(),
+            anonymous_count: session.anonymous_count.value(),
+            confirmed: stored.confirmed,
+            conflicts: stored.conflicts,
+        }
+    }
+
+    /// A day session as the board shows it.
+    pub async fn day_session(&self, id: DocId) -> Result<DaySessionView> {
+        let stored = self.stored_one::<DaySession>(id).await?;
+        Ok(Self::session_view(&stored, &self.person_index().await?))
+    }
+
+    /// Today's session of `site` (Europe/Warsaw), opened from its
+    /// deterministic genesis when this device has not seen it yet.
+    pub async fn today_session(&self, site: SiteId) -> Result<DaySessionView> {
+        self.require_identity().await?;
+        let date = Date::today();
+        let id = DocId::day_session(site, &date);
+        if self.inner.store.doc(id).await?.is_none() {
+            self.require_site(site).await?;
+            let space = self.space_for(RecordKind::DaySession).await?;
+            self.open_day_session(space, site, date).await?;
+        }
+        self.day_session(id).await
+    }
+
+    /// Ticks (`present`) or unticks a person on the board. Unticking
+    /// clears the check-in and check-out times (a tick by mistake).
+    pub async fn set_present(
+        &self,
+        session: DocId,
+        person: PersonId,
+        present: bool,
+    ) -> Result<DaySessionView> {
+        let identity = self.require_identity().await?;
+        let mut record = self.stored_one::<DaySession>(session).await?.record;
+        self.require_person(person).await?;
+        if present {
+            record.mark_present(person, identity.user, Timestamp::now());
+        } else if let Some(attendance) = record.attendance.get_mut(&person.to_string()) {
+            attendance.present = false;
+            attendance.check_in = None;
+            attendance.check_out = None;
+            attendance.marked_by = Some(identity.user);
+        }
+        self.save(&record).await?;
+        self.day_session(session).await
+    }
+
+    /// Records that a present person left now.
+    pub async fn check_out(&self, session: DocId, person: PersonId) -> Result<DaySessionView> {
+        let identity = self.require_identity().await?;
+        let mut record = self.stored_one::<DaySession>(session).await?.record;
+        let Some(attendance) = record
+            .attendance
+            .get_mut(&person.to_string())
+            .filter(|a| a.present)
+        else {
+            return Err(EngineError::Invalid(
+                "this person is not marked present today: tick them first".into(),
+            ));
+        };
+        let now = Timestamp::now();
+        attendance.check_out = Some(attendance.check_in.map_or(now, |t| t.max(now)));
+        attendance.marked_by = Some(identity.user);
+        self.save(&record).await?;
+        self.day_session(session).await
+    }
+
+    /// A walk-in: creates the person, registers them at the session's site
+    /// and marks them present.
+    pub async fn add_walk_in(&self, session: DocId, draft: &PersonDraft) -> Result<DaySessionView> {
+        let identity = self.require_identity().await?;
+        let mut record = self.stored_one::<DaySession>(session).await?.record;
+        let mut person = self.person_from(draft).await?;
+        let now = Timestamp::now();
+        person.register_at(record.site, Some(identity.user), now);
+        self.save(&person).await?;
+        record.mark_present(person.person_id(), identity.user, now);
+        self.save(&record).await?;
+        self.day_session(session).await
+    }
+
+    /// Adds `delta` meals (negative to correct a mistake; the count never
+    /// goes below zero). A counter: two tablets' meals add up.
+    pub async fn add_meals(&self, session: DocId, delta: i64) -> Result<DaySessionView> {
+        self.require_identity().await?;
+        if delta == 0 || delta.abs() > MAX_MEALS_DELTA {
+            return Err(EngineError::Invalid(format!(
+                "meals change by 1 to {MAX_MEALS_DELTA} at a time"
+            )));
+        }
+        let mut record = self.stored_one::<DaySession>(session).await?.record;
+        if record.meals.value() + delta < 0 {
+            return Err(EngineError::Invalid("meals cannot go below zero".into()));
+        }
+        record.meals.add(delta);
+        self.save(&record).await?;
+        self.day_session(session).await
+    }
+
+    // ---- workshops ----
+
+    fn workshop_view(
+        stored: &Stored<Workshop>,
+        persons: &PersonIndex,
+        catalogue: &Catalogue,
+    ) -> WorkshopView {
+        let workshop = &stored.record;
+        let alias = |id: &PersonId| {
+            persons
+                .get(id)
+                .map(|(p, _)| p.alias.clone())
+                .unwrap_or_default()
+        };
+        let mut participants: Vec<ParticipantView> = workshop
+            .participants
+            .iter()
+            .filter_map(|(key, participant)| {
+                let id: PersonId = key.parse().ok()?;
+                Some(ParticipantView {
+                    person: id,
+                    alias: alias(&id),
+                    hours: participant.hours,
+                })
+            })
+            .collect();
+        participants.sort_by_key(|p| (search::fold(&p.alias), p.person));
+        WorkshopView {
+            id: workshop.id,
+            date: workshop.date,
+            site: workshop.site,
+            site_name: catalogue
+                .sites
+                .get(&workshop.site.to_string())
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            theme: workshop.theme.clone(),
+            motif: workshop.motif.clone(),
+            materials: workshop.materials.clone(),
+            participants,
+            // Item keys are time-ordered ids: this is the order they were added.
+            items: workshop
+                .items
+                .values()
+                .map(|item| ItemDraft {
+                    name: item.name.clone(),
+                    count: item.count,
+                    made_by: item.made_by,
+                })
+                .collect(),
+            confirmed: stored.confirmed,
+            conflicts: stored.conflicts,
+        }
+    }
+
+    /// Every workshop on the device, newest first.
+    pub async fn workshops(&self) -> Result<Vec<WorkshopView>> {
+        let persons = self.person_index().await?;
+        let catalogue = self.catalogue_or_empty().await?;
+        let mut workshops = self.stored::<Workshop>(true).await?;
+        workshops.sort_by_key(|s| std::cmp::Reverse((s.record.date, s.record.id)));
+        Ok(workshops
+            .iter()
+            .map(|s| Self::workshop_view(s, &persons, &catalogue))
+            .collect())
+    }
+
+    /// One workshop.
+    pub async fn workshop(&self, id: DocId) -> Result<WorkshopView> {
+        let stored = self.stored_one::<Workshop>(id).await?;
+        Ok(Self::workshop_view(
+            &stored,
+            &self.person_index().await?,
+            &self.catalogue_or_empty().await?,
+        ))
+    }
+
+    /// Saves a new workshop (`draft.id` is `None`) or the edit of one.
+    pub async fn save_workshop(&self, draft: &WorkshopDraft) -> Result<WorkshopView> {
+        let identity = self.require_identity().await?;
+        let mut workshop = match draft.id {
+            Some(id) => self.stored_one::<Workshop>(id).await?.record,
+            None => Workshop::new(
+                self.space_for(RecordKind::Workshop).await?,
+                draft.site,
+                draft.date,
+                identity.user,
+            ),
+        };
+        self.require_site(draft.site).await?;
+        workshop.date = draft.date;
+        workshop.site = draft.site;
+        workshop.theme = draft.theme.trim().to_string();
+        workshop.motif = draft.motif.trim().to_string();
+        workshop.materials = draft.materials.trim().to_string();
+
+        let mut hours = std::collections::BTreeMap::new();
+        for participant in &draft.participants {
+            self.require_person(participant.person).await?;
+            if hours
+                .insert(participant.person.to_string(), participant.hours)
+                .is_some()
+            {
+                return Err(EngineError::Invalid(format!(
+                    "participant {} is listed twice",
+                    participant.person
+                )));
+            }
+        }
+        workshop
+            .participants
+            .retain(|key, _| hours.contains_key(key));
+        for (key, hours) in hours {
+            workshop
+                .participants
+                .entry(key)
+                .or_insert_with(|| Participant {
+                    hours,
+                    role: "participant".into(),
+                })
+                .hours = hours;
+        }
+
+        // Items keep their keys when name and maker are unchanged, so an
+        // edit on another device of the same item merges with this one.
+        let mut old: Vec<(String, WorkshopItem)> =
+            std::mem::take(&mut workshop.items).into_iter().collect();
+        for item in &draft.items {
+            let name = item.name.trim();
+            if name.is_empty() {
+                return Err(EngineError::Invalid("an item made needs a name".into()));
+            }
+            if let Some(maker) = item.made_by {
+                self.require_person(maker).await?;
+            }
+            let key = match old
+                .iter()
+                .position(|(_, o)| o.name == name && o.made_by == item.made_by)
+            {
+                Some(i) => old.swap_remove(i).0,
+                None => DocId::random().to_string(),
+            };
+            workshop.items.insert(
+                key,
+                WorkshopItem {
+                    name: name.to_string(),
+                    count: item.count,
+                    made_by: item.made_by,
+                },
+            );
+        }
+        // `save` checks hours (0 to 24), counts and lengths before writing.
+        self.save(&workshop).await?;
+        self.workshop(workshop.id).await
+    }
+
+    // ---- any record ----
+
+    /// Whether the server confirmed a record, its fields with concurrent
+    /// values, and its history.
+    pub async fn record_meta(&self, id: DocId) -> Result<RecordMeta> {
+        let row = self
+            .inner
+            .store
+            .doc(id)
+            .await?
+            .ok_or(EngineError::NotFound(id))?;
+        let doc: Automerge = replica_of(&row)?.doc;
+        Ok(RecordMeta {
+            id,
+            confirmed: !row.dirty,
+            conflicts: conflicts::conflicts(&doc),
+            history: document::history(&doc),
+        })
+    }
+
+    /// Keeps the version of the field at `path` written by `change`.
+    pub async fn pick_version(
+        &self,
+        id: DocId,
+        path: &[String],
+        change: &str,
+    ) -> Result<RecordMeta> {
+        self.resolve_conflict(id, path, change).await?;
+        self.record_meta(id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gender_codes_round_trip() {
+        for (short, stored) in [("f", "female"), ("m", "male"), ("x", "other"), ("", "")] {
+            let gender = gender_of(short).expect("known code");
+            assert_eq!(gender.0, stored);
+            assert_eq!(gender_code(&gender), short);
+        }
+        assert_eq!(gender_of("female").expect("long code").0, "female");
+        assert!(matches!(gender_of("q"), Err(EngineError::Invalid(_))));
+        assert_eq!(gender_code(&Gender::new("nonbinary")), "nonbinary");
+    }
+}

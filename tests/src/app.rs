@@ -1,0 +1,377 @@
+//! The field app under test: the real Tauri binary in a virtual X display,
+//! driven through `tauri-driver` and WebKitWebDriver with a WebDriver client.
+//!
+//! Each [`AppUnderTest`] is one app instance with its own data directory
+//! (passed as `ODNOWA_DATA_DIR`) and its own `tauri-driver` on free loopback
+//! ports, so two instances (two tablets) run side by side. Everything stops
+//! when dropped: the WebDriver session, then `tauri-driver` with SIGTERM
+//! (which stops WebKitWebDriver and the app; see TOOLCHAIN.md), then Xvfb.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+/// How long a WebDriver step may take before the test fails with a clear
+/// message instead of hanging (a safety net, not a speed requirement).
+const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The app binary: `ODNOWA_APP_BIN`, or the debug build in the cargo target
+/// directory (`scripts/test.sh` builds it before the tests).
+pub fn app_binary() -> Result<PathBuf> {
+    if let Ok(path) = std::env::var("ODNOWA_APP_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("target")
+        });
+    let path = target.join("debug").join("odnowa");
+    if !path.exists() {
+        bail!(
+            "the app binary {} is missing: build it with `cargo build -p odnowa-app` \
+             (after `trunk build` in ui/), or set ODNOWA_APP_BIN",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// Where screenshots go: `ODNOWA_SCREENSHOTS`, or `screenshots/` at the top
+/// of the repository (ignored by git).
+pub fn screenshot_dir() -> PathBuf {
+    std::env::var("ODNOWA_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../screenshots"))
+}
+
+/// A private X server (Xvfb) for the app windows.
+pub struct VirtualDisplay {
+    child: Child,
+    display: String,
+}
+
+impl VirtualDisplay {
+    /// Starts Xvfb on a free display number (it picks one and tells us).
+    pub fn start() -> Result<Self> {
+        let mut child = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1400x900x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("could not start Xvfb (apt package xvfb; see .ci/install.sh)")?;
+        let stdout = child.stdout.take().context("Xvfb has no stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .context("Xvfb did not report its display")?;
+        let number: u32 = line
+            .trim()
+            .parse()
+            .with_context(|| format!("Xvfb reported {line:?} instead of a display number"))?;
+        Ok(VirtualDisplay {
+            child,
+            display: format!(":{number}"),
+        })
+    }
+
+    /// The `DISPLAY` value, e.g. `:99`.
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+}
+
+impl Drop for VirtualDisplay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs one WebDriver step with [`STEP_TIMEOUT`], naming it on failure.
+async fn step<T, E>(what: String, fut: impl std::future::Future<Output = Result<T, E>>) -> Result<T>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    tracing::debug!("{what}");
+    tokio::time::timeout(STEP_TIMEOUT, fut)
+        .await
+        .map_err(|_| anyhow!("{what}: no answer within 30 s"))?
+        .with_context(|| what)
+}
+
+fn free_port() -> Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+async fn wait_for_port(port: u16, what: &str) -> Result<()> {
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("{what} did not listen on 127.0.0.1:{port} within 10 s")
+}
+
+/// One running instance of the field app.
+pub struct AppUnderTest {
+    client: Option<Client>,
+    driver: Child,
+    data_dir: tempfile::TempDir,
+    name: String,
+    /// Taps made through [`AppUnderTest::tap`] since the last
+    /// [`AppUnderTest::reset_taps`].
+    taps: u32,
+}
+
+impl AppUnderTest {
+    /// Launches the app in `display` with a fresh data directory. `name`
+    /// names its screenshots.
+    pub async fn launch(display: &VirtualDisplay, name: &str) -> Result<Self> {
+        let binary = app_binary()?;
+        let data_dir = tempfile::tempdir()?;
+        let (port, native_port) = (free_port()?, free_port()?);
+        let driver = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("DISPLAY", display.display())
+            .env("ODNOWA_DATA_DIR", data_dir.path().join("odnowa"))
+            // WebKit keeps local storage (language, chosen site) under the
+            // XDG folders: one set per instance, like separate devices.
+            .env("XDG_DATA_HOME", data_dir.path().join("data"))
+            .env("XDG_CONFIG_HOME", data_dir.path().join("config"))
+            .env("XDG_CACHE_HOME", data_dir.path().join("cache"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("could not start tauri-driver (see .ci/install.sh)")?;
+        let mut app = AppUnderTest {
+            client: None,
+            driver,
+            data_dir,
+            name: name.to_string(),
+            taps: 0,
+        };
+        wait_for_port(port, "tauri-driver").await?;
+
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "tauri:options".to_string(),
+            serde_json::json!({ "application": binary }),
+        );
+        capabilities.insert("browserName".to_string(), serde_json::json!("wry"));
+        let client = tokio::time::timeout(
+            Duration::from_secs(60),
+            // Plain HTTP on loopback: no TLS stack needed.
+            ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities)
+                .connect(&format!("http://127.0.0.1:{port}")),
+        )
+        .await
+        .context("the WebDriver session did not start within 60 s (is the display up?)")?
+        .context("the WebDriver session was refused")?;
+        app.client = Some(client);
+        Ok(app)
+    }
+
+    fn client(&self) -> Result<&Client> {
+        self.client
+            .as_ref()
+            .ok_or_else(|| anyhow!("{}: the WebDriver session is closed", self.name))
+    }
+
+    /// The app's data directory (its SQLite replica).
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    /// Resizes the window (phone 360×780, tablet 1280×800).
+    pub async fn resize(&self, width: u32, height: u32) -> Result<()> {
+        step(
+            format!("{}: resize to {width}×{height}", self.name),
+            self.client()?.set_window_size(width, height),
+        )
+        .await?;
+        // Let the layout settle before anything measures it.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Ok(())
+    }
+
+    /// Waits for the element `css` to exist and returns it.
+    pub async fn find(&self, css: &str) -> Result<Element> {
+        let client = self.client()?;
+        tokio::time::timeout(STEP_TIMEOUT, client.wait().for_element(Locator::Css(css)))
+            .await
+            .map_err(|_| anyhow!("{}: `{css}` did not appear within 30 s", self.name))?
+            .with_context(|| format!("{}: waiting for `{css}`", self.name))
+    }
+
+    /// Whether `css` matches an element right now.
+    pub async fn exists(&self, css: &str) -> Result<bool> {
+        let found = step(
+            format!("{}: look for `{css}`", self.name),
+            self.client()?.find_all(Locator::Css(css)),
+        )
+        .await?;
+        Ok(!found.is_empty())
+    }
+
+    /// Waits until `css` matches an element whose text contains `text`.
+    pub async fn wait_for_text(&self, css: &str, text: &str) -> Result<Element> {
+        let deadline = tokio::time::Instant::now() + STEP_TIMEOUT;
+        loop {
+            let found = step(
+                format!("{}: look for `{css}`", self.name),
+                self.client()?.find_all(Locator::Css(css)),
+            )
+            .await?;
+            for element in found {
+                let shown = step(format!("{}: text of `{css}`", self.name), element.text())
+                    .await
+                    .unwrap_or_default();
+                if shown.contains(text) {
+                    return Ok(element);
+                }
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("{}: no `{css}` showed {text:?} within 30 s", self.name);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// A tap a person makes: counted (see [`AppUnderTest::taps`]).
+    pub async fn tap(&mut self, css: &str) -> Result<()> {
+        let element = self.find(css).await?;
+        self.bring_into_view(&element, css).await?;
+        step(format!("{}: tap on `{css}`", self.name), element.click()).await?;
+        self.taps += 1;
+        Ok(())
+    }
+
+    /// Taps the first `css` element whose text contains `text`.
+    pub async fn tap_text(&mut self, css: &str, text: &str) -> Result<()> {
+        let element = self.wait_for_text(css, text).await?;
+        self.bring_into_view(&element, css).await?;
+        step(
+            format!("{}: tap on `{css}` {text:?}", self.name),
+            element.click(),
+        )
+        .await?;
+        self.taps += 1;
+        Ok(())
+    }
+
+    /// Scrolls `element` to the middle of the screen, as a person scrolls
+    /// to what they want to tap (a sticky bar would otherwise cover it).
+    async fn bring_into_view(&self, element: &Element, css: &str) -> Result<()> {
+        let arg = serde_json::to_value(element)?;
+        step(
+            format!("{}: scroll to `{css}`", self.name),
+            self.client()?.execute(
+                "arguments[0].scrollIntoView({block: 'center', inline: 'center'});",
+                vec![arg],
+            ),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Types `text` into the field `css` (focusing it is not a tap: the
+    /// keyboard is already there on a phone once a search box has focus).
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let element = self.find(css).await?;
+        step(format!("{}: clear `{css}`", self.name), element.clear()).await?;
+        step(
+            format!("{}: type into `{css}`", self.name),
+            element.send_keys(text),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Taps counted since the last reset.
+    pub fn taps(&self) -> u32 {
+        self.taps
+    }
+
+    pub fn reset_taps(&mut self) {
+        self.taps = 0;
+    }
+
+    /// Runs `script` in the page and returns its value.
+    pub async fn eval(&self, script: &str) -> Result<serde_json::Value> {
+        step(
+            format!("{}: run a script", self.name),
+            self.client()?.execute(script, vec![]),
+        )
+        .await
+    }
+
+    /// Saves a PNG screenshot as `<screenshot dir>/<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let png = step(
+            format!("{}: screenshot {name}", self.name),
+            self.client()?.screenshot(),
+        )
+        .await?;
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+
+    /// Closes the session and stops the app.
+    pub async fn close(mut self) -> Result<()> {
+        if let Some(client) = self.client.take() {
+            tokio::time::timeout(Duration::from_secs(10), client.close())
+                .await
+                .ok();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for AppUnderTest {
+    fn drop(&mut self) {
+        // SIGTERM, not SIGKILL: tauri-driver then stops WebKitWebDriver,
+        // which would otherwise keep the test's output open.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.driver.id().to_string()])
+            .status();
+        for _ in 0..50 {
+            if matches!(self.driver.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

@@ -1,0 +1,429 @@
+//! The field app end to end: the real Tauri binary (WebKitGTK in Xvfb,
+//! driven through tauri-driver and WebKitWebDriver) against a real sync
+//! server on 127.0.0.1 with its SQLite file. An "office" engine seeds what
+//! the consortium office would have entered (persons, sites) and checks
+//! what reached the server.
+//!
+//! Every test writes screenshots (phone 360×780 and tablet 1280×800, Polish
+//! and English) into `screenshots/` (or `ODNOWA_SCREENSHOTS`).
+//!
+//! The tests take turns (one app session at a time per test) so that two
+//! cores are enough for WebKit, the app and the server.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail, ensure};
+use odnowa_shared::ids::{DocId, PersonId, SiteId};
+use odnowa_shared::records::{Catalogue, CatalogueSite, Contact, DaySession, Person, Workshop};
+use odnowa_shared::time::{Date, Timestamp};
+use odnowa_sync_server::admin;
+use odnowa_tests::app::{AppUnderTest, VirtualDisplay};
+use odnowa_tests::{Backend, TestDevice, TestServer, eventually};
+
+const PHONE: (u32, u32) = (360, 780);
+const TABLET: (u32, u32) = (1280, 800);
+const TEAM: &str = "Streetwork — Fundacja A";
+
+/// One app at a time: WebKit, the app and the server share two cores.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn tid(id: &str) -> String {
+    format!("[data-testid=\"{id}\"]")
+}
+
+/// A server, a display, and an office engine that has entered a person and
+/// two sites.
+struct World {
+    server: TestServer,
+    display: VirtualDisplay,
+    office: TestDevice,
+    zbyszek: PersonId,
+    day_room: SiteId,
+    workshop_room: SiteId,
+}
+
+async fn world() -> Result<World> {
+    let server = TestServer::start(Backend::Sqlite).await?;
+    admin::create_space(&server.db, TEAM, None).await?;
+    let code = server
+        .user_with_code("office", &[TEAM, "registry"], &[])
+        .await?;
+    let office = TestDevice::enrol(&server.url(), &code, "office").await?;
+    // A device learns the spaces it may write at its first sync.
+    office.engine.sync_now().await?;
+
+    let mut zbyszek = Person::new("Zbyszek", Timestamp::now());
+    zbyszek.birth_year = Some(1970);
+    office.engine.save(&zbyszek).await?;
+
+    let (day_room, workshop_room) = (SiteId::random(), SiteId::random());
+    let mut catalogue = office
+        .engine
+        .get::<Catalogue>(DocId::catalogue())
+        .await?
+        .unwrap_or_else(Catalogue::with_default_services);
+    for (site, name, kind) in [
+        (day_room, "Świetlica Promyk", "day_room"),
+        (workshop_room, "Pracownia Odnowa", "workshop"),
+    ] {
+        catalogue.sites.insert(
+            site.to_string(),
+            CatalogueSite {
+                name: name.to_string(),
+                site_kind: kind.to_string(),
+                org: None,
+            },
+        );
+    }
+    office.engine.save_catalogue(&catalogue).await?;
+    office.engine.sync_now().await?;
+
+    Ok(World {
+        server,
+        display: VirtualDisplay::start()?,
+        office,
+        zbyszek: zbyszek.person_id(),
+        day_room,
+        workshop_room,
+    })
+}
+
+/// Launches the app at `size`, enrols it as a new user `user` through the
+/// enrolment screen, and waits for the first sync to finish. Screenshots
+/// of the enrolment and first-sync screens are named `<shots>-…`.
+async fn enrolled_app(
+    world: &World,
+    user: &str,
+    size: (u32, u32),
+    shots: Option<&str>,
+) -> Result<AppUnderTest> {
+    let code = world
+        .server
+        .user_with_code(user, &[TEAM, "registry"], &[])
+        .await?;
+    let mut app = AppUnderTest::launch(&world.display, user).await?;
+    app.resize(size.0, size.1).await?;
+    app.find(&tid("enrol-server")).await?;
+    if let Some(shots) = shots {
+        app.screenshot(&format!("{shots}-enrol-pl")).await?;
+    }
+    app.type_into(&tid("enrol-server"), &world.server.url())
+        .await?;
+    app.type_into(&tid("enrol-code"), &code).await?;
+    app.type_into(&tid("enrol-device-name"), &format!("Telefon {user}"))
+        .await?;
+    app.tap(&tid("enrol-submit")).await?;
+    // The first-sync screen moves on by itself once the first sync is done.
+    if let Some(shots) = shots
+        && app.exists(&tid("first-sync")).await?
+    {
+        app.screenshot(&format!("{shots}-first-sync-pl")).await?;
+    }
+    app.find(&tid("nav-outreach")).await?;
+    Ok(app)
+}
+
+/// Both languages of the screen in front of the app, as
+/// `<name>-pl.png` and `<name>-en.png`; leaves the app in Polish.
+async fn screenshots_pl_en(app: &mut AppUnderTest, name: &str) -> Result<()> {
+    app.screenshot(&format!("{name}-pl")).await?;
+    app.tap(&tid("lang-en")).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.screenshot(&format!("{name}-en")).await?;
+    app.tap(&tid("lang-pl")).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    Ok(())
+}
+
+async fn count(app: &AppUnderTest, css: &str) -> Result<usize> {
+    Ok(app
+        .eval(&format!(
+            "return document.querySelectorAll('{}').length;",
+            css.replace('\'', "\\'")
+        ))
+        .await?
+        .as_u64()
+        .unwrap_or(0) as usize)
+}
+
+/// Waits until `css` matches exactly `n` elements.
+async fn wait_count(app: &AppUnderTest, css: &str, n: usize) -> Result<()> {
+    for _ in 0..150 {
+        if count(app, css).await? == n {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    bail!("`{css}` did not reach {n} elements within 30 s")
+}
+
+/// Logs a contact with Zbyszek and two services the long way (search,
+/// pick, two chips, save): what a worker does the first time.
+async fn first_contact(app: &mut AppUnderTest) -> Result<()> {
+    app.tap(&tid("new-contact")).await?;
+    // Diacritics-insensitive: "źbys" finds "Zbyszek".
+    app.type_into(&tid("person-search"), "źbys").await?;
+    app.tap(&format!("{}[data-alias=\"Zbyszek\"]", tid("person-row")))
+        .await?;
+    app.tap(&tid("service-food")).await?;
+    app.tap(&tid("service-hot_drink")).await?;
+    app.type_into(&tid("contact-place"), "Dworzec PKP").await?;
+    app.tap(&tid("save-contact")).await?;
+    wait_count(app, &tid("contact-row"), 1).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outreach_worker_logs_a_contact_in_three_taps() -> Result<()> {
+    let _turn = TURN.lock().await;
+    let world = world().await?;
+    let mut app = enrolled_app(&world, "marta", PHONE, Some("phone")).await?;
+    app.find(&tid("no-contacts")).await?;
+    screenshots_pl_en(&mut app, "phone-outreach-empty").await?;
+
+    first_contact(&mut app).await?;
+
+    // The second time: open the screen, then count every tap.
+    app.tap(&tid("new-contact")).await?;
+    app.find(&tid("contact-form")).await?;
+    screenshots_pl_en(&mut app, "phone-contact-form").await?;
+    app.reset_taps();
+    app.type_into(&tid("person-search"), "zbyszek").await?;
+    app.tap(&format!("{}[data-alias=\"Zbyszek\"]", tid("person-row")))
+        .await?;
+    app.tap(&tid("same-as-last-time")).await?;
+    app.screenshot("phone-contact-form-filled-pl").await?;
+    app.tap(&tid("save-contact")).await?;
+    wait_count(&app, &tid("contact-row"), 2).await?;
+    let taps = app.taps();
+    ensure!(
+        taps <= 3,
+        "a contact with a known person and two services took {taps} taps"
+    );
+
+    // Both are confirmed by the server in the list…
+    wait_count(
+        &app,
+        &format!("{}[data-confirmed=\"true\"]", tid("contact-row")),
+        2,
+    )
+    .await
+    .context("the list does not show both contacts as confirmed")?;
+    screenshots_pl_en(&mut app, "phone-outreach-home").await?;
+    app.resize(TABLET.0, TABLET.1).await?;
+    screenshots_pl_en(&mut app, "tablet-outreach-home").await?;
+
+    // …and the office holds both, each with Zbyszek and the two services.
+    let office = &world.office.engine;
+    let found = eventually(20, || async {
+        office.sync_now().await.is_ok()
+            && office.list::<Contact>().await.map(|c| c.len()).unwrap_or(0) == 2
+    })
+    .await;
+    ensure!(found, "the office did not receive both contacts");
+    for contact in office.list::<Contact>().await? {
+        assert_eq!(contact.person_ids(), vec![world.zbyszek]);
+        let services: BTreeSet<&str> = contact.services.keys().map(String::as_str).collect();
+        assert_eq!(services, BTreeSet::from(["food", "hot_drink"]));
+    }
+    app.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_person_like_a_known_one_gets_a_duplicate_warning() -> Result<()> {
+    let _turn = TURN.lock().await;
+    let world = world().await?;
+    let mut app = enrolled_app(&world, "piotr", PHONE, None).await?;
+    app.tap(&tid("new-contact")).await?;
+    app.tap(&tid("who-new")).await?;
+    app.type_into(&tid("new-alias"), "Zbyszek").await?;
+    app.type_into(&tid("new-birth-year"), "1971").await?;
+    app.find(&tid("duplicate-warning")).await?;
+    screenshots_pl_en(&mut app, "phone-duplicate-warning").await?;
+
+    // A person who is not like anyone: no warning, saved as new.
+    app.type_into(&tid("new-alias"), "Halina").await?;
+    app.type_into(&tid("new-birth-year"), "1958").await?;
+    app.tap(&tid("gender-f")).await?;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    ensure!(
+        !app.exists(&tid("duplicate-warning")).await?,
+        "a warning for a person unlike anyone"
+    );
+    app.tap(&tid("service-information")).await?;
+    app.tap(&tid("save-contact")).await?;
+    wait_count(&app, &tid("contact-row"), 1).await?;
+
+    let office = &world.office.engine;
+    let found = eventually(20, || async {
+        office.sync_now().await.is_ok()
+            && office
+                .list::<Person>()
+                .await
+                .map(|p| p.iter().any(|p| p.alias == "Halina"))
+                .unwrap_or(false)
+    })
+    .await;
+    ensure!(found, "the new person did not reach the office");
+    app.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_saved_offline_is_confirmed_when_the_server_is_back() -> Result<()> {
+    let _turn = TURN.lock().await;
+    let mut world = world().await?;
+    let mut app = enrolled_app(&world, "kasia", PHONE, None).await?;
+
+    world.server.stop().await?;
+    first_contact(&mut app).await?;
+    let unconfirmed = format!("{}[data-confirmed=\"false\"]", tid("contact-row"));
+    wait_count(&app, &unconfirmed, 1).await?;
+    // The header learns of the failed sync at its next poll.
+    let offline = format!(
+        "{sel}[data-state=\"offline\"], {sel}[data-state=\"pending\"]",
+        sel = tid("sync-indicator")
+    );
+    app.find(&offline)
+        .await
+        .context("the header does not say offline or pending with the server down")?;
+    screenshots_pl_en(&mut app, "phone-offline-pending").await?;
+
+    world.server.restart().await?;
+    let confirmed = format!("{}[data-confirmed=\"true\"]", tid("contact-row"));
+    wait_count(&app, &confirmed, 1)
+        .await
+        .context("the contact saved offline was not confirmed after the server came back")?;
+    app.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tablets_tick_attendance_and_see_each_others_ticks() -> Result<()> {
+    let _turn = TURN.lock().await;
+    let world = world().await?;
+    let mut tablets = Vec::new();
+    for user in ["ewa", "jan"] {
+        let mut app = enrolled_app(&world, user, TABLET, None).await?;
+        app.tap(&tid("nav-day-room")).await?;
+        app.tap_text(&tid("site-option"), "Świetlica Promyk")
+            .await?;
+        app.find(&tid("day-room")).await?;
+        tablets.push(app);
+    }
+    let (mut a, mut b) = (tablets.remove(0), tablets.remove(0));
+
+    // Each tablet registers a walk-in; then each ticks the other's child
+    // too, so the session holds overlapping ticks from both.
+    for (app, alias) in [(&mut a, "Ala"), (&mut b, "Ola")] {
+        app.tap(&tid("add-walk-in")).await?;
+        app.type_into(&format!("{} {}", tid("walk-in"), tid("new-alias")), alias)
+            .await?;
+        app.tap(&tid("walk-in-save")).await?;
+        app.wait_for_text(&tid("board-row"), alias).await?;
+    }
+    for (app, other) in [(&mut a, "Ola"), (&mut b, "Ala")] {
+        let row = format!("{}[data-alias=\"{other}\"]", tid("board-row"));
+        app.find(&row).await?;
+        if app.find(&row).await?.attr("data-present").await?.as_deref() != Some("true") {
+            app.tap(&format!("{row} {}", tid("mark-present"))).await?;
+        }
+    }
+    a.tap(&tid("meals-more")).await?;
+    b.tap(&tid("meals-more")).await?;
+    for app in [&a, &b] {
+        wait_count(
+            app,
+            &format!("{}[data-present=\"true\"]", tid("board-row")),
+            2,
+        )
+        .await?;
+    }
+    screenshots_pl_en(&mut a, "tablet-day-room").await?;
+    a.resize(PHONE.0, PHONE.1).await?;
+    screenshots_pl_en(&mut a, "phone-day-room").await?;
+
+    // One session for the site and day on the server, with every tick and
+    // both meals.
+    let office = &world.office.engine;
+    let id = DocId::day_session(world.day_room, &Date::today());
+    let merged = eventually(30, || async {
+        office.sync_now().await.is_ok()
+            && office
+                .get::<DaySession>(id)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|s| s.present().len() == 2 && s.meals.value() == 2)
+    })
+    .await;
+    ensure!(
+        merged,
+        "the office does not see one session with both ticks"
+    );
+    a.close().await?;
+    b.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_facilitator_records_a_workshop() -> Result<()> {
+    let _turn = TURN.lock().await;
+    let world = world().await?;
+    let mut app = enrolled_app(&world, "tomek", TABLET, Some("tablet")).await?;
+    app.tap(&tid("nav-workshops")).await?;
+    app.tap(&tid("new-workshop")).await?;
+    app.find(&tid("workshop-form")).await?;
+    app.type_into(&tid("workshop-theme"), "Torby z banerów")
+        .await?;
+    app.type_into(&tid("workshop-motif"), "Kamienice z Księżego Młyna")
+        .await?;
+    app.type_into(&tid("workshop-materials"), "banery, taśma")
+        .await?;
+    app.type_into(&tid("person-search"), "zbyszek").await?;
+    app.tap(&format!("{}[data-alias=\"Zbyszek\"]", tid("person-row")))
+        .await?;
+    app.type_into(&tid("participant-hours"), "3").await?;
+    // The form starts with one empty item row.
+    app.type_into(&tid("item-name"), "torba").await?;
+    app.type_into(&tid("item-count"), "4").await?;
+    screenshots_pl_en(&mut app, "tablet-workshop-form").await?;
+    app.tap(&tid("save-workshop")).await?;
+    // Saving shows the record, confirmed once the server has it.
+    app.find(&tid("workshop-detail")).await?;
+    app.find(&format!(
+        "{}[data-confirmed=\"true\"]",
+        tid("confirmed-mark")
+    ))
+    .await?;
+    screenshots_pl_en(&mut app, "tablet-workshop-detail").await?;
+    app.tap(&tid("back")).await?;
+    wait_count(&app, &tid("workshop-row"), 1).await?;
+    screenshots_pl_en(&mut app, "tablet-workshops").await?;
+
+    let office = &world.office.engine;
+    let found = eventually(20, || async {
+        office.sync_now().await.is_ok()
+            && office
+                .list::<Workshop>()
+                .await
+                .map(|w| w.len())
+                .unwrap_or(0)
+                == 1
+    })
+    .await;
+    ensure!(found, "the workshop did not reach the office");
+    let workshop = office
+        .list::<Workshop>()
+        .await?
+        .pop()
+        .context("no workshop")?;
+    assert_eq!(workshop.theme, "Torby z banerów");
+    assert_eq!(workshop.site, world.workshop_room);
+    let hours: Vec<f64> = workshop.participants.values().map(|p| p.hours).collect();
+    assert_eq!(hours, vec![3.0]);
+    let items: Vec<(String, i64)> = workshop
+        .items
+        .values()
+        .map(|i| (i.name.clone(), i.count))
+        .collect();
+    assert_eq!(items, vec![("torba".to_string(), 4)]);
+    app.close().await
+}

@@ -1,0 +1,150 @@
+//! Dates, times, durations and hours as a person reads them, always in
+//! Europe/Warsaw: Polish style in Polish ("24.11.2026, 21:05"), day and short
+//! month in English ("24 Nov 2026, 21:05").
+
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Europe::Warsaw;
+use chrono_tz::Tz;
+use odnowa_shared::time::{Date, Timestamp};
+
+use crate::i18n::{Key, Lang, t};
+
+fn warsaw(at: Timestamp) -> DateTime<Tz> {
+    DateTime::<Utc>::from_timestamp_millis(at.0)
+        .unwrap_or_default()
+        .with_timezone(&Warsaw)
+}
+
+/// The calendar day in Warsaw of `ms` milliseconds since the epoch (the
+/// browser's clock, `Date.now()`).
+pub fn date_of_ms(ms: f64) -> Date {
+    Timestamp(ms as i64).warsaw_date()
+}
+
+/// A day: "24.11.2026" in Polish, "24 Nov 2026" in English.
+pub fn date(lang: Lang, day: Date) -> String {
+    match lang {
+        Lang::Pl => day.0.format("%d.%m.%Y").to_string(),
+        Lang::En => day.0.format("%-d %b %Y").to_string(),
+    }
+}
+
+/// A time of day in Warsaw, 24-hour in both languages: "21:05".
+pub fn time(at: Timestamp) -> String {
+    warsaw(at).format("%H:%M").to_string()
+}
+
+/// A day and a time: "24.11.2026, 21:05" / "24 Nov 2026, 21:05".
+pub fn date_time(lang: Lang, at: Timestamp) -> String {
+    format!("{}, {}", date(lang, at.warsaw_date()), time(at))
+}
+
+/// A time on `today`, or a day and a time on any other day: lists of today
+/// stay short, older records still say when.
+pub fn when(lang: Lang, at: Timestamp, today: Date) -> String {
+    if at.warsaw_date() == today {
+        time(at)
+    } else {
+        date_time(lang, at)
+    }
+}
+
+/// A duration in minutes: "15 min", "1 h 30 min" ("1 godz. 30 min").
+pub fn duration(lang: Lang, minutes: i64) -> String {
+    let minutes = minutes.max(0);
+    let (hours, rest) = (minutes / 60, minutes % 60);
+    let h = t(lang, Key::UnitHours);
+    let m = t(lang, Key::UnitMinutes);
+    match (hours, rest) {
+        (0, rest) => format!("{rest} {m}"),
+        (hours, 0) => format!("{hours} {h}"),
+        (hours, rest) => format!("{hours} {h} {rest} {m}"),
+    }
+}
+
+/// Hours with at most two decimals and the language's decimal sign:
+/// "1,5" in Polish, "1.5" in English.
+pub fn hours(lang: Lang, value: f64) -> String {
+    let rounded = (value * 100.0).round() / 100.0;
+    let text = format!("{rounded}");
+    match lang {
+        Lang::Pl => text.replace('.', ","),
+        Lang::En => text,
+    }
+}
+
+/// Hours as typed: a comma or a dot as the decimal sign; `None` when it is
+/// not a number from 0 to 24.
+pub fn parse_hours(text: &str) -> Option<f64> {
+    let value: f64 = text.trim().replace(',', ".").parse().ok()?;
+    (value.is_finite() && (0.0..=24.0).contains(&value)).then_some(value)
+}
+
+/// The year of `day`, for checking birth years.
+pub fn year(day: Date) -> i64 {
+    i64::from(day.0.year())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(rfc3339: &str) -> Timestamp {
+        Timestamp(
+            DateTime::parse_from_rfc3339(rfc3339)
+                .expect("test instant")
+                .timestamp_millis(),
+        )
+    }
+
+    fn day(text: &str) -> Date {
+        text.parse().expect("test date")
+    }
+
+    #[test]
+    fn date_times_are_in_warsaw_and_in_the_language_style() {
+        // 20:05 UTC in November is 21:05 in Warsaw (UTC+1).
+        let evening = at("2026-11-24T20:05:00Z");
+        assert_eq!(date_time(Lang::Pl, evening), "24.11.2026, 21:05");
+        assert_eq!(date_time(Lang::En, evening), "24 Nov 2026, 21:05");
+        // 22:30 UTC on 31 July is already 1 August in Warsaw (UTC+2).
+        let night = at("2026-07-31T22:30:00Z");
+        assert_eq!(date_time(Lang::Pl, night), "01.08.2026, 00:30");
+    }
+
+    #[test]
+    fn today_shows_only_the_time() {
+        let evening = at("2026-11-24T20:05:00Z");
+        assert_eq!(when(Lang::Pl, evening, day("2026-11-24")), "21:05");
+        assert_eq!(
+            when(Lang::Pl, evening, day("2026-11-25")),
+            "24.11.2026, 21:05"
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(Lang::Pl, 15), "15 min");
+        assert_eq!(duration(Lang::Pl, 90), "1 godz. 30 min");
+        assert_eq!(duration(Lang::En, 120), "2 h");
+        assert_eq!(duration(Lang::En, -5), "0 min");
+    }
+
+    #[test]
+    fn hours_round_trip_with_either_decimal_sign() {
+        assert_eq!(hours(Lang::Pl, 1.5), "1,5");
+        assert_eq!(hours(Lang::En, 2.0), "2");
+        assert_eq!(parse_hours("1,5"), Some(1.5));
+        assert_eq!(parse_hours(" 2.25 "), Some(2.25));
+        assert_eq!(parse_hours("25"), None);
+        assert_eq!(parse_hours("-1"), None);
+        assert_eq!(parse_hours("dwie"), None);
+    }
+
+    #[test]
+    fn a_browser_clock_gives_the_warsaw_day() {
+        let ms = at("2026-01-31T23:30:00Z").0 as f64;
+        assert_eq!(date_of_ms(ms), day("2026-02-01"));
+        assert_eq!(year(day("2026-02-01")), 2026);
+    }
+}

@@ -1,0 +1,127 @@
+//! [`ContactDetail`]: one contact, its confirmed mark, "link a person" for
+//! an anonymous contact, its versions and history.
+
+use odnowa_shared::api::PersonView;
+use odnowa_shared::ids::DocId;
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+use super::outreach::who_text;
+use crate::components::{ConfirmedMark, ErrorBanner, PersonSearch, RecordMetaPanel};
+use crate::hooks::{Load, today, use_load};
+use crate::i18n::{Key, t};
+use crate::model::format;
+use crate::model::last_time::service_names;
+use crate::state::{Action, AppHandle, Route};
+use crate::tauri;
+
+#[derive(Properties, PartialEq)]
+pub struct ContactDetailProps {
+    pub id: DocId,
+}
+
+#[function_component(ContactDetail)]
+pub fn contact_detail(props: &ContactDetailProps) -> Html {
+    let app = use_context::<AppHandle>();
+    let generation = app.as_ref().map(|a| a.sync_generation).unwrap_or_default();
+    let local = use_state(|| 0u64);
+    let contact = use_load((props.id, generation, *local), |(id, _, _)| {
+        tauri::contact(id)
+    });
+    let query = use_state(String::new);
+    let error = use_state(|| None::<Key>);
+    let Some(app) = app else {
+        return html! {};
+    };
+    let lang = app.lang;
+    let back = {
+        let app = app.clone();
+        Callback::from(move |_: MouseEvent| app.dispatch(Action::Navigate(Route::Outreach)))
+    };
+    let head = html! {
+        <div class="page-head">
+            <button type="button" class="button button-back" data-testid="back" onclick={back}>
+                <span aria-hidden="true">{ "‹ " }</span>{ t(lang, Key::Back) }
+            </button>
+            <h2 class="page-title">{ t(lang, Key::ContactTitle) }</h2>
+        </div>
+    };
+    let contact = match &*contact {
+        Load::Loading => {
+            return html! { <section class="page">{ head }<p class="loading">{ t(lang, Key::Loading) }</p></section> };
+        }
+        Load::Failed(failure) => {
+            return html! { <section class="page">{ head }<ErrorBanner {lang} error={Some(failure.key())} /></section> };
+        }
+        Load::Ready(contact) => contact.clone(),
+    };
+    let id = contact.id;
+    let edit = {
+        let app = app.clone();
+        Callback::from(move |_: MouseEvent| app.dispatch(Action::Navigate(Route::EditContact(id))))
+    };
+    let on_pick = {
+        let (error, local, query) = (error.clone(), local.clone(), query.clone());
+        Callback::from(move |person: PersonView| {
+            let (error, local, query) = (error.clone(), local.clone(), query.clone());
+            spawn_local(async move {
+                match tauri::link_contact_person(id, person.id).await {
+                    Ok(_) => {
+                        error.set(None);
+                        query.set(String::new());
+                        local.set(*local + 1);
+                    }
+                    Err(failure) => error.set(Some(failure.key())),
+                }
+            });
+        })
+    };
+    let on_changed = {
+        let local = local.clone();
+        Callback::from(move |_| local.set(*local + 1))
+    };
+    let duration = contact.duration_min.map(|m| format::duration(lang, m));
+    let mut follow_up = contact.follow_up.clone();
+    if let Some(due) = contact.follow_up_due {
+        follow_up = format!("{follow_up} ({})", format::date(lang, due));
+    }
+    let fact = |key: Key, value: String, testid: &'static str| {
+        (!value.trim().is_empty()).then(|| {
+            html! {
+                <><dt>{ t(lang, key) }</dt><dd data-testid={testid}>{ value }</dd></>
+            }
+        })
+    };
+    html! {
+        <section class="page page-contact" data-testid="contact-detail" data-contact-id={id.to_string()}>
+            { head }
+            <p class="record-status">
+                <ConfirmedMark {lang} confirmed={contact.confirmed} />
+            </p>
+            <dl class="facts">
+                { fact(Key::FieldWhen, format::when(lang, contact.at, today()), "contact-when") }
+                { fact(Key::FieldPersons, who_text(lang, &contact), "contact-who") }
+                { fact(Key::FieldServices, service_names(lang, &contact.services, &app.catalogue.services), "contact-services") }
+                { fact(Key::FieldPlace, contact.place.clone(), "contact-place-value") }
+                { fact(Key::FieldDuration, duration.unwrap_or_default(), "contact-duration-value") }
+                { fact(Key::FieldNote, contact.note.clone(), "contact-note-value") }
+                { fact(Key::FieldFollowUp, follow_up, "contact-follow-up-value") }
+            </dl>
+            <button type="button" class="button button-secondary button-wide" data-testid="edit-contact" onclick={edit}>
+                { t(lang, Key::Edit) }
+            </button>
+            if contact.anonymous_count > 0 {
+                <section class="link-person" data-testid="link-person">
+                    <h3 class="section-title">{ t(lang, Key::LinkPersonTitle) }</h3>
+                    <p class="hint">{ t(lang, Key::LinkPersonIntro) }</p>
+                    <PersonSearch {lang} query={(*query).clone()}
+                        on_query={Callback::from({ let query = query.clone(); move |q| query.set(q) })}
+                        {on_pick}
+                        exclude={contact.persons.iter().map(|p| p.id).collect::<Vec<_>>()} />
+                </section>
+            }
+            <ErrorBanner {lang} error={*error} />
+            <RecordMetaPanel {lang} {id} generation={generation + *local} {on_changed} />
+        </section>
+    }
+}

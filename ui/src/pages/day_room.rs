@@ -1,0 +1,271 @@
+//! [`DayRoom`]: the tablet's board. The site is chosen once (remembered);
+//! today's session opens itself; one tap marks a child present, a second
+//! control checks out, "undo" takes a mistaken tick back; walk-ins and the
+//! meals counter. The board reloads every few seconds and after every
+//! sync, so the other tablet's ticks appear.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use odnowa_shared::api::{BoardEntry, DaySessionView, PersonView};
+use odnowa_shared::ids::{DocId, SiteId};
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+use crate::components::{ConfirmedMark, ErrorBanner, PersonFieldsForm, Stepper};
+use crate::hooks::{Load, remember, remembered, this_year, use_load, use_tick};
+use crate::i18n::{Key, Lang, t, tf, versions};
+use crate::model::board::{present_count, sorted};
+use crate::model::format;
+use crate::model::person_form::PersonFields;
+use crate::state::AppHandle;
+use crate::tauri::{self, InvokeError};
+
+/// Where the tablet remembers its day room.
+const SITE_KEY: &str = "odnowa.day-room.site";
+/// How often the board asks for today's session, in milliseconds.
+const POLL_MS: i32 = 4000;
+/// The catalogue's kind for day rooms.
+const DAY_ROOM_KIND: &str = "day_room";
+
+#[function_component(DayRoom)]
+pub fn day_room() -> Html {
+    let app = use_context::<AppHandle>();
+    let site = use_state(|| remembered(SITE_KEY).and_then(|s| s.parse::<SiteId>().ok()));
+    let Some(app) = app else {
+        return html! {};
+    };
+    let lang = app.lang;
+    let sites: Vec<_> = app
+        .catalogue
+        .sites
+        .iter()
+        .filter(|s| s.site_kind == DAY_ROOM_KIND)
+        .cloned()
+        .collect();
+    let chosen = (*site).filter(|id| sites.iter().any(|s| s.id == *id));
+    match chosen {
+        Some(id) => {
+            let name = sites
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            let change = {
+                let site = site.clone();
+                Callback::from(move |_: MouseEvent| site.set(None))
+            };
+            html! { <Board site={id} {name} on_change_site={change} /> }
+        }
+        None => {
+            let options = sites.iter().map(|option| {
+                let onclick = {
+                    let (site, id) = (site.clone(), option.id);
+                    Callback::from(move |_: MouseEvent| {
+                        remember(SITE_KEY, &id.to_string());
+                        site.set(Some(id));
+                    })
+                };
+                html! {
+                    <li><button type="button" class="record-row" data-testid="site-option"
+                        data-site-id={option.id.to_string()} {onclick}>
+                        <span class="record-title">{ &option.name }</span>
+                    </button></li>
+                }
+            });
+            html! {
+                <section class="page page-day-room" data-testid="site-chooser">
+                    <h2 class="page-title">{ t(lang, Key::ChooseSite) }</h2>
+                    if sites.is_empty() {
+                        <p class="empty">{ t(lang, Key::NoDayRooms) }</p>
+                    }
+                    <ul class="record-list">{ for options }</ul>
+                </section>
+            }
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct BoardProps {
+    site: SiteId,
+    name: String,
+    on_change_site: Callback<MouseEvent>,
+}
+
+#[function_component(Board)]
+fn board(props: &BoardProps) -> Html {
+    let app = use_context::<AppHandle>();
+    let generation = app.as_ref().map(|a| a.sync_generation).unwrap_or_default();
+    let tick = use_tick(POLL_MS);
+    let session = use_load((props.site, tick, generation), |(site, _, _)| {
+        tauri::today_session(site)
+    });
+    let error = use_state(|| None::<Key>);
+    let walk_in_open = use_state(|| false);
+    let walk_in = use_state(PersonFields::default);
+    let Some(app) = app else {
+        return html! {};
+    };
+    let lang = app.lang;
+    let view = match &*session {
+        Load::Loading => return html! { <p class="loading">{ t(lang, Key::Loading) }</p> },
+        Load::Failed(failure) => {
+            return html! { <ErrorBanner {lang} error={Some(failure.key())} /> };
+        }
+        Load::Ready(view) => view.clone(),
+    };
+    let id = view.id;
+    // Every command answers with the whole session: show it at once.
+    let run = {
+        let (session, error) = (session.clone(), error.clone());
+        move |call: Call| {
+            let (session, error) = (session.clone(), error.clone());
+            spawn_local(async move {
+                match call.await {
+                    Ok(answer) => {
+                        error.set(None);
+                        session.set(Load::Ready(answer));
+                    }
+                    Err(failure) => error.set(Some(failure.key())),
+                }
+            });
+        }
+    };
+    let cards = sorted(&view.board)
+        .into_iter()
+        .map(|entry| card(lang, id, &entry, run.clone()));
+    let meals = {
+        let run = run.clone();
+        Callback::from(move |delta: i64| run(Box::pin(tauri::add_meals(id, delta))))
+    };
+    let toggle_walk_in = {
+        let open = walk_in_open.clone();
+        Callback::from(move |_: MouseEvent| open.set(!*open))
+    };
+    let mark_existing = {
+        let (run, walk_in, open) = (run.clone(), walk_in.clone(), walk_in_open.clone());
+        Callback::from(move |person: PersonView| {
+            walk_in.set(PersonFields::default());
+            open.set(false);
+            run(Box::pin(tauri::set_present(id, person.id, true)));
+        })
+    };
+    let add_walk_in = {
+        let (run, walk_in, open, error) = (
+            run.clone(),
+            walk_in.clone(),
+            walk_in_open.clone(),
+            error.clone(),
+        );
+        Callback::from(move |_: MouseEvent| match walk_in.to_draft(this_year()) {
+            Ok(draft) => {
+                walk_in.set(PersonFields::default());
+                open.set(false);
+                run(Box::pin(
+                    async move { tauri::add_walk_in(id, &draft).await },
+                ));
+            }
+            Err(problem) => error.set(Some(problem.key())),
+        })
+    };
+    let present = present_count(&view.board);
+    html! {
+        <section class="page page-day-room" data-testid="day-room" data-session-id={id.to_string()}>
+            <div class="page-head">
+                <h2 class="page-title">{ &props.name }</h2>
+                <span class="page-date">{ format::date(lang, view.date) }</span>
+                <ConfirmedMark {lang} confirmed={view.confirmed} />
+                if view.conflicts > 0 {
+                    <span class="badge">{ versions(lang, 2) }</span>
+                }
+            </div>
+            <div class="board-toolbar">
+                <p class="present-count" data-testid="present-count" aria-live="polite">
+                    { tf(lang, Key::PresentCount, &[("n", &present.to_string()), ("total", &view.board.len().to_string())]) }
+                </p>
+                <Stepper label={t(lang, Key::Meals)} value={view.meals} on_step={meals}
+                    less_label={t(lang, Key::MealsLess)} more_label={t(lang, Key::MealsMore)} testid="meals" />
+                <button type="button" class="button button-secondary" data-testid="add-walk-in" onclick={toggle_walk_in}
+                    aria-expanded={walk_in_open.to_string()}>
+                    <span aria-hidden="true">{ "+ " }</span>{ t(lang, Key::AddWalkIn) }
+                </button>
+                <button type="button" class="button button-secondary" data-testid="change-site" onclick={props.on_change_site.clone()}>
+                    { t(lang, Key::ChangeSite) }
+                </button>
+            </div>
+            <ErrorBanner {lang} error={*error} />
+            if *walk_in_open {
+                <div class="walk-in" data-testid="walk-in">
+                    <PersonFieldsForm {lang} fields={(*walk_in).clone()}
+                        on_change={Callback::from({ let walk_in = walk_in.clone(); move |f| walk_in.set(f) })}
+                        on_pick_existing={mark_existing} pick_label={Key::MarkPresent} />
+                    <button type="button" class="button button-primary button-wide" data-testid="walk-in-save" onclick={add_walk_in}>
+                        { t(lang, Key::WalkInAdd) }
+                    </button>
+                </div>
+            }
+            if view.board.is_empty() {
+                <p class="empty">{ t(lang, Key::BoardEmpty) }</p>
+            }
+            <ul class="board" data-testid="board">{ for cards }</ul>
+        </section>
+    }
+}
+
+/// One command that answers with the whole session.
+type Call = Pin<Box<dyn Future<Output = Result<DaySessionView, InvokeError>>>>;
+
+fn card<F>(lang: Lang, session: DocId, entry: &BoardEntry, run: F) -> Html
+where
+    F: Fn(Call) + Clone + 'static,
+{
+    let person = entry.person;
+    let checked_out = entry.check_out.is_some();
+    let here = entry.present && !checked_out;
+    let mark = {
+        let run = run.clone();
+        Callback::from(move |_: MouseEvent| {
+            run(Box::pin(tauri::set_present(session, person, true)))
+        })
+    };
+    let undo = {
+        let run = run.clone();
+        Callback::from(move |_: MouseEvent| {
+            run(Box::pin(tauri::set_present(session, person, false)))
+        })
+    };
+    let out = Callback::from(move |_: MouseEvent| run(Box::pin(tauri::check_out(session, person))));
+    let status = match (entry.present, entry.check_in, entry.check_out) {
+        (true, _, Some(at)) => tf(lang, Key::CheckedOut, &[("time", &format::time(at))]),
+        (true, Some(at), None) => tf(lang, Key::CheckedIn, &[("time", &format::time(at))]),
+        (true, None, None) => t(lang, Key::Present).to_string(),
+        (false, _, _) => t(lang, Key::NotPresent).to_string(),
+    };
+    html! {
+        <li class={classes!("board-card", here.then_some("is-present"), checked_out.then_some("is-out"))}
+            data-testid="board-row" data-person-id={person.to_string()} data-alias={entry.alias.clone()}
+            data-present={entry.present.to_string()} data-checked-out={checked_out.to_string()}>
+            <button type="button" class="board-main" data-testid="mark-present"
+                aria-pressed={entry.present.to_string()} disabled={entry.present} onclick={mark}>
+                <span class="board-check" aria-hidden="true">{ if entry.present { "✓" } else { "" } }</span>
+                <span class="board-alias">{ &entry.alias }</span>
+                <span class="board-status">{ status }</span>
+            </button>
+            if entry.present {
+                <div class="board-actions">
+                    if !checked_out {
+                        <button type="button" class="button button-small" data-testid="check-out"
+                            aria-label={tf(lang, Key::CheckOutLabel, &[("name", &entry.alias)])} onclick={out}>
+                            { t(lang, Key::CheckOut) }
+                        </button>
+                    }
+                    <button type="button" class="button button-small button-quiet" data-testid="undo-present"
+                        aria-label={tf(lang, Key::UndoPresentLabel, &[("name", &entry.alias)])} onclick={undo}>
+                        { t(lang, Key::UndoPresent) }
+                    </button>
+                </div>
+            }
+        </li>
+    }
+}

@@ -1,0 +1,105 @@
+//! [`Outreach`]: the street worker's home. Today's contacts, newest first,
+//! each with its confirmed mark, and a big "New contact" button.
+
+use odnowa_shared::api::{ContactView, ServiceView};
+use yew::prelude::*;
+
+use crate::components::{ConfirmedMark, ErrorBanner};
+use crate::hooks::{Load, today, use_load};
+use crate::i18n::{Key, Lang, t, tf, versions};
+use crate::model::format;
+use crate::model::last_time::service_names;
+use crate::state::{Action, AppHandle, Route};
+use crate::tauri;
+
+#[function_component(Outreach)]
+pub fn outreach() -> Html {
+    let app = use_context::<AppHandle>();
+    let generation = app
+        .as_ref()
+        .map(|app| app.sync_generation)
+        .unwrap_or_default();
+    let day = today();
+    let contacts = use_load((day, generation), |(day, _)| tauri::contacts_on(day));
+    let Some(app) = app else {
+        return html! {};
+    };
+    let lang = app.lang;
+    let new_contact = {
+        let app = app.clone();
+        Callback::from(move |_: MouseEvent| app.dispatch(Action::Navigate(Route::NewContact)))
+    };
+    let list = match &*contacts {
+        Load::Loading => html! { <p class="loading">{ t(lang, Key::Loading) }</p> },
+        Load::Failed(error) => html! { <ErrorBanner {lang} error={Some(error.key())} /> },
+        Load::Ready(list) if list.is_empty() => {
+            html! { <p class="empty" data-testid="no-contacts">{ t(lang, Key::NoContactsToday) }</p> }
+        }
+        Load::Ready(list) => {
+            let rows = list
+                .iter()
+                .map(|contact| contact_row(lang, &app, contact, &app.catalogue.services));
+            html! { <ul class="record-list" data-testid="contact-list">{ for rows }</ul> }
+        }
+    };
+    html! {
+        <section class="page page-outreach">
+            <div class="page-head">
+                <h2 class="page-title">{ t(lang, Key::OutreachTitle) }</h2>
+                <span class="page-date">{ format::date(lang, day) }</span>
+            </div>
+            <button type="button" id="new-contact" data-testid="new-contact"
+                class="button button-primary button-hero" onclick={new_contact}>
+                <span aria-hidden="true">{ "+" }</span>{ " " }{ t(lang, Key::NewContact) }
+            </button>
+            { list }
+        </section>
+    }
+}
+
+/// Who a contact was with, for a list row: aliases, or the head count.
+pub fn who_text(lang: Lang, contact: &ContactView) -> String {
+    let mut parts: Vec<String> = contact.persons.iter().map(|p| p.alias.clone()).collect();
+    if contact.anonymous_count > 0 {
+        parts.push(tf(
+            lang,
+            Key::AnonymousCount,
+            &[("n", &contact.anonymous_count.to_string())],
+        ));
+    }
+    parts.join(", ")
+}
+
+fn contact_row(
+    lang: Lang,
+    app: &AppHandle,
+    contact: &ContactView,
+    catalogue: &[ServiceView],
+) -> Html {
+    let onclick = {
+        let (app, id) = (app.clone(), contact.id);
+        Callback::from(move |_: MouseEvent| app.dispatch(Action::Navigate(Route::Contact(id))))
+    };
+    let services = service_names(lang, &contact.services, catalogue);
+    html! {
+        <li>
+            <button type="button" class="record-row" data-testid="contact-row"
+                data-contact-id={contact.id.to_string()} data-confirmed={contact.confirmed.to_string()} {onclick}>
+                <span class="record-time">{ format::time(contact.at) }</span>
+                <span class="record-main">
+                    <span class="record-title">{ who_text(lang, contact) }</span>
+                    <span class="record-sub">
+                        { services }
+                        if !contact.place.is_empty() {
+                            { " · " }{ &contact.place }
+                        }
+                    </span>
+                    if contact.conflicts > 0 {
+                        <span class="badge" data-testid="versions-badge">{ versions(lang, 2) }</span>
+                    }
+                </span>
+                <ConfirmedMark {lang} confirmed={contact.confirmed} />
+            </button>
+        </li>
+    }
+}
