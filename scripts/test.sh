@@ -22,3 +22,6 @@ cargo build -p odnowa-app --bin odnowa
 
 # Every member, the UI's host-side unit tests (i18n) included.
 cargo test --workspace "$@"
+
+# The shell's IPC tests on Tauri's mock runtime (feature shell-test).
+cargo test -p odnowa-app --features shell-test "$@"
