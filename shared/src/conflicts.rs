@@ -6,7 +6,7 @@ use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value};
 use serde::{Deserialize, Serialize};
 
-use crate::document::{DocError, actor_device, device_actor};
+use crate::document::{Author, DocError, actor_device, author_name, device_actor};
 use crate::ids::DeviceId;
 use crate::time::Timestamp;
 
@@ -19,6 +19,9 @@ pub struct FieldVersion {
     pub change: String,
     /// The device that wrote it.
     pub device: Option<DeviceId>,
+    /// Who that device's author is, as the document records it.
+    #[serde(default)]
+    pub author: Option<String>,
     /// When that change was made.
     pub at: Timestamp,
 }
@@ -51,6 +54,10 @@ fn version(doc: &Automerge, value: &Value<'_>, id: &automerge::ObjId) -> FieldVe
         value: display(value),
         change: hash.map(|h| h.to_string()).unwrap_or_default(),
         device: meta.as_ref().and_then(|m| actor_device(&m.actor)),
+        author: meta
+            .as_ref()
+            .and_then(|m| actor_device(&m.actor))
+            .and_then(|device| author_name(doc, device)),
         at: Timestamp(meta.map(|m| m.timestamp).unwrap_or_default()),
     }
 }
@@ -101,9 +108,10 @@ pub fn resolve(
     doc: &mut Automerge,
     path: &[String],
     change: &str,
-    device: DeviceId,
+    author: impl Into<Author>,
     at: Timestamp,
 ) -> Result<(), ResolveError> {
+    let device = author.into().device;
     let (last, parents) = path
         .split_last()
         .ok_or_else(|| ResolveError::NoField(path.to_vec()))?;

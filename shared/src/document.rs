@@ -63,6 +63,40 @@ pub fn actor_device(actor: &ActorId) -> Option<DeviceId> {
         .filter(|_| actor.to_bytes() != GENESIS_ACTOR)
 }
 
+/// Who makes a change: the device (its Automerge actor) and, when known,
+/// how people call it ("marta · Telefon Marty"). The name is written once
+/// per device into the document it edits (see [`author_name`]), so history
+/// and conflicts can say who, on every device, offline too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    pub device: DeviceId,
+    pub name: Option<String>,
+}
+
+impl From<DeviceId> for Author {
+    fn from(device: DeviceId) -> Self {
+        Author { device, name: None }
+    }
+}
+
+/// The root key under which a document keeps the name of one device's
+/// author. Flat root keys, one per device: two devices adding themselves
+/// at once never collide (a shared nested map created twice would).
+fn author_key(device: DeviceId) -> String {
+    format!("by:{device}")
+}
+
+/// The name `doc` records for the author of `device`'s changes.
+pub fn author_name(doc: &Automerge, device: DeviceId) -> Option<String> {
+    match doc.get(automerge::ROOT, author_key(device)).ok().flatten() {
+        Some((automerge::Value::Scalar(value), _)) => match value.as_ref() {
+            automerge::ScalarValue::Str(name) => Some(name.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn commit_options(at: Timestamp, message: &str) -> CommitOptions {
     CommitOptions::default()
         .with_time(at.0)
@@ -72,28 +106,46 @@ fn commit_options(at: Timestamp, message: &str) -> CommitOptions {
 fn reconcile_into<R: Record>(
     doc: &mut Automerge,
     record: &R,
+    author: Option<&Author>,
     options: CommitOptions,
 ) -> Result<Option<ChangeHash>, DocError> {
+    let sign = author.and_then(|author| {
+        let name = author.name.as_deref()?.trim();
+        let known = author_name(doc, author.device);
+        (!name.is_empty() && known.as_deref() != Some(name))
+            .then(|| (author_key(author.device), name.to_string()))
+    });
     doc.transact_with(
         |_| options,
         |tx| {
             autosurgeon::reconcile(&mut KeepConflicts::new(tx), record)
-                .map_err(|e| DocError::Reconcile(e.to_string()))
+                .map_err(|e| DocError::Reconcile(e.to_string()))?;
+            if let Some((key, name)) = &sign {
+                use automerge::transaction::Transactable;
+                tx.put(automerge::ROOT, key.as_str(), name.as_str())?;
+            }
+            Ok::<_, DocError>(())
         },
     )
     .map(|success| success.hash)
     .map_err(|failure| failure.error)
 }
 
-/// A new document holding `record`, its first change made by `device`.
+/// A new document holding `record`, its first change made by `author`.
 pub fn create<R: Record>(
     record: &R,
-    device: DeviceId,
+    author: impl Into<Author>,
     at: Timestamp,
 ) -> Result<Automerge, DocError> {
+    let author = author.into();
     record.validate(&ValidationContext::default())?;
-    let mut doc = Automerge::new().with_actor(device_actor(device));
-    reconcile_into(&mut doc, record, commit_options(at, "create"))?;
+    let mut doc = Automerge::new().with_actor(device_actor(author.device));
+    reconcile_into(
+        &mut doc,
+        record,
+        Some(&author),
+        commit_options(at, "create"),
+    )?;
     Ok(doc)
 }
 
@@ -104,7 +156,12 @@ pub fn create<R: Record>(
 /// edits build on that one change.
 pub fn genesis<R: Record>(record: &R) -> Result<Automerge, DocError> {
     let mut doc = Automerge::new().with_actor(ActorId::from(GENESIS_ACTOR.as_slice()));
-    reconcile_into(&mut doc, record, CommitOptions::default().with_time(0))?;
+    reconcile_into(
+        &mut doc,
+        record,
+        None,
+        CommitOptions::default().with_time(0),
+    )?;
     Ok(doc)
 }
 
@@ -147,10 +204,11 @@ pub fn read<R: Record>(doc: &Automerge) -> Result<R, DocError> {
 pub fn write<R: Record>(
     doc: &mut Automerge,
     record: &R,
-    device: DeviceId,
+    author: impl Into<Author>,
     at: Timestamp,
     message: &str,
 ) -> Result<Option<ChangeHash>, DocError> {
+    let author = author.into();
     let before = header(doc)?;
     if before.kind != R::KIND || before.id != record.doc_id() || before.space != record.space() {
         return Err(DocError::WrongKind {
@@ -159,8 +217,8 @@ pub fn write<R: Record>(
         });
     }
     record.validate(&ValidationContext::default())?;
-    doc.set_actor(device_actor(device));
-    reconcile_into(doc, record, commit_options(at, message))
+    doc.set_actor(device_actor(author.device));
+    reconcile_into(doc, record, Some(&author), commit_options(at, message))
 }
 
 /// Reads `doc` as the record its header names, checks it, and returns the
@@ -191,6 +249,9 @@ pub struct HistoryEntry {
     pub hash: String,
     /// The device that made it; `None` for a genesis change.
     pub device: Option<DeviceId>,
+    /// Who that device's author is, as the document records it.
+    #[serde(default)]
+    pub author: Option<String>,
     pub at: Timestamp,
     pub message: String,
 }
@@ -202,6 +263,7 @@ pub fn history(doc: &Automerge) -> Vec<HistoryEntry> {
         .map(|meta| HistoryEntry {
             hash: meta.hash.to_string(),
             device: actor_device(&meta.actor),
+            author: actor_device(&meta.actor).and_then(|device| author_name(doc, device)),
             at: Timestamp(meta.timestamp),
             message: meta.message.map(|m| m.to_string()).unwrap_or_default(),
         })
@@ -292,6 +354,51 @@ mod tests {
         .expect("create");
         let err = read::<Contact>(&doc).expect_err("wrong kind");
         assert_eq!(err.to_string(), "the document is a person, not a contact");
+    }
+
+    #[test]
+    fn history_and_conflicts_name_the_author() {
+        let (a, b) = (DeviceId::random(), DeviceId::random());
+        let marta = Author {
+            device: a,
+            name: Some("marta · Telefon Marty".into()),
+        };
+        let mut doc_a = create(
+            &Person::new("Zbyszek", Timestamp(0)),
+            marta.clone(),
+            Timestamp(1),
+        )
+        .expect("create");
+        let mut doc_b = doc_a.fork();
+        let mut person: Person = read(&doc_a).expect("read");
+        person.alias = "Zbych".into();
+        write(&mut doc_a, &person, marta, Timestamp(2), "edit").expect("write");
+        let jan = Author {
+            device: b,
+            name: Some("jan · Tablet 2".into()),
+        };
+        person.alias = "Zbigniew".into();
+        write(&mut doc_b, &person, jan, Timestamp(3), "edit").expect("write");
+        doc_a.merge(&mut doc_b).expect("merge");
+
+        let history = history(&doc_a);
+        assert_eq!(history[0].author.as_deref(), Some("marta · Telefon Marty"));
+        let mut authors: Vec<_> = crate::conflicts::conflicts(&doc_a)[0]
+            .versions
+            .iter()
+            .map(|v| v.author.clone().unwrap_or_default())
+            .collect();
+        authors.sort();
+        assert_eq!(authors, vec!["jan · Tablet 2", "marta · Telefon Marty"]);
+        // The name is written once per device, with its first change.
+        let (_, op) = doc_a
+            .get(automerge::ROOT, author_key(a))
+            .expect("get")
+            .expect("a's name");
+        let written_in = doc_a.hash_for_opid(&op).map(|h| h.to_string());
+        assert_eq!(written_in.as_deref(), Some(history[0].hash.as_str()));
+        // The record reads as before: the name is beside it, not in it.
+        read::<Person>(&doc_a).expect("read");
     }
 
     #[test]

@@ -86,6 +86,9 @@ pub struct EnrolRequest {
 pub struct EnrolResponse {
     pub device: DeviceId,
     pub user: UserId,
+    /// The user's name, which the device writes beside its changes so
+    /// that every device can say who changed what.
+    pub user_name: String,
     pub token: String,
 }
 
@@ -116,11 +119,12 @@ async fn enrol(
         )
         .await;
     match redeemed {
-        Ok(user) => {
+        Ok((user, user_name)) => {
             tracing::info!(%device, %user, "device enrolled");
             Ok(Json(EnrolResponse {
                 device,
                 user,
+                user_name,
                 token,
             }))
         }

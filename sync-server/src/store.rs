@@ -478,18 +478,18 @@ impl Db {
         device_name: &str,
         token_hash: &str,
         now: i64,
-    ) -> Result<UserId, StoreError> {
+    ) -> Result<(UserId, String), StoreError> {
         let _gate = self.gate().await;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let row: Option<(String, i64, Option<i64>, i64)> = sqlx::query_as(
-                "SELECT c.user_id, c.expires_at, c.used_at, u.disabled FROM enrol_codes c \
+            let row: Option<(String, i64, Option<i64>, i64, String)> = sqlx::query_as(
+                "SELECT c.user_id, c.expires_at, c.used_at, u.disabled, u.name FROM enrol_codes c \
                  JOIN users u ON u.id = c.user_id WHERE c.code_hash = $1",
             )
             .bind(code_hash)
             .fetch_optional(&mut *tx)
             .await?;
-            let (user, expires_at, used_at, disabled) =
+            let (user, expires_at, used_at, disabled, user_name) =
                 row.ok_or(StoreError::Enrol(EnrolRefusal::Unknown))?;
             if used_at.is_some() {
                 return Err(StoreError::Enrol(EnrolRefusal::Used));
@@ -522,7 +522,7 @@ impl Db {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
-            parse("user id", &user)
+            Ok((parse("user id", &user)?, user_name))
         })
     }
 

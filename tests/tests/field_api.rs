@@ -480,6 +480,16 @@ async fn a_conflict_is_shown_and_resolved(backend: Backend) -> Result<()> {
         tablets.device,
         tablet.engine.identity().await.map(|i| i.device)
     );
+    // Who: the user's name from the server and the device's name, as the
+    // tablet wrote them beside its changes.
+    assert_eq!(tablets.author.as_deref(), Some("ewa · ewa"));
+    assert!(
+        meta.history
+            .iter()
+            .any(|entry| entry.author.as_deref() == Some("ola · ola")),
+        "the history names the phone's author: {:?}",
+        meta.history
+    );
 
     let resolved = phone
         .engine

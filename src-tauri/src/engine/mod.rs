@@ -45,8 +45,20 @@ pub struct Identity {
     pub server: String,
     pub device: DeviceId,
     pub user: UserId,
+    /// How people call this device's author: "marta · Telefon Marty".
+    /// Written beside this device's changes (`document::Author`).
+    pub author: String,
     #[serde(skip_serializing)]
     pub token: String,
+}
+
+impl Identity {
+    fn as_author(&self) -> document::Author {
+        document::Author {
+            device: self.device,
+            name: Some(self.author.clone()).filter(|name| !name.is_empty()),
+        }
+    }
 }
 
 /// What the screens show about sync.
@@ -266,6 +278,9 @@ impl Engine {
         struct Answer {
             device: DeviceId,
             user: UserId,
+            /// Servers before the field app did not send it.
+            #[serde(default)]
+            user_name: String,
             token: String,
         }
         let answer: Answer = serde_json::from_value(body)
@@ -274,6 +289,7 @@ impl Engine {
             server: server.clone(),
             device: answer.device,
             user: answer.user,
+            author: author_label(&answer.user_name, device_name),
             token: answer.token,
         };
         let stored = serde_json::to_string(&StoredIdentity::from(&identity))
@@ -335,14 +351,14 @@ impl Engine {
             match self.inner.store.doc(record.doc_id()).await? {
                 Some(row) => {
                     let mut replica = replica_of(&row)?;
-                    if document::write(&mut replica.doc, record, identity.device, at, "edit")?
+                    if document::write(&mut replica.doc, record, identity.as_author(), at, "edit")?
                         .is_some()
                     {
                         replicas.push(replica);
                     }
                 }
                 None => {
-                    let doc = document::create(record, identity.device, at)?;
+                    let doc = document::create(record, identity.as_author(), at)?;
                     let header = document::header(&doc)?;
                     replicas.push(ReplicaDoc::local(header, 0, doc));
                 }
@@ -457,7 +473,7 @@ impl Engine {
             .await?
             .ok_or(EngineError::NotFound(id))?;
         let mut replica = replica_of(&row)?;
-        conflicts::resolve(&mut replica.doc, path, change, identity.device, now())
+        conflicts::resolve(&mut replica.doc, path, change, identity.as_author(), now())
             .map_err(|e| EngineError::Invalid(e.to_string()))?;
         self.put(&replica, None).await?;
         drop(_edits);
@@ -833,7 +849,19 @@ struct StoredIdentity {
     server: String,
     device: DeviceId,
     user: UserId,
+    /// Identities stored before names were kept have none.
+    #[serde(default)]
+    author: String,
     token: String,
+}
+
+/// "marta · Telefon Marty"; either part alone when the other is empty.
+fn author_label(user_name: &str, device_name: &str) -> String {
+    [user_name.trim(), device_name.trim()]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 impl From<&Identity> for StoredIdentity {
@@ -842,6 +870,7 @@ impl From<&Identity> for StoredIdentity {
             server: i.server.clone(),
             device: i.device,
             user: i.user,
+            author: i.author.clone(),
             token: i.token.clone(),
         }
     }
@@ -853,6 +882,7 @@ impl From<StoredIdentity> for Identity {
             server: s.server,
             device: s.device,
             user: s.user,
+            author: s.author,
             token: s.token,
         }
     }

@@ -57,7 +57,7 @@ pub fn record_meta_panel(props: &RecordMetaPanelProps) -> Html {
         html! {
             <li class="history-row" data-testid="history-row">
                 <span class="history-when">{ format::when(lang, entry.at, now) }</span>
-                <span class="history-who">{ entry.device.map(|d| short_device(&d.to_string())).unwrap_or_default() }</span>
+                <span class="history-who">{ who(entry.author.as_deref(), entry.device) }</span>
                 <span class="history-what">{ message }</span>
             </li>
         }
@@ -113,10 +113,7 @@ fn conflict_view(
         } else {
             version.value.clone()
         };
-        let device = version
-            .device
-            .map(|d| short_device(&d.to_string()))
-            .unwrap_or_default();
+        let device = who(version.author.as_deref(), version.device);
         html! {
             <li class="version-row">
                 <span class="version-value">{ value }</span>
@@ -160,6 +157,16 @@ fn field_name(lang: Lang, path: &[String]) -> String {
     };
     key.map(|key| t(lang, key).to_string())
         .unwrap_or_else(|| path.join(" › "))
+}
+
+/// Who made a change: the author's name the document records, else the
+/// first block of the device id.
+fn who(author: Option<&str>, device: Option<odnowa_shared::ids::DeviceId>) -> String {
+    match (author, device) {
+        (Some(name), _) if !name.is_empty() => name.to_string(),
+        (_, Some(device)) => short_device(&device.to_string()),
+        _ => String::new(),
+    }
 }
 
 /// The first block of a device id: enough to tell two tablets apart.

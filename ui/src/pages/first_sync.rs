@@ -26,9 +26,7 @@ pub fn first_sync() -> Html {
     let sync = &app.sync;
     let (value, label) = match sync.first_sync {
         // The server has not said how many records are coming yet.
-        Some(progress) if progress.total == 0 => {
-            (None, t(lang, Key::FirstSyncWaiting).to_string())
-        }
+        Some(progress) if progress.total == 0 => (None, t(lang, Key::FirstSyncWaiting).to_string()),
         Some(progress) => (
             Some(percent(progress)),
             tf(
