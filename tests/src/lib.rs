@@ -21,6 +21,31 @@ pub enum Backend {
     Postgres,
 }
 
+/// Declares, for each `async fn name(backend: Backend) -> anyhow::Result<()>`
+/// of the calling test file, one test on SQLite (`sqlite::name`) and one on
+/// PostgreSQL (`postgres::name`).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() -> anyhow::Result<()> {
+                    super::$name($crate::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() -> anyhow::Result<()> {
+                    super::$name($crate::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
 /// The PostgreSQL server tests create their databases on.
 pub fn postgres_admin_url() -> String {
     std::env::var("ODNOWA_TEST_POSTGRES")

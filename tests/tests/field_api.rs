@@ -745,28 +745,7 @@ async fn enrolment_and_first_sync_progress(backend: Backend) -> Result<()> {
     Ok(())
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() -> anyhow::Result<()> {
-                    super::$name(super::Backend::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() -> anyhow::Result<()> {
-                    super::$name(super::Backend::Postgres).await
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+odnowa_tests::on_both_backends!(
     search_ignores_case_and_diacritics,
     a_similar_person_gives_a_duplicate_warning,
     a_contact_is_saved_listed_and_confirmed,
