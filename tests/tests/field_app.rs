@@ -106,7 +106,7 @@ async fn enrolled_app(
     app.resize(size.0, size.1).await?;
     app.find(&tid("enrol-server")).await?;
     if let Some(shots) = shots {
-        app.screenshot(&format!("{shots}-enrol-pl")).await?;
+        screenshots_pl_en(&mut app, &format!("{shots}-enrol")).await?;
     }
     app.type_into(&tid("enrol-server"), &world.server.url())
         .await?;
@@ -210,6 +210,15 @@ async fn an_outreach_worker_logs_a_contact_in_three_taps() -> Result<()> {
     .await
     .context("the list does not show both contacts as confirmed")?;
     screenshots_pl_en(&mut app, "phone-outreach-home").await?;
+    app.tap(&tid("contact-row")).await?;
+    app.find(&tid("contact-detail")).await?;
+    // The history opens on a tap and names who saved the contact.
+    app.tap(".history-summary").await?;
+    app.wait_for_text(&tid("history-row"), "marta · Telefon marta")
+        .await?;
+    screenshots_pl_en(&mut app, "phone-contact-detail").await?;
+    app.tap(&tid("back")).await?;
+    app.find(&tid("new-contact")).await?;
     app.resize(TABLET.0, TABLET.1).await?;
     screenshots_pl_en(&mut app, "tablet-outreach-home").await?;
 

@@ -234,6 +234,12 @@ translations! {
     HistoryTitle => pl: "Historia zmian", en: "History";
     HistoryGenesis => pl: "utworzenie rekordu", en: "record created";
     HistoryNoMessage => pl: "zmiana", en: "change";
+    /// A history entry: the record was created on a device.
+    HistoryCreate => pl: "utworzono", en: "created";
+    /// A history entry: the record was edited.
+    HistoryEdit => pl: "zmieniono", en: "edited";
+    /// A history entry: someone picked one of a field's versions.
+    HistoryPick => pl: "wybrano wersję pola {field}", en: "picked a version of {field}";
 
     // --- Day room -----------------------------------------------------------
     DayRoomTitle => pl: "Świetlica dzisiaj", en: "Day room today";

@@ -49,10 +49,8 @@ pub fn record_meta_panel(props: &RecordMetaPanelProps) -> Html {
     let history = record.history.iter().rev().map(|entry| {
         let message = if entry.device.is_none() {
             t(lang, Key::HistoryGenesis).to_string()
-        } else if entry.message.is_empty() {
-            t(lang, Key::HistoryNoMessage).to_string()
         } else {
-            entry.message.clone()
+            format::history_message(lang, &entry.message)
         };
         html! {
             <li class="history-row" data-testid="history-row">

@@ -7,7 +7,7 @@ use chrono_tz::Europe::Warsaw;
 use chrono_tz::Tz;
 use odnowa_shared::time::{Date, Timestamp};
 
-use crate::i18n::{Key, Lang, t};
+use crate::i18n::{Key, Lang, t, tf};
 
 fn warsaw(at: Timestamp) -> DateTime<Tz> {
     DateTime::<Utc>::from_timestamp_millis(at.0)
@@ -85,8 +85,37 @@ pub fn year(day: Date) -> i64 {
     i64::from(day.0.year())
 }
 
+/// A history entry's message in `lang`: the engine writes a few fixed
+/// English words ("create", "edit", "pick version of <field>"); anything
+/// else (another app version's words) is shown as it is.
+pub fn history_message(lang: Lang, message: &str) -> String {
+    match message {
+        "" => t(lang, Key::HistoryNoMessage).to_string(),
+        "create" => t(lang, Key::HistoryCreate).to_string(),
+        "edit" => t(lang, Key::HistoryEdit).to_string(),
+        other => match other.strip_prefix("pick version of ") {
+            Some(field) => tf(lang, Key::HistoryPick, &[("field", field)]),
+            None => other.to_string(),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn history_messages_are_translated() {
+        use super::history_message;
+        use crate::i18n::Lang;
+        assert_eq!(history_message(Lang::Pl, "create"), "utworzono");
+        assert_eq!(history_message(Lang::En, "edit"), "edited");
+        assert_eq!(
+            history_message(Lang::Pl, "pick version of note"),
+            "wybrano wersję pola note"
+        );
+        assert_eq!(history_message(Lang::En, "merged"), "merged");
+        assert_eq!(history_message(Lang::En, ""), "change");
+    }
+
     use super::*;
 
     fn at(rfc3339: &str) -> Timestamp {
