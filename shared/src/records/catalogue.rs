@@ -43,6 +43,12 @@ pub struct CatalogueService {
     /// Retired services stay (old records name them) but are not offered.
     #[autosurgeon(missing = "Default::default")]
     pub retired: bool,
+    /// Where the service stands among the chips a worker taps: the most
+    /// common first (food, a hot drink). Equal positions fall back to the
+    /// code; services written before this field existed read as 0.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub position: i64,
 }
 
 /// A site: a day room, a day centre, a workshop room.
@@ -69,8 +75,14 @@ impl Catalogue {
         }
     }
 
-    /// Adds or renames a service.
+    /// Adds or renames a service; a new one goes after the others.
     pub fn put_service(&mut self, code: &str, name_pl: &str, name_en: &str) {
+        let next = self
+            .services
+            .values()
+            .map(|s| s.position)
+            .max()
+            .map_or(1, |last| last + 1);
         let service = self
             .services
             .entry(code.to_string())
@@ -79,14 +91,17 @@ impl Catalogue {
                 name_en: String::new(),
                 org: None,
                 retired: false,
+                position: next,
             });
         service.name_pl = name_pl.to_string();
         service.name_en = name_en.to_string();
     }
 
-    /// The services offered to workers (not retired), by code.
-    pub fn active_services(&self) -> impl Iterator<Item = (&String, &CatalogueService)> {
-        self.services.iter().filter(|(_, s)| !s.retired)
+    /// The services offered to workers (not retired), in their positions.
+    pub fn active_services(&self) -> Vec<(&String, &CatalogueService)> {
+        let mut active: Vec<_> = self.services.iter().filter(|(_, s)| !s.retired).collect();
+        active.sort_by_key(|(code, s)| (s.position, code.as_str()));
+        active
     }
 
     /// A catalogue with the services an outreach team usually delivers.
@@ -169,5 +184,38 @@ impl Record for Catalogue {
             check_text("name", &site.name, 200)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_are_offered_in_their_positions() {
+        let mut catalogue = Catalogue::with_default_services();
+        let codes: Vec<&str> = catalogue
+            .active_services()
+            .into_iter()
+            .map(|(code, _)| code.as_str())
+            .collect();
+        assert_eq!(&codes[..3], ["food", "hot_drink", "clothing"]);
+
+        catalogue.put_service("blanket", "Koc", "Blanket");
+        catalogue.put_service("food", "Jedzenie", "Food");
+        if let Some(service) = catalogue.services.get_mut("hot_drink") {
+            service.retired = true;
+        }
+        let codes: Vec<&str> = catalogue
+            .active_services()
+            .into_iter()
+            .map(|(code, _)| code.as_str())
+            .collect();
+        assert_eq!(codes.first(), Some(&"food"), "renaming keeps the place");
+        assert_eq!(codes.last(), Some(&"blanket"), "a new service goes last");
+        assert!(
+            !codes.contains(&"hot_drink"),
+            "retired services are not offered"
+        );
     }
 }

@@ -296,6 +296,7 @@ impl Engine {
         Ok(CatalogueView {
             services: catalogue
                 .active_services()
+                .into_iter()
                 .map(|(code, service)| ServiceView {
                     code: code.clone(),
                     name_pl: service.name_pl.clone(),
