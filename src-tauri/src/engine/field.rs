@@ -251,18 +251,9 @@ impl Engine {
 
     /// The sync state for the header and the first-sync screen.
     pub async fn sync_view(&self) -> Result<SyncView> {
-        let status = self.status();
         Ok(SyncView {
-            enrolled: status.enrolled,
-            online: status.online,
-            live: status.live,
-            last_sync: status.last_sync,
-            last_error: status.last_error,
-            pending: status.pending,
-            refused: status.refused,
-            revoked: status.revoked,
-            first_sync: status.first_sync,
             records: self.doc_count().await?,
+            ..self.status()
         })
     }
 
@@ -881,12 +872,7 @@ impl Engine {
     /// Whether the server confirmed a record, its fields with concurrent
     /// values, and its history.
     pub async fn record_meta(&self, id: DocId) -> Result<RecordMeta> {
-        let row = self
-            .inner
-            .store
-            .doc(id)
-            .await?
-            .ok_or(EngineError::NotFound(id))?;
+        let row = self.row(id).await?;
         let doc: Automerge = replica_of(&row)?.doc;
         Ok(RecordMeta {
             id,

@@ -61,26 +61,10 @@ impl Identity {
     }
 }
 
-/// What the screens show about sync.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct SyncStatus {
-    pub enrolled: bool,
-    /// The last exchange succeeded and nothing failed since.
-    pub online: bool,
-    /// A WebSocket is open (live updates).
-    pub live: bool,
-    pub last_sync: Option<Timestamp>,
-    pub last_error: Option<String>,
-    /// Records with changes the server has not confirmed.
-    pub pending: u64,
-    /// Records the server refused (shown to the worker to fix).
-    pub refused: u64,
-    pub revoked: bool,
-    /// While the first sync (or a full reload after a server restore) is
-    /// under way: records on the device and the number the server
-    /// announced. `None` otherwise.
-    pub first_sync: Option<Progress>,
-}
+/// What the screens show about sync: the one type the engine keeps and the
+/// shell hands over ([`Engine::status`] leaves `records` at 0;
+/// `Engine::sync_view` counts them).
+pub use odnowa_shared::api::SyncView as SyncStatus;
 
 /// What one call of [`Engine::sync_now`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -451,14 +435,18 @@ impl Engine {
             .await
     }
 
-    /// Fields of a record that hold concurrent values.
-    pub async fn conflicts(&self, id: DocId) -> Result<Vec<Conflict>> {
-        let row = self
-            .inner
+    /// The stored row of record `id`, or [`EngineError::NotFound`].
+    pub(crate) async fn row(&self, id: DocId) -> Result<DocRow> {
+        self.inner
             .store
             .doc(id)
             .await?
-            .ok_or(EngineError::NotFound(id))?;
+            .ok_or(EngineError::NotFound(id))
+    }
+
+    /// Fields of a record that hold concurrent values.
+    pub async fn conflicts(&self, id: DocId) -> Result<Vec<Conflict>> {
+        let row = self.row(id).await?;
         Ok(conflicts::conflicts(&replica_of(&row)?.doc))
     }
 
@@ -466,12 +454,7 @@ impl Engine {
     pub async fn resolve_conflict(&self, id: DocId, path: &[String], change: &str) -> Result<()> {
         let identity = self.require_identity().await?;
         let _edits = self.inner.edits.lock().await;
-        let row = self
-            .inner
-            .store
-            .doc(id)
-            .await?
-            .ok_or(EngineError::NotFound(id))?;
+        let row = self.row(id).await?;
         let mut replica = replica_of(&row)?;
         conflicts::resolve(&mut replica.doc, path, change, identity.as_author(), now())
             .map_err(|e| EngineError::Invalid(e.to_string()))?;
@@ -483,34 +466,19 @@ impl Engine {
 
     /// A record's history, oldest first.
     pub async fn history(&self, id: DocId) -> Result<Vec<HistoryEntry>> {
-        let row = self
-            .inner
-            .store
-            .doc(id)
-            .await?
-            .ok_or(EngineError::NotFound(id))?;
+        let row = self.row(id).await?;
         Ok(document::history(&replica_of(&row)?.doc))
     }
 
     /// Whether the server has confirmed every change of a record.
     pub async fn is_confirmed(&self, id: DocId) -> Result<bool> {
-        let row = self
-            .inner
-            .store
-            .doc(id)
-            .await?
-            .ok_or(EngineError::NotFound(id))?;
+        let row = self.row(id).await?;
         Ok(!row.dirty)
     }
 
     /// The current heads of a record (for comparing replicas).
     pub async fn heads(&self, id: DocId) -> Result<Vec<ChangeHash>> {
-        let row = self
-            .inner
-            .store
-            .doc(id)
-            .await?
-            .ok_or(EngineError::NotFound(id))?;
+        let row = self.row(id).await?;
         let mut heads = replica_of(&row)?.doc.get_heads();
         heads.sort();
         Ok(heads)
@@ -518,12 +486,7 @@ impl Engine {
 
     /// Bytes of a record's changes that the server has not confirmed.
     pub async fn pending_bytes(&self, id: DocId) -> Result<u64> {
-        let row = self
-            .inner
-            .store
-            .doc(id)
-            .await?
-            .ok_or(EngineError::NotFound(id))?;
+        let row = self.row(id).await?;
         Ok(replica_of(&row)?
             .pending()
             .iter()
