@@ -45,6 +45,8 @@ pub mod conflicts;
 pub mod document;
 pub mod ids;
 mod keep_conflicts;
+pub mod office;
+pub mod projection;
 pub mod protocol;
 pub mod records;
 pub mod search;

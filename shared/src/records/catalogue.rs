@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Record, RecordKind, record_header};
 use crate::ids::{DocId, OrgId, SpaceId};
+use crate::time::Date;
 use crate::validate::{ValidationContext, ValidationError, check_id_keys, check_text};
 
 /// The consortium catalogue.
@@ -49,6 +50,18 @@ pub struct CatalogueService {
     #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     pub position: i64,
+    /// The contract period of the commission, both days included.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub contract_from: Option<Date>,
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub contract_to: Option<Date>,
+    /// Targets for the contract period by metric (`office::TARGET_METRICS`:
+    /// "unique_persons", "records", "hours"), e.g. 120 unique persons.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub targets: BTreeMap<String, i64>,
 }
 
 /// A site: a day room, a day centre, a workshop room.
@@ -92,6 +105,9 @@ impl Catalogue {
                 org: None,
                 retired: false,
                 position: next,
+                contract_from: None,
+                contract_to: None,
+                targets: BTreeMap::new(),
             });
         service.name_pl = name_pl.to_string();
         service.name_en = name_en.to_string();

@@ -1,0 +1,250 @@
+//! Projections: what the server's relational rows hold of a record's
+//! current state (migrations `0002_projections.sql`), computed without I/O
+//! so that the server's incremental projection and its rebuild from stored
+//! documents are the same function.
+//!
+//! Which service a record delivers: a contact the codes ticked; a day
+//! session [`DAY_ROOM_SERVICE`]; a workshop [`WORKSHOP_SERVICE`]. Hours are
+//! kept in minutes: a contact's duration; a workshop's participants' hours
+//! summed; a day session's check-in to check-out summed over those present.
+
+use automerge::Automerge;
+
+use crate::document::{self, DocError};
+use crate::ids::{DocId, OrgId, PersonId, SiteId, SpaceId, UserId};
+use crate::records::{Contact, DaySession, Person, RecordKind, Workshop};
+use crate::search::fold;
+use crate::time::{Date, Timestamp};
+
+/// The service a day-room session delivers to everyone present.
+pub const DAY_ROOM_SERVICE: &str = "day_room";
+/// The service a workshop delivers to its participants.
+pub const WORKSHOP_SERVICE: &str = "workshop";
+
+/// A row of `p_persons`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonRow {
+    pub id: PersonId,
+    pub alias: String,
+    /// Lowercase, without diacritics (`search::fold`).
+    pub alias_folded: String,
+    pub birth_year: Option<i64>,
+    /// `""` when not known.
+    pub gender: String,
+    pub merged_into: Option<PersonId>,
+    pub created_at: Timestamp,
+    pub created_day: Date,
+}
+
+/// A row of `p_records` with its services and persons.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordRow {
+    pub doc: DocId,
+    pub kind: RecordKind,
+    pub space: SpaceId,
+    pub site: Option<SiteId>,
+    pub worker: Option<UserId>,
+    pub at: Timestamp,
+    pub day: Date,
+    pub place: String,
+    pub anonymous_count: i64,
+    pub minutes: i64,
+    /// `(service code, quantity)`, sorted by code.
+    pub services: Vec<(String, i64)>,
+    /// `(person, minutes)`, sorted by person.
+    pub persons: Vec<(PersonId, i64)>,
+}
+
+/// What one document projects to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Projection {
+    Person(PersonRow),
+    Record(RecordRow),
+    /// Kinds the reports do not read (case notes, the catalogue).
+    Nothing,
+}
+
+/// The rows of `doc`'s current state. The organisation of a record is its
+/// space's (the server knows it, so it is not here).
+pub fn project(kind: RecordKind, doc: &Automerge) -> Result<Projection, DocError> {
+    Ok(match kind {
+        RecordKind::Person => Projection::Person(person_row(&document::read::<Person>(doc)?)),
+        RecordKind::Contact => Projection::Record(contact_row(&document::read::<Contact>(doc)?)),
+        RecordKind::DaySession => {
+            Projection::Record(day_session_row(&document::read::<DaySession>(doc)?))
+        }
+        RecordKind::Workshop => Projection::Record(workshop_row(&document::read::<Workshop>(doc)?)),
+        RecordKind::CaseNotes | RecordKind::Catalogue => Projection::Nothing,
+    })
+}
+
+/// The `p_persons` row of a person.
+pub fn person_row(person: &Person) -> PersonRow {
+    PersonRow {
+        id: person.person_id(),
+        alias: person.alias.clone(),
+        alias_folded: fold(&person.alias),
+        birth_year: person.birth_year,
+        gender: person.gender.0.clone(),
+        merged_into: person.merged_into,
+        created_at: person.created_at,
+        created_day: person.created_at.warsaw_date(),
+    }
+}
+
+/// The `p_records` row of a contact: its duration counts once, whoever
+/// was met; each person met is counted with the contact's duration.
+pub fn contact_row(contact: &Contact) -> RecordRow {
+    let minutes = contact.duration_min.unwrap_or(0).max(0);
+    RecordRow {
+        doc: contact.id,
+        kind: RecordKind::Contact,
+        space: contact.space,
+        site: None,
+        worker: Some(contact.worker),
+        at: contact.at,
+        day: contact.at.warsaw_date(),
+        place: contact.place.clone(),
+        anonymous_count: contact.anonymous_count.max(0),
+        minutes,
+        services: contact
+            .services
+            .iter()
+            .map(|(code, s)| (code.clone(), s.quantity))
+            .collect(),
+        persons: contact
+            .person_ids()
+            .into_iter()
+            .map(|p| (p, minutes))
+            .collect(),
+    }
+}
+
+/// The `p_records` row of a day session: those present, each with the
+/// minutes between check-in and check-out when both are known.
+pub fn day_session_row(session: &DaySession) -> RecordRow {
+    let persons: Vec<(PersonId, i64)> = session
+        .attendance
+        .iter()
+        .filter(|(_, a)| a.present)
+        .filter_map(|(key, a)| {
+            let person: PersonId = key.parse().ok()?;
+            let minutes = match (a.check_in, a.check_out) {
+                (Some(inn), Some(out)) if out.0 >= inn.0 => (out.0 - inn.0) / 60_000,
+                _ => 0,
+            };
+            Some((person, minutes))
+        })
+        .collect();
+    RecordRow {
+        doc: session.id,
+        kind: RecordKind::DaySession,
+        space: session.space,
+        site: Some(session.site),
+        worker: None,
+        at: session.date.start(),
+        day: session.date,
+        place: String::new(),
+        anonymous_count: session.anonymous_count.value().max(0),
+        minutes: persons.iter().map(|(_, m)| m).sum(),
+        services: vec![(DAY_ROOM_SERVICE.to_string(), 1)],
+        persons,
+    }
+}
+
+/// The `p_records` row of a workshop: its participants with their hours.
+pub fn workshop_row(workshop: &Workshop) -> RecordRow {
+    let persons: Vec<(PersonId, i64)> = workshop
+        .participants
+        .iter()
+        .filter_map(|(key, p)| {
+            let person: PersonId = key.parse().ok()?;
+            Some((person, (p.hours.max(0.0) * 60.0).round() as i64))
+        })
+        .collect();
+    RecordRow {
+        doc: workshop.id,
+        kind: RecordKind::Workshop,
+        space: workshop.space,
+        site: Some(workshop.site),
+        worker: Some(workshop.facilitator),
+        at: workshop.date.start(),
+        day: workshop.date,
+        place: String::new(),
+        anonymous_count: 0,
+        minutes: persons.iter().map(|(_, m)| m).sum(),
+        services: vec![(WORKSHOP_SERVICE.to_string(), 1)],
+        persons,
+    }
+}
+
+/// An organisation id as the projection stores it (the space's owner).
+pub fn org_key(org: Option<OrgId>) -> Option<String> {
+    org.map(|o| o.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::create;
+    use crate::ids::DeviceId;
+    use crate::records::Participant;
+
+    #[test]
+    fn a_contact_late_in_the_evening_counts_on_its_warsaw_day() {
+        // 2026-10-31 23:30 UTC is already 1 November in Warsaw (CET, +1).
+        let at = Timestamp(1_793_489_400_000);
+        let person = PersonId::random();
+        let mut contact = Contact::new(SpaceId::random(), UserId::random(), at)
+            .with_person(person)
+            .with_service("food")
+            .with_service("hot_drink");
+        contact.duration_min = Some(25);
+        contact.anonymous_count = 2;
+        let doc = create(&contact, DeviceId::random(), at).expect("create");
+        let Projection::Record(row) = project(RecordKind::Contact, &doc).expect("project") else {
+            panic!("a contact projects to a record row");
+        };
+        assert_eq!(row.day.to_string(), "2026-11-01");
+        assert_eq!(row.minutes, 25);
+        assert_eq!(row.anonymous_count, 2);
+        assert_eq!(
+            row.services,
+            vec![("food".to_string(), 1), ("hot_drink".to_string(), 1)]
+        );
+        assert_eq!(row.persons, vec![(person, 25)]);
+    }
+
+    #[test]
+    fn a_workshop_counts_each_participants_hours() {
+        let date: Date = "2026-11-03".parse().expect("date");
+        let (a, b) = (PersonId::random(), PersonId::random());
+        let mut workshop = Workshop {
+            kind: RecordKind::Workshop,
+            schema: 1,
+            space: SpaceId::random(),
+            id: DocId::random(),
+            date,
+            site: SiteId::random(),
+            facilitator: UserId::random(),
+            theme: String::new(),
+            motif: String::new(),
+            materials: String::new(),
+            participants: Default::default(),
+            items: Default::default(),
+        };
+        for (person, hours) in [(a, 2.5), (b, 1.0)] {
+            workshop.participants.insert(
+                person.to_string(),
+                Participant {
+                    hours,
+                    role: String::new(),
+                },
+            );
+        }
+        let row = workshop_row(&workshop);
+        assert_eq!(row.minutes, 210);
+        assert_eq!(row.services, vec![(WORKSHOP_SERVICE.to_string(), 1)]);
+        assert_eq!(row.day.to_string(), "2026-11-03");
+    }
+}
