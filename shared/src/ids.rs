@@ -140,6 +140,15 @@ impl SpaceId {
     }
 }
 
+impl DeviceId {
+    /// The Automerge actor of the changes an office user makes through the
+    /// server (the catalogue, merges): one per user, so a record's history
+    /// names them like any device.
+    pub fn office(user: UserId) -> DeviceId {
+        DeviceId(derived_uuid(&["office", &user.to_string()]))
+    }
+}
+
 impl DocId {
     /// The one catalogue document of the consortium.
     pub fn catalogue() -> DocId {

@@ -4,8 +4,13 @@
 
 use odnowa_shared::ids::{DeviceId, OrgId, SpaceId, UserId};
 
+use odnowa_shared::office::{ServiceEdit, SiteEdit};
+use odnowa_shared::records::Catalogue;
+
 use crate::auth;
+use crate::exchange::SyncService;
 use crate::store::{Db, DeviceRow, QuarantineEntry, StoreError};
+use crate::writer::{OfficeAuthor, WriteError};
 
 /// How long an enrolment code works unless told otherwise.
 pub const DEFAULT_CODE_HOURS: i64 = 24;
@@ -81,4 +86,36 @@ pub async fn revoke(db: &Db, device: DeviceId) -> Result<bool, StoreError> {
 
 pub async fn quarantine(db: &Db, limit: u32) -> Result<Vec<QuarantineEntry>, StoreError> {
     db.list_quarantine(limit).await
+}
+
+/// Creates a member organisation and names it in the catalogue, so
+/// devices and the office pages know it.
+pub async fn create_member(sync: &SyncService, name: &str) -> Result<OrgId, WriteError> {
+    let org = create_org(sync.db(), name).await?;
+    sync.put_org(&OfficeAuthor::admin_cli(), org, name).await?;
+    Ok(org)
+}
+
+/// Adds or changes a service of the package (`org` by name).
+pub async fn put_service(
+    sync: &SyncService,
+    mut edit: ServiceEdit,
+    org: Option<&str>,
+) -> Result<Catalogue, WriteError> {
+    if let Some(org) = org {
+        edit.org = Some(sync.db().org_by_name(org).await?);
+    }
+    sync.put_service(&OfficeAuthor::admin_cli(), &edit).await
+}
+
+/// Adds or changes a site (`org` by name).
+pub async fn put_site(
+    sync: &SyncService,
+    mut edit: SiteEdit,
+    org: Option<&str>,
+) -> Result<Catalogue, WriteError> {
+    if let Some(org) = org {
+        edit.org = Some(sync.db().org_by_name(org).await?);
+    }
+    sync.put_site(&OfficeAuthor::admin_cli(), &edit).await
 }

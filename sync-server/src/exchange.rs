@@ -154,6 +154,24 @@ impl SyncService {
         Ok(Some((loaded, stored.meta)))
     }
 
+    /// A document as stored now, with what the store knows of it.
+    pub async fn load_current(
+        &self,
+        doc: DocId,
+    ) -> Result<Option<(Automerge, DocMeta)>, StoreError> {
+        self.load(doc).await
+    }
+
+    /// Ingests `push` as coming from `peer`, without the space check of a
+    /// device's push (the office writes where it must).
+    pub(crate) async fn ingest_as(
+        &self,
+        peer: Peer,
+        push: &DocPush,
+    ) -> Result<Vec<Refusal>, StoreError> {
+        self.ingest_push(peer, push).await
+    }
+
     /// Serves one exchange for `peer`.
     pub async fn exchange(
         &self,

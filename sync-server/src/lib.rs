@@ -6,6 +6,8 @@
 //!   and WebSocket, the office pages.
 //! - [`admin`]: what the admin CLI does (organisations, spaces, users,
 //!   grants, enrolment codes, devices).
+//! - [`writer`]: what the office writes through the server (catalogue,
+//!   merges), as changes ingested like a device's.
 //! - [`launch`]: serve a router on a listener until a shutdown signal.
 
 pub mod admin;
@@ -14,6 +16,7 @@ pub mod error;
 pub mod exchange;
 pub mod routes;
 pub mod store;
+pub mod writer;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use odnowa_shared::ids::DeviceId;
+use odnowa_shared::ids::{DeviceId, SiteId};
+use odnowa_shared::office::{ServiceEdit, SiteEdit};
+use odnowa_shared::time::Date;
+use odnowa_sync_server::exchange::SyncService;
 use odnowa_sync_server::{Db, admin, app, launch, state};
 
 #[derive(Parser)]
@@ -44,8 +47,11 @@ enum Command {
 
 #[derive(Subcommand)]
 enum Admin {
-    /// Create a member organisation.
+    /// Create a member organisation (also named in the catalogue).
     CreateOrg { name: String },
+    /// The catalogue devices read: services of the package, sites.
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
     /// Create a space (a team of an organisation).
     CreateSpace {
         name: String,
@@ -94,13 +100,143 @@ enum Admin {
     NewEpoch,
 }
 
+#[derive(Subcommand)]
+enum CatalogueCommand {
+    /// Print the services and sites.
+    Show,
+    /// Add or change a service of the commissioned package.
+    PutService {
+        /// a-z, 0-9 and _ ("hot_drink").
+        code: String,
+        #[arg(long)]
+        pl: String,
+        #[arg(long)]
+        en: String,
+        /// The member organisation that delivers it (by name).
+        #[arg(long)]
+        org: Option<String>,
+        /// First day of the contract period (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<Date>,
+        /// Last day of the contract period (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<Date>,
+        /// A target for the contract period: unique_persons=120, records=500, hours=300.
+        #[arg(long = "target", value_parser = parse_target)]
+        targets: Vec<(String, i64)>,
+        /// No longer offered on devices (old records keep it).
+        #[arg(long)]
+        retired: bool,
+    },
+    /// Add a site, or change one given by --id.
+    PutSite {
+        name: String,
+        /// day_room, day_centre, workshop or street.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long)]
+        id: Option<SiteId>,
+    },
+}
+
+fn parse_target(text: &str) -> Result<(String, i64), String> {
+    let (metric, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected metric=value, got {text:?}"))?;
+    let value = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a whole number: {value:?}"))?;
+    Ok((metric.trim().to_string(), value))
+}
+
+async fn run_catalogue(sync: &SyncService, command: CatalogueCommand) -> anyhow::Result<()> {
+    let catalogue = match command {
+        CatalogueCommand::Show => sync.catalogue().await?,
+        CatalogueCommand::PutService {
+            code,
+            pl,
+            en,
+            org,
+            from,
+            to,
+            targets,
+            retired,
+        } => {
+            let edit = ServiceEdit {
+                code,
+                name_pl: pl,
+                name_en: en,
+                org: None,
+                retired,
+                contract_from: from,
+                contract_to: to,
+                targets: targets.into_iter().collect(),
+            };
+            admin::put_service(sync, edit, org.as_deref()).await?
+        }
+        CatalogueCommand::PutSite {
+            name,
+            kind,
+            org,
+            id,
+        } => {
+            let edit = SiteEdit {
+                id,
+                name,
+                site_kind: kind,
+                org: None,
+            };
+            admin::put_site(sync, edit, org.as_deref()).await?
+        }
+    };
+    for (code, service) in &catalogue.services {
+        let org = service
+            .org
+            .and_then(|o| catalogue.orgs.get(&o.to_string()))
+            .map_or("", |o| o.name.as_str());
+        let targets: Vec<String> = service
+            .targets
+            .iter()
+            .map(|(metric, value)| format!("{metric}={value}"))
+            .collect();
+        println!(
+            "service\t{code}\t{}\t{}\t{org}\t{}..{}\t{}{}",
+            service.name_pl,
+            service.name_en,
+            service
+                .contract_from
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            service
+                .contract_to
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            targets.join(","),
+            if service.retired { "\tretired" } else { "" },
+        );
+    }
+    for (id, site) in &catalogue.sites {
+        println!("site\t{id}\t{}\t{}", site.name, site.site_kind);
+    }
+    Ok(())
+}
+
 fn timestamp(ms: i64) -> String {
     odnowa_shared::time::Timestamp(ms).warsaw_rfc3339()
 }
 
-async fn run_admin(db: &Db, command: Admin) -> anyhow::Result<()> {
+async fn run_admin(db: Arc<Db>, command: Admin) -> anyhow::Result<()> {
+    // The office's writes go through the same ingest as a device's; a
+    // server running over this database tells its devices at their next
+    // sync.
+    let sync = SyncService::new(db.clone(), 16);
+    let db = db.as_ref();
     match command {
-        Admin::CreateOrg { name } => println!("{}", admin::create_org(db, &name).await?),
+        Admin::CreateOrg { name } => println!("{}", admin::create_member(&sync, &name).await?),
+        Admin::Catalogue(command) => run_catalogue(&sync, command).await?,
         Admin::CreateSpace { name, org } => {
             println!("{}", admin::create_space(db, &name, org.as_deref()).await?)
         }
@@ -223,7 +359,11 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             db.close().await;
         }
-        Command::Admin(command) => run_admin(&db, command).await?,
+        Command::Admin(command) => {
+            let db = Arc::new(db);
+            run_admin(db.clone(), command).await?;
+            db.close().await;
+        }
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use odnowa_app::engine::{Engine, SyncPolicy};
+use odnowa_sync_server::exchange::SyncService;
 use odnowa_sync_server::{Db, Stopper, admin, app, launch, state};
 use tokio::task::JoinHandle;
 
@@ -186,6 +187,8 @@ pub struct TestServer {
     pub database: TestDatabase,
     pub addr: SocketAddr,
     pub db: Arc<Db>,
+    /// The running server's sync service (what the office writes through).
+    pub sync: Arc<SyncService>,
     task: Option<JoinHandle<()>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     stopper: Option<Stopper>,
@@ -197,8 +200,10 @@ impl TestServer {
         let database = TestDatabase::new(backend).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
+        let db = Arc::new(Db::open(&database.url).await?);
         let mut server = TestServer {
-            db: Arc::new(Db::open(&database.url).await?),
+            sync: Arc::new(SyncService::new(db.clone(), 1)),
+            db,
             database,
             addr,
             task: None,
@@ -211,6 +216,7 @@ impl TestServer {
 
     fn serve(&mut self, listener: tokio::net::TcpListener) {
         let (state, stopper) = state(self.db.clone(), 500);
+        self.sync = state.sync.clone();
         let router = app(state, None);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         self.task = Some(tokio::spawn(async move {
