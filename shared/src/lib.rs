@@ -49,6 +49,7 @@ pub mod office;
 pub mod projection;
 pub mod protocol;
 pub mod records;
+pub mod report;
 pub mod search;
 pub mod sync;
 pub mod time;

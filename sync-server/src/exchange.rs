@@ -301,6 +301,7 @@ impl SyncService {
                 return Ok(outcome.refused);
             };
             let expected = cached.meta.as_ref().map_or(0, |m| m.change_count);
+            let projection = crate::projection::project_or_log(push.kind, push.doc, &new_doc);
             let appended = self
                 .db
                 .append(Append {
@@ -313,6 +314,7 @@ impl SyncService {
                     device: peer.device,
                     user: peer.user,
                     now: chrono::Utc::now().timestamp_millis(),
+                    projection: &projection,
                 })
                 .await;
             match appended {

@@ -6,6 +6,10 @@
 //!   and WebSocket, the office pages.
 //! - [`admin`]: what the admin CLI does (organisations, spaces, users,
 //!   grants, enrolment codes, devices).
+//! - [`projection`]: relational rows of every record, written with its
+//!   changes; rebuilt from the documents on demand.
+//! - [`export`]: the report as XLSX and CSV, Polish headers.
+//! - [`report`]: the city report (with freezing) and the dashboard.
 //! - [`writer`]: what the office writes through the server (catalogue,
 //!   merges), as changes ingested like a device's.
 //! - [`launch`]: serve a router on a listener until a shutdown signal.
@@ -14,6 +18,9 @@ pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod exchange;
+pub mod export;
+pub mod projection;
+pub mod report;
 pub mod routes;
 pub mod store;
 pub mod writer;

@@ -95,6 +95,9 @@ enum Admin {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// Write the office's relational rows of every record again from the
+    /// stored documents.
+    RebuildProjections,
     /// Start a new feed epoch after restoring the database from a backup:
     /// every device then pushes all it holds again.
     NewEpoch,
@@ -293,6 +296,10 @@ async fn run_admin(db: Arc<Db>, command: Admin) -> anyhow::Result<()> {
             }
         }
         Admin::NewEpoch => println!("epoch {}", db.bump_epoch().await?),
+        Admin::RebuildProjections => {
+            let done = odnowa_sync_server::projection::rebuild(&sync).await?;
+            println!("{} documents, {} projected", done.documents, done.projected);
+        }
     }
     Ok(())
 }

@@ -21,8 +21,11 @@ use std::str::FromStr;
 use tokio::sync::Mutex;
 
 use odnowa_shared::ids::{DeviceId, DocId, OrgId, SpaceId, UserId};
+use odnowa_shared::projection::Projection;
 use odnowa_shared::records::RecordKind;
+use odnowa_shared::report::{PersonFact, RecordFact};
 use odnowa_shared::sync::ingest::NewChange;
+use odnowa_shared::time::Date;
 
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +91,93 @@ macro_rules! on_pool {
     };
 }
 
+/// Replaces the projection rows of one document inside the transaction
+/// `$tx` (see `odnowa_shared::projection` and `0002_projections.sql`): a
+/// person's `p_persons` row, or a record's `p_records` row with its
+/// services and persons. A record's organisation is its space's;
+/// `first_seen_at` stays what the first projection wrote.
+macro_rules! project_rows {
+    ($tx:ident, $projection:expr, $first_seen:expr) => {{
+        match $projection {
+            Projection::Nothing => {}
+            Projection::Person(p) => {
+                sqlx::query(
+                    "INSERT INTO p_persons (id, alias, alias_folded, birth_year, gender, merged_into, created_at, created_day) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (id) DO UPDATE SET alias = excluded.alias, alias_folded = excluded.alias_folded, \
+                     birth_year = excluded.birth_year, gender = excluded.gender, merged_into = excluded.merged_into, \
+                     created_at = excluded.created_at, created_day = excluded.created_day",
+                )
+                .bind(p.id.to_string())
+                .bind(&p.alias)
+                .bind(&p.alias_folded)
+                .bind(p.birth_year)
+                .bind(&p.gender)
+                .bind(p.merged_into.map(|m| m.to_string()))
+                .bind(p.created_at.0)
+                .bind(p.created_day.to_string())
+                .execute(&mut *$tx)
+                .await?;
+            }
+            Projection::Record(r) => {
+                let doc = r.doc.to_string();
+                let day = r.day.to_string();
+                sqlx::query(
+                    "INSERT INTO p_records (doc_id, kind, space_id, org_id, site_id, worker_id, at, day, place, anonymous_count, minutes, first_seen_at) \
+                     VALUES ($1, $2, $3, (SELECT org_id FROM spaces WHERE id = $3), $4, $5, $6, $7, $8, $9, $10, $11) \
+                     ON CONFLICT (doc_id) DO UPDATE SET kind = excluded.kind, space_id = excluded.space_id, \
+                     org_id = excluded.org_id, site_id = excluded.site_id, worker_id = excluded.worker_id, at = excluded.at, \
+                     day = excluded.day, place = excluded.place, anonymous_count = excluded.anonymous_count, \
+                     minutes = excluded.minutes",
+                )
+                .bind(&doc)
+                .bind(r.kind.as_str())
+                .bind(r.space.to_string())
+                .bind(r.site.map(|s| s.to_string()))
+                .bind(r.worker.map(|w| w.to_string()))
+                .bind(r.at.0)
+                .bind(&day)
+                .bind(&r.place)
+                .bind(r.anonymous_count)
+                .bind(r.minutes)
+                .bind($first_seen)
+                .execute(&mut *$tx)
+                .await?;
+                sqlx::query("DELETE FROM p_record_services WHERE doc_id = $1")
+                    .bind(&doc)
+                    .execute(&mut *$tx)
+                    .await?;
+                for (service, quantity) in &r.services {
+                    sqlx::query(
+                        "INSERT INTO p_record_services (doc_id, service, quantity, day) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(&doc)
+                    .bind(service)
+                    .bind(*quantity)
+                    .bind(&day)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+                sqlx::query("DELETE FROM p_record_persons WHERE doc_id = $1")
+                    .bind(&doc)
+                    .execute(&mut *$tx)
+                    .await?;
+                for (person, minutes) in &r.persons {
+                    sqlx::query(
+                        "INSERT INTO p_record_persons (doc_id, person_id, minutes, day) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(&doc)
+                    .bind(person.to_string())
+                    .bind(*minutes)
+                    .bind(&day)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+            }
+        }
+    }};
+}
+
 /// A user's access to one space.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
@@ -136,6 +226,9 @@ pub struct Append<'a> {
     pub device: DeviceId,
     pub user: UserId,
     pub now: i64,
+    /// The document's rows after these changes, written in the same
+    /// transaction.
+    pub projection: &'a Projection,
 }
 
 /// One change from a space's feed.
@@ -731,6 +824,7 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
             }
+            project_rows!(tx, append.projection, append.now);
             tx.commit().await?;
         });
         Ok(append.expected_change_count + append.changes.len() as u64)
@@ -866,6 +960,192 @@ impl Db {
                 })
             })
             .collect()
+    }
+
+    // ---- projections ----
+
+    /// Every stored document's id and kind, in id order, after `after`.
+    pub async fn doc_ids(
+        &self,
+        after: Option<DocId>,
+        limit: u32,
+    ) -> Result<Vec<(DocId, RecordKind)>, StoreError> {
+        let after = after.map(|d| d.to_string()).unwrap_or_default();
+        let rows: Vec<(String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, kind FROM docs WHERE id > $1 ORDER BY id LIMIT $2")
+                .bind(&after)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|(id, kind)| Ok((parse("doc id", &id)?, parse("record kind", &kind)?)))
+            .collect()
+    }
+
+    /// Empties the projection tables (before a rebuild).
+    pub async fn clear_projections(&self) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for table in ["p_record_services", "p_record_persons", "p_records", "p_persons"] {
+                sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Writes the projections of several documents in one transaction;
+    /// each record's `first_seen_at` is when its first change arrived.
+    pub async fn write_projections(
+        &self,
+        projections: &[(DocId, Projection)],
+    ) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for (doc, projection) in projections {
+                let first_seen: Option<i64> =
+                    sqlx::query_scalar("SELECT MIN(received_at) FROM changes WHERE doc_id = $1")
+                        .bind(doc.to_string())
+                        .fetch_one(&mut *tx)
+                        .await?;
+                project_rows!(tx, projection, first_seen.unwrap_or(0));
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    // ---- reports ----
+
+    /// Every projected person, for the report (merges reach outside any
+    /// period).
+    pub async fn person_facts(&self) -> Result<Vec<PersonFact>, StoreError> {
+        type PersonRow = (String, Option<String>, Option<i64>, String, String);
+        let rows: Vec<PersonRow> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, merged_into, birth_year, gender, created_day FROM p_persons")
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|(id, merged_into, birth_year, gender, created_day)| {
+                Ok(PersonFact {
+                    id: parse("person id", &id)?,
+                    merged_into: merged_into.map(|m| parse("person id", &m)).transpose()?,
+                    birth_year,
+                    gender,
+                    created_day: parse("day", &created_day)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The projected records of the days `from..=to` (Warsaw days).
+    pub async fn record_facts(&self, from: Date, to: Date) -> Result<Vec<RecordFact>, StoreError> {
+        type RecordRow = (String, String, Option<String>, i64, i64);
+        let (from, to) = (from.to_string(), to.to_string());
+        let (records, services, persons) = on_pool!(self, pool => {
+            let records: Vec<RecordRow> = sqlx::query_as(
+                "SELECT doc_id, day, org_id, anonymous_count, minutes FROM p_records WHERE day >= $1 AND day <= $2",
+            )
+            .bind(&from)
+            .bind(&to)
+            .fetch_all(pool)
+            .await?;
+            let services: Vec<(String, String)> = sqlx::query_as(
+                "SELECT doc_id, service FROM p_record_services WHERE day >= $1 AND day <= $2",
+            )
+            .bind(&from)
+            .bind(&to)
+            .fetch_all(pool)
+            .await?;
+            let persons: Vec<(String, String)> = sqlx::query_as(
+                "SELECT doc_id, person_id FROM p_record_persons WHERE day >= $1 AND day <= $2",
+            )
+            .bind(&from)
+            .bind(&to)
+            .fetch_all(pool)
+            .await?;
+            (records, services, persons)
+        });
+        let mut by_doc: std::collections::HashMap<String, RecordFact> =
+            std::collections::HashMap::with_capacity(records.len());
+        for (doc, day, org, anonymous, minutes) in records {
+            let fact = RecordFact {
+                doc: parse("doc id", &doc)?,
+                day: parse("day", &day)?,
+                org: org.map(|o| parse("org id", &o)).transpose()?,
+                services: Vec::new(),
+                persons: Vec::new(),
+                anonymous,
+                minutes,
+            };
+            by_doc.insert(doc, fact);
+        }
+        for (doc, service) in services {
+            if let Some(fact) = by_doc.get_mut(&doc) {
+                fact.services.push(service);
+            }
+        }
+        for (doc, person) in persons {
+            if let Some(fact) = by_doc.get_mut(&doc) {
+                fact.persons.push(parse("person id", &person)?);
+            }
+        }
+        Ok(by_doc.into_values().collect())
+    }
+
+    /// Member organisations by id, with their names.
+    pub async fn org_names(&self) -> Result<Vec<(OrgId, String)>, StoreError> {
+        let rows: Vec<(String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, name FROM orgs ORDER BY name")
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|(id, name)| Ok((parse("org id", &id)?, name)))
+            .collect()
+    }
+
+    /// A frozen report: when, by whom, the figures as JSON.
+    pub async fn frozen_report(
+        &self,
+        period: &str,
+    ) -> Result<Option<(i64, String, String)>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as("SELECT frozen_at, frozen_by, figures FROM frozen_reports WHERE period = $1")
+                .bind(period)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// Keeps a report's figures as submitted; `false` when the period was
+    /// already frozen (the first figures stay).
+    pub async fn freeze_report(
+        &self,
+        period: &str,
+        at: i64,
+        by: &str,
+        figures: &str,
+    ) -> Result<bool, StoreError> {
+        let _gate = self.gate().await;
+        let inserted = on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO frozen_reports (period, frozen_at, frozen_by, figures) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (period) DO NOTHING",
+            )
+            .bind(period)
+            .bind(at)
+            .bind(by)
+            .bind(figures)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(inserted == 1)
     }
 
     // ---- quarantine and audit ----
