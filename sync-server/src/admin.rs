@@ -119,3 +119,29 @@ pub async fn put_site(
     }
     sync.put_site(&OfficeAuthor::admin_cli(), &edit).await
 }
+
+/// Sets a user's office password (Argon2id); their sessions end.
+pub async fn set_password(db: &Db, user: &str, password: &str) -> Result<(), AdminError> {
+    if password.chars().count() < 10 {
+        return Err(AdminError::Invalid(
+            "a password needs at least 10 characters".into(),
+        ));
+    }
+    let user = db.user_by_name(user).await?;
+    let password = password.to_string();
+    let hash = tokio::task::spawn_blocking(move || crate::office::auth::hash_password(&password))
+        .await
+        .map_err(|e| AdminError::Invalid(e.to_string()))?
+        .map_err(AdminError::Invalid)?;
+    db.set_password_hash(user, &hash).await?;
+    Ok(())
+}
+
+/// Why an admin command was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

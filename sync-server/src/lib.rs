@@ -6,6 +6,8 @@
 //!   and WebSocket, the office pages.
 //! - [`admin`]: what the admin CLI does (organisations, spaces, users,
 //!   grants, enrolment codes, devices).
+//! - [`office`]: the office HTTP API (login, sessions, records,
+//!   timeline, duplicates, report, exports, catalogue), refusals logged.
 //! - [`projection`]: relational rows of every record, written with its
 //!   changes; rebuilt from the documents on demand.
 //! - [`export`]: the report as XLSX and CSV, Polish headers.
@@ -19,6 +21,7 @@ pub mod auth;
 pub mod error;
 pub mod exchange;
 pub mod export;
+pub mod office;
 pub mod projection;
 pub mod report;
 pub mod routes;
@@ -46,10 +49,20 @@ pub async fn launch(
 /// The state of a server over `db`, and the switch that tells its live
 /// connections to close when the server stops.
 pub fn state(db: Arc<Db>, cache_docs: usize) -> (AppState, Stopper) {
+    state_with(db, cache_docs, office::OfficeConfig::default())
+}
+
+/// [`state`] with office sessions configured.
+pub fn state_with(
+    db: Arc<Db>,
+    cache_docs: usize,
+    office: office::OfficeConfig,
+) -> (AppState, Stopper) {
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let state = AppState {
         sync: Arc::new(exchange::SyncService::new(db, cache_docs)),
         stopping,
+        office,
     };
     (state, Stopper(stop))
 }

@@ -10,7 +10,8 @@ use odnowa_shared::ids::{DeviceId, SiteId};
 use odnowa_shared::office::{ServiceEdit, SiteEdit};
 use odnowa_shared::time::Date;
 use odnowa_sync_server::exchange::SyncService;
-use odnowa_sync_server::{Db, admin, app, launch, state};
+use odnowa_sync_server::office::OfficeConfig;
+use odnowa_sync_server::{Db, admin, app, launch, state_with};
 
 #[derive(Parser)]
 #[command(name = "odnowa-sync", version, about = "Odnowa sync server")]
@@ -39,6 +40,16 @@ enum Command {
         /// Documents kept in memory at most.
         #[arg(long, default_value_t = 2_000)]
         cache_docs: usize,
+        /// An office session unused this many minutes ends.
+        #[arg(long, default_value_t = 30)]
+        office_idle_minutes: u64,
+        /// An office session ends this many hours after login.
+        #[arg(long, default_value_t = 12)]
+        office_session_hours: u64,
+        /// Mark the session cookie Secure (serve over HTTPS, or behind a
+        /// proxy that does).
+        #[arg(long)]
+        secure_cookies: bool,
     },
     /// Organisations, spaces, users, enrolment codes, devices.
     #[command(subcommand)]
@@ -80,6 +91,9 @@ enum Admin {
         #[arg(long)]
         write: bool,
     },
+    /// Set a user's password for the office pages, read from standard
+    /// input (one line), never from the command line.
+    SetPassword { user: String },
     /// Issue a one-time enrolment code for a user's new device.
     EnrolCode {
         user: String,
@@ -254,6 +268,15 @@ async fn run_admin(db: Arc<Db>, command: Admin) -> anyhow::Result<()> {
             admin::create_user(db, &name, org.as_deref(), &role, &read, &write).await?
         ),
         Admin::Grant { user, space, write } => admin::grant(db, &user, &space, write).await?,
+        Admin::SetPassword { user } => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the password from standard input")?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            admin::set_password(db, &user, password).await?;
+            println!("password set for {user}");
+        }
         Admin::EnrolCode { user, hours } => {
             anyhow::ensure!((1..=24 * 30).contains(&hours), "--hours must be 1 to 720");
             println!("{}", admin::enrol_code(db, &user, hours).await?)
@@ -344,6 +367,9 @@ async fn main() -> anyhow::Result<()> {
             listen,
             ui_dir,
             cache_docs,
+            office_idle_minutes,
+            office_session_hours,
+            secure_cookies,
         } => {
             let db = Arc::new(db);
             let ui_dir = ui_dir.join("index.html").exists().then_some(ui_dir);
@@ -352,7 +378,12 @@ async fn main() -> anyhow::Result<()> {
                     "office pages not built (run trunk build in ui/): serving the API only"
                 );
             }
-            let (state, stopper) = state(db.clone(), cache_docs);
+            let office = OfficeConfig {
+                idle: std::time::Duration::from_secs(office_idle_minutes.max(1) * 60),
+                lifetime: std::time::Duration::from_secs(office_session_hours.max(1) * 3600),
+                secure_cookies,
+            };
+            let (state, stopper) = state_with(db.clone(), cache_docs, office);
             let router = app(state, ui_dir);
             let listener = tokio::net::TcpListener::bind(listen)
                 .await

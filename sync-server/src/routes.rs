@@ -31,6 +31,8 @@ pub struct AppState {
     pub sync: Arc<SyncService>,
     /// Turns true when the server stops: live connections close then.
     pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// How office sessions behave.
+    pub office: crate::office::OfficeConfig,
 }
 
 /// The server's routes. `ui_dir`, when given, is served at `/` (the office
@@ -43,6 +45,7 @@ pub fn app(state: AppState, ui_dir: Option<std::path::PathBuf>) -> Router {
     let mut router = Router::new()
         .route("/health", get(health))
         .nest(protocol::ROUTE_PREFIX, api)
+        .nest(odnowa_shared::office::API_PREFIX, crate::office::router())
         .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state);

@@ -63,19 +63,19 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
-fn parse<T: FromStr>(what: &str, s: &str) -> Result<T, StoreError> {
+pub(crate) fn parse<T: FromStr>(what: &str, s: &str) -> Result<T, StoreError> {
     s.parse()
         .map_err(|_| StoreError::Corrupt(format!("{what} {s:?}")))
 }
 
 /// A connected database.
 pub struct Db {
-    pool: Pool,
+    pub(crate) pool: Pool,
     /// SQLite has one writer: writes queue here instead of failing busy.
     write_gate: Mutex<()>,
 }
 
-enum Pool {
+pub(crate) enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
@@ -85,8 +85,8 @@ enum Pool {
 macro_rules! on_pool {
     ($db:expr, $pool:ident => $body:expr) => {
         match &$db.pool {
-            Pool::Sqlite($pool) => $body,
-            Pool::Postgres($pool) => $body,
+            $crate::store::Pool::Sqlite($pool) => $body,
+            $crate::store::Pool::Postgres($pool) => $body,
         }
     };
 }
@@ -177,6 +177,8 @@ macro_rules! project_rows {
         }
     }};
 }
+
+pub(crate) use on_pool;
 
 /// A user's access to one space.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -316,7 +318,7 @@ impl Db {
 
     /// SQLite has one writer: take the gate before writing. PostgreSQL
     /// serialises through row locks and needs none.
-    async fn gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+    pub(crate) async fn gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         match self.pool {
             Pool::Sqlite(_) => Some(self.write_gate.lock().await),
             Pool::Postgres(_) => None,

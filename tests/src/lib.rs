@@ -12,7 +12,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use odnowa_app::engine::{Engine, SyncPolicy};
 use odnowa_sync_server::exchange::SyncService;
-use odnowa_sync_server::{Db, Stopper, admin, app, launch, state};
+use odnowa_sync_server::office::OfficeConfig;
+use odnowa_sync_server::{Db, Stopper, admin, app, launch, state_with};
 use tokio::task::JoinHandle;
 
 /// Which database a test server uses.
@@ -192,11 +193,23 @@ pub struct TestServer {
     task: Option<JoinHandle<()>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     stopper: Option<Stopper>,
+    office: OfficeConfig,
+    ui_dir: Option<std::path::PathBuf>,
 }
 
 impl TestServer {
     /// Starts a server on a free loopback port.
     pub async fn start(backend: Backend) -> Result<Self> {
+        Self::start_with(backend, OfficeConfig::default(), None).await
+    }
+
+    /// Starts a server whose office sessions follow `office`, serving the
+    /// office pages from `ui_dir` when given.
+    pub async fn start_with(
+        backend: Backend,
+        office: OfficeConfig,
+        ui_dir: Option<std::path::PathBuf>,
+    ) -> Result<Self> {
         let database = TestDatabase::new(backend).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -209,15 +222,17 @@ impl TestServer {
             task: None,
             shutdown: None,
             stopper: None,
+            office,
+            ui_dir,
         };
         server.serve(listener);
         Ok(server)
     }
 
     fn serve(&mut self, listener: tokio::net::TcpListener) {
-        let (state, stopper) = state(self.db.clone(), 500);
+        let (state, stopper) = state_with(self.db.clone(), 500, self.office);
         self.sync = state.sync.clone();
-        let router = app(state, None);
+        let router = app(state, self.ui_dir.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         self.task = Some(tokio::spawn(async move {
             let _ = launch(listener, router, async {

@@ -1,0 +1,574 @@
+//! The consortium office's HTTP API (`odnowa_shared::office`), under
+//! `/office/api`: login and sessions (`auth`), what the pages read
+//! (`queries`, `report`), and what the office writes (`writer`).
+//!
+//! Access: the office role reads everything and alone may see duplicates,
+//! merge, report, freeze, export and edit the catalogue; a coordinator
+//! reads the records of their own organisation's spaces. Every refusal is
+//! answered with an `OfficeError` and written to the audit log.
+
+pub mod auth;
+pub mod queries;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use odnowa_shared::conflicts;
+use odnowa_shared::document;
+use odnowa_shared::ids::{DocId, PersonId};
+use odnowa_shared::office::{
+    Dashboard, DuplicatePair, FilterOptions, FreezeRequest, LoginRequest, MergeRequest, Month,
+    NamedOption, OfficeErrorCode, OfficeUser, Period, PersonSummary, RecordContent, RecordDetail,
+    RecordFilter, RecordPage, Report, ServiceEdit, SiteEdit, Timeline, UnmergeRequest, path,
+};
+use odnowa_shared::records::{Catalogue, Contact, DaySession, Person, RecordKind, Workshop};
+use odnowa_shared::time::Date;
+
+use crate::export;
+use crate::report::{self, ReportError};
+use crate::routes::AppState;
+use crate::writer::{OfficeAuthor, WriteError};
+use auth::{OfficeSession, Refusal, refuse, session_cookie};
+
+pub use auth::OfficeConfig;
+
+/// The largest office request body (a login, a catalogue edit).
+const MAX_BODY: usize = 64 * 1024;
+
+/// The office API's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(path::LOGIN, post(login))
+        .route(path::LOGOUT, post(logout))
+        .route(path::ME, get(me))
+        .route(path::DASHBOARD, get(dashboard))
+        .route(path::FILTERS, get(filters))
+        .route(path::RECORDS, get(records))
+        .route(path::RECORD, get(record))
+        .route(path::PERSONS, get(persons))
+        .route(path::TIMELINE, get(timeline))
+        .route(path::DUPLICATES, get(duplicates))
+        .route("/duplicates/merged", get(merged))
+        .route(path::MERGE, post(merge))
+        .route(path::UNMERGE, post(unmerge))
+        .route(path::REPORT, get(report_page))
+        .route(path::REPORT_FREEZE, post(freeze))
+        .route(path::REPORT_XLSX, get(report_xlsx))
+        .route(path::REPORT_CSV, get(report_csv))
+        .route(path::CATALOGUE, get(catalogue))
+        .route(path::CATALOGUE_SERVICE, put(put_service))
+        .route(path::CATALOGUE_SITE, put(put_site))
+        .fallback(|| async { Refusal::new(OfficeErrorCode::NotFound, "no such office call") })
+}
+
+fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Refusal> {
+    if body.len() > MAX_BODY {
+        return Err(Refusal::new(
+            OfficeErrorCode::Invalid,
+            "the request is too large",
+        ));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| Refusal::new(OfficeErrorCode::Invalid, format!("malformed request: {e}")))
+}
+
+fn author(session: &OfficeSession) -> OfficeAuthor {
+    OfficeAuthor {
+        user: session.user.id,
+        name: session.user.name.clone(),
+    }
+}
+
+impl From<WriteError> for Refusal {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::NotFound(what) => {
+                Refusal::new(OfficeErrorCode::NotFound, format!("{what} not found"))
+            }
+            WriteError::Invalid(why) => Refusal::new(OfficeErrorCode::Invalid, why),
+            WriteError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ReportError> for Refusal {
+    fn from(e: ReportError) -> Self {
+        match e {
+            ReportError::AlreadyFrozen(_) => Refusal::new(OfficeErrorCode::Invalid, e.to_string()),
+            ReportError::Frozen(..) => {
+                tracing::error!(error = %e, "a frozen report cannot be read");
+                Refusal::new(OfficeErrorCode::Internal, e.to_string())
+            }
+            ReportError::Store(e) => e.into(),
+        }
+    }
+}
+
+async fn login(State(state): State<AppState>, body: Bytes) -> Result<Response, Refusal> {
+    let request: LoginRequest = json_body(&body)?;
+    let db = state.sync.db();
+    let user = auth::login(db, &request.user, &request.password).await?;
+    let token = crate::auth::new_token();
+    let now = chrono::Utc::now().timestamp_millis();
+    let expires_at = now + state.office.lifetime.as_millis() as i64;
+    db.create_session(&crate::auth::hash_secret(&token), user.id, now, expires_at)
+        .await?;
+    db.audit(Some(user.id), None, "office_login", &user.name)
+        .await?;
+    tracing::info!(user = %user.name, "office login");
+    let role = odnowa_shared::office::OfficeRole::from_stored(&user.role)
+        .ok_or_else(|| Refusal::new(OfficeErrorCode::Forbidden, "no office access"))?;
+    let body = OfficeUser {
+        id: user.id,
+        name: user.name,
+        role,
+        org: user.org,
+        org_name: user.org_name,
+        expires_at: odnowa_shared::time::Timestamp(
+            expires_at.min(now + state.office.idle.as_millis() as i64),
+        ),
+    };
+    let mut response = Json(body).into_response();
+    let cookie = session_cookie(Some(&token), &state.office);
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    session: OfficeSession,
+) -> Result<Response, Refusal> {
+    state.sync.db().end_session(&session.token_hash).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if let Ok(value) = HeaderValue::from_str(&session_cookie(None, &state.office)) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+async fn me(session: OfficeSession) -> Json<OfficeUser> {
+    Json(session.user)
+}
+
+#[derive(Deserialize)]
+struct MonthQuery {
+    month: Option<String>,
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    session: OfficeSession,
+    Query(query): Query<MonthQuery>,
+) -> Result<Json<Dashboard>, Refusal> {
+    session.require_office(state.sync.db(), "dashboard").await?;
+    let month = match query.month {
+        Some(text) => text
+            .parse::<Month>()
+            .map_err(|e| Refusal::new(OfficeErrorCode::Invalid, e.to_string()))?,
+        None => Month::of(Date::today()),
+    };
+    Ok(Json(report::dashboard(&state.sync, month).await?))
+}
+
+async fn filters(
+    State(state): State<AppState>,
+    session: OfficeSession,
+) -> Result<Json<FilterOptions>, Refusal> {
+    let catalogue = state.sync.catalogue().await?;
+    let db = state.sync.db();
+    let mut orgs: Vec<NamedOption> = db
+        .org_names()
+        .await?
+        .into_iter()
+        .map(|(id, name)| NamedOption {
+            id: id.to_string(),
+            name,
+            name_en: None,
+        })
+        .collect();
+    if let Some(scope) = session.scope() {
+        orgs.retain(|o| Some(o.id.clone()) == scope.map(|s| s.to_string()));
+    }
+    Ok(Json(FilterOptions {
+        services: catalogue
+            .services
+            .iter()
+            .map(|(code, s)| NamedOption {
+                id: code.clone(),
+                name: s.name_pl.clone(),
+                name_en: Some(s.name_en.clone()),
+            })
+            .collect(),
+        orgs,
+        sites: catalogue
+            .sites
+            .iter()
+            .map(|(id, s)| NamedOption {
+                id: id.clone(),
+                name: s.name.clone(),
+                name_en: None,
+            })
+            .collect(),
+        workers: db.workers().await?,
+    }))
+}
+
+async fn records(
+    State(state): State<AppState>,
+    session: OfficeSession,
+    query: Result<Query<RecordFilter>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<RecordPage>, Refusal> {
+    let Query(filter) = query.map_err(|e| Refusal::new(OfficeErrorCode::Invalid, e.body_text()))?;
+    let catalogue = state.sync.catalogue().await?;
+    Ok(Json(
+        state
+            .sync
+            .db()
+            .records_page(&filter, session.scope(), &catalogue)
+            .await?,
+    ))
+}
+
+fn parse_id<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, Refusal> {
+    text.parse().map_err(|_| {
+        Refusal::new(
+            OfficeErrorCode::Invalid,
+            format!("not a {what} id: {text:?}"),
+        )
+    })
+}
+
+async fn record(
+    State(state): State<AppState>,
+    session: OfficeSession,
+    Path(id): Path<String>,
+) -> Result<Json<RecordDetail>, Refusal> {
+    let id: DocId = parse_id(&id, "record")?;
+    let db = state.sync.db();
+    let Some((doc, meta)) = state.sync.load_current(id).await? else {
+        return Err(Refusal::new(OfficeErrorCode::NotFound, "no such record"));
+    };
+    if let Some(scope) = session.scope()
+        && db.doc_org(id).await? != scope
+    {
+        return Err(refuse(
+            db,
+            Some(session.user.id),
+            OfficeErrorCode::Forbidden,
+            &format!("record {id}"),
+            "this record belongs to another member organisation",
+        )
+        .await);
+    }
+    let unreadable = |e: document::DocError| {
+        tracing::warn!(doc = %id, error = %e, "record not readable");
+        Refusal::new(OfficeErrorCode::Internal, "the record cannot be read")
+    };
+    let content = match meta.kind {
+        RecordKind::Contact => {
+            RecordContent::Contact(document::read::<Contact>(&doc).map_err(unreadable)?)
+        }
+        RecordKind::DaySession => {
+            RecordContent::DaySession(document::read::<DaySession>(&doc).map_err(unreadable)?)
+        }
+        RecordKind::Workshop => {
+            RecordContent::Workshop(document::read::<Workshop>(&doc).map_err(unreadable)?)
+        }
+        RecordKind::Person => {
+            RecordContent::Person(document::read::<Person>(&doc).map_err(unreadable)?)
+        }
+        RecordKind::CaseNotes | RecordKind::Catalogue => {
+            return Err(refuse(
+                db,
+                Some(session.user.id),
+                OfficeErrorCode::Forbidden,
+                &format!("record {id}"),
+                "case notes and the catalogue are not shown here",
+            )
+            .await);
+        }
+    };
+    let catalogue = state.sync.catalogue().await?;
+    let summary = db
+        .summaries(&[id], &catalogue)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Refusal::new(OfficeErrorCode::NotFound, "this record is not projected"))?;
+    let persons: Vec<PersonId> = match &content {
+        RecordContent::Contact(c) => c.person_ids(),
+        RecordContent::DaySession(s) => {
+            s.attendance.keys().filter_map(|k| k.parse().ok()).collect()
+        }
+        RecordContent::Workshop(w) => w
+            .participants
+            .keys()
+            .filter_map(|k| k.parse().ok())
+            .collect(),
+        RecordContent::Person(p) => vec![p.person_id()],
+    };
+    let aliases = db
+        .person_summaries(&persons)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.alias))
+        .collect();
+    Ok(Json(RecordDetail {
+        summary,
+        content,
+        conflicts: conflicts::conflicts(&doc),
+        history: document::history(&doc),
+        aliases,
+    }))
+}
+
+#[derive(Deserialize)]
+struct PersonQuery {
+    #[serde(default)]
+    q: String,
+}
+
+async fn persons(
+    State(state): State<AppState>,
+    _session: OfficeSession,
+    Query(query): Query<PersonQuery>,
+) -> Result<Json<Vec<PersonSummary>>, Refusal> {
+    if query.q.chars().count() > 120 {
+        return Err(Refusal::new(
+            OfficeErrorCode::Invalid,
+            "the search is too long",
+        ));
+    }
+    Ok(Json(state.sync.db().find_persons(&query.q).await?))
+}
+
+async fn timeline(
+    State(state): State<AppState>,
+    session: OfficeSession,
+    Path(id): Path<String>,
+) -> Result<Json<Timeline>, Refusal> {
+    let person: PersonId = parse_id(&id, "person")?;
+    let db = state.sync.db();
+    let group = db.person_group(person).await?;
+    let summaries = db.person_summaries(&group).await?;
+    let Some(kept) = summaries.iter().find(|p| p.id == person).cloned() else {
+        return Err(Refusal::new(OfficeErrorCode::NotFound, "no such person"));
+    };
+    let docs = db.records_of(&group, session.scope()).await?;
+    let catalogue = state.sync.catalogue().await?;
+    let entries = db.summaries(&docs, &catalogue).await?;
+    db.audit(
+        Some(session.user.id),
+        Some(person.doc_id()),
+        "view_timeline",
+        &format!("{} records of {} persons", entries.len(), group.len()),
+    )
+    .await?;
+    Ok(Json(Timeline {
+        merged: summaries.into_iter().filter(|p| p.id != person).collect(),
+        person: kept,
+        entries,
+    }))
+}
+
+async fn duplicates(
+    State(state): State<AppState>,
+    session: OfficeSession,
+) -> Result<Json<Vec<DuplicatePair>>, Refusal> {
+    session
+        .require_office(state.sync.db(), "duplicates")
+        .await?;
+    Ok(Json(state.sync.db().duplicates().await?))
+}
+
+async fn merged(
+    State(state): State<AppState>,
+    session: OfficeSession,
+) -> Result<Json<Vec<PersonSummary>>, Refusal> {
+    session
+        .require_office(state.sync.db(), "merged persons")
+        .await?;
+    Ok(Json(state.sync.db().merged_persons().await?))
+}
+
+async fn merge(
+    State(state): State<AppState>,
+    session: OfficeSession,
+    body: Bytes,
+) -> Result<Json<PersonSummary>, Refusal> {
+    session.require_office(state.sync.db(), "merge").await?;
+    let request: MergeRequest = json_body(&body)?;
+    state
+        .sync
+        .merge_person(&author(&session), request.from, request.into)
+        .await?;
+    person_summary(&state, request.from).await
+}
+
+async fn unmerge(
+    State(state): State<AppState>,
+    session: OfficeSession,
+    body: Bytes,
+) -> Result<Json<PersonSummary>, Refusal> {
+    session.require_office(state.sync.db(), "unmerge").await?;
+    let request: UnmergeRequest = json_body(&body)?;
+    state
+        .sync
+        .unmerge_person(&author(&session), request.person)
+        .await?;
+    person_summary(&state, request.person).await
+}
+
+async fn person_summary(
+    state: &AppState,
+    person: PersonId,
+) -> Result<Json<PersonSummary>, Refusal> {
+    state
+        .sync
+        .db()
+        .person_summaries(&[person])
+        .await?
+        .into_iter()
+        .next()
+        .map(Json)
+        .ok_or_else(|| Refusal::new(OfficeErrorCode::NotFound, "no such person"))
+}
+
+#[derive(Deserialize)]
+struct PeriodQuery {
+    period: Option<String>,
+}
+
+fn period_of(query: PeriodQuery) -> Result<Period, Refusal> {
+    match query.period {
+        Some(text) => text
+            .parse()
+            .map_err(|e: odnowa_shared::office::PeriodError| {
+                Refusal::new(OfficeErrorCode::Invalid, e.to_string())
+            }),
+        None => Ok(Period::Month(Month::of(Date::today()).prev())),
+    }
+}
+
+async fn report_page(
+    State(state): State<AppState>,
+    session: OfficeSession,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Json<Report>, Refusal> {
+    session.require_office(state.sync.db(), "report").await?;
+    Ok(Json(report::report(&state.sync, period_of(query)?).await?))
+}
+
+async fn freeze(
+    State(state): State<AppState>,
+    session: OfficeSession,
+    body: Bytes,
+) -> Result<Json<Report>, Refusal> {
+    session.require_office(state.sync.db(), "freeze").await?;
+    let request: FreezeRequest = json_body(&body)?;
+    let report = report::freeze(&state.sync, request.period, &session.user.name).await?;
+    state
+        .sync
+        .db()
+        .audit(
+            Some(session.user.id),
+            None,
+            "report_frozen",
+            &request.period.to_string(),
+        )
+        .await?;
+    Ok(Json(report))
+}
+
+fn download(bytes: Vec<u8>, content_type: &'static str, filename: String) -> Response {
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+async fn report_xlsx(
+    State(state): State<AppState>,
+    session: OfficeSession,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Response, Refusal> {
+    session
+        .require_office(state.sync.db(), "report export")
+        .await?;
+    let period = period_of(query)?;
+    let report = report::report(&state.sync, period).await?;
+    let bytes = export::report_xlsx(&report).map_err(|e| {
+        tracing::error!(error = %e, "workbook not written");
+        Refusal::new(
+            OfficeErrorCode::Internal,
+            "the workbook could not be written",
+        )
+    })?;
+    Ok(download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        format!("raport-{}.xlsx", file_period(&period)),
+    ))
+}
+
+async fn report_csv(
+    State(state): State<AppState>,
+    session: OfficeSession,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Response, Refusal> {
+    session
+        .require_office(state.sync.db(), "report export")
+        .await?;
+    let period = period_of(query)?;
+    let report = report::report(&state.sync, period).await?;
+    Ok(download(
+        export::report_csv(&report).into_bytes(),
+        "text/csv; charset=utf-8",
+        format!("raport-{}.csv", file_period(&period)),
+    ))
+}
+
+/// A period as a file name part (`2026-01-01_2026-12-31`).
+fn file_period(period: &Period) -> String {
+    period.to_string().replace("..", "_")
+}
+
+async fn catalogue(
+    State(state): State<AppState>,
+    _session: OfficeSession,
+) -> Result<Json<Catalogue>, Refusal> {
+    Ok(Json(state.sync.catalogue().await?))
+}
+
+async fn put_service(
+    State(state): State<AppState>,
+    session: OfficeSession,
+    body: Bytes,
+) -> Result<Json<Catalogue>, Refusal> {
+    session.require_office(state.sync.db(), "catalogue").await?;
+    let edit: ServiceEdit = json_body(&body)?;
+    Ok(Json(
+        state.sync.put_service(&author(&session), &edit).await?,
+    ))
+}
+
+async fn put_site(
+    State(state): State<AppState>,
+    session: OfficeSession,
+    body: Bytes,
+) -> Result<Json<Catalogue>, Refusal> {
+    session.require_office(state.sync.db(), "catalogue").await?;
+    let edit: SiteEdit = json_body(&body)?;
+    Ok(Json(state.sync.put_site(&author(&session), &edit).await?))
+}
