@@ -582,6 +582,9 @@ pub struct PersonSummary {
     pub birth_year: Option<i64>,
     pub gender: String,
     pub merged_into: Option<PersonId>,
+    /// The alias of whom they are merged into.
+    #[serde(default)]
+    pub merged_into_alias: Option<String>,
     pub created_at: Timestamp,
     /// Contacts, sessions and workshops naming this person.
     pub records: i64,

@@ -105,7 +105,10 @@ impl Drop for VirtualDisplay {
 }
 
 /// Runs one WebDriver step with [`STEP_TIMEOUT`], naming it on failure.
-async fn step<T, E>(what: String, fut: impl std::future::Future<Output = Result<T, E>>) -> Result<T>
+pub(crate) async fn step<T, E>(
+    what: String,
+    fut: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T>
 where
     E: std::error::Error + Send + Sync + 'static,
 {
@@ -116,12 +119,96 @@ where
         .with_context(|| what)
 }
 
-fn free_port() -> Result<u16> {
+/// Waits for the element `css` to exist in `client`'s page.
+pub(crate) async fn find(client: &Client, name: &str, css: &str) -> Result<Element> {
+    tokio::time::timeout(STEP_TIMEOUT, client.wait().for_element(Locator::Css(css)))
+        .await
+        .map_err(|_| anyhow!("{name}: `{css}` did not appear within 30 s"))?
+        .with_context(|| format!("{name}: waiting for `{css}`"))
+}
+
+/// Whether `css` matches an element right now.
+pub(crate) async fn exists(client: &Client, name: &str, css: &str) -> Result<bool> {
+    let found = step(
+        format!("{name}: look for `{css}`"),
+        client.find_all(Locator::Css(css)),
+    )
+    .await?;
+    Ok(!found.is_empty())
+}
+
+/// Waits until `css` matches an element whose text contains `text`.
+pub(crate) async fn wait_for_text(
+    client: &Client,
+    name: &str,
+    css: &str,
+    text: &str,
+) -> Result<Element> {
+    let deadline = tokio::time::Instant::now() + STEP_TIMEOUT;
+    loop {
+        let found = step(
+            format!("{name}: look for `{css}`"),
+            client.find_all(Locator::Css(css)),
+        )
+        .await?;
+        for element in found {
+            let shown = step(format!("{name}: text of `{css}`"), element.text())
+                .await
+                .unwrap_or_default();
+            if shown.contains(text) {
+                return Ok(element);
+            }
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("{name}: no `{css}` showed {text:?} within 30 s");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Scrolls `element` to the middle of the screen and clicks it.
+pub(crate) async fn click(client: &Client, name: &str, element: &Element, css: &str) -> Result<()> {
+    let arg = serde_json::to_value(element)?;
+    step(
+        format!("{name}: scroll to `{css}`"),
+        client.execute(
+            "arguments[0].scrollIntoView({block: 'center', inline: 'center'});",
+            vec![arg],
+        ),
+    )
+    .await?;
+    step(format!("{name}: click on `{css}`"), element.click()).await?;
+    Ok(())
+}
+
+/// Types `text` into the field `css`, replacing what it held.
+pub(crate) async fn type_into(client: &Client, name: &str, css: &str, text: &str) -> Result<()> {
+    let element = find(client, name, css).await?;
+    step(format!("{name}: clear `{css}`"), element.clear()).await?;
+    step(
+        format!("{name}: type into `{css}`"),
+        element.send_keys(text),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Saves a PNG screenshot as `<screenshot dir>/<file>.png`.
+pub(crate) async fn screenshot(client: &Client, name: &str, file: &str) -> Result<PathBuf> {
+    let png = step(format!("{name}: screenshot {file}"), client.screenshot()).await?;
+    let dir = screenshot_dir();
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{file}.png"));
+    std::fs::write(&path, png)?;
+    Ok(path)
+}
+
+pub(crate) fn free_port() -> Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
 }
 
-async fn wait_for_port(port: u16, what: &str) -> Result<()> {
+pub(crate) async fn wait_for_port(port: u16, what: &str) -> Result<()> {
     for _ in 0..200 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
@@ -224,52 +311,25 @@ impl AppUnderTest {
 
     /// Waits for the element `css` to exist and returns it.
     pub async fn find(&self, css: &str) -> Result<Element> {
-        let client = self.client()?;
-        tokio::time::timeout(STEP_TIMEOUT, client.wait().for_element(Locator::Css(css)))
-            .await
-            .map_err(|_| anyhow!("{}: `{css}` did not appear within 30 s", self.name))?
-            .with_context(|| format!("{}: waiting for `{css}`", self.name))
+        find(self.client()?, &self.name, css).await
     }
 
     /// Whether `css` matches an element right now.
     pub async fn exists(&self, css: &str) -> Result<bool> {
-        let found = step(
-            format!("{}: look for `{css}`", self.name),
-            self.client()?.find_all(Locator::Css(css)),
-        )
-        .await?;
-        Ok(!found.is_empty())
+        exists(self.client()?, &self.name, css).await
     }
 
     /// Waits until `css` matches an element whose text contains `text`.
     pub async fn wait_for_text(&self, css: &str, text: &str) -> Result<Element> {
-        let deadline = tokio::time::Instant::now() + STEP_TIMEOUT;
-        loop {
-            let found = step(
-                format!("{}: look for `{css}`", self.name),
-                self.client()?.find_all(Locator::Css(css)),
-            )
-            .await?;
-            for element in found {
-                let shown = step(format!("{}: text of `{css}`", self.name), element.text())
-                    .await
-                    .unwrap_or_default();
-                if shown.contains(text) {
-                    return Ok(element);
-                }
-            }
-            if tokio::time::Instant::now() > deadline {
-                bail!("{}: no `{css}` showed {text:?} within 30 s", self.name);
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        wait_for_text(self.client()?, &self.name, css, text).await
     }
 
-    /// A tap a person makes: counted (see [`AppUnderTest::taps`]).
+    /// A tap a person makes, after scrolling to it as a person scrolls to
+    /// what they want to tap (a sticky bar would otherwise cover it):
+    /// counted (see [`AppUnderTest::taps`]).
     pub async fn tap(&mut self, css: &str) -> Result<()> {
         let element = self.find(css).await?;
-        self.bring_into_view(&element, css).await?;
-        step(format!("{}: tap on `{css}`", self.name), element.click()).await?;
+        click(self.client()?, &self.name, &element, css).await?;
         self.taps += 1;
         Ok(())
     }
@@ -277,42 +337,15 @@ impl AppUnderTest {
     /// Taps the first `css` element whose text contains `text`.
     pub async fn tap_text(&mut self, css: &str, text: &str) -> Result<()> {
         let element = self.wait_for_text(css, text).await?;
-        self.bring_into_view(&element, css).await?;
-        step(
-            format!("{}: tap on `{css}` {text:?}", self.name),
-            element.click(),
-        )
-        .await?;
+        click(self.client()?, &self.name, &element, css).await?;
         self.taps += 1;
-        Ok(())
-    }
-
-    /// Scrolls `element` to the middle of the screen, as a person scrolls
-    /// to what they want to tap (a sticky bar would otherwise cover it).
-    async fn bring_into_view(&self, element: &Element, css: &str) -> Result<()> {
-        let arg = serde_json::to_value(element)?;
-        step(
-            format!("{}: scroll to `{css}`", self.name),
-            self.client()?.execute(
-                "arguments[0].scrollIntoView({block: 'center', inline: 'center'});",
-                vec![arg],
-            ),
-        )
-        .await?;
         Ok(())
     }
 
     /// Types `text` into the field `css` (focusing it is not a tap: the
     /// keyboard is already there on a phone once a search box has focus).
     pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
-        let element = self.find(css).await?;
-        step(format!("{}: clear `{css}`", self.name), element.clear()).await?;
-        step(
-            format!("{}: type into `{css}`", self.name),
-            element.send_keys(text),
-        )
-        .await
-        .map(|_| ())
+        type_into(self.client()?, &self.name, css, text).await
     }
 
     /// Taps counted since the last reset.
@@ -335,16 +368,7 @@ impl AppUnderTest {
 
     /// Saves a PNG screenshot as `<screenshot dir>/<name>.png`.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
-        let png = step(
-            format!("{}: screenshot {name}", self.name),
-            self.client()?.screenshot(),
-        )
-        .await?;
-        let dir = screenshot_dir();
-        std::fs::create_dir_all(&dir)?;
-        let path = dir.join(format!("{name}.png"));
-        std::fs::write(&path, png)?;
-        Ok(path)
+        screenshot(self.client()?, &self.name, name).await
     }
 
     /// Closes the session and stops the app.

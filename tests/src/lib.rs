@@ -4,6 +4,7 @@
 //! answers mid-way.
 
 pub mod app;
+pub mod browser;
 pub mod proxy;
 
 use std::net::SocketAddr;

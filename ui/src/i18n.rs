@@ -284,6 +284,103 @@ translations! {
     ItemCount => pl: "Liczba", en: "Count";
     AddItem => pl: "Dodaj przedmiot", en: "Add an item";
     /// Printed by the host build, which is not the app.
+    // ---- the consortium office (desktop browser) ----
+    /// The office's name in its header.
+    OfficeTitle => pl: "Biuro konsorcjum", en: "Consortium office";
+    LoginTitle => pl: "Logowanie do biura konsorcjum", en: "Consortium office login";
+    LoginUser => pl: "Nazwa użytkownika", en: "User name";
+    LoginPassword => pl: "Hasło", en: "Password";
+    LoginSubmit => pl: "Zaloguj się", en: "Log in";
+    Logout => pl: "Wyloguj", en: "Log out";
+    /// `{name}`: the user's name.
+    SignedInAs => pl: "Zalogowano: {name}", en: "Signed in: {name}";
+    SessionEnded => pl: "Sesja wygasła. Zaloguj się ponownie.", en: "Your session has ended. Please log in again.";
+    ErrBadLogin => pl: "Nieprawidłowa nazwa użytkownika lub hasło.", en: "Wrong user name or password.";
+    ErrForbidden => pl: "Nie masz uprawnień do tych danych.", en: "You are not allowed to see this.";
+    ErrOfficeNetwork => pl: "Brak połączenia z serwerem. Spróbuj ponownie.", en: "The server cannot be reached. Try again.";
+    ErrBadPeriod => pl: "Nieprawidłowy okres: wpisz np. 2026-10, 2026-Q4 lub 2026-01-01..2026-12-31.", en: "Not a period: enter e.g. 2026-10, 2026-Q4 or 2026-01-01..2026-12-31.";
+    OfficeNavLabel => pl: "Sekcje biura", en: "Office sections";
+    NavDashboard => pl: "Pulpit", en: "Dashboard";
+    NavRecords => pl: "Rejestr działań", en: "Records";
+    NavPersons => pl: "Osoby", en: "Persons";
+    NavDuplicates => pl: "Duplikaty", en: "Duplicates";
+    NavReport => pl: "Raport dla miasta", en: "City report";
+    /// `{month}`: e.g. "2026-11".
+    DashboardTitle => pl: "Miesiąc {month}", en: "Month {month}";
+    PrevMonth => pl: "Poprzedni miesiąc", en: "Previous month";
+    NextMonth => pl: "Następny miesiąc", en: "Next month";
+    ChartTitle => pl: "Ostatnie 12 miesięcy: kontakty i sesje", en: "Last 12 months: contacts and sessions";
+    ColService => pl: "Usługa", en: "Service";
+    ColMember => pl: "Organizacja członkowska", en: "Member organisation";
+    ColRecords => pl: "Kontakty / sesje", en: "Contacts / sessions";
+    ColUnique => pl: "Unikalne osoby", en: "Unique persons";
+    ColNew => pl: "Nowe osoby", en: "New persons";
+    ColAnonymous => pl: "Osoby anonimowe", en: "Anonymous";
+    ColHours => pl: "Godziny", en: "Hours";
+    ColGender => pl: "Płeć K / M / I / ?", en: "Gender F / M / O / ?";
+    ColAge => pl: "Wiek 0-17 / 18-29 / 30-49 / 50-64 / 65+ / ?", en: "Age 0-17 / 18-29 / 30-49 / 50-64 / 65+ / ?";
+    ColDate => pl: "Data", en: "Date";
+    ColKind => pl: "Rodzaj", en: "Kind";
+    ColTeam => pl: "Zespół", en: "Team";
+    ColWorker => pl: "Pracownik", en: "Worker";
+    ColWhere => pl: "Miejsce", en: "Where";
+    ColPersons => pl: "Osoby", en: "Persons";
+    ColWho => pl: "Kto", en: "Who";
+    ColChange => pl: "Zmiana", en: "Change";
+    NoData => pl: "Brak danych w tym okresie.", en: "No data in this period.";
+    KindContact => pl: "Kontakt", en: "Contact";
+    KindDaySession => pl: "Świetlica", en: "Day room";
+    KindWorkshop => pl: "Warsztat", en: "Workshop";
+    KindPerson => pl: "Osoba", en: "Person";
+    FilterAll => pl: "Wszystkie", en: "All";
+    FilterSite => pl: "Placówka", en: "Site";
+    FilterFrom => pl: "Od dnia", en: "From";
+    FilterTo => pl: "Do dnia", en: "To";
+    FilterApply => pl: "Filtruj", en: "Filter";
+    PagePrev => pl: "Poprzednia strona", en: "Previous page";
+    PageNext => pl: "Następna strona", en: "Next page";
+    /// `{n}`: how many records match.
+    RecordsCount => pl: "Pasujących rekordów: {n}", en: "Matching records: {n}";
+    RecordTitle => pl: "Rekord", en: "Record";
+    PersonsTitle => pl: "Znajdź osobę", en: "Find a person";
+    /// `{alias}`: the person's alias.
+    TimelineTitle => pl: "Wszystko, co zrobiliśmy z: {alias}", en: "Everything we did with: {alias}";
+    MergedPersons => pl: "Połączone duplikaty", en: "Merged duplicates";
+    OpenTimeline => pl: "Oś czasu", en: "Timeline";
+    DuplicatesTitle => pl: "Możliwe duplikaty", en: "Likely duplicates";
+    NoDuplicates => pl: "Nie znaleziono możliwych duplikatów.", en: "No likely duplicates found.";
+    Score => pl: "Podobieństwo", en: "Similarity";
+    /// `{alias}`: the person who stays.
+    KeepThis => pl: "Zostaw: {alias}", en: "Keep: {alias}";
+    /// `{from}` is merged into `{into}`.
+    ConfirmMerge => pl: "Połączyć „{from}” z „{into}”? Raporty policzą ich jako jedną osobę; można to cofnąć.", en: "Merge “{from}” into “{into}”? Reports will count them as one person; this can be undone.";
+    UndoMerge => pl: "Cofnij połączenie", en: "Undo merge";
+    /// `{alias}`: who the person was merged into.
+    MergedInto => pl: "połączono z: {alias}", en: "merged into: {alias}";
+    ReasonSameAlias => pl: "ten sam pseudonim", en: "same alias";
+    ReasonSimilarAlias => pl: "podobny pseudonim", en: "similar alias";
+    ReasonSameBirthYear => pl: "ten sam rok urodzenia", en: "same birth year";
+    ReasonNearBirthYear => pl: "rok urodzenia różni się o 1", en: "birth years one apart";
+    ReasonSameGender => pl: "ta sama płeć", en: "same gender";
+    /// `{places}`: places where both were met.
+    ReasonSharedPlaces => pl: "spotkani w tych samych miejscach: {places}", en: "met at the same places: {places}";
+    ReportTitle => pl: "Raport dla miasta", en: "Report for the city";
+    ReportPeriod => pl: "Okres", en: "Period";
+    ReportPeriodHint => pl: "miesiąc 2026-10, kwartał 2026-Q4 lub zakres 2026-01-01..2026-12-31", en: "month 2026-10, quarter 2026-Q4 or range 2026-01-01..2026-12-31";
+    ReportShow => pl: "Pokaż", en: "Show";
+    ReportServiceTotal => pl: "Razem (konsorcjum)", en: "Total (consortium)";
+    ConsortiumTotal => pl: "Konsorcjum ogółem", en: "Consortium total";
+    ReportFreeze => pl: "Zamroź jako złożony", en: "Freeze as submitted";
+    /// `{period}`: the report's period.
+    ConfirmFreeze => pl: "Zamrozić raport za {period}? Złożone liczby nie będą się już zmieniać; dane, które przyjdą później, pokażą się osobno jako zmiana.", en: "Freeze the report of {period}? Submitted figures will not change again; data that arrives later shows apart, as a change.";
+    /// `{when}` and `{by}`: when the report was frozen and by whom.
+    ReportFrozen => pl: "Złożony {when}, zamroził(a): {by}. Liczby poniżej są liczbami złożonymi.", en: "Submitted {when} by {by}. The figures below are the submitted ones.";
+    ReportDelta => pl: "Zmiana po złożeniu", en: "Change after submission";
+    DownloadXlsx => pl: "Pobierz XLSX", en: "Download XLSX";
+    DownloadCsv => pl: "Pobierz CSV", en: "Download CSV";
+    TargetsTitle => pl: "Cele umowy", en: "Contract targets";
+    /// `{achieved}` of `{target}`.
+    TargetLine => pl: "{achieved} z {target}", en: "{achieved} of {target}";
     HostBuildNotice => pl: "Interfejs Odnowy działa w przeglądarce: zbuduj go poleceniem `trunk build` w katalogu ui/.",
                        en: "The Odnowa interface runs in a browser: build it with `trunk build` in ui/.";
 }

@@ -4,7 +4,9 @@
 //! `pages` holds one component per screen, `components` the parts they
 //! share, `hooks` what they fetch; [`i18n`] holds every text; [`model`]
 //! holds the logic that needs no browser (form reducers, validation,
-//! formatting, the sync indicator); `tauri` calls the Tauri shell. (Only
+//! formatting, the sync indicator); `tauri` calls the Tauri shell (the
+//! field app's backend); `office` is the consortium office, the app in a
+//! plain browser, with `office_api` (HTTP to the sync server) as its backend. (Only
 //! [`i18n`] and [`model`] exist on the host, hence the plain names.)
 //!
 //! Architecture invariant: components hold no string literals shown to a
@@ -23,6 +25,10 @@ pub mod app;
 pub mod components;
 #[cfg(target_arch = "wasm32")]
 pub mod hooks;
+#[cfg(target_arch = "wasm32")]
+pub mod office;
+#[cfg(target_arch = "wasm32")]
+pub mod office_api;
 #[cfg(target_arch = "wasm32")]
 pub mod pages;
 #[cfg(target_arch = "wasm32")]

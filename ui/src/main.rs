@@ -1,10 +1,16 @@
-//! The entry point: in the browser it mounts the app on `<body>`; on the
+//! The entry point: in the Tauri shell it mounts the field app on
+//! `<body>`, in a plain browser the consortium office; on the
 //! host it prints the translation table (key, Polish, English) as TSV for
 //! review, since the app itself only runs as wasm32.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    yew::Renderer::<odnowa_ui::app::App>::new().render();
+    // In the Tauri shell: the field app. In a plain browser: the office.
+    if odnowa_ui::tauri::is_tauri() {
+        yew::Renderer::<odnowa_ui::app::App>::new().render();
+    } else {
+        yew::Renderer::<odnowa_ui::office::OfficeApp>::new().render();
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]

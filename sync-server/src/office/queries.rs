@@ -268,7 +268,8 @@ impl Db {
             let list = placeholders(chunk.len());
             let sql = format!(
                 "SELECT p.id, p.alias, p.birth_year, p.gender, p.merged_into, p.created_at, \
-                 (SELECT COUNT(*) FROM p_record_persons rp WHERE rp.person_id = p.id) \
+                 (SELECT COUNT(*) FROM p_record_persons rp WHERE rp.person_id = p.id), \
+                 (SELECT m.alias FROM p_persons m WHERE m.id = p.merged_into) \
                  FROM p_persons p WHERE p.id IN ({list})"
             );
             let ids: Vec<String> = chunk.iter().map(|p| p.to_string()).collect();
@@ -281,6 +282,7 @@ impl Db {
                 Option<String>,
                 i64,
                 i64,
+                Option<String>,
             )> = on_pool!(self, pool => {
                 let mut q = sqlx::query_as(&sql);
                 for id in &ids {
@@ -289,13 +291,24 @@ impl Db {
                 q.fetch_all(pool).await?
             });
             let mut by_id: HashMap<String, PersonSummary> = HashMap::new();
-            for (id, alias, birth_year, gender, merged_into, created_at, records) in rows {
+            for (
+                id,
+                alias,
+                birth_year,
+                gender,
+                merged_into,
+                created_at,
+                records,
+                merged_into_alias,
+            ) in rows
+            {
                 let summary = PersonSummary {
                     id: parse("person id", &id)?,
                     alias,
                     birth_year,
                     gender,
                     merged_into: merged_into.map(|m| parse("person id", &m)).transpose()?,
+                    merged_into_alias,
                     created_at: Timestamp(created_at),
                     records,
                 };

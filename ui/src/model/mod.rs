@@ -12,6 +12,7 @@ pub mod enrol;
 pub mod errors;
 pub mod format;
 pub mod last_time;
+pub mod office;
 pub mod person_form;
 pub mod sync;
 pub mod workshop_form;

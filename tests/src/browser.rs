@@ -1,0 +1,177 @@
+//! The office pages under test: headless Chromium driven through
+//! chromedriver (Debian `chromium` + `chromium-driver`), one driver per
+//! [`Browser`] on a free loopback port with a fresh profile, every step
+//! with a timeout (the helpers of [`crate::app`]), stopped on drop.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+use crate::app::{self, free_port, step, wait_for_port};
+
+/// A headless Chromium with its own profile.
+pub struct Browser {
+    client: Option<Client>,
+    driver: Child,
+    profile: tempfile::TempDir,
+    name: String,
+}
+
+impl Browser {
+    /// Starts chromedriver and a browser window of 1440×900.
+    pub async fn start(name: &str) -> Result<Self> {
+        let port = free_port()?;
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context(
+                "could not start chromedriver (apt package chromium-driver; see .ci/install.sh)",
+            )?;
+        let profile = tempfile::tempdir()?;
+        let mut browser = Browser {
+            client: None,
+            driver,
+            profile,
+            name: name.to_string(),
+        };
+        wait_for_port(port, "chromedriver").await?;
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".to_string(),
+            serde_json::json!({
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--window-size=1440,900",
+                    format!("--user-data-dir={}", browser.profile.path().display()),
+                ],
+            }),
+        );
+        let client = tokio::time::timeout(
+            Duration::from_secs(60),
+            ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities)
+                .connect(&format!("http://127.0.0.1:{port}")),
+        )
+        .await
+        .context("the browser did not start within 60 s")?
+        .context("chromedriver refused the session")?;
+        browser.client = Some(client);
+        Ok(browser)
+    }
+
+    fn client(&self) -> Result<&Client> {
+        self.client
+            .as_ref()
+            .ok_or_else(|| anyhow!("{}: the browser is closed", self.name))
+    }
+
+    /// Opens `url`.
+    pub async fn open(&self, url: &str) -> Result<()> {
+        step(
+            format!("{}: open {url}", self.name),
+            self.client()?.goto(url),
+        )
+        .await
+    }
+
+    pub async fn find(&self, css: &str) -> Result<Element> {
+        app::find(self.client()?, &self.name, css).await
+    }
+
+    pub async fn exists(&self, css: &str) -> Result<bool> {
+        app::exists(self.client()?, &self.name, css).await
+    }
+
+    pub async fn wait_for_text(&self, css: &str, text: &str) -> Result<Element> {
+        app::wait_for_text(self.client()?, &self.name, css, text).await
+    }
+
+    /// Clicks the element `css`.
+    pub async fn click(&self, css: &str) -> Result<()> {
+        let element = self.find(css).await?;
+        app::click(self.client()?, &self.name, &element, css).await
+    }
+
+    /// Clicks the first `css` whose text contains `text`.
+    pub async fn click_text(&self, css: &str, text: &str) -> Result<()> {
+        let element = self.wait_for_text(css, text).await?;
+        app::click(self.client()?, &self.name, &element, css).await
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        app::type_into(self.client()?, &self.name, css, text).await
+    }
+
+    /// Accepts a confirmation dialog ("Merge…?").
+    pub async fn accept_dialog(&self) -> Result<()> {
+        step(
+            format!("{}: accept the dialog", self.name),
+            self.client()?.accept_alert(),
+        )
+        .await
+    }
+
+    /// The session cookie's value, to fetch a download as this browser would.
+    pub async fn cookie(&self, name: &str) -> Result<String> {
+        let cookie = step(
+            format!("{}: cookie {name}", self.name),
+            self.client()?.get_named_cookie(name),
+        )
+        .await?;
+        Ok(cookie.value().to_string())
+    }
+
+    /// An attribute of the element `css`.
+    pub async fn attr(&self, css: &str, attribute: &str) -> Result<Option<String>> {
+        let element = self.find(css).await?;
+        step(
+            format!("{}: {attribute} of `{css}`", self.name),
+            element.attr(attribute),
+        )
+        .await
+    }
+
+    /// How many elements match `css` now.
+    pub async fn count(&self, css: &str) -> Result<usize> {
+        let found = step(
+            format!("{}: count `{css}`", self.name),
+            self.client()?.find_all(fantoccini::Locator::Css(css)),
+        )
+        .await?;
+        Ok(found.len())
+    }
+
+    pub async fn screenshot(&self, file: &str) -> Result<PathBuf> {
+        app::screenshot(self.client()?, &self.name, file).await
+    }
+
+    /// Closes the browser.
+    pub async fn close(mut self) -> Result<()> {
+        if let Some(client) = self.client.take() {
+            tokio::time::timeout(Duration::from_secs(10), client.close())
+                .await
+                .ok();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        // A browser left behind by a failed test (its session never
+        // closed) is found by its profile directory.
+        let _ = Command::new("pkill")
+            .args(["-f", &self.profile.path().display().to_string()])
+            .status();
+    }
+}

@@ -1,0 +1,341 @@
+//! The office pages in headless Chromium against a real server on
+//! 127.0.0.1 (SQLite) serving ui/dist, with records made on real device
+//! engines: log in (a wrong password first), the dashboard, the records and
+//! one record's history, finding a person and their timeline, merging and
+//! unmerging duplicates, the report frozen and downloaded as XLSX (its
+//! cells read back). Screenshots of every page at 1440×900 in Polish and
+//! English go to `screenshots/office-<page>-<lang>.png`.
+//!
+//! Needs `trunk build` in ui/ first (scripts/test.sh does it).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, ensure};
+use calamine::{Data, Reader, Xlsx};
+use odnowa_shared::ids::{PersonId, SpaceId, UserId};
+use odnowa_shared::office::{Month, SESSION_COOKIE, ServiceEdit};
+use odnowa_shared::records::{Contact, Gender, Person};
+use odnowa_shared::time::{Date, Timestamp};
+use odnowa_sync_server::admin;
+use odnowa_sync_server::office::OfficeConfig;
+use odnowa_sync_server::writer::OfficeAuthor;
+use odnowa_tests::browser::Browser;
+use odnowa_tests::{Backend, TestDevice, TestServer};
+
+const PASSWORD: &str = "correct horse battery";
+const STREET_A: &str = "Streetwork — Przystań";
+const STREET_B: &str = "Streetwork — Odnowa";
+
+fn ui_dist() -> Result<PathBuf> {
+    let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/dist");
+    ensure!(
+        dist.join("index.html").exists(),
+        "ui/dist is missing: run `trunk build` in ui/ (scripts/test.sh does)"
+    );
+    Ok(dist)
+}
+
+async fn device(
+    server: &TestServer,
+    user: &str,
+    team: &str,
+) -> Result<(TestDevice, UserId, SpaceId)> {
+    let code = server
+        .user_with_code(user, &["registry", team], &[])
+        .await?;
+    let device = TestDevice::enrol(&server.url(), &code, user).await?;
+    device.engine.sync_now().await?;
+    Ok((
+        device,
+        server.db.user_by_name(user).await?,
+        server.db.space_by_name(team).await?,
+    ))
+}
+
+async fn person(device: &TestDevice, alias: &str, born: i64, gender: &str) -> Result<PersonId> {
+    let mut person = Person::new(alias, Timestamp::now());
+    person.birth_year = Some(born);
+    person.gender = Gender::new(gender);
+    device.engine.save(&person).await?;
+    Ok(person.person_id())
+}
+
+async fn contact(
+    device: &TestDevice,
+    (space, worker): (SpaceId, UserId),
+    persons: &[PersonId],
+    services: &[&str],
+    place: &str,
+    minutes: i64,
+) -> Result<()> {
+    let mut contact = Contact::new(space, worker, Timestamp::now());
+    for person in persons {
+        contact = contact.with_person(*person);
+    }
+    for service in services {
+        contact = contact.with_service(service);
+    }
+    contact.place = place.into();
+    contact.duration_min = Some(minutes);
+    device.engine.save(&contact).await?;
+    Ok(())
+}
+
+/// A consortium of two members with a few weeks of street work.
+async fn consortium() -> Result<TestServer> {
+    let server =
+        TestServer::start_with(Backend::Sqlite, OfficeConfig::default(), Some(ui_dist()?)).await?;
+    admin::create_member(&server.sync, "Stowarzyszenie Przystań").await?;
+    admin::create_member(&server.sync, "Spółdzielnia Odnowa").await?;
+    admin::create_space(&server.db, STREET_A, Some("Stowarzyszenie Przystań")).await?;
+    admin::create_space(&server.db, STREET_B, Some("Spółdzielnia Odnowa")).await?;
+    for (code, pl, en) in [
+        ("food", "Posiłek / żywność", "Food"),
+        ("hot_drink", "Gorący napój", "Hot drink"),
+        (
+            "conversation",
+            "Rozmowa wspierająca",
+            "Supportive conversation",
+        ),
+    ] {
+        let edit = ServiceEdit {
+            code: code.into(),
+            name_pl: pl.into(),
+            name_en: en.into(),
+            org: None,
+            retired: false,
+            contract_from: None,
+            contract_to: None,
+            targets: [("unique_persons".to_string(), 120)].into(),
+        };
+        server
+            .sync
+            .put_service(&OfficeAuthor::admin_cli(), &edit)
+            .await?;
+    }
+    admin::create_user(&server.db, "biuro", None, "office", &[], &[]).await?;
+    admin::set_password(&server.db, "biuro", PASSWORD).await?;
+
+    let (a, ola, space_a) = device(&server, "ola", STREET_A).await?;
+    let (b, jan, space_b) = device(&server, "jan", STREET_B).await?;
+    let zbyszek = person(&a, "Zbyszek", 1970, "male").await?;
+    let twin = person(&b, "Żbyszek", 1971, "male").await?;
+    let ania = person(&b, "Ania", 1990, "female").await?;
+    let marek = person(&a, "Marek", 2009, "male").await?;
+    contact(
+        &a,
+        (space_a, ola),
+        &[zbyszek],
+        &["food", "hot_drink"],
+        "Dworzec PKP",
+        20,
+    )
+    .await?;
+    contact(
+        &a,
+        (space_a, ola),
+        &[zbyszek, marek],
+        &["conversation"],
+        "Dworzec PKP",
+        45,
+    )
+    .await?;
+    contact(
+        &b,
+        (space_b, jan),
+        &[twin],
+        &["hot_drink"],
+        "Dworzec PKP",
+        10,
+    )
+    .await?;
+    contact(&b, (space_b, jan), &[ania], &["food"], "Park Miejski", 15).await?;
+    a.engine.sync_now().await?;
+    b.engine.sync_now().await?;
+    Ok(server)
+}
+
+/// Screenshots of the page as it is, in Polish and in English (and back
+/// to Polish).
+async fn both_languages(browser: &Browser, page: &str, ready: &str) -> Result<()> {
+    for lang in ["en", "pl"] {
+        browser.click(&format!("[data-testid=lang-{lang}]")).await?;
+        browser.find(ready).await?;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        browser.screenshot(&format!("office-{page}-{lang}")).await?;
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_in_a_browser() -> Result<()> {
+    let server = consortium().await?;
+    let browser = Browser::start("office").await?;
+    browser.open(&format!("{}/", server.url())).await?;
+
+    // The login: a wrong password says so.
+    browser.find("[data-testid=login-form]").await?;
+    both_languages(&browser, "login", "[data-testid=login-form]").await?;
+    browser
+        .type_into("[data-testid=login-user]", "biuro")
+        .await?;
+    browser
+        .type_into("[data-testid=login-password]", "wrong password")
+        .await?;
+    browser.click("[data-testid=login-submit]").await?;
+    browser
+        .wait_for_text("[data-testid=login-error]", "Nieprawidłowa")
+        .await?;
+    browser
+        .type_into("[data-testid=login-password]", PASSWORD)
+        .await?;
+    browser.click("[data-testid=login-submit]").await?;
+
+    // The dashboard: this month per service, and the chart.
+    browser
+        .find("[data-testid=dashboard-row][data-service=food]")
+        .await?;
+    let food = browser
+        .wait_for_text("[data-testid=dashboard-row][data-service=food]", "Posiłek")
+        .await?;
+    let text = food.text().await?;
+    let words: Vec<&str> = text.split_whitespace().collect();
+    ensure!(words.ends_with(&["2", "2", "0,6"]), "{text:?}");
+    browser.find("[data-testid=chart]").await?;
+    let month = Month::of(Date::today()).to_string();
+    let bar = browser
+        .attr(
+            &format!("[data-testid=chart-bar][data-month='{month}']"),
+            "data-value",
+        )
+        .await?;
+    ensure!(bar.as_deref() == Some("4"), "{bar:?}");
+    both_languages(&browser, "dashboard", "[data-testid=chart]").await?;
+
+    // The records, and one record with its history.
+    browser.click("[data-testid=nav-records]").await?;
+    browser
+        .wait_for_text("[data-testid=records-count]", "4")
+        .await?;
+    ensure!(browser.count("[data-testid=records-row]").await? == 4);
+    both_languages(&browser, "records", "[data-testid=records-row]").await?;
+    browser
+        .click_text("[data-testid=records-row]", "Park Miejski")
+        .await?;
+    browser
+        .wait_for_text("[data-testid=record-detail]", "Ania")
+        .await?;
+    browser
+        .wait_for_text("[data-testid=history-row]", "jan")
+        .await?;
+    both_languages(&browser, "record", "[data-testid=history-row]").await?;
+
+    // Find a person; their timeline.
+    browser.click("[data-testid=nav-persons]").await?;
+    browser
+        .type_into("[data-testid=person-search]", "zbysz")
+        .await?;
+    browser
+        .find("[data-testid=person-row][data-alias='Żbyszek']")
+        .await?;
+    browser
+        .click("[data-testid=person-row][data-alias='Zbyszek']")
+        .await?;
+    browser.find("[data-testid=timeline-entry]").await?;
+    ensure!(browser.count("[data-testid=timeline-entry]").await? == 2);
+    both_languages(&browser, "timeline", "[data-testid=timeline-entry]").await?;
+    let views = server.db.audit_rows("view_timeline").await?;
+    ensure!(!views.is_empty(), "opening a timeline is audited");
+
+    // Duplicates: merge the two Zbyszeks, see it, undo it.
+    browser.click("[data-testid=nav-duplicates]").await?;
+    browser.find("[data-testid=duplicate-pair]").await?;
+    both_languages(&browser, "duplicates", "[data-testid=duplicate-pair]").await?;
+    let keep = browser
+        .attr("[data-testid=duplicate-pair]", "data-a")
+        .await?;
+    browser.click("[data-testid=merge-keep-a]").await?;
+    browser.accept_dialog().await?;
+    browser.find("[data-testid=merged-person]").await?;
+    browser.find("[data-testid=no-duplicates]").await?;
+    let merged = server
+        .db
+        .person_summaries(
+            &server
+                .db
+                .find_persons("bysz")
+                .await?
+                .iter()
+                .map(|p| p.id)
+                .collect::<Vec<_>>(),
+        )
+        .await?;
+    ensure!(
+        merged.iter().filter(|p| p.merged_into.is_some()).count() == 1
+            && merged
+                .iter()
+                .any(|p| Some(&p.alias) == keep.as_ref() && p.merged_into.is_none()),
+        "{merged:?}"
+    );
+    browser.screenshot("office-duplicates-merged-pl").await?;
+    browser.click("[data-testid=unmerge]").await?;
+    browser.find("[data-testid=duplicate-pair]").await?;
+    ensure!(!browser.exists("[data-testid=merged-person]").await?);
+
+    // The report: this month, frozen, downloaded.
+    browser.click("[data-testid=nav-report]").await?;
+    browser
+        .type_into("[data-testid=report-period]", &month)
+        .await?;
+    browser.click("[data-testid=report-show]").await?;
+    browser
+        .find("[data-testid=report-row][data-service=hot_drink]")
+        .await?;
+    ensure!(browser.count("[data-testid=report-row]").await? == 5);
+    both_languages(&browser, "report", "[data-testid=report-row]").await?;
+    browser.click("[data-testid=freeze]").await?;
+    browser.accept_dialog().await?;
+    browser.find("[data-testid=report-frozen]").await?;
+    let href = browser
+        .attr("[data-testid=report-xlsx]", "href")
+        .await?
+        .context("a download link")?;
+    let url = if href.starts_with("http") {
+        href
+    } else {
+        format!("{}{href}", server.url())
+    };
+    let cookie = browser.cookie(SESSION_COOKIE).await?;
+    let response = reqwest::Client::new()
+        .get(&url)
+        .header("cookie", format!("{SESSION_COOKIE}={cookie}"))
+        .send()
+        .await?;
+    ensure!(response.status().is_success(), "{}", response.status());
+    let bytes = response.bytes().await?;
+    let mut workbook: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec()))?;
+    let sheet = workbook.worksheet_range("Raport")?;
+    ensure!(sheet.get_value((0, 1)) == Some(&Data::String(month.clone())));
+    let total = (4..sheet.height() as u32)
+        .find(|r| sheet.get_value((*r, 3)) == Some(&Data::String("Konsorcjum ogółem".into())))
+        .context("the consortium total row")?;
+    // Four contacts; four persons (the twins are not merged any more).
+    ensure!(
+        sheet.get_value((total, 4)) == Some(&Data::Float(4.0)),
+        "{:?}",
+        sheet.get_value((total, 4))
+    );
+    ensure!(
+        sheet.get_value((total, 5)) == Some(&Data::Float(4.0)),
+        "{:?}",
+        sheet.get_value((total, 5))
+    );
+    browser.screenshot("office-report-frozen-pl").await?;
+
+    // Logging out returns to the login.
+    browser.click("[data-testid=logout]").await?;
+    browser.find("[data-testid=login-form]").await?;
+    browser.close().await?;
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! The office pages' logic that needs no browser: query strings of the
+//! records filter, the dashboard chart's scale, hours as people read them.
+
+use odnowa_shared::office::RecordFilter;
+
+use crate::i18n::Lang;
+
+/// `text` made safe inside a URL query value (RFC 3986 unreserved kept).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// The query string of a records filter (`?service=food&from=…`), empty
+/// when nothing is filtered.
+pub fn filter_query(filter: &RecordFilter) -> String {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    if let Some(service) = &filter.service {
+        pairs.push(("service", service.clone()));
+    }
+    if let Some(org) = filter.org {
+        pairs.push(("org", org.to_string()));
+    }
+    if let Some(site) = filter.site {
+        pairs.push(("site", site.to_string()));
+    }
+    if let Some(worker) = filter.worker {
+        pairs.push(("worker", worker.to_string()));
+    }
+    if let Some(from) = filter.from {
+        pairs.push(("from", from.to_string()));
+    }
+    if let Some(to) = filter.to {
+        pairs.push(("to", to.to_string()));
+    }
+    if let Some(offset) = filter.offset.filter(|o| *o > 0) {
+        pairs.push(("offset", offset.to_string()));
+    }
+    if pairs.is_empty() {
+        return String::new();
+    }
+    let joined: Vec<String> = pairs
+        .into_iter()
+        .map(|(key, value)| format!("{key}={}", percent_encode(&value)))
+        .collect();
+    format!("?{}", joined.join("&"))
+}
+
+/// The top of the chart's scale: the largest value rounded up to 1, 2 or 5
+/// times a power of ten (at least 1), so the axis reads in round numbers.
+pub fn chart_max(values: &[i64]) -> i64 {
+    let max = values.iter().copied().max().unwrap_or(0).max(1);
+    let mut step = 1;
+    loop {
+        for factor in [1, 2, 5] {
+            if step * factor >= max {
+                return step * factor;
+            }
+        }
+        step *= 10;
+    }
+}
+
+/// Bar heights for `values` in a chart `height` tall.
+pub fn bar_heights(values: &[i64], height: f64) -> Vec<f64> {
+    let max = chart_max(values) as f64;
+    values
+        .iter()
+        .map(|v| (*v).max(0) as f64 / max * height)
+        .collect()
+}
+
+/// Minutes as hours with at most one decimal, in the language's notation
+/// ("12,5" in Polish, "12.5" in English).
+pub fn hours(lang: Lang, minutes: i64) -> String {
+    let tenths = (minutes as f64 / 6.0).round() as i64;
+    let text = if tenths % 10 == 0 {
+        (tenths / 10).to_string()
+    } else {
+        format!("{}.{}", tenths / 10, (tenths % 10).abs())
+    };
+    match lang {
+        Lang::Pl => text.replace('.', ","),
+        Lang::En => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use odnowa_shared::ids::OrgId;
+
+    #[test]
+    fn filters_become_query_strings() {
+        assert_eq!(filter_query(&RecordFilter::default()), "");
+        let org = OrgId::random();
+        let filter = RecordFilter {
+            service: Some("hot_drink".into()),
+            org: Some(org),
+            from: Some("2026-11-01".parse().expect("day")),
+            offset: Some(50),
+            ..RecordFilter::default()
+        };
+        assert_eq!(
+            filter_query(&filter),
+            format!("?service=hot_drink&org={org}&from=2026-11-01&offset=50")
+        );
+        assert_eq!(percent_encode("Żbyszek & co"), "%C5%BBbyszek%20%26%20co");
+    }
+
+    #[test]
+    fn the_chart_scale_is_round() {
+        assert_eq!(chart_max(&[]), 1);
+        assert_eq!(chart_max(&[0, 0]), 1);
+        assert_eq!(chart_max(&[3, 7]), 10);
+        assert_eq!(chart_max(&[12]), 20);
+        assert_eq!(chart_max(&[41, 3]), 50);
+        assert_eq!(chart_max(&[101]), 200);
+        assert_eq!(bar_heights(&[5, 10, 0], 100.0), vec![50.0, 100.0, 0.0]);
+    }
+
+    #[test]
+    fn hours_read_naturally() {
+        assert_eq!(hours(Lang::En, 90), "1.5");
+        assert_eq!(hours(Lang::Pl, 90), "1,5");
+        assert_eq!(hours(Lang::En, 120), "2");
+        assert_eq!(hours(Lang::En, 0), "0");
+        assert_eq!(hours(Lang::En, 20), "0.3");
+    }
+}

@@ -1,0 +1,123 @@
+//! Persons: find one by alias (case and diacritics aside), then their
+//! timeline — everything the consortium did with them, across services
+//! and members, oldest first (the server writes each opening to the audit
+//! log).
+
+use odnowa_shared::ids::PersonId;
+use odnowa_shared::office::PersonSummary;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::records::{record_table, use_service_names};
+use super::{Failure, OfficeRoute, loading, use_office};
+use crate::hooks::{Load, use_load};
+use crate::i18n::{Key, Lang, t, tf};
+use crate::office_api;
+
+/// "Zbyszek, 1970, male".
+pub fn describe(lang: Lang, person: &PersonSummary) -> String {
+    let mut parts = vec![person.alias.clone()];
+    if let Some(year) = person.birth_year {
+        parts.push(year.to_string());
+    }
+    let gender = match person.gender.as_str() {
+        "female" => Some(Key::GenderF),
+        "male" => Some(Key::GenderM),
+        "other" => Some(Key::GenderX),
+        _ => None,
+    };
+    if let Some(key) = gender {
+        parts.push(t(lang, key).to_lowercase());
+    }
+    parts.join(", ")
+}
+
+#[function_component(PersonsPage)]
+pub fn persons_page() -> Html {
+    let office = use_office();
+    let lang = office.lang;
+    let query = use_state(String::new);
+    let found = use_load((*query).clone(), office_api::persons);
+    let oninput = {
+        let query = query.clone();
+        Callback::from(move |event: InputEvent| {
+            if let Some(input) = event.target_dyn_into::<HtmlInputElement>() {
+                query.set(input.value());
+            }
+        })
+    };
+    let body = match &*found {
+        Load::Loading => loading(lang),
+        Load::Failed(error) => html! { <Failure error={error.clone()} /> },
+        Load::Ready(persons) if persons.is_empty() => {
+            html! { <p class="empty">{ t(lang, Key::NoResults) }</p> }
+        }
+        Load::Ready(persons) => {
+            let rows = persons.iter().map(|p| {
+                let id = p.id;
+                let onclick = office.navigate.reform(move |_: MouseEvent| OfficeRoute::Timeline(id));
+                html! {
+                    <li>
+                        <button type="button" class="office-list-item" data-testid="person-row" data-alias={p.alias.clone()} {onclick}>
+                            <span>{ describe(lang, p) }</span>
+                            <span class="muted">{ p.records }</span>
+                        </button>
+                    </li>
+                }
+            });
+            html! { <ul class="office-list">{ for rows }</ul> }
+        }
+    };
+    html! {
+        <section class="office-page" data-testid="persons">
+            <h2>{ t(lang, Key::PersonsTitle) }</h2>
+            <label class="field">
+                <span class="field-label">{ t(lang, Key::AliasLabel) }</span>
+                <input type="search" value={(*query).clone()} {oninput} data-testid="person-search"
+                    placeholder={t(lang, Key::SearchPlaceholder)} />
+            </label>
+            { body }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    pub id: PersonId,
+}
+
+#[function_component(TimelinePage)]
+pub fn timeline_page(props: &TimelineProps) -> Html {
+    let office = use_office();
+    let lang = office.lang;
+    let timeline = use_load(props.id, office_api::timeline);
+    let names = use_service_names();
+    let back = office.navigate.reform(|_: MouseEvent| OfficeRoute::Persons);
+    let body = match &*timeline {
+        Load::Loading => loading(lang),
+        Load::Failed(error) => html! { <Failure error={error.clone()} /> },
+        Load::Ready(timeline) => html! {
+            <>
+                <h2>{ tf(lang, Key::TimelineTitle, &[("alias", &timeline.person.alias)]) }</h2>
+                <p>{ describe(lang, &timeline.person) }</p>
+                if !timeline.merged.is_empty() {
+                    <h3>{ t(lang, Key::MergedPersons) }</h3>
+                    <ul class="office-chips" data-testid="timeline-merged">
+                        { for timeline.merged.iter().map(|p| html! { <li>{ describe(lang, p) }</li> }) }
+                    </ul>
+                }
+                if timeline.entries.is_empty() {
+                    <p class="empty">{ t(lang, Key::NoData) }</p>
+                } else {
+                    { record_table(lang, &timeline.entries, (&office.navigate, &names), "timeline-entry") }
+                }
+            </>
+        },
+    };
+    html! {
+        <section class="office-page" data-testid="timeline">
+            <button type="button" class="button" onclick={back} data-testid="back">{ t(lang, Key::Back) }</button>
+            { body }
+        </section>
+    }
+}

@@ -1,0 +1,229 @@
+//! The office pages' backend: the sync server's office API over HTTP
+//! (`odnowa_shared::office`), one typed async function per call, beside
+//! [`crate::tauri`] which is the field app's backend. The session is an
+//! HttpOnly cookie the browser keeps; every call sends it (same origin).
+
+use std::fmt;
+
+use odnowa_shared::ids::{DocId, PersonId};
+use odnowa_shared::office::{
+    API_PREFIX, Dashboard, DuplicatePair, FilterOptions, FreezeRequest, LoginRequest, MergeRequest,
+    Month, OfficeError, OfficeErrorCode, OfficeUser, Period, PersonSummary, RecordDetail,
+    RecordFilter, RecordPage, Report, Timeline, UnmergeRequest,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::i18n::Key;
+use crate::model::office::{filter_query, percent_encode};
+
+/// Why an office call gave no answer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CallError {
+    /// The server refused or failed, as `OfficeError` says.
+    Refused(OfficeError),
+    /// No answer (the network, the server down).
+    Network(String),
+    /// An answer that does not fit the contract.
+    Unexpected(String),
+}
+
+impl CallError {
+    /// The sentence to show.
+    pub fn key(&self) -> Key {
+        match self {
+            CallError::Refused(error) => match error.code {
+                OfficeErrorCode::BadLogin => Key::ErrBadLogin,
+                OfficeErrorCode::NoSession => Key::SessionEnded,
+                OfficeErrorCode::Forbidden => Key::ErrForbidden,
+                OfficeErrorCode::NotFound => Key::ErrNotFound,
+                OfficeErrorCode::Invalid => Key::ErrInvalid,
+                OfficeErrorCode::Internal => Key::ErrInternal,
+            },
+            CallError::Network(_) => Key::ErrOfficeNetwork,
+            CallError::Unexpected(_) => Key::ErrUnexpected,
+        }
+    }
+
+    /// Whether the session has ended (the pages go back to the login).
+    pub fn session_ended(&self) -> bool {
+        matches!(self, CallError::Refused(e) if e.code == OfficeErrorCode::NoSession)
+    }
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::Refused(e) => write!(f, "{e}"),
+            CallError::Network(e) => write!(f, "network: {e}"),
+            CallError::Unexpected(e) => write!(f, "unexpected answer: {e}"),
+        }
+    }
+}
+
+fn js_error(value: wasm_bindgen::JsValue) -> String {
+    value
+        .as_string()
+        .or_else(|| {
+            js_sys::JSON::stringify(&value)
+                .ok()
+                .and_then(|s| s.as_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The URL of an office call (for links such as downloads).
+pub fn url(path: &str) -> String {
+    format!("{API_PREFIX}{path}")
+}
+
+async fn call<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> Result<T, CallError> {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+    if let Some(body) = &body {
+        init.set_body(&wasm_bindgen::JsValue::from_str(body));
+    }
+    let request = web_sys::Request::new_with_str_and_init(&url(path), &init)
+        .map_err(|e| CallError::Unexpected(js_error(e)))?;
+    if body.is_some() {
+        request
+            .headers()
+            .set("Content-Type", "application/json")
+            .map_err(|e| CallError::Unexpected(js_error(e)))?;
+    }
+    let window = web_sys::window().ok_or_else(|| CallError::Unexpected("no window".into()))?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|e| CallError::Network(js_error(e)))?
+        .dyn_into()
+        .map_err(|e| CallError::Unexpected(js_error(e)))?;
+    let text = JsFuture::from(
+        response
+            .text()
+            .map_err(|e| CallError::Unexpected(js_error(e)))?,
+    )
+    .await
+    .map_err(|e| CallError::Network(js_error(e)))?
+    .as_string()
+    .unwrap_or_default();
+    if !response.ok() {
+        return Err(match serde_json::from_str::<OfficeError>(&text) {
+            Ok(error) => CallError::Refused(error),
+            Err(_) => CallError::Unexpected(format!("HTTP {}", response.status())),
+        });
+    }
+    let text = if text.trim().is_empty() {
+        "null"
+    } else {
+        &text
+    };
+    serde_json::from_str(text).map_err(|e| CallError::Unexpected(e.to_string()))
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String, CallError> {
+    serde_json::to_string(value).map_err(|e| CallError::Unexpected(e.to_string()))
+}
+
+pub async fn login(user: &str, password: &str) -> Result<OfficeUser, CallError> {
+    let body = json(&LoginRequest {
+        user: user.to_string(),
+        password: password.to_string(),
+    })?;
+    call("POST", "/login", Some(body)).await
+}
+
+pub async fn logout() -> Result<(), CallError> {
+    call("POST", "/logout", None).await
+}
+
+pub async fn me() -> Result<OfficeUser, CallError> {
+    call("GET", "/me", None).await
+}
+
+pub async fn dashboard(month: Month) -> Result<Dashboard, CallError> {
+    call("GET", &format!("/dashboard?month={month}"), None).await
+}
+
+pub async fn filters() -> Result<FilterOptions, CallError> {
+    call("GET", "/filters", None).await
+}
+
+pub async fn records(filter: RecordFilter) -> Result<RecordPage, CallError> {
+    call("GET", &format!("/records{}", filter_query(&filter)), None).await
+}
+
+pub async fn record(id: DocId) -> Result<RecordDetail, CallError> {
+    call("GET", &format!("/records/{id}"), None).await
+}
+
+pub async fn persons(query: String) -> Result<Vec<PersonSummary>, CallError> {
+    call(
+        "GET",
+        &format!("/persons?q={}", percent_encode(&query)),
+        None,
+    )
+    .await
+}
+
+pub async fn timeline(person: PersonId) -> Result<Timeline, CallError> {
+    call("GET", &format!("/persons/{person}/timeline"), None).await
+}
+
+pub async fn duplicates() -> Result<Vec<DuplicatePair>, CallError> {
+    call("GET", "/duplicates", None).await
+}
+
+pub async fn merged() -> Result<Vec<PersonSummary>, CallError> {
+    call("GET", "/duplicates/merged", None).await
+}
+
+pub async fn merge(from: PersonId, into: PersonId) -> Result<PersonSummary, CallError> {
+    call(
+        "POST",
+        "/duplicates/merge",
+        Some(json(&MergeRequest { from, into })?),
+    )
+    .await
+}
+
+pub async fn unmerge(person: PersonId) -> Result<PersonSummary, CallError> {
+    call(
+        "POST",
+        "/duplicates/unmerge",
+        Some(json(&UnmergeRequest { person })?),
+    )
+    .await
+}
+
+pub async fn report(period: Period) -> Result<Report, CallError> {
+    call(
+        "GET",
+        &format!("/report?period={}", percent_encode(&period.to_string())),
+        None,
+    )
+    .await
+}
+
+pub async fn freeze(period: Period) -> Result<Report, CallError> {
+    call(
+        "POST",
+        "/report/freeze",
+        Some(json(&FreezeRequest { period })?),
+    )
+    .await
+}
+
+/// The link that downloads the report as `ext` ("xlsx" or "csv").
+pub fn report_download(period: &Period, ext: &str) -> String {
+    url(&format!(
+        "/report.{ext}?period={}",
+        percent_encode(&period.to_string())
+    ))
+}
