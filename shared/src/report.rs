@@ -145,13 +145,15 @@ struct About {
     first_day: Date,
 }
 
-struct People {
+/// The persons of the consortium, resolved through merges once, to count
+/// several periods against.
+pub struct People {
     roots: HashMap<PersonId, PersonId>,
     about: HashMap<PersonId, About>,
 }
 
 impl People {
-    fn new(persons: &[PersonFact]) -> Self {
+    pub fn new(persons: &[PersonFact]) -> Self {
         let roots = roots(persons);
         let mut about: HashMap<PersonId, About> = HashMap::new();
         for p in persons.iter().filter(|p| roots.get(&p.id) == Some(&p.id)) {
@@ -183,7 +185,15 @@ impl People {
 /// The figures of `records` (those of `period`), with `persons` (all of
 /// them: merges reach outside the period).
 pub fn tally(records: &[RecordFact], persons: &[PersonFact], period: &Period) -> Tally {
-    let people = People::new(persons);
+    tally_with(records.iter(), &People::new(persons), period)
+}
+
+/// [`tally`] with the persons already resolved.
+pub fn tally_with<'a>(
+    records: impl Iterator<Item = &'a RecordFact>,
+    people: &People,
+    period: &Period,
+) -> Tally {
     let mut rows: BTreeMap<(String, Option<OrgId>), Cell> = BTreeMap::new();
     let mut services: BTreeMap<String, Cell> = BTreeMap::new();
     let mut consortium = Cell::default();
@@ -203,13 +213,13 @@ pub fn tally(records: &[RecordFact], persons: &[PersonFact], period: &Period) ->
     Tally {
         rows: rows
             .into_iter()
-            .map(|(key, cell)| (key, cell.figures(&people, period)))
+            .map(|(key, cell)| (key, cell.figures(people, period)))
             .collect(),
         services: services
             .into_iter()
-            .map(|(key, cell)| (key, cell.figures(&people, period)))
+            .map(|(key, cell)| (key, cell.figures(people, period)))
             .collect(),
-        consortium: consortium.figures(&people, period),
+        consortium: consortium.figures(people, period),
     }
 }
 

@@ -57,7 +57,12 @@ const POSTGRES: Dialect = Dialect {
         format!("(lpad(to_hex({x}), 8, '0') || '-{tag}-4000-8000-' || lpad(to_hex({x}), 12, '0'))")
     },
     day: |x| format!("to_char(DATE '2024-01-01' + CAST(({x}) AS INTEGER), 'YYYY-MM-DD')"),
-    series: |n| format!("WITH s(n) AS (SELECT generate_series(0, {}))", n - 1),
+    series: |n| {
+        format!(
+            "WITH s(n) AS (SELECT generate_series(CAST(0 AS BIGINT), {}))",
+            n - 1
+        )
+    },
 };
 
 fn fill_sql(d: &Dialect, contacts: i64, persons: i64) -> Vec<String> {

@@ -15,7 +15,7 @@ use odnowa_shared::office::{
     SubmittedFigures, TargetProgress,
 };
 use odnowa_shared::records::Catalogue;
-use odnowa_shared::report::{Tally, metric, tally};
+use odnowa_shared::report::{People, RecordFact, Tally, metric, tally, tally_with};
 use odnowa_shared::time::Timestamp;
 
 use crate::exchange::SyncService;
@@ -251,15 +251,19 @@ pub async fn dashboard(sync: &SyncService, month: Month) -> Result<Dashboard, Re
     let db = sync.db();
     let persons = db.person_facts().await?;
     let records = db.record_facts(first, month.last_day()).await?;
+    let people = People::new(&persons);
+    let mut by_month: HashMap<Month, Vec<&RecordFact>> = HashMap::new();
+    for record in &records {
+        by_month
+            .entry(Month::of(record.day))
+            .or_default()
+            .push(record);
+    }
     let mut points = Vec::with_capacity(12);
     let mut this_month = Tally::default();
     for m in &months {
-        let in_month: Vec<_> = records
-            .iter()
-            .filter(|r| Month::of(r.day) == *m)
-            .cloned()
-            .collect();
-        let counted = tally(&in_month, &persons, &Period::Month(*m));
+        let in_month = by_month.remove(m).unwrap_or_default();
+        let counted = tally_with(in_month.into_iter(), &people, &Period::Month(*m));
         points.push(MonthPoint {
             month: *m,
             records: counted.consortium.records,

@@ -333,6 +333,40 @@ async fn the_office_in_a_browser() -> Result<()> {
     );
     browser.screenshot("office-report-frozen-pl").await?;
 
+    // The catalogue: a new service, which phones get at their next sync.
+    browser.click("[data-testid=nav-catalogue]").await?;
+    browser
+        .find("[data-testid=catalogue-service][data-code=food]")
+        .await?;
+    browser
+        .type_into("[data-testid=service-code]", "blanket")
+        .await?;
+    browser
+        .type_into("[data-testid=service-name-pl]", "Koc")
+        .await?;
+    browser
+        .type_into("[data-testid=service-name-en]", "Blanket")
+        .await?;
+    browser
+        .type_into("[data-testid=service-contract]", "2026-01-01..2026-12-31")
+        .await?;
+    browser
+        .type_into("[data-testid=service-target-unique]", "80")
+        .await?;
+    browser.click("[data-testid=save-service]").await?;
+    browser.find("[data-testid=catalogue-saved]").await?;
+    browser
+        .find("[data-testid=catalogue-service][data-code=blanket]")
+        .await?;
+    let catalogue = server.sync.catalogue().await?;
+    let blanket = catalogue
+        .services
+        .get("blanket")
+        .context("the new service")?;
+    ensure!(blanket.name_en == "Blanket" && blanket.targets.get("unique_persons") == Some(&80));
+    ensure!(blanket.contract_to == Some("2026-12-31".parse()?));
+    both_languages(&browser, "catalogue", "[data-testid=catalogue-service]").await?;
+
     // Logging out returns to the login.
     browser.click("[data-testid=logout]").await?;
     browser.find("[data-testid=login-form]").await?;

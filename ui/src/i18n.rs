@@ -381,6 +381,28 @@ translations! {
     TargetsTitle => pl: "Cele umowy", en: "Contract targets";
     /// `{achieved}` of `{target}`.
     TargetLine => pl: "{achieved} z {target}", en: "{achieved} of {target}";
+    NavCatalogue => pl: "Katalog usług", en: "Service catalogue";
+    CatalogueServices => pl: "Usługi zamówionego pakietu", en: "Services of the commissioned package";
+    CatalogueSites => pl: "Placówki", en: "Sites";
+    ColCode => pl: "Kod", en: "Code";
+    ColNamePl => pl: "Nazwa po polsku", en: "Polish name";
+    ColNameEn => pl: "Nazwa po angielsku", en: "English name";
+    ColContract => pl: "Okres umowy", en: "Contract period";
+    ColTargets => pl: "Cele", en: "Targets";
+    ColSiteKind => pl: "Rodzaj placówki", en: "Kind of site";
+    ColName => pl: "Nazwa", en: "Name";
+    Retired => pl: "wycofana (nie pojawia się na telefonach)", en: "retired (not offered on phones)";
+    TargetUnique => pl: "Cel: unikalne osoby", en: "Target: unique persons";
+    TargetRecords => pl: "Cel: kontakty / sesje", en: "Target: contacts / sessions";
+    TargetHours => pl: "Cel: godziny", en: "Target: hours";
+    SaveService => pl: "Zapisz usługę", en: "Save the service";
+    SaveSite => pl: "Zapisz placówkę", en: "Save the site";
+    NewEntry => pl: "Nowa", en: "New";
+    CatalogueSaved => pl: "Zapisano. Telefony dostaną zmianę przy następnej synchronizacji.", en: "Saved. Phones get the change at their next sync.";
+    SiteKindDayRoom => pl: "świetlica", en: "day room";
+    SiteKindDayCentre => pl: "centrum dzienne", en: "day centre";
+    SiteKindWorkshop => pl: "pracownia", en: "workshop room";
+    SiteKindStreet => pl: "teren (streetworking)", en: "street";
     HostBuildNotice => pl: "Interfejs Odnowy działa w przeglądarce: zbuduj go poleceniem `trunk build` w katalogu ui/.",
                        en: "The Odnowa interface runs in a browser: build it with `trunk build` in ui/.";
 }

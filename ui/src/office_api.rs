@@ -9,8 +9,9 @@ use odnowa_shared::ids::{DocId, PersonId};
 use odnowa_shared::office::{
     API_PREFIX, Dashboard, DuplicatePair, FilterOptions, FreezeRequest, LoginRequest, MergeRequest,
     Month, OfficeError, OfficeErrorCode, OfficeUser, Period, PersonSummary, RecordDetail,
-    RecordFilter, RecordPage, Report, Timeline, UnmergeRequest,
+    RecordFilter, RecordPage, Report, ServiceEdit, SiteEdit, Timeline, UnmergeRequest,
 };
+use odnowa_shared::records::Catalogue;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsCast;
@@ -218,6 +219,18 @@ pub async fn freeze(period: Period) -> Result<Report, CallError> {
         Some(json(&FreezeRequest { period })?),
     )
     .await
+}
+
+pub async fn catalogue() -> Result<Catalogue, CallError> {
+    call("GET", "/catalogue", None).await
+}
+
+pub async fn put_service(edit: ServiceEdit) -> Result<Catalogue, CallError> {
+    call("PUT", "/catalogue/services", Some(json(&edit)?)).await
+}
+
+pub async fn put_site(edit: SiteEdit) -> Result<Catalogue, CallError> {
+    call("PUT", "/catalogue/sites", Some(json(&edit)?)).await
 }
 
 /// The link that downloads the report as `ext` ("xlsx" or "csv").

@@ -7,6 +7,7 @@
 //! A call refused with "no session" anywhere sends the person back to the
 //! login with a message, whatever page they were on.
 
+mod catalogue;
 mod dashboard;
 mod duplicates;
 mod login;
@@ -37,6 +38,7 @@ pub enum OfficeRoute {
     Timeline(PersonId),
     Duplicates,
     Report,
+    Catalogue,
 }
 
 impl OfficeRoute {
@@ -165,6 +167,7 @@ pub fn office_app() -> Html {
     if is_office {
         sections.push((OfficeRoute::Duplicates, Key::NavDuplicates, "duplicates"));
         sections.push((OfficeRoute::Report, Key::NavReport, "report"));
+        sections.push((OfficeRoute::Catalogue, Key::NavCatalogue, "catalogue"));
     }
     let current = route.section();
     let nav = sections.into_iter().map(|(to, key, id)| {
@@ -200,6 +203,7 @@ pub fn office_app() -> Html {
         OfficeRoute::Timeline(id) => html! { <persons::TimelinePage {id} /> },
         OfficeRoute::Duplicates => html! { <duplicates::DuplicatesPage /> },
         OfficeRoute::Report => html! { <report::ReportPage /> },
+        OfficeRoute::Catalogue => html! { <catalogue::CataloguePage /> },
     };
     html! {
         <ContextProvider<OfficeHandle> context={handle}>
