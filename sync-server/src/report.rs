@@ -36,7 +36,7 @@ async fn tally_of(sync: &SyncService, period: &Period) -> Result<Tally, StoreErr
     let db = sync.db();
     let persons = db.person_facts().await?;
     let records = db
-        .record_facts(period.first_day(), period.last_day())
+        .record_facts(period.first_day(), period.last_day(), true)
         .await?;
     Ok(tally(&records, &persons, period))
 }
@@ -250,7 +250,12 @@ pub async fn dashboard(sync: &SyncService, month: Month) -> Result<Dashboard, Re
     let first = months.first().map_or(month.first_day(), Month::first_day);
     let db = sync.db();
     let persons = db.person_facts().await?;
-    let records = db.record_facts(first, month.last_day()).await?;
+    // Twelve monthly points need persons and hours only; this month's
+    // services come apart.
+    let records = db.record_facts(first, month.last_day(), false).await?;
+    let this_month_records = db
+        .record_facts(month.first_day(), month.last_day(), true)
+        .await?;
     let people = People::new(&persons);
     let mut by_month: HashMap<Month, Vec<&RecordFact>> = HashMap::new();
     for record in &records {
@@ -260,7 +265,6 @@ pub async fn dashboard(sync: &SyncService, month: Month) -> Result<Dashboard, Re
             .push(record);
     }
     let mut points = Vec::with_capacity(12);
-    let mut this_month = Tally::default();
     for m in &months {
         let in_month = by_month.remove(m).unwrap_or_default();
         let counted = tally_with(in_month.into_iter(), &people, &Period::Month(*m));
@@ -270,10 +274,8 @@ pub async fn dashboard(sync: &SyncService, month: Month) -> Result<Dashboard, Re
             unique_persons: counted.consortium.unique_persons,
             minutes: counted.consortium.minutes,
         });
-        if *m == month {
-            this_month = counted;
-        }
     }
+    let this_month = tally_with(this_month_records.iter(), &people, &Period::Month(month));
     let mut services: Vec<ServiceTotal> = this_month
         .services
         .into_iter()

@@ -1044,8 +1044,16 @@ impl Db {
             .collect()
     }
 
-    /// The projected records of the days `from..=to` (Warsaw days).
-    pub async fn record_facts(&self, from: Date, to: Date) -> Result<Vec<RecordFact>, StoreError> {
+    /// The projected records of the days `from..=to` (Warsaw days); with
+    /// `services` false their services are left out (counting persons and
+    /// hours needs none).
+    pub async fn record_facts(
+        &self,
+        from: Date,
+        to: Date,
+        services: bool,
+    ) -> Result<Vec<RecordFact>, StoreError> {
+        let with_services = services;
         type RecordRow = (String, String, Option<String>, i64, i64);
         let (from, to) = (from.to_string(), to.to_string());
         let (records, services, persons) = on_pool!(self, pool => {
@@ -1056,13 +1064,17 @@ impl Db {
             .bind(&to)
             .fetch_all(pool)
             .await?;
-            let services: Vec<(String, String)> = sqlx::query_as(
-                "SELECT doc_id, service FROM p_record_services WHERE day >= $1 AND day <= $2",
-            )
-            .bind(&from)
-            .bind(&to)
-            .fetch_all(pool)
-            .await?;
+            let services: Vec<(String, String)> = if with_services {
+                sqlx::query_as(
+                    "SELECT doc_id, service FROM p_record_services WHERE day >= $1 AND day <= $2",
+                )
+                .bind(&from)
+                .bind(&to)
+                .fetch_all(pool)
+                .await?
+            } else {
+                Vec::new()
+            };
             let persons: Vec<(String, String)> = sqlx::query_as(
                 "SELECT doc_id, person_id FROM p_record_persons WHERE day >= $1 AND day <= $2",
             )
