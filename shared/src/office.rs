@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::conflicts::Conflict;
 use crate::document::HistoryEntry;
 use crate::ids::{DocId, OrgId, PersonId, SiteId, SpaceId, UserId};
-use crate::records::{Catalogue, Contact, DaySession, Person, RecordKind, Workshop};
+use crate::records::{Contact, DaySession, Person, RecordKind, Workshop};
 use crate::time::{Date, Timestamp};
 
 /// Where the office API lives.
@@ -663,9 +663,6 @@ pub struct SiteEdit {
     pub site_kind: String,
     pub org: Option<OrgId>,
 }
-
-/// The catalogue as the office sees it.
-pub type CatalogueDoc = Catalogue;
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,7 @@
 use automerge::Automerge;
 
 use crate::document::{self, DocError};
-use crate::ids::{DocId, OrgId, PersonId, SiteId, SpaceId, UserId};
+use crate::ids::{DocId, PersonId, SiteId, SpaceId, UserId};
 use crate::records::{Contact, DaySession, Person, RecordKind, Workshop};
 use crate::search::fold;
 use crate::time::{Date, Timestamp};
@@ -176,11 +176,6 @@ pub fn workshop_row(workshop: &Workshop) -> RecordRow {
         services: vec![(WORKSHOP_SERVICE.to_string(), 1)],
         persons,
     }
-}
-
-/// An organisation id as the projection stores it (the space's owner).
-pub fn org_key(org: Option<OrgId>) -> Option<String> {
-    org.map(|o| o.to_string())
 }
 
 #[cfg(test)]
