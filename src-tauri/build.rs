@@ -43,6 +43,9 @@ mod shell {
         "save_workshop",
         "record_meta",
         "resolve_conflict",
+        "unlock",
+        "lock",
+        "reset_device",
     ];
 
     pub fn build() {

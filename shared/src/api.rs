@@ -23,7 +23,8 @@ pub mod cmd {
     pub const APP_INFO: &str = "app_info";
     /// `{ request: EnrolRequest }` → [`super::AppInfo`]
     pub const ENROL: &str = "enrol";
-    /// `()` → [`super::SyncView`]
+    /// `{ active: bool }` → [`super::SyncView`]; `active`: the person
+    /// tapped or typed since the last call (keeps the app from locking)
     pub const SYNC_STATUS: &str = "sync_status";
     /// `()` → [`super::SyncView`] after one sync attempt
     pub const SYNC_NOW: &str = "sync_now";
@@ -70,10 +71,18 @@ pub mod cmd {
     /// `()` → `String`: the app version alone (kept from the first shell;
     /// [`APP_INFO`] carries it too).
     pub const APP_VERSION: &str = "app_version";
+    /// `{ pin: String }` → [`super::AppInfo`]; a wrong PIN fails with kind
+    /// `wrong_pin` (and `wiped` at the tenth)
+    pub const UNLOCK: &str = "unlock";
+    /// `()` → [`super::AppInfo`]: locks the app now
+    pub const LOCK: &str = "lock";
+    /// `()` → [`super::AppInfo`]: erases everything on this device (a
+    /// revoked device, a forgotten PIN) so it can be enrolled again
+    pub const RESET_DEVICE: &str = "reset_device";
 
     /// Every command, in the order above: the shell registers exactly these
     /// and grants each its `allow-…` permission (a test checks both lists).
-    pub const ALL: [&str; 24] = [
+    pub const ALL: [&str; 27] = [
         APP_INFO,
         ENROL,
         SYNC_STATUS,
@@ -98,6 +107,9 @@ pub mod cmd {
         RECORD_META,
         RESOLVE_CONFLICT,
         APP_VERSION,
+        UNLOCK,
+        LOCK,
+        RESET_DEVICE,
     ];
 }
 
@@ -122,6 +134,8 @@ pub enum ErrorKind {
     NotEnrolled,
     /// The enrolment code was wrong, used or expired.
     BadCode,
+    /// Too many wrong enrolment codes from this network: wait.
+    TooManyAttempts,
     /// The server could not be reached (enrolment needs the network).
     Unreachable,
     /// The input breaks a rule (the message says which).
@@ -130,6 +144,15 @@ pub enum ErrorKind {
     NotFound,
     /// The device was revoked by the office.
     Revoked,
+    /// The app is locked (at start, or after inactivity): ask for the PIN.
+    Locked,
+    /// The PIN was wrong; [`LockView::attempts_left`] says how many remain.
+    WrongPin,
+    /// Too many wrong PINs: the local data was erased; enrol again.
+    Wiped,
+    /// The device has not reached the server for longer than the policy
+    /// allows: records stay hidden until a sync succeeds.
+    Stale,
     /// Anything else (storage failure, a bug): the message says what.
     Internal,
 }
@@ -141,14 +164,56 @@ pub struct EnrolRequest {
     pub code: String,
     /// A name for this device in the office's list, e.g. "Telefon Marty".
     pub device_name: String,
+    /// The PIN that will open this device's data (6 to 64 characters).
+    pub pin: String,
 }
 
 /// What the app needs at start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppInfo {
     pub version: String,
-    /// `None` until the device is enrolled.
+    /// `None` until the device is enrolled, and while it is locked.
     pub identity: Option<IdentityView>,
+    pub lock: LockView,
+}
+
+/// Wrong PINs allowed in a row; the last one erases the device's data.
+pub const MAX_PIN_ATTEMPTS: u32 = 10;
+
+/// Whether the screens may show records, and why not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Not enrolled: nothing to show.
+    #[default]
+    New,
+    /// Unlocked.
+    Open,
+    /// Asks for the PIN (at start, after inactivity, on request).
+    Locked,
+    /// Has not reached the server for longer than the policy allows:
+    /// asks to sync first.
+    Stale,
+    /// Revoked by the office: the data stays locked; the only way on is
+    /// to erase it and enrol again.
+    Revoked,
+}
+
+/// What the lock screen shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LockView {
+    pub access: Access,
+    /// Wrong PINs still allowed before the local data is erased.
+    pub attempts_left: u32,
+    /// Records with changes the server has not confirmed: lost if the data
+    /// is erased.
+    pub unsynced: u64,
+    /// The app locks after this many seconds without a tap.
+    pub lock_secs: u32,
+    /// Records hide after this many days without reaching the server.
+    pub stale_days: u32,
+    /// When this device last reached the server.
+    pub last_contact: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -176,6 +241,10 @@ pub struct SyncView {
     /// Records the server refused.
     pub refused: u64,
     pub revoked: bool,
+    /// Whether records may be shown (the screens go to the lock screen
+    /// when this is not `open`).
+    #[serde(default)]
+    pub access: Access,
     /// The first sync after enrolment: records received so far and the
     /// number the server announced (`None` once it is done). Right after
     /// [`cmd::ENROL`] it is `{done: 0, total: 0}` until the first answer

@@ -154,6 +154,32 @@ pub struct SyncResponse {
     /// older devices ignore it, older servers leave it out.
     #[serde(rename = "t", default, skip_serializing_if = "Option::is_none")]
     pub total_docs: Option<u64>,
+    /// The consortium's rules for devices (added to v1 as an optional
+    /// field: older devices ignore it; without it a device keeps the
+    /// defaults).
+    #[serde(rename = "p", default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<DevicePolicy>,
+}
+
+/// How devices protect what they hold, set on the server for everybody.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevicePolicy {
+    /// Seconds without a tap after which the app asks for the PIN again.
+    #[serde(rename = "l")]
+    pub lock_secs: u32,
+    /// Days without reaching the server after which a device hides its
+    /// records until it syncs.
+    #[serde(rename = "s")]
+    pub stale_days: u32,
+}
+
+impl Default for DevicePolicy {
+    fn default() -> Self {
+        DevicePolicy {
+            lock_secs: 5 * 60,
+            stale_days: 14,
+        }
+    }
 }
 
 /// A space the device may read.

@@ -81,7 +81,7 @@ async fn start_server(db: &str) -> Result<Server> {
 
 async fn device(dir: &std::path::Path, url: &str, code: &str) -> Result<Engine> {
     let engine = Engine::open_with(dir, SyncPolicy::default()).await?;
-    engine.enrol(url, code, "bench").await?;
+    engine.enrol(url, code, "bench", "271828").await?;
     Ok(engine)
 }
 

@@ -84,6 +84,13 @@ pub async fn revoke(db: &Db, device: DeviceId) -> Result<bool, StoreError> {
     db.revoke_device(device, now()).await
 }
 
+/// Disables a user by name: every device of theirs is refused, and its
+/// live connection closes.
+pub async fn disable_user(db: &Db, name: &str) -> Result<bool, StoreError> {
+    let user = db.user_by_name(name).await?;
+    db.disable_user(user).await
+}
+
 pub async fn quarantine(db: &Db, limit: u32) -> Result<Vec<QuarantineEntry>, StoreError> {
     db.list_quarantine(limit).await
 }

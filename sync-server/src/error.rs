@@ -22,6 +22,8 @@ pub enum ApiError {
     UnsupportedVersion(String),
     #[error("the request is too large")]
     TooLarge,
+    #[error("too many wrong enrolment codes: try again in {} minutes", .0.as_secs().div_ceil(60).max(1))]
+    TooManyAttempts(std::time::Duration),
     #[error("internal error")]
     Internal(#[from] StoreError),
 }
@@ -34,6 +36,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::UnsupportedVersion(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -41,7 +44,9 @@ impl ApiError {
     /// The protocol's error code for this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Unauthorized(_) | ApiError::Forbidden(_) => ErrorCode::Unauthorized,
+            ApiError::Unauthorized(_) | ApiError::Forbidden(_) | ApiError::TooManyAttempts(_) => {
+                ErrorCode::Unauthorized
+            }
             ApiError::Revoked => ErrorCode::Revoked,
             ApiError::BadRequest(_) => ErrorCode::BadFrame,
             ApiError::UnsupportedVersion(_) => ErrorCode::UnsupportedVersion,
@@ -83,7 +88,14 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.log();
         let body = serde_json::json!({ "error": self.to_string(), "code": self.code() });
-        (self.status(), axum::Json(body)).into_response()
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        if let ApiError::TooManyAttempts(wait) = self {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(wait.as_secs().max(1)),
+            );
+        }
+        response
     }
 }
 

@@ -21,8 +21,8 @@ use tokio::sync::{Mutex, RwLock, broadcast};
 use odnowa_shared::document;
 use odnowa_shared::ids::{DeviceId, DocId, SpaceId, UserId};
 use odnowa_shared::protocol::{
-    DEFAULT_RESPONSE_BYTES, DocPush, DocUpdate, Refusal, RefusalCode, SnapshotPhase, SpaceAccess,
-    SpaceCursor, SyncRequest, SyncResponse,
+    DEFAULT_RESPONSE_BYTES, DevicePolicy, DocPush, DocUpdate, Refusal, RefusalCode, SnapshotPhase,
+    SpaceAccess, SpaceCursor, SyncRequest, SyncResponse,
 };
 use odnowa_shared::records::Catalogue;
 use odnowa_shared::sync::ingest::ingest;
@@ -68,7 +68,15 @@ pub struct SyncService {
     live: broadcast::Sender<Accepted>,
     ctx: RwLock<Option<ValidationContext>>,
     snapshot_every: u64,
+    policy: DevicePolicy,
+    /// Bumped when a device is revoked or a user disabled (started with
+    /// the first live connection).
+    revocations: std::sync::OnceLock<tokio::sync::watch::Receiver<u64>>,
 }
+
+/// How often the live connections' watcher looks for revocations: a
+/// revoked device's connection closes within this (and one query).
+pub const REVOCATION_POLL: std::time::Duration = std::time::Duration::from_millis(300);
 
 impl SyncService {
     /// A service over `db` that keeps at most `cache_docs` documents in
@@ -81,7 +89,50 @@ impl SyncService {
             live: broadcast::channel(1024).0,
             ctx: RwLock::new(None),
             snapshot_every: 64,
+            policy: DevicePolicy::default(),
+            revocations: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Changes whenever a device may have been revoked or a user disabled,
+    /// whichever process did it (the admin CLI, another server on the
+    /// same PostgreSQL): one query every [`REVOCATION_POLL`] for the whole
+    /// server, not one per connection.
+    pub fn revocations(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.revocations
+            .get_or_init(|| {
+                let (tx, rx) = tokio::sync::watch::channel(0u64);
+                let db = self.db.clone();
+                tokio::spawn(async move {
+                    let mut last = None;
+                    let mut ticks = tokio::time::interval(REVOCATION_POLL);
+                    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    loop {
+                        ticks.tick().await;
+                        match db.revocation_stamp().await {
+                            Ok(stamp) if last != Some(stamp) => {
+                                if last.is_some() {
+                                    tx.send_modify(|generation| *generation += 1);
+                                }
+                                last = Some(stamp);
+                            }
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!(error = %e, "could not check revocations"),
+                        }
+                        if tx.is_closed() {
+                            break;
+                        }
+                    }
+                });
+                rx
+            })
+            .clone()
+    }
+
+    /// The same service telling devices `policy` (PIN lock, stale lock).
+    pub fn with_policy(mut self, policy: DevicePolicy) -> Self {
+        self.policy = policy;
+        self
     }
 
     /// The database.
@@ -182,6 +233,7 @@ impl SyncService {
         let writable: HashMap<SpaceId, bool> = grants.iter().map(|g| (g.space, g.write)).collect();
         let mut response = SyncResponse {
             request_id: request.request_id,
+            policy: Some(self.policy),
             ..SyncResponse::default()
         };
         for push in &request.pushes {

@@ -14,6 +14,7 @@
 //! - [`report`]: the city report (with freezing) and the dashboard.
 //! - [`writer`]: what the office writes through the server (catalogue,
 //!   merges), as changes ingested like a device's.
+//! - [`limits`]: how many wrong enrolment codes are tolerated.
 //! - [`launch`]: serve a router on a listener until a shutdown signal.
 
 pub mod admin;
@@ -21,6 +22,7 @@ pub mod auth;
 pub mod error;
 pub mod exchange;
 pub mod export;
+pub mod limits;
 pub mod office;
 pub mod projection;
 pub mod report;
@@ -41,9 +43,12 @@ pub async fn launch(
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// The state of a server over `db`, and the switch that tells its live
@@ -58,11 +63,39 @@ pub fn state_with(
     cache_docs: usize,
     office: office::OfficeConfig,
 ) -> (AppState, Stopper) {
+    state_configured(
+        db,
+        cache_docs,
+        ServerConfig {
+            office,
+            ..ServerConfig::default()
+        },
+    )
+}
+
+/// Everything a serving server is told.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ServerConfig {
+    /// How office sessions behave.
+    pub office: office::OfficeConfig,
+    /// What devices are told to do (PIN lock, stale lock).
+    pub device: odnowa_shared::protocol::DevicePolicy,
+    /// How many wrong enrolment codes are tolerated.
+    pub enrol: limits::EnrolLimits,
+}
+
+/// [`state`] with everything configured.
+pub fn state_configured(
+    db: Arc<Db>,
+    cache_docs: usize,
+    config: ServerConfig,
+) -> (AppState, Stopper) {
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let state = AppState {
-        sync: Arc::new(exchange::SyncService::new(db, cache_docs)),
+        sync: Arc::new(exchange::SyncService::new(db, cache_docs).with_policy(config.device)),
         stopping,
-        office,
+        office: config.office,
+        enrol_guard: Arc::new(limits::EnrolGuard::new(config.enrol)),
     };
     (state, Stopper(stop))
 }

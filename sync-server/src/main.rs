@@ -8,10 +8,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use odnowa_shared::ids::{DeviceId, SiteId};
 use odnowa_shared::office::{ServiceEdit, SiteEdit};
+use odnowa_shared::protocol::DevicePolicy;
 use odnowa_shared::time::Date;
 use odnowa_sync_server::exchange::SyncService;
 use odnowa_sync_server::office::OfficeConfig;
-use odnowa_sync_server::{Db, admin, app, launch, state_with};
+use odnowa_sync_server::{Db, ServerConfig, admin, app, launch, state_configured};
 
 #[derive(Parser)]
 #[command(name = "odnowa-sync", version, about = "Odnowa sync server")]
@@ -50,6 +51,13 @@ enum Command {
         /// proxy that does).
         #[arg(long)]
         secure_cookies: bool,
+        /// Devices ask for the PIN again after this many minutes without a tap.
+        #[arg(long, default_value_t = 5)]
+        device_lock_minutes: u32,
+        /// Devices that have not reached the server for this many days hide
+        /// their records until they sync.
+        #[arg(long, default_value_t = 14)]
+        device_stale_days: u32,
     },
     /// Organisations, spaces, users, enrolment codes, devices.
     #[command(subcommand)]
@@ -102,8 +110,11 @@ enum Admin {
     },
     /// List enrolled devices.
     Devices,
-    /// Revoke a device: it is refused from its next request on.
+    /// Revoke a device: its live connection closes within a second and
+    /// every later request is refused; the app locks its data.
     Revoke { device: DeviceId },
+    /// Disable a user: every device of theirs is cut off as if revoked.
+    DisableUser { user: String },
     /// List refused pushes kept in quarantine.
     Quarantine {
         #[arg(long, default_value_t = 50)]
@@ -305,6 +316,13 @@ async fn run_admin(db: Arc<Db>, command: Admin) -> anyhow::Result<()> {
             );
             println!("revoked {device}");
         }
+        Admin::DisableUser { user } => {
+            anyhow::ensure!(
+                admin::disable_user(db, &user).await?,
+                "the user {user} is disabled already"
+            );
+            println!("disabled {user}");
+        }
         Admin::Quarantine { limit } => {
             for q in admin::quarantine(db, limit).await? {
                 println!(
@@ -370,6 +388,8 @@ async fn main() -> anyhow::Result<()> {
             office_idle_minutes,
             office_session_hours,
             secure_cookies,
+            device_lock_minutes,
+            device_stale_days,
         } => {
             let db = Arc::new(db);
             let ui_dir = ui_dir.join("index.html").exists().then_some(ui_dir);
@@ -383,7 +403,15 @@ async fn main() -> anyhow::Result<()> {
                 lifetime: std::time::Duration::from_secs(office_session_hours.max(1) * 3600),
                 secure_cookies,
             };
-            let (state, stopper) = state_with(db.clone(), cache_docs, office);
+            let config = ServerConfig {
+                office,
+                device: DevicePolicy {
+                    lock_secs: device_lock_minutes.clamp(1, 24 * 60) * 60,
+                    stale_days: device_stale_days.max(1),
+                },
+                ..ServerConfig::default()
+            };
+            let (state, stopper) = state_configured(db.clone(), cache_docs, config);
             let router = app(state, ui_dir);
             let listener = tokio::net::TcpListener::bind(listen)
                 .await

@@ -33,6 +33,25 @@ pub struct AppState {
     pub stopping: tokio::sync::watch::Receiver<bool>,
     /// How office sessions behave.
     pub office: crate::office::OfficeConfig,
+    /// Wrong enrolment codes counted per client and in all.
+    pub enrol_guard: Arc<crate::limits::EnrolGuard>,
+}
+
+/// The address of the client, when the server was launched with connect
+/// info (behind a reverse proxy: the proxy's).
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip()),
+        ))
+    }
 }
 
 /// The server's routes. `ui_dir`, when given, is served at `/` (the office
@@ -97,8 +116,13 @@ pub struct EnrolResponse {
 
 async fn enrol(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     body: Bytes,
 ) -> Result<Json<EnrolResponse>, ApiError> {
+    state
+        .enrol_guard
+        .check(client)
+        .map_err(ApiError::TooManyAttempts)?;
     let request: EnrolRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("expected {{code, device_name}}: {e}")))?;
     let name = request.device_name.trim();
@@ -131,17 +155,23 @@ async fn enrol(
                 token,
             }))
         }
-        Err(StoreError::Enrol(refusal)) => Err(ApiError::Forbidden(
-            match refusal {
-                EnrolRefusal::Unknown => {
-                    "this enrolment code is not valid: check it or ask for a new one"
-                }
-                EnrolRefusal::Used => "this enrolment code was already used: ask for a new one",
-                EnrolRefusal::Expired => "this enrolment code has expired: ask for a new one",
-                EnrolRefusal::UserDisabled => "this user is disabled: ask your coordinator",
+        Err(StoreError::Enrol(refusal)) => {
+            if matches!(refusal, EnrolRefusal::Unknown | EnrolRefusal::Used) {
+                state.enrol_guard.failed(client);
+                tracing::warn!(?client, "wrong enrolment code");
             }
-            .into(),
-        )),
+            Err(ApiError::Forbidden(
+                match refusal {
+                    EnrolRefusal::Unknown => {
+                        "this enrolment code is not valid: check it or ask for a new one"
+                    }
+                    EnrolRefusal::Used => "this enrolment code was already used: ask for a new one",
+                    EnrolRefusal::Expired => "this enrolment code has expired: ask for a new one",
+                    EnrolRefusal::UserDisabled => "this user is disabled: ask your coordinator",
+                }
+                .into(),
+            ))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -249,6 +279,9 @@ async fn websocket(state: AppState, peer: Peer, mut socket: WebSocket) {
         }
     };
     let mut keepalive = tokio::time::interval(Duration::from_secs(25));
+    let mut revocations = state.sync.revocations();
+    revocations.borrow_and_update();
+    let mut watching = true;
     let mut stopping = state.stopping.clone();
     if *stopping.borrow_and_update() {
         return;
@@ -258,6 +291,26 @@ async fn websocket(state: AppState, peer: Peer, mut socket: WebSocket) {
             changed = stopping.changed() => {
                 let stop = changed.is_err() || *stopping.borrow();
                 if stop {
+                    let _ = socket.send(Message::Close(None)).await;
+                    break;
+                }
+            }
+            changed = revocations.changed(), if watching => {
+                if changed.is_err() {
+                    watching = false;
+                    continue;
+                }
+                let cut_off = match state.sync.db().device_auth(peer.device).await {
+                    Ok(Some(auth)) => auth.revoked || auth.user_disabled,
+                    Ok(None) => true,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not check a live device");
+                        false
+                    }
+                };
+                if cut_off {
+                    tracing::info!(device = %peer.device, "revoked: closing its live connection");
+                    let _ = socket.send(Message::Binary(ApiError::Revoked.frame().into())).await;
                     let _ = socket.send(Message::Close(None)).await;
                     break;
                 }

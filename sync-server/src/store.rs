@@ -671,6 +671,56 @@ impl Db {
         Ok(done == 1)
     }
 
+    /// Disables a user (every device of theirs is refused from then on);
+    /// returns whether the user existed and was enabled.
+    pub async fn disable_user(&self, user: UserId) -> Result<bool, StoreError> {
+        let done = on_pool!(self, pool => {
+            sqlx::query("UPDATE users SET disabled = 1 WHERE id = $1 AND disabled = 0")
+                .bind(user.to_string())
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Whether a device may still connect (revoked, user disabled).
+    pub async fn device_auth(&self, device: DeviceId) -> Result<Option<DeviceAuth>, StoreError> {
+        let row: Option<(String, String, Option<i64>, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT d.id, d.user_id, d.revoked_at, u.disabled FROM devices d \
+                 JOIN users u ON u.id = d.user_id WHERE d.id = $1",
+            )
+            .bind(device.to_string())
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(|(device, user, revoked_at, disabled)| {
+            Ok(DeviceAuth {
+                device: parse("device id", &device)?,
+                user: parse("user id", &user)?,
+                revoked: revoked_at.is_some(),
+                user_disabled: disabled != 0,
+            })
+        })
+        .transpose()
+    }
+
+    /// Changes whenever a device is revoked or a user disabled (by any
+    /// process on this database): the live connections then check
+    /// themselves.
+    pub async fn revocation_stamp(&self) -> Result<(i64, i64, i64), StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM devices WHERE revoked_at IS NOT NULL), \
+                 (SELECT COALESCE(MAX(revoked_at), 0) FROM devices), \
+                 (SELECT COUNT(*) FROM users WHERE disabled = 1)",
+            )
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
     pub async fn list_devices(&self) -> Result<Vec<DeviceRow>, StoreError> {
         type DeviceTuple = (String, String, String, i64, Option<i64>, Option<i64>);
         let rows: Vec<DeviceTuple> = on_pool!(self, pool => {

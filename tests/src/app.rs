@@ -371,6 +371,19 @@ impl AppUnderTest {
         screenshot(self.client()?, &self.name, name).await
     }
 
+    /// Closes the session, stops the app and hands over its data
+    /// directory (to look at what it left on disk).
+    pub async fn close_keeping_data(mut self) -> Result<tempfile::TempDir> {
+        let dir = std::mem::replace(&mut self.data_dir, tempfile::tempdir()?);
+        if let Some(client) = self.client.take() {
+            tokio::time::timeout(Duration::from_secs(10), client.close())
+                .await
+                .ok();
+        }
+        drop(self);
+        Ok(dir)
+    }
+
     /// Closes the session and stops the app.
     pub async fn close(mut self) -> Result<()> {
         if let Some(client) = self.client.take() {

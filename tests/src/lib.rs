@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use odnowa_app::engine::{Engine, SyncPolicy};
 use odnowa_sync_server::exchange::SyncService;
 use odnowa_sync_server::office::OfficeConfig;
-use odnowa_sync_server::{Db, Stopper, admin, app, launch, state_with};
+use odnowa_sync_server::{Db, ServerConfig, Stopper, admin, app, launch, state_configured};
 use tokio::task::JoinHandle;
 
 /// Which database a test server uses.
@@ -194,7 +194,7 @@ pub struct TestServer {
     task: Option<JoinHandle<()>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     stopper: Option<Stopper>,
-    office: OfficeConfig,
+    config: ServerConfig,
     ui_dir: Option<std::path::PathBuf>,
 }
 
@@ -211,6 +211,20 @@ impl TestServer {
         office: OfficeConfig,
         ui_dir: Option<std::path::PathBuf>,
     ) -> Result<Self> {
+        let config = ServerConfig {
+            office,
+            ..ServerConfig::default()
+        };
+        Self::start_configured(backend, config, ui_dir).await
+    }
+
+    /// Starts a server told `config` (device policy, enrolment limits,
+    /// office sessions).
+    pub async fn start_configured(
+        backend: Backend,
+        config: ServerConfig,
+        ui_dir: Option<std::path::PathBuf>,
+    ) -> Result<Self> {
         let database = TestDatabase::new(backend).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -223,7 +237,7 @@ impl TestServer {
             task: None,
             shutdown: None,
             stopper: None,
-            office,
+            config,
             ui_dir,
         };
         server.serve(listener);
@@ -231,7 +245,7 @@ impl TestServer {
     }
 
     fn serve(&mut self, listener: tokio::net::TcpListener) {
-        let (state, stopper) = state_with(self.db.clone(), 500, self.office);
+        let (state, stopper) = state_configured(self.db.clone(), 500, self.config);
         self.sync = state.sync.clone();
         let router = app(state, self.ui_dir.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -297,6 +311,9 @@ pub struct TestDevice {
     pub dir: tempfile::TempDir,
 }
 
+/// The PIN every test device is enrolled with.
+pub const TEST_PIN: &str = "314159";
+
 /// A sync policy with short waits, for tests.
 pub fn quick_policy() -> SyncPolicy {
     SyncPolicy {
@@ -311,7 +328,7 @@ impl TestDevice {
     pub async fn enrol(server_url: &str, code: &str, name: &str) -> Result<Self> {
         let dir = tempfile::tempdir()?;
         let engine = Engine::open_with(dir.path(), quick_policy()).await?;
-        engine.enrol(server_url, code, name).await?;
+        engine.enrol(server_url, code, name, TEST_PIN).await?;
         Ok(TestDevice { engine, dir })
     }
 }

@@ -704,6 +704,7 @@ async fn enrolment_and_first_sync_progress(backend: Backend) -> Result<()> {
         server,
         code: code.into(),
         device_name: "Tablet świetlicy".into(),
+        pin: odnowa_tests::TEST_PIN.into(),
     };
     let bad = engine
         .enrol_device(&request("not-a-code", field.server.url()))

@@ -24,6 +24,8 @@ use odnowa_tests::{Backend, TestDevice, TestServer, eventually};
 const PHONE: (u32, u32) = (360, 780);
 const TABLET: (u32, u32) = (1280, 800);
 const TEAM: &str = "Streetwork — Fundacja A";
+/// The PIN the apps under test are enrolled with.
+const APP_PIN: &str = "246810";
 
 /// One app at a time: WebKit, the app and the server share two cores.
 static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -113,6 +115,8 @@ async fn enrolled_app(
     app.type_into(&tid("enrol-code"), &code).await?;
     app.type_into(&tid("enrol-device-name"), &format!("Telefon {user}"))
         .await?;
+    app.type_into(&tid("enrol-pin"), APP_PIN).await?;
+    app.type_into(&tid("enrol-pin-repeat"), APP_PIN).await?;
     app.tap(&tid("enrol-submit")).await?;
     // The first-sync screen moves on by itself once the first sync is done.
     if let Some(shots) = shots
@@ -435,4 +439,99 @@ async fn a_facilitator_records_a_workshop() -> Result<()> {
         .collect();
     assert_eq!(items, vec![("torba".to_string(), 4)]);
     app.close().await
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &std::path::Path) -> Result<Vec<(std::path::PathBuf, Vec<u8>)>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            found.extend(files_under(&path)?);
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            found.push((path, bytes));
+        }
+    }
+    Ok(found)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_locks_and_leaves_no_plaintext_on_disk() -> Result<()> {
+    const ALIAS: &str = "Bronisława Kapuścińska";
+    const NOTE: &str = "opatrunek na lewej nodze, prosi o kontakt z siostrą";
+    let _turn = TURN.lock().await;
+    let world = world().await?;
+    let mut app = enrolled_app(&world, "ewa", PHONE, Some("phone")).await?;
+
+    // A new person with a note, saved and confirmed.
+    app.tap(&tid("new-contact")).await?;
+    app.tap(&tid("who-new")).await?;
+    app.type_into(&tid("new-alias"), ALIAS).await?;
+    app.type_into(&tid("new-birth-year"), "1949").await?;
+    app.tap(&tid("gender-f")).await?;
+    app.tap(&tid("service-information")).await?;
+    app.type_into(&tid("contact-note"), NOTE).await?;
+    app.tap(&tid("save-contact")).await?;
+    wait_count(
+        &app,
+        &format!("{}[data-confirmed=\"true\"]", tid("contact-row")),
+        1,
+    )
+    .await?;
+
+    // "Lock": the PIN screen covers the list, which is not shown.
+    app.tap(&tid("lock-now")).await?;
+    app.find(&tid("lock-pin")).await?;
+    ensure!(
+        !app.exists(&format!("main:not([hidden]) {}", tid("contact-row")))
+            .await?,
+        "a record is visible behind the lock screen"
+    );
+    screenshots_pl_en(&mut app, "phone-lock").await?;
+    app.type_into(&tid("lock-pin"), "111111").await?;
+    app.tap(&tid("lock-submit")).await?;
+    app.wait_for_text(&tid("lock-attempts"), "9").await?;
+    screenshots_pl_en(&mut app, "phone-lock-wrong-pin").await?;
+    app.type_into(&tid("lock-pin"), APP_PIN).await?;
+    app.tap(&tid("lock-submit")).await?;
+    app.wait_for_text(&tid("contact-row"), "Kapuścińska")
+        .await?;
+    app.resize(TABLET.0, TABLET.1).await?;
+    app.tap(&tid("lock-now")).await?;
+    app.find(&tid("lock-pin")).await?;
+    screenshots_pl_en(&mut app, "tablet-lock").await?;
+    app.type_into(&tid("lock-pin"), APP_PIN).await?;
+    app.tap(&tid("lock-submit")).await?;
+    app.find(&tid("contact-row")).await?;
+    app.resize(PHONE.0, PHONE.1).await?;
+
+    // Revoked by the office: the app says so and offers only erasing.
+    let office = &world.office.engine;
+    let devices = admin::devices(&world.server.db).await?;
+    let ewa = devices
+        .iter()
+        .find(|d| d.user == "ewa")
+        .context("ewa's device")?;
+    ensure!(admin::revoke(&world.server.db, ewa.device).await?);
+    app.find(&tid("revoked-erase"))
+        .await
+        .context("the app did not show that it was revoked")?;
+    screenshots_pl_en(&mut app, "phone-revoked").await?;
+    ensure!(office.sync_now().await.is_ok());
+
+    // Nothing the person typed is on disk, anywhere the app writes
+    // (its database and WebKit's storage and caches).
+    let dir = app.close_keeping_data().await?;
+    let files = files_under(dir.path())?;
+    ensure!(files.len() > 2, "the app wrote nothing?");
+    for (path, bytes) in &files {
+        for secret in [ALIAS, "Kapuścińska", NOTE, "opatrunek", "siostrą"] {
+            ensure!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{} holds {secret:?} in plaintext",
+                path.display()
+            );
+        }
+    }
+    Ok(())
 }

@@ -1,7 +1,15 @@
 //! The root component: owns the [`AppState`] reducer, shares it as the
 //! [`AppHandle`] context, decides the first screen (notice, enrolment or
-//! work), polls the sync status, and lays out the shell (header, page,
-//! bottom navigation).
+//! work), polls the sync status (telling the engine whether the person
+//! tapped or typed since, which keeps the app from locking), covers the
+//! page with the lock screen while records may not be shown, and lays out
+//! the shell (header, page, bottom navigation).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use odnowa_shared::api::Access;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -10,8 +18,8 @@ use crate::components::{BottomNav, ErrorBanner, Header};
 use crate::hooks::{remember, remembered, use_tick};
 use crate::i18n::{Key, Lang, t};
 use crate::pages::{
-    ContactDetail, ContactFormPage, DayRoom, Enrol, FirstSync, NeedsApp, Outreach, WorkshopDetail,
-    WorkshopFormPage, Workshops,
+    ContactDetail, ContactFormPage, DayRoom, Enrol, FirstSync, LockScreen, NeedsApp, Outreach,
+    WorkshopDetail, WorkshopFormPage, Workshops,
 };
 use crate::state::{Action, AppHandle, AppState, Route, Section};
 use crate::tauri;
@@ -22,6 +30,22 @@ const LANG_STORAGE_KEY: &str = "odnowa.lang";
 const SECTION_STORAGE_KEY: &str = "odnowa.section";
 /// How often the header asks for the sync status, in milliseconds.
 const SYNC_POLL_MS: i32 = 3000;
+
+/// Set by any tap or key press; taken by the next sync-status poll.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Listens for taps and key presses on the whole document, once.
+fn watch_activity() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let mark = Closure::<dyn Fn()>::new(|| ACTIVE.store(true, Ordering::Relaxed));
+    for event in ["pointerdown", "keydown", "input"] {
+        let _ = document.add_event_listener_with_callback(event, mark.as_ref().unchecked_ref());
+    }
+    // The listener lives as long as the page.
+    mark.forget();
+}
 
 #[function_component(App)]
 pub fn app() -> Html {
@@ -36,6 +60,7 @@ pub fn app() -> Html {
     let attempt = use_state(|| 0u32);
 
     use_effect_with(lang, |&lang| apply_lang(lang));
+    use_effect_with((), |_| watch_activity());
 
     {
         let (state, startup_error) = (state.clone(), startup_error.clone());
@@ -44,24 +69,37 @@ pub fn app() -> Html {
 
     // The sync status, polled while the device is enrolled.
     let tick = use_tick(SYNC_POLL_MS);
-    let enrolled = state.info.as_ref().is_some_and(|i| i.identity.is_some());
+    let enrolled = state.access != Access::New;
     {
         let state = state.clone();
         use_effect_with((tick, enrolled), move |&(_, enrolled)| {
             if enrolled {
+                let active = ACTIVE.swap(false, Ordering::Relaxed);
                 spawn_local(async move {
-                    if let Ok(view) = tauri::sync_status().await {
+                    if let Ok(view) = tauri::sync_status(active).await {
                         state.dispatch(Action::SetSync(view));
                     }
                 });
             }
         });
     }
+    // Erased (ten wrong PINs, or "erase and enrol again"): back to enrolment.
+    {
+        let state = state.clone();
+        use_effect_with((state.access, state.route), move |&(access, route)| {
+            if access == Access::New && (route.section().is_some() || route == Route::FirstSync) {
+                state.dispatch(Action::Navigate(Route::Enrol));
+            }
+        });
+    }
+    let shown = matches!(state.access, Access::Open)
+        || state.route.section().is_none() && state.route != Route::FirstSync;
     // The catalogue, again after every sync that brought something.
     {
         let state = state.clone();
-        use_effect_with((state.sync_generation, enrolled), move |&(_, enrolled)| {
-            if enrolled {
+        let open = state.access == Access::Open;
+        use_effect_with((state.sync_generation, open), move |&(_, open)| {
+            if open {
                 spawn_local(async move {
                     if let Ok(catalogue) = tauri::catalogue().await {
                         state.dispatch(Action::SetCatalogue(catalogue));
@@ -80,6 +118,17 @@ pub fn app() -> Html {
     let on_lang = {
         let state = state.clone();
         Callback::from(move |lang: Lang| state.dispatch(Action::SetLang(lang)))
+    };
+    let on_lock = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| {
+            let state = state.clone();
+            spawn_local(async move {
+                if let Ok(info) = tauri::lock().await {
+                    state.dispatch(Action::SetInfo(info));
+                }
+            });
+        })
     };
     let page = match state.route {
         Route::Loading => match *startup_error {
@@ -113,7 +162,8 @@ pub fn app() -> Html {
         Route::Workshop(id) => html! { <WorkshopDetail {id} /> },
     };
     // Forms hide the navigation: their Save bar owns the bottom of the screen.
-    let with_nav = state.route.section().is_some()
+    let with_nav = shown
+        && state.route.section().is_some()
         && !matches!(
             state.route,
             Route::NewContact | Route::EditContact(_) | Route::NewWorkshop | Route::EditWorkshop(_)
@@ -121,8 +171,13 @@ pub fn app() -> Html {
     html! {
         <ContextProvider<AppHandle> context={state.clone()}>
             <div class={classes!("app", with_nav.then_some("has-nav"))}>
-                <Header {lang} {on_lang} show_sync={enrolled} show_lang={state.route != Route::Enrol} />
-                <main class="app-main">{ page }</main>
+                <Header {lang} {on_lang} show_sync={enrolled} show_lang={state.route != Route::Enrol}
+                    on_lock={(shown && enrolled).then_some(on_lock)} />
+                if !shown {
+                    <main class="app-main"><LockScreen access={state.access} /></main>
+                }
+                // Hidden, not unmounted: a half-typed form survives the lock.
+                <main class="app-main" hidden={!shown}>{ page }</main>
                 if with_nav {
                     <BottomNav />
                 }
@@ -141,7 +196,7 @@ fn start(state: AppHandle, startup_error: UseStateHandle<Option<Key>>) {
     spawn_local(async move {
         match tauri::app_info().await {
             Ok(info) => {
-                let enrolled = info.identity.is_some();
+                let enrolled = info.lock.access != Access::New;
                 state.dispatch(Action::SetInfo(info));
                 let route = if enrolled {
                     remembered(SECTION_STORAGE_KEY)

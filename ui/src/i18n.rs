@@ -126,14 +126,21 @@ translations! {
     ErrItemNameRequired => pl: "Wpisz, co powstało, albo usuń pusty wiersz.", en: "Type what was made, or remove the empty row.";
     ErrServerRequired => pl: "Wpisz adres serwera (np. sync.odnowa.pl).", en: "Type the server address (e.g. sync.odnowa.pl).";
     ErrCodeRequired => pl: "Wpisz jednorazowy kod z biura.", en: "Type the one-time code from the office.";
+    ErrPinTooShort => pl: "PIN ma od 6 do 64 znaków (same cyfry wystarczą), bez spacji na początku i końcu.", en: "The PIN has 6 to 64 characters (digits are enough), with no spaces around it.";
+    ErrPinMismatch => pl: "Oba wpisane PIN-y muszą być takie same.", en: "The two PINs typed must be the same.";
 
     // --- Errors: commands ---------------------------------------------------
     ErrNotEnrolled => pl: "To urządzenie nie jest jeszcze połączone z serwerem.", en: "This device is not enrolled yet.";
     ErrBadCode => pl: "Kod jest błędny, zużyty albo wygasł. Poproś biuro o nowy.", en: "The code is wrong, used or expired. Ask the office for a new one.";
+    ErrTooManyAttempts => pl: "Zbyt wiele błędnych kodów z tej sieci. Spróbuj ponownie za kwadrans.", en: "Too many wrong codes from this network. Try again in a quarter of an hour.";
     ErrUnreachable => pl: "Nie mogę połączyć się z serwerem. Sprawdź adres i internet.", en: "Cannot reach the server. Check the address and the network.";
     ErrInvalid => pl: "Tego nie da się zapisać: popraw dane i spróbuj ponownie.", en: "This cannot be saved: correct it and try again.";
     ErrNotFound => pl: "Tego rekordu nie ma na urządzeniu.", en: "This record is not on the device.";
     ErrRevoked => pl: "Biuro odłączyło to urządzenie. Połącz je ponownie nowym kodem.", en: "The office revoked this device. Enrol it again with a new code.";
+    ErrLocked => pl: "Aplikacja jest zablokowana: wpisz PIN.", en: "The app is locked: enter the PIN.";
+    ErrWrongPin => pl: "Błędny PIN.", en: "Wrong PIN.";
+    ErrWiped => pl: "Zbyt wiele błędnych PIN-ów: dane na tym urządzeniu zostały usunięte. Połącz je ponownie nowym kodem.", en: "Too many wrong PINs: the data on this device was erased. Enrol it again with a new code.";
+    ErrStale => pl: "To urządzenie zbyt długo nie łączyło się z serwerem. Połącz się z internetem i zsynchronizuj.", en: "This device has not reached the server for too long. Connect to the network and sync.";
     ErrInternal => pl: "Coś poszło nie tak w aplikacji. Nic nie zostało utracone; spróbuj ponownie.", en: "Something went wrong in the app. Nothing was lost; try again.";
     ErrUnexpected => pl: "Aplikacja odpowiedziała w nieoczekiwany sposób.", en: "The app answered in an unexpected way.";
     /// Title of the notice in a plain browser.
@@ -170,8 +177,27 @@ translations! {
     EnrolPaste => pl: "Wklej", en: "Paste";
     EnrolDeviceName => pl: "Nazwa urządzenia (opcjonalnie)", en: "Device name (optional)";
     EnrolDeviceNameDefault => pl: "Urządzenie terenowe", en: "Field device";
+    EnrolPin => pl: "PIN do aplikacji", en: "App PIN";
+    EnrolPinHint => pl: "Co najmniej 6 cyfr. Bez niego nikt nie otworzy danych na tym urządzeniu.", en: "At least 6 digits. Without it nobody can open the data on this device.";
+    EnrolPinRepeat => pl: "Powtórz PIN", en: "Repeat the PIN";
     EnrolSubmit => pl: "Połącz", en: "Enrol";
     EnrolWorking => pl: "Łączę…", en: "Enrolling…";
+    // --- Lock ---------------------------------------------------------------
+    LockTitle => pl: "Wpisz PIN", en: "Enter the PIN";
+    LockIntro => pl: "Dane na tym urządzeniu są zaszyfrowane. PIN je otwiera.", en: "The data on this device is encrypted. The PIN opens it.";
+    LockPin => pl: "PIN", en: "PIN";
+    LockSubmit => pl: "Otwórz", en: "Unlock";
+    LockWorking => pl: "Sprawdzam…", en: "Checking…";
+    LockAttemptsLeft => pl: "Pozostałe próby: {n}. Po ostatniej dane z tego urządzenia zostaną usunięte.", en: "Attempts left: {n}. After the last one the data on this device is erased.";
+    LockUnsyncedWarning => pl: "Uwaga: {n} rekordów nie zostało jeszcze wysłanych. Zostaną utracone, jeśli dane zostaną usunięte.", en: "Careful: {n} records have not been sent yet. They will be lost if the data is erased.";
+    LockNow => pl: "Zablokuj", en: "Lock";
+    LockNowLabel => pl: "Zablokuj aplikację teraz", en: "Lock the app now";
+    StaleTitle => pl: "Potrzebna synchronizacja", en: "Sync needed";
+    StaleIntro => pl: "To urządzenie nie łączyło się z serwerem od {n} dni. Rekordy są ukryte, dopóki synchronizacja się nie uda.", en: "This device has not reached the server for {n} days. Records stay hidden until a sync succeeds.";
+    StaleSync => pl: "Synchronizuj teraz", en: "Sync now";
+    RevokedTitle => pl: "Urządzenie odłączone", en: "Device revoked";
+    RevokedIntro => pl: "Biuro odłączyło to urządzenie: dane na nim pozostają zablokowane. Aby pracować dalej, usuń je i połącz urządzenie ponownie nowym kodem.", en: "The office revoked this device: its data stays locked. To work on, erase it and enrol the device again with a new code.";
+    RevokedErase => pl: "Usuń dane i połącz ponownie", en: "Erase the data and enrol again";
     LanguageChoice => pl: "Język aplikacji", en: "App language";
     FirstSyncTitle => pl: "Pierwsza synchronizacja", en: "First sync";
     FirstSyncIntro => pl: "Pobieram rekordy twojego zespołu. Możesz już pracować; reszta dojdzie w tle.", en: "Fetching your team's records. You can start working; the rest arrives in the background.";

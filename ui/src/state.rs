@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use odnowa_shared::api::{AppInfo, CatalogueView, SyncView};
+use odnowa_shared::api::{Access, AppInfo, CatalogueView, SyncView};
 use odnowa_shared::ids::DocId;
 use yew::{Reducible, UseReducerHandle};
 
@@ -96,6 +96,8 @@ pub struct AppState {
     /// reload (ticks from the other tablet appear).
     pub sync_generation: u64,
     pub catalogue: Rc<CatalogueView>,
+    /// Whether records may be shown (from the last app info or sync view).
+    pub access: Access,
 }
 
 /// Everything that can change [`AppState`].
@@ -117,15 +119,23 @@ impl Reducible for AppState {
         match action {
             Action::SetLang(lang) => next.lang = lang,
             Action::Navigate(route) => next.route = route,
-            Action::SetInfo(info) => next.info = Some(info),
+            Action::SetInfo(info) => {
+                next.access = info.lock.access;
+                next.info = Some(info);
+            }
             Action::SetSync(view) => {
                 if sync_moved(&self.sync, &view) {
                     next.sync_generation += 1;
                 }
+                next.access = view.access;
                 next.sync = view;
             }
             Action::SetSyncing(syncing) => next.syncing = syncing,
             Action::SetCatalogue(catalogue) => next.catalogue = Rc::new(catalogue),
+        }
+        // Screens that failed while locked load again once open.
+        if next.access == Access::Open && self.access != Access::Open {
+            next.sync_generation += 1;
         }
         if next == *self { self } else { Rc::new(next) }
     }

@@ -145,8 +145,21 @@ pub async fn enrol(request: &EnrolRequest) -> Result<AppInfo, InvokeError> {
     call(cmd::ENROL, &json!({ "request": request })).await
 }
 
-pub async fn sync_status() -> Result<SyncView, InvokeError> {
-    call(cmd::SYNC_STATUS, &none()).await
+/// `active`: the person tapped or typed since the last call.
+pub async fn sync_status(active: bool) -> Result<SyncView, InvokeError> {
+    call(cmd::SYNC_STATUS, &json!({ "active": active })).await
+}
+
+pub async fn unlock(pin: &str) -> Result<AppInfo, InvokeError> {
+    call(cmd::UNLOCK, &json!({ "pin": pin })).await
+}
+
+pub async fn lock() -> Result<AppInfo, InvokeError> {
+    call(cmd::LOCK, &none()).await
+}
+
+pub async fn reset_device() -> Result<AppInfo, InvokeError> {
+    call(cmd::RESET_DEVICE, &none()).await
 }
 
 pub async fn sync_now() -> Result<SyncView, InvokeError> {

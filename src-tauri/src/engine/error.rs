@@ -7,6 +7,8 @@ use odnowa_shared::ids::DocId;
 use odnowa_shared::protocol::ProtocolError;
 use odnowa_shared::sync::replica::ApplyError;
 
+use super::vault::VaultError;
+
 /// Why an engine operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -22,6 +24,8 @@ pub enum EngineError {
     Record(#[from] DocError),
     #[error("{0}")]
     BadCode(String),
+    #[error("{0}")]
+    TooManyAttempts(String),
     #[error("this device was revoked: enrol it again")]
     Revoked,
     #[error("the server refused: {0}")]
@@ -40,6 +44,20 @@ pub enum EngineError {
     Corrupt(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("the app is locked: enter the PIN")]
+    Locked,
+    #[error("wrong PIN: {attempts_left} attempts left before this device's data is erased")]
+    WrongPin { attempts_left: u32 },
+    #[error(
+        "too many wrong PINs: this device's data was erased ({lost} records not yet sent were lost); enrol it again"
+    )]
+    Wiped { lost: u64 },
+    #[error(
+        "this device has not reached the server for {days} days: connect to the network and sync to see the records again"
+    )]
+    Stale { days: u64 },
+    #[error("{0}")]
+    Vault(#[from] super::vault::VaultError),
 }
 
 /// Engine results.
@@ -51,6 +69,7 @@ impl EngineError {
         match self {
             EngineError::NotEnrolled => ErrorKind::NotEnrolled,
             EngineError::BadCode(_) => ErrorKind::BadCode,
+            EngineError::TooManyAttempts(_) => ErrorKind::TooManyAttempts,
             EngineError::Offline(_) => ErrorKind::Unreachable,
             EngineError::Revoked => ErrorKind::Revoked,
             EngineError::NotFound(_) => ErrorKind::NotFound,
@@ -59,13 +78,21 @@ impl EngineError {
             EngineError::Record(DocError::WrongKind { .. }) => ErrorKind::NotFound,
             EngineError::Record(DocError::Invalid(_))
             | EngineError::Invalid(_)
+            | EngineError::Vault(VaultError::WeakPin)
             | EngineError::AlreadyEnrolled => ErrorKind::Invalid,
+            EngineError::Locked => ErrorKind::Locked,
+            EngineError::WrongPin { .. } | EngineError::Vault(VaultError::WrongPin) => {
+                ErrorKind::WrongPin
+            }
+            EngineError::Wiped { .. } => ErrorKind::Wiped,
+            EngineError::Stale { .. } => ErrorKind::Stale,
             EngineError::Record(_)
             | EngineError::Refused(_)
             | EngineError::Protocol(_)
             | EngineError::Apply(_)
             | EngineError::Db(_)
             | EngineError::Migrate(_)
+            | EngineError::Vault(_)
             | EngineError::Corrupt(_) => ErrorKind::Internal,
         }
     }

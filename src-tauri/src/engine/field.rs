@@ -20,9 +20,9 @@ use std::collections::{BTreeSet, HashMap};
 use automerge::Automerge;
 
 use odnowa_shared::api::{
-    AppInfo, BoardEntry, CatalogueView, ContactDraft, ContactView, DaySessionView, EnrolRequest,
-    IdentityView, ItemDraft, ParticipantView, PersonDraft, PersonView, Progress, RecordMeta,
-    ServiceView, SiteView, SyncView, WorkshopDraft, WorkshopView,
+    Access, AppInfo, BoardEntry, CatalogueView, ContactDraft, ContactView, DaySessionView,
+    EnrolRequest, IdentityView, ItemDraft, ParticipantView, PersonDraft, PersonView, Progress,
+    RecordMeta, ServiceView, SiteView, SyncView, WorkshopDraft, WorkshopView,
 };
 use odnowa_shared::conflicts;
 use odnowa_shared::document;
@@ -212,7 +212,9 @@ impl Engine {
 
     /// What the app needs at start: the version and who this device is.
     pub async fn app_info(&self) -> Result<AppInfo> {
-        let identity = match self.identity().await {
+        let lock = self.lock_view().await?;
+        let shown = matches!(lock.access, Access::Open | Access::Stale);
+        let identity = match self.identity().await.filter(|_| shown) {
             Some(identity) => Some(IdentityView {
                 server: identity.server,
                 device: identity.device.to_string(),
@@ -230,6 +232,7 @@ impl Engine {
         Ok(AppInfo {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             identity,
+            lock,
         })
     }
 
@@ -240,8 +243,13 @@ impl Engine {
                 "enter the code from your coordinator".into(),
             ));
         }
-        self.enrol(&request.server, request.code.trim(), &request.device_name)
-            .await?;
+        self.enrol(
+            &request.server,
+            request.code.trim(),
+            &request.device_name,
+            &request.pin,
+        )
+        .await?;
         self.set_status(|s| {
             s.first_sync = Some(Progress::default());
         });
@@ -253,8 +261,38 @@ impl Engine {
     pub async fn sync_view(&self) -> Result<SyncView> {
         Ok(SyncView {
             records: self.doc_count().await?,
+            access: self.access(),
             ..self.status()
         })
+    }
+
+    /// [`Engine::sync_view`], polled by the screens; `active` says the
+    /// person tapped or typed since the last poll (typing a long note
+    /// calls no command but must not lock the app).
+    pub async fn sync_view_polled(&self, active: bool) -> Result<SyncView> {
+        if active {
+            // Only postpones the lock of an open app; never opens one.
+            let _ = self.gate(true);
+        }
+        self.sync_view().await
+    }
+
+    /// Opens the data with the PIN ([`Engine::unlock`]).
+    pub async fn unlock_view(&self, pin: &str) -> Result<AppInfo> {
+        self.unlock(pin).await?;
+        self.app_info().await
+    }
+
+    /// Locks the screens now ([`Engine::lock`]).
+    pub async fn lock_now(&self) -> Result<AppInfo> {
+        self.lock();
+        self.app_info().await
+    }
+
+    /// Erases this device's data ([`Engine::reset`]).
+    pub async fn reset_device(&self) -> Result<AppInfo> {
+        self.reset().await?;
+        self.app_info().await
     }
 
     /// Syncs once and returns the state after it; a failed sync is
@@ -271,6 +309,7 @@ impl Engine {
 
     /// The active services and the sites, for the chips and pickers.
     pub async fn catalogue_view(&self) -> Result<CatalogueView> {
+        self.gate(false)?;
         let catalogue = self.catalogue_or_empty().await?;
         let mut sites: Vec<SiteView> = catalogue
             .sites
@@ -321,6 +360,7 @@ impl Engine {
     /// (merged duplicates left out); those whose alias starts with it
     /// first, then by alias. An empty query lists everybody, by alias.
     pub async fn search_persons(&self, query: &str) -> Result<Vec<PersonView>> {
+        self.gate(true)?;
         let folded = search::fold(query);
         let mut found: Vec<(bool, String, PersonView)> = self
             .stored::<Person>(false)
@@ -349,6 +389,7 @@ impl Engine {
     /// Persons who look like `draft` (see [`search::looks_alike`]), for the
     /// duplicate warning of the new-person form.
     pub async fn similar_persons(&self, draft: &PersonDraft) -> Result<Vec<PersonView>> {
+        self.gate(true)?;
         let mut found: Vec<(String, PersonView)> = self
             .stored::<Person>(false)
             .await?
@@ -393,6 +434,7 @@ impl Engine {
 
     /// Adds a person to the registry.
     pub async fn create_person(&self, draft: &PersonDraft) -> Result<PersonView> {
+        self.gate(true)?;
         let person = self.person_from(draft).await?;
         self.save(&person).await?;
         Ok(person_view(&person, false))
@@ -430,6 +472,7 @@ impl Engine {
 
     /// Contacts made on `date` (a day in Europe/Warsaw), newest first.
     pub async fn contacts_on(&self, date: Date) -> Result<Vec<ContactView>> {
+        self.gate(false)?;
         let persons = self.person_index().await?;
         let mut contacts: Vec<Stored<Contact>> = self
             .stored::<Contact>(true)
@@ -446,6 +489,7 @@ impl Engine {
 
     /// One contact.
     pub async fn contact(&self, id: DocId) -> Result<ContactView> {
+        self.gate(true)?;
         let stored = self.stored_one::<Contact>(id).await?;
         Ok(Self::contact_view(&stored, &self.person_index().await?))
     }
@@ -453,6 +497,7 @@ impl Engine {
     /// Saves a new contact (`draft.id` is `None`) or the edit of one.
     /// Persons must be on the device and service codes in the catalogue.
     pub async fn save_contact(&self, draft: &ContactDraft) -> Result<ContactView> {
+        self.gate(true)?;
         let identity = self.require_identity().await?;
         let mut contact = match draft.id {
             Some(id) => self.stored_one::<Contact>(id).await?.record,
@@ -516,6 +561,7 @@ impl Engine {
         contact: DocId,
         person: PersonId,
     ) -> Result<ContactView> {
+        self.gate(true)?;
         let mut record = self.stored_one::<Contact>(contact).await?.record;
         self.require_person(person).await?;
         if record.persons.contains_key(&person.to_string()) {
@@ -541,6 +587,7 @@ impl Engine {
 
     /// Places of this user's contacts, most recent first, each once.
     pub async fn recent_places(&self) -> Result<Vec<String>> {
+        self.gate(true)?;
         let identity = self.require_identity().await?;
         let mut contacts: Vec<Contact> = self
             .list::<Contact>()
@@ -625,6 +672,7 @@ impl Engine {
     /// Today's session of `site` (Europe/Warsaw), opened from its
     /// deterministic genesis when this device has not seen it yet.
     pub async fn today_session(&self, site: SiteId) -> Result<DaySessionView> {
+        self.gate(false)?;
         self.require_identity().await?;
         let date = Date::today();
         let id = DocId::day_session(site, &date);
@@ -644,6 +692,7 @@ impl Engine {
         person: PersonId,
         present: bool,
     ) -> Result<DaySessionView> {
+        self.gate(true)?;
         let identity = self.require_identity().await?;
         let mut record = self.stored_one::<DaySession>(session).await?.record;
         self.require_person(person).await?;
@@ -661,6 +710,7 @@ impl Engine {
 
     /// Records that a present person left now.
     pub async fn check_out(&self, session: DocId, person: PersonId) -> Result<DaySessionView> {
+        self.gate(true)?;
         let identity = self.require_identity().await?;
         let mut record = self.stored_one::<DaySession>(session).await?.record;
         let Some(attendance) = record
@@ -682,6 +732,7 @@ impl Engine {
     /// A walk-in: creates the person, registers them at the session's site
     /// and marks them present.
     pub async fn add_walk_in(&self, session: DocId, draft: &PersonDraft) -> Result<DaySessionView> {
+        self.gate(true)?;
         let identity = self.require_identity().await?;
         let mut record = self.stored_one::<DaySession>(session).await?.record;
         let mut person = self.person_from(draft).await?;
@@ -696,6 +747,7 @@ impl Engine {
     /// Adds `delta` meals (negative to correct a mistake; the count never
     /// goes below zero). A counter: two tablets' meals add up.
     pub async fn add_meals(&self, session: DocId, delta: i64) -> Result<DaySessionView> {
+        self.gate(true)?;
         self.require_identity().await?;
         if delta == 0 || delta.abs() > MAX_MEALS_DELTA {
             return Err(EngineError::Invalid(format!(
@@ -768,6 +820,7 @@ impl Engine {
 
     /// Every workshop on the device, newest first.
     pub async fn workshops(&self) -> Result<Vec<WorkshopView>> {
+        self.gate(false)?;
         let persons = self.person_index().await?;
         let catalogue = self.catalogue_or_empty().await?;
         let mut workshops = self.stored::<Workshop>(true).await?;
@@ -780,6 +833,7 @@ impl Engine {
 
     /// One workshop.
     pub async fn workshop(&self, id: DocId) -> Result<WorkshopView> {
+        self.gate(true)?;
         let stored = self.stored_one::<Workshop>(id).await?;
         Ok(Self::workshop_view(
             &stored,
@@ -790,6 +844,7 @@ impl Engine {
 
     /// Saves a new workshop (`draft.id` is `None`) or the edit of one.
     pub async fn save_workshop(&self, draft: &WorkshopDraft) -> Result<WorkshopView> {
+        self.gate(true)?;
         let identity = self.require_identity().await?;
         let mut workshop = match draft.id {
             Some(id) => self.stored_one::<Workshop>(id).await?.record,
@@ -872,6 +927,7 @@ impl Engine {
     /// Whether the server confirmed a record, its fields with concurrent
     /// values, and its history.
     pub async fn record_meta(&self, id: DocId) -> Result<RecordMeta> {
+        self.gate(true)?;
         let row = self.row(id).await?;
         let doc: Automerge = replica_of(&row)?.doc;
         Ok(RecordMeta {
@@ -889,6 +945,7 @@ impl Engine {
         path: &[String],
         change: &str,
     ) -> Result<RecordMeta> {
+        self.gate(true)?;
         self.resolve_conflict(id, path, change).await?;
         self.record_meta(id).await
     }

@@ -11,23 +11,24 @@ mod error;
 mod field;
 mod link;
 mod store;
+pub mod vault;
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use automerge::{Automerge, Change, ChangeHash};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, Notify, RwLock};
 
-use odnowa_shared::api::Progress;
+use odnowa_shared::api::{Access, LockView, Progress};
 use odnowa_shared::conflicts::{self, Conflict};
 use odnowa_shared::document::{self, HistoryEntry};
 use odnowa_shared::ids::{DeviceId, DocId, PersonId, SiteId, SpaceId, UserId};
 use odnowa_shared::protocol::{
-    self, ClientMessage, DocPush, MAX_FRAME_BYTES, RefusalCode, ServerMessage, SpaceAccess,
-    SyncRequest, SyncResponse,
+    self, ClientMessage, DevicePolicy, DocPush, MAX_FRAME_BYTES, RefusalCode, ServerMessage,
+    SpaceAccess, SyncRequest, SyncResponse,
 };
 use odnowa_shared::records::{Catalogue, DaySession, Record};
 use odnowa_shared::sync::replica::{CursorBook, ReplicaDoc};
@@ -38,6 +39,16 @@ pub use error::{EngineError, Result};
 pub use link::StatsSnapshot;
 use link::{Link, Stats};
 use store::{DocRow, LocalStore};
+use vault::{KdfParams, Keyring, VaultError};
+
+pub use odnowa_shared::api::MAX_PIN_ATTEMPTS;
+
+/// Plain `meta` keys (nothing in them names a person).
+const META_POLICY: &str = "policy";
+const META_LAST_CONTACT: &str = "last_contact";
+const META_REVOKED: &str = "revoked";
+/// The sealed identity (with the device token) in `secrets`.
+const SECRET_IDENTITY: &str = "identity";
 
 /// Who this device is, after enrolment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +131,45 @@ struct Inner {
     wake: Arc<Notify>,
     status: std::sync::Mutex<SyncStatus>,
     policy: SyncPolicy,
+    /// Whether the screens may read, and since when nobody tapped.
+    guard: std::sync::Mutex<Guard>,
+    /// One PIN check at a time (each counts against the limit).
+    unlocking: Mutex<()>,
+    kdf: KdfParams,
+}
+
+/// The lock state.
+struct Guard {
+    access: Access,
+    last_activity: Instant,
+    policy: DevicePolicy,
+    last_contact: Option<Timestamp>,
+}
+
+impl Guard {
+    /// `access` brought up to date: locked after inactivity, stale after
+    /// too long without the server.
+    fn current(&mut self) -> Access {
+        if matches!(self.access, Access::Open | Access::Stale) {
+            let lock_after = Duration::from_secs(u64::from(self.policy.lock_secs));
+            if self.last_activity.elapsed() >= lock_after {
+                self.access = Access::Locked;
+            } else {
+                self.access = match self.stale_days() {
+                    Some(_) => Access::Stale,
+                    None => Access::Open,
+                };
+            }
+        }
+        self.access
+    }
+
+    /// Days since the server was last reached, when over the policy.
+    fn stale_days(&self) -> Option<u64> {
+        let last = self.last_contact?;
+        let days = (now().0 - last.0).max(0) as u64 / 86_400_000;
+        (days >= u64::from(self.policy.stale_days)).then_some(days)
+    }
 }
 
 /// The device engine. Cheap to clone.
@@ -183,35 +233,48 @@ impl Engine {
             EngineError::Invalid(format!("cannot create {}: {e}", data_dir.display()))
         })?;
         let store = LocalStore::open(&data_dir.join("odnowa.sqlite")).await?;
-        let identity = match store.meta("identity").await? {
-            Some(json) => Some(
-                serde_json::from_str::<StoredIdentity>(&json)
-                    .map_err(|e| EngineError::Corrupt(format!("identity: {e}")))?
-                    .into(),
-            ),
-            None => None,
+        let device_policy = match store.meta(META_POLICY).await? {
+            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+            None => DevicePolicy::default(),
         };
-        let stats = Arc::new(Stats::default());
-        let link = match &identity {
-            Some(Identity { server, token, .. }) => {
-                Some(Arc::new(Link::new(server, token, stats.clone())?))
-            }
-            None => None,
+        let last_contact = store
+            .meta(META_LAST_CONTACT)
+            .await?
+            .and_then(|ms| ms.parse().ok())
+            .map(Timestamp);
+        // An enrolled device always has a keyring; its identity is sealed,
+        // so nothing is known of it until the PIN opens it.
+        let access = if store.meta(META_REVOKED).await?.is_some() {
+            Access::Revoked
+        } else if store.keyring().await?.is_some() {
+            Access::Locked
+        } else {
+            Access::New
         };
         let engine = Engine {
             inner: Arc::new(Inner {
                 store,
-                identity: RwLock::new(identity.clone()),
-                link: RwLock::new(link),
-                stats,
+                identity: RwLock::new(None),
+                link: RwLock::new(None),
+                stats: Arc::new(Stats::default()),
                 edits: Mutex::new(()),
                 syncing: Mutex::new(()),
                 wake: Arc::new(Notify::new()),
                 status: std::sync::Mutex::new(SyncStatus {
-                    enrolled: identity.is_some(),
+                    enrolled: access != Access::New,
+                    revoked: access == Access::Revoked,
+                    access,
                     ..SyncStatus::default()
                 }),
                 policy,
+                guard: std::sync::Mutex::new(Guard {
+                    access,
+                    last_activity: Instant::now(),
+                    policy: device_policy,
+                    last_contact,
+                }),
+                unlocking: Mutex::new(()),
+                kdf: KdfParams::default(),
             }),
         };
         engine.refresh_counts().await?;
@@ -225,11 +288,20 @@ impl Engine {
 
     // ---- enrolment and identity ----
 
-    /// Enrols this device with `server` using a one-time `code`.
-    pub async fn enrol(&self, server: &str, code: &str, device_name: &str) -> Result<Identity> {
-        if self.inner.identity.read().await.is_some() {
+    /// Enrols this device with `server` using a one-time `code`; `pin`
+    /// will open its data from now on. Whatever an earlier enrolment left
+    /// on the device is erased first.
+    pub async fn enrol(
+        &self,
+        server: &str,
+        code: &str,
+        device_name: &str,
+        pin: &str,
+    ) -> Result<Identity> {
+        if self.access() != Access::New {
             return Err(EngineError::AlreadyEnrolled);
         }
+        vault::check_pin(pin)?;
         let server = server.trim().trim_end_matches('/').to_string();
         if !(server.starts_with("http://") || server.starts_with("https://")) {
             return Err(EngineError::Invalid(
@@ -254,6 +326,7 @@ impl Engine {
                 .to_string();
             return Err(match status {
                 reqwest::StatusCode::FORBIDDEN => EngineError::BadCode(message),
+                reqwest::StatusCode::TOO_MANY_REQUESTS => EngineError::TooManyAttempts(message),
                 reqwest::StatusCode::BAD_REQUEST => EngineError::Invalid(message),
                 _ => EngineError::Refused(message),
             });
@@ -269,6 +342,7 @@ impl Engine {
         }
         let answer: Answer = serde_json::from_value(body)
             .map_err(|e| EngineError::Refused(format!("unexpected enrolment answer: {e}")))?;
+        let (keyring, key) = self.derive(pin, None).await?;
         let identity = Identity {
             server: server.clone(),
             device: answer.device,
@@ -278,15 +352,223 @@ impl Engine {
         };
         let stored = serde_json::to_string(&StoredIdentity::from(&identity))
             .map_err(|e| EngineError::Corrupt(e.to_string()))?;
-        self.inner.store.set_meta("identity", &stored).await?;
+        let store = &self.inner.store;
+        store.wipe().await?;
+        store.set_key(key);
+        let mut tx = store.begin().await?;
+        LocalStore::put_keyring(&mut tx, &keyring).await?;
+        store.put_secret(&mut tx, SECRET_IDENTITY, &stored).await?;
+        tx.commit().await?;
+        self.reached_server().await?;
+        self.open_identity(identity.clone()).await?;
+        self.set_status(|s| {
+            s.enrolled = true;
+            s.revoked = false;
+        });
+        Ok(identity)
+    }
+
+    /// A new keyring for `pin` (`old` is `None`), or the data key of the
+    /// stored keyring `old` if `pin` opens it. Argon2id runs off the
+    /// async threads.
+    async fn derive(
+        &self,
+        pin: &str,
+        old: Option<Keyring>,
+    ) -> Result<(Keyring, Option<vault::DataKey>)> {
+        let pin = zeroize::Zeroizing::new(pin.to_owned());
+        let params = self.inner.kdf;
+        tokio::task::spawn_blocking(move || match old {
+            None => Keyring::create(&pin, params).map(|(keyring, key)| (keyring, Some(key))),
+            Some(keyring) => keyring.open(&pin).map(|key| (keyring, Some(key))),
+        })
+        .await
+        .map_err(|e| EngineError::Corrupt(format!("key derivation stopped: {e}")))?
+        .map_err(EngineError::from)
+    }
+
+    /// Makes `identity` this device's and opens the way to the server.
+    async fn open_identity(&self, identity: Identity) -> Result<()> {
         *self.inner.link.write().await = Some(Arc::new(Link::new(
-            &server,
+            &identity.server,
             &identity.token,
             self.inner.stats.clone(),
         )?));
-        *self.inner.identity.write().await = Some(identity.clone());
-        self.set_status(|s| s.enrolled = true);
-        Ok(identity)
+        *self.inner.identity.write().await = Some(identity);
+        self.with_guard(|g| {
+            g.access = Access::Open;
+            g.last_activity = Instant::now();
+        });
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    fn with_guard<T>(&self, f: impl FnOnce(&mut Guard) -> T) -> T {
+        let mut guard = match self.inner.guard.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut guard)
+    }
+
+    /// Whether records may be shown now.
+    pub fn access(&self) -> Access {
+        self.with_guard(Guard::current)
+    }
+
+    /// Refuses to go on unless records may be shown; `activity` (a tap,
+    /// not a poll) keeps the app from locking for another while.
+    pub fn gate(&self, activity: bool) -> Result<()> {
+        self.with_guard(|g| match g.current() {
+            Access::New => Err(EngineError::NotEnrolled),
+            Access::Locked => Err(EngineError::Locked),
+            Access::Revoked => Err(EngineError::Revoked),
+            Access::Stale => Err(EngineError::Stale {
+                days: g.stale_days().unwrap_or_default(),
+            }),
+            Access::Open => {
+                if activity {
+                    g.last_activity = Instant::now();
+                }
+                Ok(())
+            }
+        })
+    }
+
+    /// Opens the data with the PIN. Every attempt is counted before it is
+    /// checked (closing the app mid-check gains nothing); the tenth wrong
+    /// one in a row erases the local data.
+    pub async fn unlock(&self, pin: &str) -> Result<()> {
+        let _one = self.inner.unlocking.lock().await;
+        match self.access() {
+            Access::New => return Err(EngineError::NotEnrolled),
+            Access::Revoked => return Err(EngineError::Revoked),
+            Access::Open | Access::Stale | Access::Locked => {}
+        }
+        let store = &self.inner.store;
+        let stored = store.keyring().await?.ok_or(EngineError::NotEnrolled)?;
+        let failed = stored.failed.saturating_add(1);
+        store.set_failed_pins(failed).await?;
+        match self.derive(pin, Some(stored.keyring)).await {
+            Ok((_, key)) => {
+                store.set_failed_pins(0).await?;
+                store.set_key(key);
+                let identity = match self.identity().await {
+                    Some(identity) => identity,
+                    None => store
+                        .secret(SECRET_IDENTITY)
+                        .await?
+                        .map(|json| serde_json::from_str::<StoredIdentity>(&json))
+                        .transpose()
+                        .map_err(|e| EngineError::Corrupt(format!("identity: {e}")))?
+                        .ok_or(EngineError::Corrupt(
+                            "no identity beside the keyring".into(),
+                        ))?
+                        .into(),
+                };
+                self.open_identity(identity).await?;
+                self.refresh_counts().await
+            }
+            Err(EngineError::Vault(VaultError::WrongPin)) if failed >= MAX_PIN_ATTEMPTS => {
+                let (pending, refused) = store.pending_counts().await?;
+                tracing::warn!("{MAX_PIN_ATTEMPTS} wrong PINs: erasing the local data");
+                self.reset().await?;
+                Err(EngineError::Wiped {
+                    lost: pending + refused,
+                })
+            }
+            Err(EngineError::Vault(VaultError::WrongPin)) => Err(EngineError::WrongPin {
+                attempts_left: MAX_PIN_ATTEMPTS - failed,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Locks the screens now. The data key stays in memory so that saved
+    /// records keep syncing; the PIN opens the screens again.
+    pub fn lock(&self) {
+        self.with_guard(|g| {
+            if matches!(g.access, Access::Open | Access::Stale) {
+                g.access = Access::Locked;
+            }
+        });
+    }
+
+    /// Erases everything this device holds (keyring, records, identity)
+    /// so it can be enrolled again.
+    pub async fn reset(&self) -> Result<()> {
+        let _edits = self.inner.edits.lock().await;
+        *self.inner.link.write().await = None;
+        *self.inner.identity.write().await = None;
+        self.inner.store.wipe().await?;
+        self.with_guard(|g| {
+            g.access = Access::New;
+            g.policy = DevicePolicy::default();
+            g.last_contact = None;
+        });
+        self.set_status(|s| *s = SyncStatus::default());
+        Ok(())
+    }
+
+    /// What the lock screen shows.
+    pub async fn lock_view(&self) -> Result<LockView> {
+        let access = self.access();
+        let failed = match self.inner.store.keyring().await? {
+            Some(stored) => stored.failed,
+            None => 0,
+        };
+        let (pending, refused) = self.inner.store.pending_counts().await?;
+        let (policy, last_contact) = self.with_guard(|g| (g.policy, g.last_contact));
+        Ok(LockView {
+            access,
+            attempts_left: MAX_PIN_ATTEMPTS.saturating_sub(failed),
+            unsynced: pending + refused,
+            lock_secs: policy.lock_secs,
+            stale_days: policy.stale_days,
+            last_contact,
+        })
+    }
+
+    /// The server was reached: the stale lock starts counting again.
+    async fn reached_server(&self) -> Result<()> {
+        let at = now();
+        self.inner
+            .store
+            .set_meta(META_LAST_CONTACT, &at.0.to_string())
+            .await?;
+        self.with_guard(|g| g.last_contact = Some(at));
+        Ok(())
+    }
+
+    /// The server said this device is revoked: the data key leaves memory
+    /// and the data stays locked until it is erased.
+    async fn revoked_by_server(&self) {
+        tracing::warn!("this device was revoked: locking its data");
+        if let Err(e) = self.inner.store.set_meta(META_REVOKED, "1").await {
+            tracing::error!(error = %e, "could not record the revocation");
+        }
+        self.inner.store.set_key(None);
+        *self.inner.link.write().await = None;
+        self.with_guard(|g| g.access = Access::Revoked);
+        self.set_status(|s| {
+            s.revoked = true;
+            s.live = false;
+        });
+    }
+
+    /// Takes the server's device policy when it differs from the one kept.
+    async fn adopt_policy(&self, policy: DevicePolicy) -> Result<()> {
+        let changed = self.with_guard(|g| {
+            let changed = g.policy != policy;
+            g.policy = policy;
+            changed
+        });
+        if changed {
+            let json =
+                serde_json::to_string(&policy).map_err(|e| EngineError::Corrupt(e.to_string()))?;
+            self.inner.store.set_meta(META_POLICY, &json).await?;
+        }
+        Ok(())
     }
 
     /// This device's identity, if enrolled.
@@ -353,7 +635,10 @@ impl Engine {
         }
         let mut tx = self.inner.store.begin().await?;
         for replica in &replicas {
-            LocalStore::put_doc(&mut tx, &row_of(replica, None), at.0).await?;
+            self.inner
+                .store
+                .put_doc(&mut tx, &row_of(replica, None), at.0)
+                .await?;
         }
         tx.commit().await?;
         drop(edits);
@@ -364,7 +649,10 @@ impl Engine {
 
     async fn put(&self, replica: &ReplicaDoc, refused: Option<String>) -> Result<()> {
         let mut tx = self.inner.store.begin().await?;
-        LocalStore::put_doc(&mut tx, &row_of(replica, refused), now().0).await?;
+        self.inner
+            .store
+            .put_doc(&mut tx, &row_of(replica, refused), now().0)
+            .await?;
         tx.commit().await?;
         self.refresh_counts().await
     }
@@ -548,11 +836,15 @@ impl Engine {
     pub async fn sync_now(&self) -> Result<SyncReport> {
         let result = self.sync_rounds().await;
         match &result {
-            Ok(_) => self.set_status(|s| {
-                s.online = true;
-                s.last_sync = Some(now());
-                s.last_error = None;
-            }),
+            Ok(_) => {
+                self.reached_server().await?;
+                self.set_status(|s| {
+                    s.online = true;
+                    s.last_sync = Some(now());
+                    s.last_error = None;
+                })
+            }
+            Err(EngineError::Revoked) => self.revoked_by_server().await,
             Err(e) => {
                 let revoked = matches!(e, EngineError::Revoked);
                 let message = e.to_string();
@@ -568,6 +860,9 @@ impl Engine {
     }
 
     async fn sync_rounds(&self) -> Result<SyncReport> {
+        if self.access() == Access::Revoked {
+            return Err(EngineError::Revoked);
+        }
         let _syncing = self.inner.syncing.lock().await;
         let link = self
             .inner
@@ -600,6 +895,9 @@ impl Engine {
                     return Err(EngineError::Refused("a poke instead of an answer".into()));
                 }
             };
+            if let Some(policy) = response.policy {
+                self.adopt_policy(policy).await?;
+            }
             report.pushed_docs += request.pushes.len() as u64;
             report.pulled_updates += response.updates.len() as u64;
             let retry = self
@@ -714,7 +1012,10 @@ impl Engine {
         let mut tx = self.inner.store.begin().await?;
         let at = now().0;
         for (replica, refused) in touched.values() {
-            LocalStore::put_doc(&mut tx, &row_of(replica, refused.clone()), at).await?;
+            self.inner
+                .store
+                .put_doc(&mut tx, &row_of(replica, refused.clone()), at)
+                .await?;
         }
         for space in &changes.epoch_changed {
             tracing::warn!(%space, "the server's feed was restored: pushing everything again");
@@ -783,7 +1084,8 @@ impl Engine {
                 continue;
             };
             if self.status().revoked {
-                return;
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                continue;
             }
             self.set_status(|s| s.live = false);
             let opened = std::time::Instant::now();
@@ -795,8 +1097,8 @@ impl Engine {
             self.set_status(|s| s.live = false);
             match result {
                 Err(EngineError::Revoked) => {
-                    self.set_status(|s| s.revoked = true);
-                    return;
+                    self.revoked_by_server().await;
+                    continue;
                 }
                 _ if opened.elapsed() > Duration::from_secs(30) => failures = 0,
                 _ => failures = failures.saturating_add(1),

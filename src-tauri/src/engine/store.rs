@@ -1,8 +1,16 @@
 //! The local replica in SQLite: documents, what the server confirmed,
 //! cursors, spaces, enrolment. WAL with `synchronous = FULL`: a save
-//! returns only once it is on disk.
+//! returns only once it is on disk. `secure_delete`: freed pages are
+//! overwritten, so a wipe leaves nothing behind.
+//!
+//! Record bytes, refusal reasons and secrets are sealed with the data key
+//! ([`super::vault`]) on the way in and opened on the way out; without the
+//! key (locked) they can be neither read nor written.
 
 use std::str::FromStr;
+use std::sync::{Arc, RwLock};
+
+use base64::Engine as _;
 
 use automerge::ChangeHash;
 use sqlx::sqlite::{
@@ -15,6 +23,7 @@ use odnowa_shared::protocol::{SnapshotPhase, SpaceAccess, SpaceCursor};
 use odnowa_shared::records::RecordKind;
 
 use super::error::{EngineError, Result};
+use super::vault::{DataKey, KdfParams, Keyring};
 
 /// A document row.
 #[derive(Debug, Clone)]
@@ -33,6 +42,14 @@ pub struct DocRow {
 #[derive(Clone)]
 pub struct LocalStore {
     pool: SqlitePool,
+    /// The data key while unlocked.
+    key: Arc<RwLock<Option<Arc<DataKey>>>>,
+}
+
+/// The stored keyring and the wrong PINs counted against it.
+pub struct StoredKeyring {
+    pub keyring: Keyring,
+    pub failed: u32,
 }
 
 fn parse<T: FromStr>(what: &str, s: &str) -> Result<T> {
@@ -66,8 +83,34 @@ type DocTuple = (
     Option<String>,
 );
 
-fn doc_row(t: DocTuple) -> Result<DocRow> {
-    let (id, space, kind, generation, bytes, confirmed, dirty, refused) = t;
+fn doc_aad(id: &str) -> Vec<u8> {
+    format!("doc/{id}").into_bytes()
+}
+
+fn refused_aad(id: &str) -> Vec<u8> {
+    format!("refused/{id}").into_bytes()
+}
+
+fn secret_aad(key: &str) -> Vec<u8> {
+    format!("meta/{key}").into_bytes()
+}
+
+fn doc_row(key: &DataKey, t: DocTuple) -> Result<DocRow> {
+    let (id, space, kind, generation, sealed, confirmed, dirty, refused) = t;
+    let bytes = key.open(&doc_aad(&id), &sealed)?;
+    let refused = match refused {
+        Some(text) => {
+            let sealed = base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(|_| EngineError::Corrupt("refusal reason".into()))?;
+            let plain = key.open(&refused_aad(&id), &sealed)?;
+            Some(
+                String::from_utf8(plain)
+                    .map_err(|_| EngineError::Corrupt("refusal reason".into()))?,
+            )
+        }
+        None => None,
+    };
     Ok(DocRow {
         id: parse("doc id", &id)?,
         space: parse("space id", &space)?,
@@ -91,6 +134,7 @@ impl LocalStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
+            .pragma("secure_delete", "ON")
             .busy_timeout(std::time::Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -99,7 +143,139 @@ impl LocalStore {
         sqlx::migrate!("../migrations/device-sqlite")
             .run(&pool)
             .await?;
-        Ok(LocalStore { pool })
+        Ok(LocalStore {
+            pool,
+            key: Arc::new(RwLock::new(None)),
+        })
+    }
+
+    // ---- the key ----
+
+    /// Sets (unlock) or drops (lock for good: wipe, revocation) the data key.
+    pub fn set_key(&self, key: Option<DataKey>) {
+        if let Ok(mut slot) = self.key.write() {
+            *slot = key.map(Arc::new);
+        }
+    }
+
+    fn key(&self) -> Result<Arc<DataKey>> {
+        self.key
+            .read()
+            .ok()
+            .and_then(|slot| slot.clone())
+            .ok_or(EngineError::Locked)
+    }
+
+    /// The stored keyring, if a PIN was set.
+    pub async fn keyring(&self) -> Result<Option<StoredKeyring>> {
+        type KeyringTuple = (Vec<u8>, i64, i64, i64, Vec<u8>, i64);
+        let row: Option<KeyringTuple> = sqlx::query_as(
+            "SELECT salt, m_kib, t_cost, p_cost, wrapped, failed FROM keyring WHERE id = 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        let number = |n: i64| u32::try_from(n).map_err(|_| EngineError::Corrupt("keyring".into()));
+        row.map(|(salt, m_kib, t_cost, p_cost, wrapped, failed)| {
+            Ok(StoredKeyring {
+                keyring: Keyring {
+                    salt,
+                    params: KdfParams {
+                        m_kib: number(m_kib)?,
+                        t_cost: number(t_cost)?,
+                        p_cost: number(p_cost)?,
+                    },
+                    wrapped,
+                },
+                failed: number(failed)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores a new keyring (inside `tx`), replacing any other.
+    pub async fn put_keyring(
+        tx: &mut Transaction<'static, Sqlite>,
+        keyring: &Keyring,
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM keyring")
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO keyring (id, salt, m_kib, t_cost, p_cost, wrapped, failed) \
+             VALUES (1, $1, $2, $3, $4, $5, 0)",
+        )
+        .bind(keyring.salt.as_slice())
+        .bind(i64::from(keyring.params.m_kib))
+        .bind(i64::from(keyring.params.t_cost))
+        .bind(i64::from(keyring.params.p_cost))
+        .bind(keyring.wrapped.as_slice())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Records how many wrong PINs were typed since the last right one.
+    pub async fn set_failed_pins(&self, failed: u32) -> Result<()> {
+        sqlx::query("UPDATE keyring SET failed = $1 WHERE id = 1")
+            .bind(i64::from(failed))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A sealed value (`None` when absent).
+    pub async fn secret(&self, name: &str) -> Result<Option<String>> {
+        let key = self.key()?;
+        let sealed: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT value FROM secrets WHERE key = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?;
+        sealed
+            .map(|sealed| {
+                let plain = key.open(&secret_aad(name), &sealed)?;
+                String::from_utf8(plain).map_err(|_| EngineError::Corrupt(format!("secret {name}")))
+            })
+            .transpose()
+    }
+
+    /// Seals and stores a value (inside `tx`).
+    pub async fn put_secret(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        name: &str,
+        value: &str,
+    ) -> Result<()> {
+        let sealed = self.key()?.seal(&secret_aad(name), value.as_bytes())?;
+        sqlx::query(
+            "INSERT INTO secrets (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(name)
+        .bind(sealed)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes every row this device holds, then rewrites the file
+    /// without free pages and empties the write-ahead log, so nothing of
+    /// the old data stays on disk (with `secure_delete`). Drops the key.
+    pub async fn wipe(&self) -> Result<()> {
+        self.set_key(None);
+        let mut tx = self.pool.begin().await?;
+        for table in ["docs", "cursors", "spaces", "secrets", "keyring", "meta"] {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("VACUUM").execute(&mut *conn).await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
     }
 
     /// Closes the database.
@@ -130,12 +306,23 @@ impl LocalStore {
         Ok(self.pool.begin().await?)
     }
 
-    /// Writes a document row (inside `tx`).
+    /// Writes a document row (inside `tx`), sealed.
     pub async fn put_doc(
+        &self,
         tx: &mut Transaction<'static, Sqlite>,
         row: &DocRow,
         now: i64,
     ) -> Result<()> {
+        let key = self.key()?;
+        let id = row.id.to_string();
+        let sealed = key.seal(&doc_aad(&id), &row.bytes)?;
+        let refused = match &row.refused {
+            Some(reason) => Some(
+                base64::engine::general_purpose::STANDARD
+                    .encode(key.seal(&refused_aad(&id), reason.as_bytes())?),
+            ),
+            None => None,
+        };
         sqlx::query(
             "INSERT INTO docs (id, space, kind, generation, bytes, confirmed, dirty, refused, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -143,14 +330,14 @@ impl LocalStore {
              confirmed = excluded.confirmed, dirty = excluded.dirty, refused = excluded.refused, \
              updated_at = excluded.updated_at",
         )
-        .bind(row.id.to_string())
+        .bind(id)
         .bind(row.space.to_string())
         .bind(row.kind.as_str())
         .bind(i64::from(row.generation))
-        .bind(row.bytes.as_slice())
+        .bind(sealed)
         .bind(encode_hashes(&row.confirmed))
         .bind(i64::from(row.dirty))
-        .bind(row.refused.as_deref())
+        .bind(refused)
         .bind(now)
         .execute(&mut **tx)
         .await?;
@@ -158,32 +345,35 @@ impl LocalStore {
     }
 
     pub async fn doc(&self, id: DocId) -> Result<Option<DocRow>> {
+        let key = self.key()?;
         let row: Option<DocTuple> =
             sqlx::query_as(&format!("SELECT {DOC_COLUMNS} FROM docs WHERE id = $1"))
                 .bind(id.to_string())
                 .fetch_optional(&self.pool)
                 .await?;
-        row.map(doc_row).transpose()
+        row.map(|row| doc_row(&key, row)).transpose()
     }
 
     /// Every document of a kind.
     pub async fn docs_of_kind(&self, kind: RecordKind) -> Result<Vec<DocRow>> {
+        let key = self.key()?;
         let rows: Vec<DocTuple> =
             sqlx::query_as(&format!("SELECT {DOC_COLUMNS} FROM docs WHERE kind = $1"))
                 .bind(kind.as_str())
                 .fetch_all(&self.pool)
                 .await?;
-        rows.into_iter().map(doc_row).collect()
+        rows.into_iter().map(|row| doc_row(&key, row)).collect()
     }
 
     /// Documents with changes the server has not confirmed, not refused.
     pub async fn dirty_docs(&self) -> Result<Vec<DocRow>> {
+        let key = self.key()?;
         let rows: Vec<DocTuple> = sqlx::query_as(&format!(
             "SELECT {DOC_COLUMNS} FROM docs WHERE dirty = 1 AND refused IS NULL ORDER BY updated_at"
         ))
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter().map(doc_row).collect()
+        rows.into_iter().map(|row| doc_row(&key, row)).collect()
     }
 
     /// How many documents wait for the server, and how many were refused.

@@ -39,8 +39,23 @@ pub async fn enrol(device: State<'_, Device>, request: EnrolRequest) -> Answer<A
 }
 
 #[tauri::command]
-pub async fn sync_status(device: State<'_, Device>) -> Answer<SyncView> {
-    Ok(device.engine.sync_view().await?)
+pub async fn unlock(device: State<'_, Device>, pin: String) -> Answer<AppInfo> {
+    Ok(device.engine.unlock_view(&pin).await?)
+}
+
+#[tauri::command]
+pub async fn lock(device: State<'_, Device>) -> Answer<AppInfo> {
+    Ok(device.engine.lock_now().await?)
+}
+
+#[tauri::command]
+pub async fn reset_device(device: State<'_, Device>) -> Answer<AppInfo> {
+    Ok(device.engine.reset_device().await?)
+}
+
+#[tauri::command]
+pub async fn sync_status(device: State<'_, Device>, active: bool) -> Answer<SyncView> {
+    Ok(device.engine.sync_view_polled(active).await?)
 }
 
 #[tauri::command]

@@ -104,6 +104,9 @@ pub fn handler<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::save_workshop,
         commands::record_meta,
         commands::resolve_conflict,
+        commands::unlock,
+        commands::lock,
+        commands::reset_device,
     ])
 }
 
@@ -163,29 +166,33 @@ mod tests {
         assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
         assert_eq!(info["identity"], serde_json::Value::Null);
 
-        let found = invoke(
-            &webview,
-            "search_persons",
-            serde_json::json!({ "query": "zb" }),
-        )
-        .expect("search_persons");
-        assert_eq!(found, serde_json::json!([]));
+        assert_eq!(info["lock"]["access"], "new");
+        assert_eq!(info["lock"]["attempts_left"], 10);
 
+        // Nothing is shown before enrolment: every record command says so.
         let id = "0190f0e8-0000-7000-8000-000000000001";
-        let missing = invoke(&webview, "contact", serde_json::json!({ "id": id }))
-            .expect_err("no such contact");
+        let refused =
+            invoke(&webview, "contact", serde_json::json!({ "id": id })).expect_err("not enrolled");
         assert_eq!(
-            missing,
-            serde_json::json!({ "kind": "not_found", "message": format!("no record {id}") })
+            refused,
+            serde_json::json!({
+                "kind": "not_enrolled",
+                "message": "this device is not enrolled yet: enter the server address and the code from your coordinator",
+            })
         );
-
-        let refused = invoke(
-            &webview,
-            "create_person",
-            serde_json::json!({ "draft": { "alias": "Zbyszek", "birth_year": null, "gender": "m" } }),
-        )
-        .expect_err("not enrolled");
-        assert_eq!(refused["kind"], "not_enrolled");
+        for (cmd, args) in [
+            ("search_persons", serde_json::json!({ "query": "zb" })),
+            (
+                "create_person",
+                serde_json::json!({ "draft": { "alias": "Zbyszek", "birth_year": null, "gender": "m" } }),
+            ),
+            ("unlock", serde_json::json!({ "pin": "314159" })),
+        ] {
+            let refused = invoke(&webview, cmd, args).expect_err(cmd);
+            assert_eq!(refused["kind"], "not_enrolled", "{cmd}");
+        }
+        let locked = invoke(&webview, "lock", serde_json::json!({})).expect("lock");
+        assert_eq!(locked["lock"]["access"], "new");
 
         // Arguments that do not decode never reach the command: Tauri
         // answers with a plain string (api.rs tells the UI so).
@@ -193,8 +200,14 @@ mod tests {
             .expect_err("not a uuid");
         assert!(undecodable.is_string(), "{undecodable}");
 
-        let sync = invoke(&webview, "sync_status", serde_json::json!({})).expect("sync_status");
+        let sync = invoke(
+            &webview,
+            "sync_status",
+            serde_json::json!({ "active": true }),
+        )
+        .expect("sync_status");
         assert_eq!(sync["enrolled"], false);
+        assert_eq!(sync["access"], "new");
         assert_eq!(sync["records"], 0);
     }
 }

@@ -1,5 +1,5 @@
-//! [`Header`]: the app bar with the product name, the sync indicator and
-//! the language switch.
+//! [`Header`]: the app bar with the product name, the sync indicator, the
+//! lock button and the language switch.
 
 use yew::prelude::*;
 
@@ -17,6 +17,9 @@ pub struct HeaderProps {
     /// bigger one).
     #[prop_or(true)]
     pub show_lang: bool,
+    /// Locks the app now; no button when `None`.
+    #[prop_or_default]
+    pub on_lock: Option<Callback<MouseEvent>>,
 }
 
 #[function_component(Header)]
@@ -26,6 +29,13 @@ pub fn header(props: &HeaderProps) -> Html {
             <h1 class="app-title">{ t(props.lang, Key::AppName) }</h1>
             if props.show_sync {
                 <SyncIndicatorButton />
+            }
+            if let Some(on_lock) = props.on_lock.clone() {
+                <button type="button" class="button button-secondary lock-button" data-testid="lock-now"
+                    aria-label={t(props.lang, Key::LockNowLabel)} title={t(props.lang, Key::LockNowLabel)}
+                    onclick={on_lock}>
+                    { t(props.lang, Key::LockNow) }
+                </button>
             }
             if props.show_lang {
                 <LangSwitch lang={props.lang} on_change={props.on_lang.clone()} compact=true />

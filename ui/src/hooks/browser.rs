@@ -11,6 +11,11 @@ pub fn today() -> Date {
     format::date_of_ms(js_sys::Date::now())
 }
 
+/// Milliseconds since the Unix epoch by the browser's clock.
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
 /// This year in Warsaw, for checking birth years.
 pub fn this_year() -> i64 {
     format::year(today())

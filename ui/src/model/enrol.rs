@@ -1,4 +1,5 @@
-//! The enrolment form: server address, one-time code, device name.
+//! The enrolment form: server address, one-time code, device name, and the
+//! PIN (typed twice) that will open the device's data.
 
 use odnowa_shared::api::EnrolRequest;
 
@@ -10,6 +11,20 @@ pub struct EnrolForm {
     pub server: String,
     pub code: String,
     pub device_name: String,
+    pub pin: String,
+    pub pin_repeat: String,
+}
+
+/// The shortest and longest PIN, as the engine's vault accepts them.
+pub const PIN_CHARS: std::ops::RangeInclusive<usize> = 6..=64;
+
+/// Refuses a PIN the device would refuse.
+pub fn check_pin(pin: &str) -> Result<(), FormError> {
+    if PIN_CHARS.contains(&pin.chars().count()) && pin.trim() == pin {
+        Ok(())
+    } else {
+        Err(FormError::PinTooShort)
+    }
 }
 
 impl EnrolForm {
@@ -26,10 +41,15 @@ impl EnrolForm {
             "" => default_name.to_string(),
             name => name.to_string(),
         };
+        check_pin(&self.pin)?;
+        if self.pin != self.pin_repeat {
+            return Err(FormError::PinMismatch);
+        }
         Ok(EnrolRequest {
             server,
             code: code.to_string(),
             device_name,
+            pin: self.pin.clone(),
         })
     }
 }
@@ -79,9 +99,16 @@ mod tests {
         form.server = "sync.example".into();
         assert_eq!(form.to_request("Telefon"), Err(FormError::CodeRequired));
         form.code = " abcde-fghjk ".into();
+        assert_eq!(form.to_request("Telefon"), Err(FormError::PinTooShort));
+        form.pin = "12345".into();
+        assert_eq!(form.to_request("Telefon"), Err(FormError::PinTooShort));
+        form.pin = "123456".into();
+        assert_eq!(form.to_request("Telefon"), Err(FormError::PinMismatch));
+        form.pin_repeat = "123456".into();
         let request = form.to_request("Telefon").expect("valid");
         assert_eq!(request.code, "abcde-fghjk");
         assert_eq!(request.device_name, "Telefon");
+        assert_eq!(request.pin, "123456");
         form.device_name = "Telefon Marty".into();
         assert_eq!(
             form.to_request("Telefon").map(|r| r.device_name),

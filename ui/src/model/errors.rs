@@ -32,6 +32,10 @@ pub enum FormError {
     ServerRequired,
     /// Enrolment needs the one-time code.
     CodeRequired,
+    /// The PIN is too short, too long or padded with spaces.
+    PinTooShort,
+    /// The PIN and its repetition differ.
+    PinMismatch,
 }
 
 impl FormError {
@@ -50,6 +54,8 @@ impl FormError {
             FormError::ItemNameRequired => Key::ErrItemNameRequired,
             FormError::ServerRequired => Key::ErrServerRequired,
             FormError::CodeRequired => Key::ErrCodeRequired,
+            FormError::PinTooShort => Key::ErrPinTooShort,
+            FormError::PinMismatch => Key::ErrPinMismatch,
         }
     }
 }
@@ -59,10 +65,15 @@ pub fn command_error_key(kind: ErrorKind) -> Key {
     match kind {
         ErrorKind::NotEnrolled => Key::ErrNotEnrolled,
         ErrorKind::BadCode => Key::ErrBadCode,
+        ErrorKind::TooManyAttempts => Key::ErrTooManyAttempts,
         ErrorKind::Unreachable => Key::ErrUnreachable,
         ErrorKind::Invalid => Key::ErrInvalid,
         ErrorKind::NotFound => Key::ErrNotFound,
         ErrorKind::Revoked => Key::ErrRevoked,
+        ErrorKind::Locked => Key::ErrLocked,
+        ErrorKind::WrongPin => Key::ErrWrongPin,
+        ErrorKind::Wiped => Key::ErrWiped,
+        ErrorKind::Stale => Key::ErrStale,
         ErrorKind::Internal => Key::ErrInternal,
     }
 }
@@ -76,10 +87,15 @@ mod tests {
         let kinds = [
             ErrorKind::NotEnrolled,
             ErrorKind::BadCode,
+            ErrorKind::TooManyAttempts,
             ErrorKind::Unreachable,
             ErrorKind::Invalid,
             ErrorKind::NotFound,
             ErrorKind::Revoked,
+            ErrorKind::Locked,
+            ErrorKind::WrongPin,
+            ErrorKind::Wiped,
+            ErrorKind::Stale,
             ErrorKind::Internal,
         ];
         let keys: std::collections::HashSet<Key> =

@@ -1,6 +1,6 @@
 //! [`Enrol`]: the first-run screen. Server address and the one-time code
-//! (typed or pasted), an optional device name, the language; then the
-//! first sync.
+//! (typed or pasted), an optional device name, the PIN that will open the
+//! device's data (typed twice), the language; then the first sync.
 
 use web_sys::HtmlInputElement;
 use yew::platform::spawn_local;
@@ -115,6 +115,15 @@ pub fn enrol() -> Html {
                 <input id="enrol-device-name" data-testid="enrol-device-name" class="text-input" type="text"
                     placeholder={t(lang, Key::EnrolDeviceNameDefault)}
                     value={form.device_name.clone()} oninput={set(|f, v| f.device_name = v)} />
+                <label class="field-label" for="enrol-pin">{ t(lang, Key::EnrolPin) }</label>
+                <input id="enrol-pin" data-testid="enrol-pin" class="text-input pin-input" type="password"
+                    inputmode="numeric" autocomplete="new-password" aria-describedby="enrol-pin-hint"
+                    value={form.pin.clone()} oninput={set(|f, v| f.pin = v)} />
+                <p class="hint" id="enrol-pin-hint">{ t(lang, Key::EnrolPinHint) }</p>
+                <label class="field-label" for="enrol-pin-repeat">{ t(lang, Key::EnrolPinRepeat) }</label>
+                <input id="enrol-pin-repeat" data-testid="enrol-pin-repeat" class="text-input pin-input" type="password"
+                    inputmode="numeric" autocomplete="new-password"
+                    value={form.pin_repeat.clone()} oninput={set(|f, v| f.pin_repeat = v)} />
                 <ErrorBanner {lang} error={*error} />
                 <button type="submit" id="enrol-submit" data-testid="enrol-submit"
                     class="button button-primary button-wide" disabled={*busy} aria-busy={busy.to_string()}>
