@@ -519,6 +519,7 @@ mod tests {
             Key::UnitMinutes,
             Key::SyncOffline,
             Key::EnrolCodeHint,
+            Key::LockPin,
         ];
         for &key in Key::ALL {
             if !same_on_purpose.contains(&key) {
