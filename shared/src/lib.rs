@@ -40,6 +40,7 @@
 //! assert_eq!(read::<Contact>(&office.doc).unwrap(), contact);
 //! ```
 
+pub mod access;
 pub mod api;
 pub mod conflicts;
 pub mod document;

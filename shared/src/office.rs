@@ -17,9 +17,10 @@ use std::str::FromStr;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::access::Role;
 use crate::conflicts::Conflict;
 use crate::document::HistoryEntry;
-use crate::ids::{DocId, OrgId, PersonId, SiteId, SpaceId, UserId};
+use crate::ids::{DeviceId, DocId, OrgId, PersonId, SiteId, SpaceId, UserId};
 use crate::records::{Contact, DaySession, Person, RecordKind, Workshop};
 use crate::time::{Date, Timestamp};
 
@@ -68,6 +69,43 @@ pub mod path {
     pub const CATALOGUE_SERVICE: &str = "/catalogue/services";
     /// PUT [`super::SiteEdit`] → [`crate::records::Catalogue`].
     pub const CATALOGUE_SITE: &str = "/catalogue/sites";
+    /// GET → `Vec<`[`super::TeamMember`]`>`: a coordinator's organisation,
+    /// its users and their devices.
+    pub const TEAM: &str = "/team";
+    /// POST → [`super::EnrolCode`] for a user of the coordinator's
+    /// organisation (audited).
+    pub const TEAM_ENROL_CODE: &str = "/team/{user}/enrol-code";
+    /// POST → 204: revokes a device of the coordinator's organisation; its
+    /// live connection closes within a second (audited).
+    pub const DEVICE_REVOKE: &str = "/devices/{device}/revoke";
+}
+
+/// A user of a member organisation, as its coordinator sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMember {
+    pub id: UserId,
+    pub name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub devices: Vec<DeviceSummary>,
+}
+
+/// An enrolled device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceSummary {
+    pub id: DeviceId,
+    pub name: String,
+    pub enrolled_at: Timestamp,
+    pub last_seen_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A one-time enrolment code, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolCode {
+    pub user: UserId,
+    pub code: String,
+    pub expires_at: Timestamp,
 }
 
 /// A refusal or failure, with a stable code the pages translate.

@@ -2,6 +2,7 @@
 //! function takes names as a person types them and answers with what was
 //! made, or a clear error.
 
+use odnowa_shared::access::{self, Role};
 use odnowa_shared::ids::{DeviceId, OrgId, SpaceId, UserId};
 
 use odnowa_shared::office::{ServiceEdit, SiteEdit};
@@ -9,7 +10,7 @@ use odnowa_shared::records::Catalogue;
 
 use crate::auth;
 use crate::exchange::SyncService;
-use crate::store::{Db, DeviceRow, QuarantineEntry, StoreError};
+use crate::store::{Db, DeviceRow, QuarantineEntry, StoreError, UserFacts};
 use crate::writer::{OfficeAuthor, WriteError};
 
 /// How long an enrolment code works unless told otherwise.
@@ -32,7 +33,9 @@ pub async fn create_space(db: &Db, name: &str, org: Option<&str>) -> Result<Spac
 }
 
 /// Creates a user with read access to `read` and write access to `write`
-/// (space names). Writing implies reading.
+/// (space names). Writing implies reading. The role must be one of
+/// `odnowa_shared::access::Role`; a coordinator needs an organisation;
+/// spaces of another organisation are refused.
 pub async fn create_user(
     db: &Db,
     name: &str,
@@ -40,44 +43,115 @@ pub async fn create_user(
     role: &str,
     read: &[String],
     write: &[String],
-) -> Result<UserId, StoreError> {
+) -> Result<UserId, AdminError> {
+    let role = parse_role(role)?;
     let org = match org {
         Some(org) => Some(db.org_by_name(org).await?),
         None => None,
     };
-    // Resolve every space before creating anything.
+    if role.needs_org() && org.is_none() {
+        return Err(AdminError::Invalid(format!(
+            "a {} belongs to a member organisation: give --org",
+            role.as_str()
+        )));
+    }
+    // Resolve and check every space before creating anything.
     let mut grants = Vec::new();
-    for name in read {
-        grants.push((db.space_by_name(name).await?, false));
+    for (names, write) in [(read, false), (write, true)] {
+        for name in names {
+            let space = db.space_by_name(name).await?;
+            check_grant(db, role, org, space, name).await?;
+            grants.push((space, write));
+        }
     }
-    for name in write {
-        grants.push((db.space_by_name(name).await?, true));
-    }
-    let user = db.create_user(org, name.trim(), role, now()).await?;
+    let user = db
+        .create_user(org, name.trim(), role.as_str(), now())
+        .await?;
     for (space, write) in grants {
         db.grant(user, space, write).await?;
     }
     Ok(user)
 }
 
-pub async fn grant(db: &Db, user: &str, space: &str, write: bool) -> Result<(), StoreError> {
-    let user = db.user_by_name(user).await?;
-    let space = db.space_by_name(space).await?;
-    db.grant(user, space, write).await
+fn parse_role(role: &str) -> Result<Role, AdminError> {
+    Role::from_stored(role).ok_or_else(|| {
+        let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        AdminError::Invalid(format!(
+            "unknown role {role:?}: one of {}",
+            known.join(", ")
+        ))
+    })
 }
 
-/// A new one-time enrolment code for `user`, valid for `hours`.
-pub async fn enrol_code(db: &Db, user: &str, hours: i64) -> Result<String, StoreError> {
-    let user = db.user_by_name(user).await?;
+async fn check_grant(
+    db: &Db,
+    role: Role,
+    org: Option<OrgId>,
+    space: SpaceId,
+    name: &str,
+) -> Result<(), AdminError> {
+    let space_org = db
+        .space_org(space)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("space {name:?}")))?;
+    match access::grant_refusal(role, org, space, space_org) {
+        Some(why) => Err(AdminError::Invalid(format!("cannot grant {name:?}: {why}"))),
+        None => Ok(()),
+    }
+}
+
+/// Gives a user (by name) access to a space (by name), within the rules
+/// of their role.
+pub async fn grant(db: &Db, user: &str, space: &str, write: bool) -> Result<(), AdminError> {
+    let facts = user_facts(db, user).await?;
+    let role = parse_role(&facts.role)?;
+    let space_id = db.space_by_name(space).await?;
+    check_grant(db, role, facts.org, space_id, space).await?;
+    Ok(db.grant(facts.id, space_id, write).await?)
+}
+
+async fn user_facts(db: &Db, name: &str) -> Result<UserFacts, AdminError> {
+    let user = db.user_by_name(name).await?;
+    db.user_facts(user)
+        .await?
+        .ok_or_else(|| AdminError::Store(StoreError::NotFound(format!("user {name:?}"))))
+}
+
+/// A new one-time enrolment code for a user (by name), valid for `hours`.
+pub async fn enrol_code(db: &Db, user: &str, hours: i64) -> Result<String, AdminError> {
+    let facts = user_facts(db, user).await?;
+    Ok(issue_enrol_code(db, &facts, hours).await?.0)
+}
+
+/// A new one-time enrolment code for `user` and when it expires (ms);
+/// refused for a disabled user or one whose role holds no records.
+pub async fn issue_enrol_code(
+    db: &Db,
+    user: &UserFacts,
+    hours: i64,
+) -> Result<(String, i64), AdminError> {
+    if user.disabled {
+        return Err(AdminError::Invalid(format!(
+            "{} is disabled: enable the user before enrolling a device",
+            user.name
+        )));
+    }
+    if !Role::from_stored(&user.role).is_some_and(Role::may_enrol) {
+        return Err(AdminError::Invalid(format!(
+            "{} is a {}: that role enrols no devices",
+            user.name, user.role
+        )));
+    }
     let code = auth::new_enrol_code();
     let now = now();
-    db.create_enrol_code(user, &auth::hash_code(&code), now, now + hours * 3_600_000)
+    let expires_at = now + hours * 3_600_000;
+    db.create_enrol_code(user.id, &auth::hash_code(&code), now, expires_at)
         .await?;
-    Ok(code)
+    Ok((code, expires_at))
 }
 
 pub async fn devices(db: &Db) -> Result<Vec<DeviceRow>, StoreError> {
-    db.list_devices().await
+    db.list_devices(None).await
 }
 
 pub async fn revoke(db: &Db, device: DeviceId) -> Result<bool, StoreError> {

@@ -18,11 +18,12 @@ use lru::LruCache;
 use serde_bytes::ByteBuf;
 use tokio::sync::{Mutex, RwLock, broadcast};
 
+use odnowa_shared::access;
 use odnowa_shared::document;
 use odnowa_shared::ids::{DeviceId, DocId, SpaceId, UserId};
 use odnowa_shared::protocol::{
     DEFAULT_RESPONSE_BYTES, DevicePolicy, DocPush, DocUpdate, Refusal, RefusalCode, SnapshotPhase,
-    SpaceAccess, SpaceCursor, SyncRequest, SyncResponse,
+    SpaceCursor, SyncRequest, SyncResponse,
 };
 use odnowa_shared::records::Catalogue;
 use odnowa_shared::sync::ingest::ingest;
@@ -259,11 +260,7 @@ impl SyncService {
                 .await?;
             response.more |= more;
             response.cursors.push(cursor);
-            response.spaces.push(SpaceAccess {
-                space: grant.space,
-                name: grant.name.clone(),
-                write: grant.write,
-            });
+            response.spaces.push(grant.clone());
         }
         // While a space is still arriving as snapshots, tell the device how
         // many documents there are in all, so it can show progress.
@@ -292,7 +289,10 @@ impl SyncService {
             }]
         };
         let refused = match writable.get(&push.space) {
-            Some(true) => self.ingest_push(peer, push).await?,
+            Some(true) => match access::kind_refusal(push.kind, push.space) {
+                Some(why) => refuse(RefusalCode::NotWritable, why.into()),
+                None => self.ingest_push(peer, push).await?,
+            },
             Some(false) => refuse(
                 RefusalCode::NotWritable,
                 "this user may read but not write this space".into(),

@@ -20,6 +20,7 @@ use sqlx::sqlite::{
 use std::str::FromStr;
 use tokio::sync::Mutex;
 
+use odnowa_shared::access::{self, Role, SpaceFacts};
 use odnowa_shared::ids::{DeviceId, DocId, OrgId, SpaceId, UserId};
 use odnowa_shared::projection::Projection;
 use odnowa_shared::records::RecordKind;
@@ -181,11 +182,17 @@ macro_rules! project_rows {
 pub(crate) use on_pool;
 
 /// A user's access to one space.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Grant {
-    pub space: SpaceId,
+pub type Grant = odnowa_shared::protocol::SpaceAccess;
+
+/// What access rules need to know of a user.
+#[derive(Debug, Clone)]
+pub struct UserFacts {
+    pub id: UserId,
     pub name: String,
-    pub write: bool,
+    /// As stored (`odnowa_shared::access::Role::from_stored`).
+    pub role: String,
+    pub org: Option<OrgId>,
+    pub disabled: bool,
 }
 
 /// The device behind a token.
@@ -271,6 +278,8 @@ pub struct QuarantineEntry {
 #[derive(Debug, Clone)]
 pub struct DeviceRow {
     pub device: DeviceId,
+    pub user_id: UserId,
+    /// The user's name.
     pub user: String,
     pub name: String,
     pub created_at: i64,
@@ -475,26 +484,74 @@ impl Db {
         Ok(())
     }
 
-    /// The spaces `user` may read.
+    /// The spaces a device of `user` may read, and which it may write:
+    /// the role's rules (`odnowa_shared::access`) over the spaces and the
+    /// user's explicit grants. A disabled user, or a role the server does
+    /// not know, gets none.
     pub async fn grants(&self, user: UserId) -> Result<Vec<Grant>, StoreError> {
-        let rows: Vec<(String, String, i64)> = on_pool!(self, pool => {
+        let Some(who) = self.user_facts(user).await? else {
+            return Ok(Vec::new());
+        };
+        let Some(role) = Role::from_stored(&who.role).filter(|_| !who.disabled) else {
+            if !who.disabled {
+                tracing::warn!(%user, role = %who.role, "a user with an unknown role reads nothing");
+            }
+            return Ok(Vec::new());
+        };
+        let rows: Vec<(String, String, Option<String>, Option<i64>)> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT g.space_id, s.name, g.can_write FROM grants g JOIN spaces s ON s.id = g.space_id \
-                 WHERE g.user_id = $1 ORDER BY s.name",
+                "SELECT s.id, s.name, s.org_id, g.can_write FROM spaces s \
+                 LEFT JOIN grants g ON g.space_id = s.id AND g.user_id = $1",
             )
             .bind(user.to_string())
             .fetch_all(pool)
             .await?
         });
-        rows.into_iter()
-            .map(|(space, name, write)| {
-                Ok(Grant {
+        let spaces = rows
+            .into_iter()
+            .map(|(space, name, org, granted)| {
+                Ok(SpaceFacts {
                     space: parse("space id", &space)?,
                     name,
-                    write: write != 0,
+                    org: org.map(|o| parse("org id", &o)).transpose()?,
+                    granted: granted.map(|w| w != 0),
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(access::device_access(role, who.org, &spaces))
+    }
+
+    /// A user's role, organisation and whether they are disabled.
+    pub async fn user_facts(&self, user: UserId) -> Result<Option<UserFacts>, StoreError> {
+        let row: Option<(String, String, Option<String>, i64)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT name, role, org_id, disabled FROM users WHERE id = $1")
+                .bind(user.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(|(name, role, org, disabled)| {
+            Ok(UserFacts {
+                id: user,
+                name,
+                role,
+                org: org.map(|o| parse("org id", &o)).transpose()?,
+                disabled: disabled != 0,
+            })
+        })
+        .transpose()
+    }
+
+    /// The organisation a space belongs to (`Ok(None)`: no such space;
+    /// `Some(None)`: a consortium space, the registry among them).
+    pub async fn space_org(&self, space: SpaceId) -> Result<Option<Option<OrgId>>, StoreError> {
+        let row: Option<(Option<String>,)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT org_id FROM spaces WHERE id = $1")
+                .bind(space.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(|(org,)| org.map(|o| parse("org id", &o)).transpose())
+            .transpose()
     }
 
     /// How many documents `space` holds (for a device's first-sync progress).
@@ -721,21 +778,39 @@ impl Db {
         }))
     }
 
-    pub async fn list_devices(&self) -> Result<Vec<DeviceRow>, StoreError> {
-        type DeviceTuple = (String, String, String, i64, Option<i64>, Option<i64>);
-        let rows: Vec<DeviceTuple> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT d.id, u.name, d.name, d.created_at, d.last_seen_at, d.revoked_at \
-                 FROM devices d JOIN users u ON u.id = d.user_id ORDER BY d.created_at",
-            )
-            .fetch_all(pool)
-            .await?
-        });
+    /// Enrolled devices, oldest first: every one, or (`Some(org)`) those
+    /// of one organisation's users.
+    pub async fn list_devices(&self, org: Option<OrgId>) -> Result<Vec<DeviceRow>, StoreError> {
+        type DeviceTuple = (
+            String,
+            String,
+            String,
+            String,
+            i64,
+            Option<i64>,
+            Option<i64>,
+        );
+        const SELECT: &str = "SELECT d.id, d.user_id, u.name, d.name, d.created_at, d.last_seen_at, d.revoked_at \
+             FROM devices d JOIN users u ON u.id = d.user_id";
+        let rows: Vec<DeviceTuple> = match org {
+            None => on_pool!(self, pool => {
+                sqlx::query_as(&format!("{SELECT} ORDER BY d.created_at"))
+                    .fetch_all(pool)
+                    .await?
+            }),
+            Some(org) => on_pool!(self, pool => {
+                sqlx::query_as(&format!("{SELECT} WHERE u.org_id = $1 ORDER BY d.created_at"))
+                    .bind(org.to_string())
+                    .fetch_all(pool)
+                    .await?
+            }),
+        };
         rows.into_iter()
             .map(
-                |(device, user, name, created_at, last_seen_at, revoked_at)| {
+                |(device, user_id, user, name, created_at, last_seen_at, revoked_at)| {
                     Ok(DeviceRow {
                         device: parse("device id", &device)?,
+                        user_id: parse("user id", &user_id)?,
                         user,
                         name,
                         created_at,
@@ -744,6 +819,29 @@ impl Db {
                     })
                 },
             )
+            .collect()
+    }
+
+    /// The users of an organisation, by name.
+    pub async fn org_users(&self, org: OrgId) -> Result<Vec<UserFacts>, StoreError> {
+        let rows: Vec<(String, String, String, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, name, role, disabled FROM users WHERE org_id = $1 ORDER BY name",
+            )
+            .bind(org.to_string())
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(id, name, role, disabled)| {
+                Ok(UserFacts {
+                    id: parse("user id", &id)?,
+                    name,
+                    role,
+                    org: Some(org),
+                    disabled: disabled != 0,
+                })
+            })
             .collect()
     }
 

@@ -570,7 +570,7 @@ async fn pushes_that_lie_about_their_header_are_refused(env: &Env, _: Backend) -
     let before = env.stored().await?;
 
     let mut wrong_kind = push_of(&replica)?;
-    wrong_kind.kind = RecordKind::Person;
+    wrong_kind.kind = RecordKind::Workshop;
     let refused = env.push(&device, vec![wrong_kind]).await?;
     only_refusal(&refused, replica.id, RefusalCode::HeaderChanged)?;
 

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod browser;
+pub mod office;
 pub mod proxy;
 
 use std::net::SocketAddr;
@@ -290,7 +291,8 @@ impl TestServer {
         Ok(())
     }
 
-    /// Creates a user with write access to `spaces` and returns a fresh
+    /// Creates a field worker with write access to `write` and read access
+    /// to `read`, in the organisation of those spaces, and returns a fresh
     /// enrolment code for them.
     pub async fn user_with_code(
         &self,
@@ -300,8 +302,35 @@ impl TestServer {
     ) -> Result<String> {
         let write: Vec<String> = write.iter().map(|s| s.to_string()).collect();
         let read: Vec<String> = read.iter().map(|s| s.to_string()).collect();
-        admin::create_user(&self.db, name, None, "worker", &read, &write).await?;
+        // The user belongs to the organisation of the team spaces given
+        // (a user reads no space of another organisation).
+        let mut org = None;
+        for space in write.iter().chain(&read) {
+            let id = self.db.space_by_name(space).await?;
+            if let Some(Some(owner)) = self.db.space_org(id).await? {
+                org = Some(owner);
+            }
+        }
+        let org_name = match org {
+            Some(org) => self
+                .db
+                .org_names()
+                .await?
+                .into_iter()
+                .find(|(id, _)| *id == org)
+                .map(|(_, name)| name),
+            None => None,
+        };
+        admin::create_user(&self.db, name, org_name.as_deref(), "worker", &read, &write).await?;
         Ok(admin::enrol_code(&self.db, name, 24).await?)
+    }
+
+    /// A device of a new user who writes `spaces`, enrolled and synced once.
+    pub async fn device_on(&self, user: &str, spaces: &[&str]) -> Result<TestDevice> {
+        let code = self.user_with_code(user, spaces, &[]).await?;
+        let device = TestDevice::enrol(&self.url(), &code, user).await?;
+        device.engine.sync_now().await?;
+        Ok(device)
     }
 }
 

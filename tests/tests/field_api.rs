@@ -57,12 +57,7 @@ async fn field(backend: Backend) -> Result<Field> {
 /// A device of a new user who writes the registry and the team space,
 /// synced once (it knows its spaces and the catalogue).
 async fn device_on(server: &TestServer, user: &str) -> Result<TestDevice> {
-    let code = server
-        .user_with_code(user, &["registry", TEAM], &[])
-        .await?;
-    let device = TestDevice::enrol(&server.url(), &code, user).await?;
-    device.engine.sync_now().await?;
-    Ok(device)
+    server.device_on(user, &["registry", TEAM]).await
 }
 
 fn draft(alias: &str, birth_year: Option<i64>) -> PersonDraft {

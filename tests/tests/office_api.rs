@@ -8,82 +8,23 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Context, Result};
 use odnowa_shared::ids::{DocId, PersonId, SpaceId, UserId};
 use odnowa_shared::office::{
-    DuplicatePair, OfficeError, OfficeErrorCode, OfficeRole, OfficeUser, PersonSummary,
-    RecordDetail, RecordPage, Report, ServiceEdit, Timeline,
+    DuplicatePair, OfficeErrorCode, OfficeRole, OfficeUser, PersonSummary, RecordDetail,
+    RecordPage, Report, ServiceEdit, Timeline,
 };
 use odnowa_shared::records::{Contact, Gender, Person};
 use odnowa_shared::time::Timestamp;
 use odnowa_sync_server::admin;
 use odnowa_sync_server::office::OfficeConfig;
 use odnowa_sync_server::writer::OfficeAuthor;
+use odnowa_tests::office::{OfficeClient as Office, refusal};
 use odnowa_tests::{Backend, TestDevice, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
 
 const PASSWORD: &str = "correct horse battery";
-
-/// A client of the office API with (at most) one session.
-struct Office {
-    base: String,
-    http: reqwest::Client,
-    cookie: Option<String>,
-}
-
-impl Office {
-    fn new(server: &TestServer) -> Self {
-        Office {
-            base: format!("{}/office/api", server.url()),
-            http: reqwest::Client::new(),
-            cookie: None,
-        }
-    }
-
-    async fn login(&mut self, user: &str, password: &str) -> Result<reqwest::Response> {
-        let response = self
-            .http
-            .post(format!("{}/login", self.base))
-            .json(&json!({"user": user, "password": password}))
-            .send()
-            .await?;
-        if let Some(value) = response.headers().get("set-cookie") {
-            let value = value.to_str()?;
-            ensure!(value.contains("HttpOnly"), "{value}");
-            ensure!(value.contains("SameSite=Strict"), "{value}");
-            self.cookie = value.split(';').next().map(str::to_string);
-        }
-        Ok(response)
-    }
-
-    async fn get(&self, path: &str) -> Result<reqwest::Response> {
-        let mut request = self.http.get(format!("{}{path}", self.base));
-        if let Some(cookie) = &self.cookie {
-            request = request.header("cookie", cookie);
-        }
-        Ok(request.send().await?)
-    }
-
-    async fn post(&self, path: &str, body: serde_json::Value) -> Result<reqwest::Response> {
-        let mut request = self.http.post(format!("{}{path}", self.base)).json(&body);
-        if let Some(cookie) = &self.cookie {
-            request = request.header("cookie", cookie);
-        }
-        Ok(request.send().await?)
-    }
-}
-
-async fn refusal(response: reqwest::Response, status: StatusCode) -> Result<OfficeErrorCode> {
-    ensure!(
-        response.status() == status,
-        "expected {status}, got {}",
-        response.status()
-    );
-    let error: OfficeError = response.json().await?;
-    ensure!(!error.message.is_empty());
-    Ok(error.code)
-}
 
 async fn refusals(server: &TestServer) -> Result<usize> {
     Ok(server.db.audit_rows("office_refused").await?.len())

@@ -370,6 +370,62 @@ async fn the_office_in_a_browser() -> Result<()> {
     // Logging out returns to the login.
     browser.click("[data-testid=logout]").await?;
     browser.find("[data-testid=login-form]").await?;
+
+    // A coordinator enrols a new phone for Ola and revokes it.
+    admin::create_user(
+        &server.db,
+        "kasia",
+        Some("Stowarzyszenie Przystań"),
+        "coordinator",
+        &[],
+        &[],
+    )
+    .await?;
+    admin::set_password(&server.db, "kasia", PASSWORD).await?;
+    browser
+        .type_into("[data-testid=login-user]", "kasia")
+        .await?;
+    browser
+        .type_into("[data-testid=login-password]", PASSWORD)
+        .await?;
+    browser.click("[data-testid=login-submit]").await?;
+    browser.click("[data-testid=nav-team]").await?;
+    browser
+        .find("[data-testid=team-member][data-user=ola] [data-testid=team-device]")
+        .await?;
+    ensure!(
+        !browser
+            .exists("[data-testid=team-member][data-user=jan]")
+            .await?,
+        "another organisation's worker is not listed"
+    );
+    browser
+        .click("[data-testid=team-member][data-user=ola] [data-testid=new-enrol-code]")
+        .await?;
+    let code = browser
+        .find("[data-testid=enrol-code-value]")
+        .await?
+        .text()
+        .await?;
+    let phone = TestDevice::enrol(&server.url(), code.trim(), "Telefon zapasowy").await?;
+    phone.engine.sync_now().await?;
+    both_languages(&browser, "team-code", "[data-testid=enrol-code]").await?;
+    browser.click("[data-testid=nav-records]").await?;
+    browser.click("[data-testid=nav-team]").await?;
+    let spare = "[data-testid=team-device][data-device='Telefon zapasowy']";
+    browser
+        .click(&format!("{spare} [data-testid=revoke-device]"))
+        .await?;
+    browser.accept_dialog().await?;
+    browser.wait_for_text(spare, "dostęp odebrany").await?;
+    ensure!(
+        matches!(
+            phone.engine.sync_now().await,
+            Err(odnowa_app::engine::EngineError::Revoked)
+        ),
+        "the revoked phone is cut off"
+    );
+    both_languages(&browser, "team", "[data-testid=team-member]").await?;
     browser.close().await?;
     Ok(())
 }

@@ -26,12 +26,7 @@ fn office() -> OfficeAuthor {
 }
 
 async fn device_on(server: &TestServer, user: &str) -> Result<TestDevice> {
-    let code = server
-        .user_with_code(user, &["registry", TEAM], &[])
-        .await?;
-    let device = TestDevice::enrol(&server.url(), &code, user).await?;
-    device.engine.sync_now().await?;
-    Ok(device)
+    server.device_on(user, &["registry", TEAM]).await
 }
 
 fn service(code: &str, pl: &str, en: &str) -> ServiceEdit {

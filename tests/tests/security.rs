@@ -52,12 +52,7 @@ async fn server(backend: Backend, config: ServerConfig) -> Result<TestServer> {
 /// A device of a new user who writes the registry and the team space,
 /// synced once.
 async fn device_on(server: &TestServer, user: &str) -> Result<TestDevice> {
-    let code = server
-        .user_with_code(user, &["registry", TEAM], &[])
-        .await?;
-    let device = TestDevice::enrol(&server.url(), &code, user).await?;
-    device.engine.sync_now().await?;
-    Ok(device)
+    server.device_on(user, &["registry", TEAM]).await
 }
 
 /// Saves a person called [`ALIAS`] and a contact with [`NOTE`].

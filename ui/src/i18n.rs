@@ -408,6 +408,32 @@ translations! {
     /// `{achieved}` of `{target}`.
     TargetLine => pl: "{achieved} z {target}", en: "{achieved} of {target}";
     NavCatalogue => pl: "Katalog usług", en: "Service catalogue";
+    NavTeam => pl: "Urządzenia", en: "Devices";
+    /// `{org}`: the coordinator's member organisation.
+    TeamTitle => pl: "Urządzenia — {org}", en: "Devices — {org}";
+    TeamIntro => pl: "Wydaj kod, by dodać telefon lub tablet pracownika; odbierz dostęp zgubionemu urządzeniu — jego połączenie zostanie zerwane w ciągu sekundy, a aplikacja zablokuje dane.", en: "Issue a code to add a worker's phone or tablet; revoke a lost device — its connection is cut within a second and the app locks its data.";
+    RoleOutreach => pl: "Streetworker", en: "Outreach worker";
+    RoleDayRoom => pl: "Personel świetlicy", en: "Day-room staff";
+    RoleFacilitator => pl: "Prowadzący warsztaty", en: "Workshop facilitator";
+    RoleWorker => pl: "Pracownik terenowy", en: "Field worker";
+    RoleCoordinator => pl: "Koordynator", en: "Coordinator";
+    RoleOffice => pl: "Biuro konsorcjum", en: "Consortium office";
+    RoleAdmin => pl: "Administrator serwera", en: "Server administrator";
+    UserDisabled => pl: "konto wyłączone", en: "account disabled";
+    NoDevices => pl: "Brak urządzeń", en: "No devices";
+    /// `{date}`: when the device was enrolled.
+    DeviceEnrolled => pl: "dodane {date}", en: "enrolled {date}";
+    /// `{when}`: the device's last sync.
+    DeviceLastSeen => pl: "ostatnia synchronizacja {when}", en: "last synced {when}";
+    DeviceNeverSeen => pl: "jeszcze nie synchronizowało", en: "not synced yet";
+    /// `{date}`: when access was revoked.
+    DeviceRevoked => pl: "dostęp odebrany {date}", en: "revoked {date}";
+    RevokeDevice => pl: "Odbierz dostęp", en: "Revoke";
+    /// `{device}` and `{user}`.
+    ConfirmRevoke => pl: "Odebrać dostęp urządzeniu „{device}” ({user})? Połączenie zostanie zerwane, a aplikacja zablokuje dane; zmian niezsynchronizowanych nie da się już wysłać.", en: "Revoke “{device}” ({user})? Its connection is cut and the app locks its data; changes not yet synced can no longer be sent.";
+    NewEnrolCode => pl: "Nowy kod rejestracji", en: "New enrolment code";
+    /// `{user}` and `{until}`.
+    EnrolCodeFor => pl: "Kod dla: {user}. Wpisz go w aplikacji na nowym urządzeniu. Działa raz, do {until}.", en: "Code for {user}. Type it into the app on the new device. It works once, until {until}.";
     CatalogueServices => pl: "Usługi zamówionego pakietu", en: "Services of the commissioned package";
     CatalogueSites => pl: "Placówki", en: "Sites";
     ColCode => pl: "Kod", en: "Code";

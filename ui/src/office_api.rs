@@ -5,11 +5,12 @@
 
 use std::fmt;
 
-use odnowa_shared::ids::{DocId, PersonId};
+use odnowa_shared::ids::{DeviceId, DocId, PersonId, UserId};
 use odnowa_shared::office::{
-    API_PREFIX, Dashboard, DuplicatePair, FilterOptions, FreezeRequest, LoginRequest, MergeRequest,
-    Month, OfficeError, OfficeErrorCode, OfficeUser, Period, PersonSummary, RecordDetail,
-    RecordFilter, RecordPage, Report, ServiceEdit, SiteEdit, Timeline, UnmergeRequest,
+    API_PREFIX, Dashboard, DuplicatePair, EnrolCode, FilterOptions, FreezeRequest, LoginRequest,
+    MergeRequest, Month, OfficeError, OfficeErrorCode, OfficeUser, Period, PersonSummary,
+    RecordDetail, RecordFilter, RecordPage, Report, ServiceEdit, SiteEdit, TeamMember, Timeline,
+    UnmergeRequest, path,
 };
 use odnowa_shared::records::Catalogue;
 use serde::Serialize;
@@ -239,4 +240,16 @@ pub fn report_download(period: &Period, ext: &str) -> String {
         "/report.{ext}?period={}",
         percent_encode(&period.to_string())
     ))
+}
+
+pub async fn team() -> Result<Vec<TeamMember>, CallError> {
+    call("GET", path::TEAM, None).await
+}
+
+pub async fn enrol_code(user: UserId) -> Result<EnrolCode, CallError> {
+    call("POST", &format!("/team/{user}/enrol-code"), None).await
+}
+
+pub async fn revoke_device(device: DeviceId) -> Result<(), CallError> {
+    call("POST", &format!("/devices/{device}/revoke"), None).await
 }

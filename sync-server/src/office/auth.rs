@@ -384,6 +384,21 @@ impl OfficeSession {
         .await)
     }
 
+    /// The coordinator's organisation; refuses (and logs) anyone else.
+    pub async fn require_coordinator(&self, db: &Db, what: &str) -> Result<OrgId, Refusal> {
+        match (self.user.role, self.user.org) {
+            (OfficeRole::Coordinator, Some(org)) => Ok(org),
+            _ => Err(refuse(
+                db,
+                Some(self.user.id),
+                OfficeErrorCode::Forbidden,
+                what,
+                "only a coordinator of a member organisation manages its devices",
+            )
+            .await),
+        }
+    }
+
     /// The organisation whose records this user is limited to (`None`:
     /// all of them).
     pub fn scope(&self) -> Option<Option<OrgId>> {

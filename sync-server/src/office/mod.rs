@@ -4,11 +4,13 @@
 //!
 //! Access: the office role reads everything and alone may see duplicates,
 //! merge, report, freeze, export and edit the catalogue; a coordinator
-//! reads the records of their own organisation's spaces. Every refusal is
+//! reads the records of their own organisation's spaces and manages its
+//! devices (`team`). Case notes are never shown here. Every refusal is
 //! answered with an `OfficeError` and written to the audit log.
 
 pub mod auth;
 pub mod queries;
+mod team;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -64,6 +66,9 @@ pub fn router() -> Router<AppState> {
         .route(path::CATALOGUE, get(catalogue))
         .route(path::CATALOGUE_SERVICE, put(put_service))
         .route(path::CATALOGUE_SITE, put(put_site))
+        .route(path::TEAM, get(team::team))
+        .route(path::TEAM_ENROL_CODE, post(team::enrol_code))
+        .route(path::DEVICE_REVOKE, post(team::revoke))
         .fallback(|| async { Refusal::new(OfficeErrorCode::NotFound, "no such office call") })
 }
 
@@ -237,7 +242,7 @@ async fn records(
     ))
 }
 
-fn parse_id<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, Refusal> {
+pub(crate) fn parse_id<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, Refusal> {
     text.parse().map_err(|_| {
         Refusal::new(
             OfficeErrorCode::Invalid,

@@ -7,7 +7,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use super::persons::describe;
-use super::{Failure, loading, use_office};
+use super::{Failure, confirmed, loading, use_office};
 use crate::components::ErrorBanner;
 use crate::hooks::{Load, use_load};
 use crate::i18n::{Key, Lang, t, tf};
@@ -26,12 +26,6 @@ fn reason(lang: Lang, reason: &DuplicateReason) -> String {
             &[("places", &places.join(", "))],
         ),
     }
-}
-
-fn confirmed(text: &str) -> bool {
-    web_sys::window()
-        .and_then(|w| w.confirm_with_message(text).ok())
-        .unwrap_or(false)
 }
 
 #[function_component(DuplicatesPage)]

@@ -14,6 +14,7 @@ mod login;
 mod persons;
 mod records;
 mod report;
+mod team;
 
 use odnowa_shared::ids::{DocId, PersonId};
 use odnowa_shared::office::OfficeUser;
@@ -39,6 +40,7 @@ pub enum OfficeRoute {
     Duplicates,
     Report,
     Catalogue,
+    Team,
 }
 
 impl OfficeRoute {
@@ -168,6 +170,8 @@ pub fn office_app() -> Html {
         sections.push((OfficeRoute::Duplicates, Key::NavDuplicates, "duplicates"));
         sections.push((OfficeRoute::Report, Key::NavReport, "report"));
         sections.push((OfficeRoute::Catalogue, Key::NavCatalogue, "catalogue"));
+    } else {
+        sections.push((OfficeRoute::Team, Key::NavTeam, "team"));
     }
     let current = route.section();
     let nav = sections.into_iter().map(|(to, key, id)| {
@@ -204,6 +208,7 @@ pub fn office_app() -> Html {
         OfficeRoute::Duplicates => html! { <duplicates::DuplicatesPage /> },
         OfficeRoute::Report => html! { <report::ReportPage /> },
         OfficeRoute::Catalogue => html! { <catalogue::CataloguePage /> },
+        OfficeRoute::Team => html! { <team::TeamPage /> },
     };
     html! {
         <ContextProvider<OfficeHandle> context={handle}>
@@ -270,6 +275,13 @@ pub fn failure(props: &FailureProps) -> Html {
         });
     }
     html! { <ErrorBanner lang={office.lang} error={Some(props.error.key())} /> }
+}
+
+/// Whether the person confirms `text` (the browser's own dialog).
+pub fn confirmed(text: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.confirm_with_message(text).ok())
+        .unwrap_or(false)
 }
 
 /// "Loading" while a page's data comes.

@@ -9,7 +9,7 @@ use web_sys::HtmlInputElement;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use super::{Failure, loading, use_office};
+use super::{Failure, confirmed, loading, use_office};
 use crate::components::ErrorBanner;
 use crate::hooks::{Load, use_load};
 use crate::i18n::{Key, Lang, t, tf};
@@ -48,10 +48,7 @@ pub fn report_page() -> Html {
         Callback::from(move |_: MouseEvent| {
             let p = *period;
             let text = tf(lang, Key::ConfirmFreeze, &[("period", &p.to_string())]);
-            let ok = web_sys::window()
-                .and_then(|w| w.confirm_with_message(&text).ok())
-                .unwrap_or(false);
-            if !ok {
+            if !confirmed(&text) {
                 return;
             }
             let (generation, error) = (generation.clone(), error.clone());

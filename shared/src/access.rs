@@ -1,0 +1,272 @@
+//! Roles and what they may read and write, as pure rules the server applies
+//! on every exchange and every office call.
+//!
+//! A space is *inside* a user's organisation when it is the registry or
+//! belongs to that organisation. Nothing outside is ever readable by a
+//! device, whatever grants say: case notes live in their organisation's
+//! team spaces, so they never leave the owning organisation.
+//!
+//! - Field roles (outreach worker, day-room staff, workshop facilitator)
+//!   read and write the spaces they were granted, inside their organisation.
+//! - A coordinator reads and writes every space of their organisation and
+//!   the registry, and enrols and revokes their organisation's devices.
+//! - The consortium office reads every record through the office pages
+//!   (never case notes) and alone writes the catalogue.
+//! - An administrator runs the server (organisations, spaces, users) and
+//!   holds no records.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{OrgId, SpaceId};
+use crate::protocol::SpaceAccess;
+use crate::records::RecordKind;
+
+/// A user's role, stored as text in `users.role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Streetwork: contacts with people in the street.
+    Outreach,
+    /// Day-room staff: attendance, meals, showers.
+    DayRoom,
+    /// Workshop facilitator: workshops and their participants.
+    Facilitator,
+    /// A field role not tied to one service (older users).
+    Worker,
+    /// Coordinator of a member organisation.
+    Coordinator,
+    /// The consortium office.
+    Office,
+    /// Runs the server; holds no records.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::Outreach,
+        Role::DayRoom,
+        Role::Facilitator,
+        Role::Worker,
+        Role::Coordinator,
+        Role::Office,
+        Role::Admin,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Outreach => "outreach",
+            Role::DayRoom => "day_room",
+            Role::Facilitator => "facilitator",
+            Role::Worker => "worker",
+            Role::Coordinator => "coordinator",
+            Role::Office => "office",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The role of a stored name (`None`: not a role).
+    pub fn from_stored(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
+    /// A role that works in the field app.
+    pub fn is_field(self) -> bool {
+        matches!(
+            self,
+            Role::Outreach | Role::DayRoom | Role::Facilitator | Role::Worker
+        )
+    }
+
+    /// Whether this role belongs to a member organisation (and must have one).
+    pub fn needs_org(self) -> bool {
+        self == Role::Coordinator
+    }
+
+    /// Whether a user of this role may enrol devices at all.
+    pub fn may_enrol(self) -> bool {
+        self != Role::Admin
+    }
+}
+
+/// What the rules need to know of one space.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpaceFacts {
+    pub space: SpaceId,
+    pub name: String,
+    /// The owning organisation (`None`: the registry or a consortium space).
+    pub org: Option<OrgId>,
+    /// An explicit grant to this user: `Some(write)`.
+    pub granted: Option<bool>,
+}
+
+/// Whether `space` (owned by `space_org`) is inside the organisation `org`.
+pub fn inside(org: Option<OrgId>, space: SpaceId, space_org: Option<OrgId>) -> bool {
+    space.is_registry() || space_org == org
+}
+
+/// The spaces a device of a user with `role` in `org` may read, from the
+/// spaces the server knows and the user's explicit grants.
+pub fn device_access(role: Role, org: Option<OrgId>, spaces: &[SpaceFacts]) -> Vec<SpaceAccess> {
+    let mut access: Vec<SpaceAccess> = spaces
+        .iter()
+        .filter(|s| inside(org, s.space, s.org))
+        .filter_map(|s| {
+            let write = match role {
+                Role::Admin => None,
+                Role::Coordinator if org.is_some() => Some(true),
+                _ => s.granted,
+            }?;
+            Some(SpaceAccess {
+                space: s.space,
+                name: s.name.clone(),
+                write,
+            })
+        })
+        .collect();
+    access.sort_by(|a, b| a.name.cmp(&b.name).then(a.space.cmp(&b.space)));
+    access
+}
+
+/// Why a grant may not be given (`None`: it may).
+pub fn grant_refusal(
+    role: Role,
+    org: Option<OrgId>,
+    space: SpaceId,
+    space_org: Option<OrgId>,
+) -> Option<&'static str> {
+    if role == Role::Admin {
+        return Some("an administrator holds no records");
+    }
+    if !inside(org, space, space_org) {
+        return Some(
+            "this space belongs to another organisation: its records (case notes among them) stay inside it",
+        );
+    }
+    None
+}
+
+/// Why a device may not write a record of `kind` into `space` at all,
+/// whatever its grants (`None`: the grants decide).
+pub fn kind_refusal(kind: RecordKind, space: SpaceId) -> Option<&'static str> {
+    match kind {
+        RecordKind::CaseNotes if space.is_registry() => {
+            Some("case notes belong to a member organisation's team space, never to the registry")
+        }
+        RecordKind::Person if !space.is_registry() => {
+            Some("a person belongs to the consortium registry")
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn space(name: &str, org: Option<OrgId>, granted: Option<bool>) -> SpaceFacts {
+        SpaceFacts {
+            space: if name == "registry" {
+                SpaceId::REGISTRY
+            } else {
+                SpaceId::random()
+            },
+            name: name.into(),
+            org,
+            granted,
+        }
+    }
+
+    fn names(access: &[SpaceAccess]) -> Vec<(&str, bool)> {
+        access.iter().map(|a| (a.name.as_str(), a.write)).collect()
+    }
+
+    #[test]
+    fn stored_names_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::from_stored(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::from_stored("root"), None);
+        assert_eq!(Role::from_stored(""), None);
+    }
+
+    #[test]
+    fn a_field_worker_reads_only_granted_spaces_inside_their_organisation() {
+        let a = OrgId::random();
+        let b = OrgId::random();
+        let spaces = [
+            space("registry", None, Some(true)),
+            space("streetwork A", Some(a), Some(true)),
+            space("day room A", Some(a), None),
+            // A grant across organisations (made before the rule, or by
+            // hand in the database) gives nothing.
+            space("streetwork B", Some(b), Some(true)),
+        ];
+        for role in [
+            Role::Outreach,
+            Role::DayRoom,
+            Role::Facilitator,
+            Role::Worker,
+        ] {
+            assert_eq!(
+                names(&device_access(role, Some(a), &spaces)),
+                [("registry", true), ("streetwork A", true)]
+            );
+        }
+    }
+
+    #[test]
+    fn a_coordinator_writes_every_space_of_their_organisation() {
+        let a = OrgId::random();
+        let b = OrgId::random();
+        let spaces = [
+            space("registry", None, None),
+            space("streetwork A", Some(a), None),
+            space("day room A", Some(a), Some(false)),
+            space("streetwork B", Some(b), Some(true)),
+        ];
+        assert_eq!(
+            names(&device_access(Role::Coordinator, Some(a), &spaces)),
+            [
+                ("day room A", true),
+                ("registry", true),
+                ("streetwork A", true)
+            ]
+        );
+    }
+
+    #[test]
+    fn an_administrator_holds_no_records_and_the_office_only_its_grants() {
+        let a = OrgId::random();
+        let spaces = [
+            space("registry", None, Some(false)),
+            space("streetwork A", Some(a), Some(true)),
+        ];
+        assert!(device_access(Role::Admin, None, &spaces).is_empty());
+        assert_eq!(
+            names(&device_access(Role::Office, None, &spaces)),
+            [("registry", false)]
+        );
+    }
+
+    #[test]
+    fn grants_stay_inside_the_organisation() {
+        let a = OrgId::random();
+        let b = OrgId::random();
+        let team_b = SpaceId::random();
+        assert!(grant_refusal(Role::Outreach, Some(a), team_b, Some(b)).is_some());
+        assert!(grant_refusal(Role::Outreach, Some(a), SpaceId::REGISTRY, None).is_none());
+        assert!(grant_refusal(Role::Outreach, Some(b), team_b, Some(b)).is_none());
+        assert!(grant_refusal(Role::Admin, None, SpaceId::REGISTRY, None).is_some());
+    }
+
+    #[test]
+    fn case_notes_stay_in_team_spaces_and_persons_in_the_registry() {
+        let team = SpaceId::random();
+        assert!(kind_refusal(RecordKind::CaseNotes, SpaceId::REGISTRY).is_some());
+        assert!(kind_refusal(RecordKind::CaseNotes, team).is_none());
+        assert!(kind_refusal(RecordKind::Person, team).is_some());
+        assert!(kind_refusal(RecordKind::Person, SpaceId::REGISTRY).is_none());
+        assert!(kind_refusal(RecordKind::Contact, team).is_none());
+    }
+}
