@@ -75,9 +75,39 @@ pub mod path {
     /// POST → [`super::EnrolCode`] for a user of the coordinator's
     /// organisation (audited).
     pub const TEAM_ENROL_CODE: &str = "/team/{user}/enrol-code";
+    /// GET `?person=ID` or `?user=ID` → `Vec<`[`super::AuditEntry`]`>`,
+    /// newest first (a coordinator sees what their organisation's users
+    /// did; audited).
+    pub const AUDIT: &str = "/audit";
     /// POST → 204: revokes a device of the coordinator's organisation; its
     /// live connection closes within a second (audited).
     pub const DEVICE_REVOKE: &str = "/devices/{device}/revoke";
+}
+
+/// Whose audit log to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditSubject {
+    /// About one person: their registry entry, records naming them, their
+    /// case notes.
+    Person(PersonId),
+    /// What one user did.
+    User(UserId),
+}
+
+/// One row of the audit log: an accepted change (`change`, its hash in
+/// `detail`), a read (`view_timeline`, `device_read`), an office action, or
+/// a refusal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: Timestamp,
+    pub user: Option<UserId>,
+    pub user_name: Option<String>,
+    pub device: Option<DeviceId>,
+    pub device_name: Option<String>,
+    pub doc: Option<DocId>,
+    pub action: String,
+    pub detail: String,
 }
 
 /// A user of a member organisation, as its coordinator sees them.

@@ -12,7 +12,7 @@ use automerge::Automerge;
 
 use crate::document::{self, DocError};
 use crate::ids::{DocId, PersonId, SiteId, SpaceId, UserId};
-use crate::records::{Contact, DaySession, Person, RecordKind, Workshop};
+use crate::records::{CaseNotes, Contact, DaySession, Person, RecordKind, Workshop};
 use crate::search::fold;
 use crate::time::{Date, Timestamp};
 
@@ -60,7 +60,13 @@ pub struct RecordRow {
 pub enum Projection {
     Person(PersonRow),
     Record(RecordRow),
-    /// Kinds the reports do not read (case notes, the catalogue).
+    /// Case notes: only which person they are about (`p_case_notes`), for
+    /// the audit log and erasure; never their content.
+    CaseNotes {
+        doc: DocId,
+        person: PersonId,
+    },
+    /// Kinds the reports do not read (the catalogue).
     Nothing,
 }
 
@@ -74,7 +80,14 @@ pub fn project(kind: RecordKind, doc: &Automerge) -> Result<Projection, DocError
             Projection::Record(day_session_row(&document::read::<DaySession>(doc)?))
         }
         RecordKind::Workshop => Projection::Record(workshop_row(&document::read::<Workshop>(doc)?)),
-        RecordKind::CaseNotes | RecordKind::Catalogue => Projection::Nothing,
+        RecordKind::CaseNotes => {
+            let notes = document::read::<CaseNotes>(doc)?;
+            Projection::CaseNotes {
+                doc: notes.id,
+                person: notes.person,
+            }
+        }
+        RecordKind::Catalogue => Projection::Nothing,
     })
 }
 

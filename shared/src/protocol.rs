@@ -21,6 +21,7 @@ use serde_bytes::ByteBuf;
 
 use crate::ids::{DocId, SpaceId};
 use crate::records::RecordKind;
+use crate::time::Timestamp;
 
 /// The version this code speaks.
 pub const PROTOCOL_VERSION: u16 = 1;
@@ -69,6 +70,24 @@ pub struct SyncRequest {
     /// Page size the device wants; 0 for the server's default.
     #[serde(rename = "m", default)]
     pub max_response_bytes: u32,
+    /// Records the person opened on the device since the last exchange
+    /// (a person's file, case notes, a contact's notes), for the server's
+    /// audit log; at most [`MAX_READS`] per exchange.
+    #[serde(rename = "a", default, skip_serializing_if = "Vec::is_empty")]
+    pub reads: Vec<ReadReport>,
+}
+
+/// The most reads one exchange reports; the device sends the rest next time.
+pub const MAX_READS: usize = 500;
+
+/// A record opened on the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadReport {
+    #[serde(rename = "d")]
+    pub doc: DocId,
+    /// When it was opened (the device's clock).
+    #[serde(rename = "t")]
+    pub at: Timestamp,
 }
 
 /// A position in one space's feed.
@@ -377,6 +396,7 @@ mod tests {
                 changes: vec![ByteBuf::from(vec![1, 2, 3])],
             }],
             max_response_bytes: 0,
+            reads: Vec::new(),
         })
     }
 

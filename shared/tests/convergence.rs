@@ -369,6 +369,7 @@ impl Replica {
             cursors: self.book.cursors(),
             pushes: self.docs.values().filter_map(ReplicaDoc::push).collect(),
             max_response_bytes: 0,
+            reads: Vec::new(),
         }
     }
 

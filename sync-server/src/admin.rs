@@ -3,7 +3,8 @@
 //! made, or a clear error.
 
 use odnowa_shared::access::{self, Role};
-use odnowa_shared::ids::{DeviceId, OrgId, SpaceId, UserId};
+use odnowa_shared::ids::{DeviceId, OrgId, PersonId, SpaceId, UserId};
+use odnowa_shared::office::{AuditEntry, AuditSubject};
 
 use odnowa_shared::office::{ServiceEdit, SiteEdit};
 use odnowa_shared::records::Catalogue;
@@ -163,6 +164,31 @@ pub async fn revoke(db: &Db, device: DeviceId) -> Result<bool, StoreError> {
 pub async fn disable_user(db: &Db, name: &str) -> Result<bool, StoreError> {
     let user = db.user_by_name(name).await?;
     db.disable_user(user).await
+}
+
+/// The audit log about a person (`person`: their id) or of a user
+/// (`user`: their name), newest first.
+pub async fn audit(
+    db: &Db,
+    person: Option<&str>,
+    user: Option<&str>,
+    limit: u32,
+) -> Result<Vec<AuditEntry>, AdminError> {
+    let subject = match (person, user) {
+        (Some(person), None) => AuditSubject::Person(
+            person
+                .trim()
+                .parse::<PersonId>()
+                .map_err(|_| AdminError::Invalid(format!("not a person id: {person:?}")))?,
+        ),
+        (None, Some(user)) => AuditSubject::User(db.user_by_name(user.trim()).await?),
+        _ => {
+            return Err(AdminError::Invalid(
+                "give --person ID or --user NAME".into(),
+            ));
+        }
+    };
+    Ok(db.audit_log(&subject, None, limit).await?)
 }
 
 pub async fn quarantine(db: &Db, limit: u32) -> Result<Vec<QuarantineEntry>, StoreError> {

@@ -22,8 +22,8 @@ use odnowa_shared::access;
 use odnowa_shared::document;
 use odnowa_shared::ids::{DeviceId, DocId, SpaceId, UserId};
 use odnowa_shared::protocol::{
-    DEFAULT_RESPONSE_BYTES, DevicePolicy, DocPush, DocUpdate, Refusal, RefusalCode, SnapshotPhase,
-    SpaceCursor, SyncRequest, SyncResponse,
+    self, DEFAULT_RESPONSE_BYTES, DevicePolicy, DocPush, DocUpdate, Refusal, RefusalCode,
+    SnapshotPhase, SpaceCursor, SyncRequest, SyncResponse,
 };
 use odnowa_shared::records::Catalogue;
 use odnowa_shared::sync::ingest::ingest;
@@ -240,6 +240,20 @@ impl SyncService {
         for push in &request.pushes {
             let refused = self.push(peer, push, &writable).await?;
             response.refused.extend(refused);
+        }
+        if request.reads.len() > protocol::MAX_READS {
+            tracing::warn!(device = %peer.device, reads = request.reads.len(), "too many reads reported: the rest are dropped");
+        }
+        let reads = &request.reads[..request.reads.len().min(protocol::MAX_READS)];
+        if !reads.is_empty() {
+            self.db
+                .audit_device_reads(
+                    peer.user,
+                    peer.device,
+                    reads,
+                    chrono::Utc::now().timestamp_millis(),
+                )
+                .await?;
         }
         let mut budget = match request.max_response_bytes {
             0 => DEFAULT_RESPONSE_BYTES,

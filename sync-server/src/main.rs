@@ -115,6 +115,17 @@ enum Admin {
     Revoke { device: DeviceId },
     /// Disable a user: every device of theirs is cut off as if revoked.
     DisableUser { user: String },
+    /// The audit log about a person (by id) or of a user (by name), newest
+    /// first: accepted changes with their hashes, reads of a person's file
+    /// (office pages and devices), office actions, refusals.
+    Audit {
+        #[arg(long, conflicts_with = "user", required_unless_present = "user")]
+        person: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
     /// List refused pushes kept in quarantine.
     Quarantine {
         #[arg(long, default_value_t = 50)]
@@ -322,6 +333,23 @@ async fn run_admin(db: Arc<Db>, command: Admin) -> anyhow::Result<()> {
                 "the user {user} is disabled already"
             );
             println!("disabled {user}");
+        }
+        Admin::Audit {
+            person,
+            user,
+            limit,
+        } => {
+            for e in admin::audit(db, person.as_deref(), user.as_deref(), limit).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    timestamp(e.at.0),
+                    e.user_name.unwrap_or_else(|| "-".into()),
+                    e.device_name.unwrap_or_else(|| "-".into()),
+                    e.action,
+                    e.doc.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+                    e.detail
+                );
+            }
         }
         Admin::Quarantine { limit } => {
             for q in admin::quarantine(db, limit).await? {

@@ -22,6 +22,7 @@ use tokio::sync::Mutex;
 
 use odnowa_shared::access::{self, Role, SpaceFacts};
 use odnowa_shared::ids::{DeviceId, DocId, OrgId, SpaceId, UserId};
+use odnowa_shared::office::{AuditEntry, AuditSubject};
 use odnowa_shared::projection::Projection;
 use odnowa_shared::records::RecordKind;
 use odnowa_shared::report::{PersonFact, RecordFact};
@@ -101,6 +102,16 @@ macro_rules! project_rows {
     ($tx:ident, $projection:expr, $first_seen:expr) => {{
         match $projection {
             Projection::Nothing => {}
+            Projection::CaseNotes { doc, person } => {
+                sqlx::query(
+                    "INSERT INTO p_case_notes (doc_id, person_id) VALUES ($1, $2) \
+                     ON CONFLICT (doc_id) DO UPDATE SET person_id = excluded.person_id",
+                )
+                .bind(doc.to_string())
+                .bind(person.to_string())
+                .execute(&mut *$tx)
+                .await?;
+            }
             Projection::Person(p) => {
                 sqlx::query(
                     "INSERT INTO p_persons (id, alias, alias_folded, birth_year, gender, merged_into, created_at, created_day) \
@@ -1138,7 +1149,7 @@ impl Db {
         let _gate = self.gate().await;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            for table in ["p_record_services", "p_record_persons", "p_records", "p_persons"] {
+            for table in ["p_record_services", "p_record_persons", "p_records", "p_persons", "p_case_notes"] {
                 sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
             }
             tx.commit().await?;
@@ -1385,6 +1396,98 @@ impl Db {
     }
 
     /// Audit entries of one document, oldest first: (at, user, device, action, detail).
+    /// Writes the reads a device reported (`device_read`), received `now`;
+    /// the device's own time of each read goes into the detail.
+    pub async fn audit_device_reads(
+        &self,
+        user: UserId,
+        device: DeviceId,
+        reads: &[odnowa_shared::protocol::ReadReport],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for read in reads {
+                sqlx::query(
+                    "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) \
+                     VALUES ($1, $2, $3, $4, 'device_read', $5)",
+                )
+                .bind(now)
+                .bind(user.to_string())
+                .bind(device.to_string())
+                .bind(read.doc.to_string())
+                .bind(format!("opened on the device at {}", read.at.warsaw_rfc3339()))
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The audit log about one person (their registry entry, records naming
+    /// them, their case notes) or by one user, newest first, at most
+    /// `limit` rows; with `org`, only what users of that organisation did.
+    pub async fn audit_log(
+        &self,
+        of: &AuditSubject,
+        org: Option<OrgId>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        const SELECT: &str = "SELECT a.at, a.user_id, u.name, a.device_id, d.name, a.doc_id, a.action, a.detail \
+             FROM audit a LEFT JOIN users u ON u.id = a.user_id LEFT JOIN devices d ON d.id = a.device_id";
+        let (filter, id) = match of {
+            AuditSubject::Person(person) => (
+                "(a.doc_id = $1 OR a.doc_id IN (SELECT doc_id FROM p_record_persons WHERE person_id = $2) \
+                 OR a.doc_id IN (SELECT doc_id FROM p_case_notes WHERE person_id = $2))",
+                (person.doc_id().to_string(), person.to_string()),
+            ),
+            AuditSubject::User(user) => (
+                "(a.user_id = $1 AND $2 = $2)",
+                (user.to_string(), String::new()),
+            ),
+        };
+        let scope = if org.is_some() {
+            " AND u.org_id = $4"
+        } else {
+            ""
+        };
+        let sql = format!("{SELECT} WHERE {filter}{scope} ORDER BY a.id DESC LIMIT $3");
+        type Row = (
+            i64,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+        );
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            let mut query = sqlx::query_as(&sql).bind(&id.0).bind(&id.1).bind(i64::from(limit));
+            if let Some(org) = org {
+                query = query.bind(org.to_string());
+            }
+            query.fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(
+                |(at, user, user_name, device, device_name, doc, action, detail)| {
+                    Ok(AuditEntry {
+                        at: odnowa_shared::time::Timestamp(at),
+                        user: user.map(|u| parse("user id", &u)).transpose()?,
+                        user_name,
+                        device: device.map(|d| parse("device id", &d)).transpose()?,
+                        device_name,
+                        doc: doc.map(|d| parse("doc id", &d)).transpose()?,
+                        action,
+                        detail,
+                    })
+                },
+            )
+            .collect()
+    }
+
     pub async fn audit_of_doc(
         &self,
         doc: DocId,

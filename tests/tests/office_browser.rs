@@ -243,6 +243,10 @@ async fn the_office_in_a_browser() -> Result<()> {
         .await?;
     browser.find("[data-testid=timeline-entry]").await?;
     ensure!(browser.count("[data-testid=timeline-entry]").await? == 2);
+    // The person's access log below: the changes to their records.
+    browser
+        .find("[data-testid=audit-entry][data-action=change]")
+        .await?;
     both_languages(&browser, "timeline", "[data-testid=timeline-entry]").await?;
     let views = server.db.audit_rows("view_timeline").await?;
     ensure!(!views.is_empty(), "opening a timeline is audited");
@@ -425,7 +429,14 @@ async fn the_office_in_a_browser() -> Result<()> {
         ),
         "the revoked phone is cut off"
     );
-    both_languages(&browser, "team", "[data-testid=team-member]").await?;
+    // Ola's access log: her changes, listed for her coordinator.
+    browser
+        .click("[data-testid=team-member][data-user=ola] [data-testid=show-audit]")
+        .await?;
+    browser
+        .find("[data-testid=audit-entry][data-action=change]")
+        .await?;
+    both_languages(&browser, "team", "[data-testid=audit-entry]").await?;
     browser.close().await?;
     Ok(())
 }

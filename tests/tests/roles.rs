@@ -89,6 +89,7 @@ async fn crafted_push(
         cursors: Vec::new(),
         pushes: vec![push],
         max_response_bytes: 0,
+        reads: Vec::new(),
     }))?;
     let answer = reqwest::Client::new()
         .post(format!("{}/v1/sync", server.url()))

@@ -409,6 +409,22 @@ translations! {
     TargetLine => pl: "{achieved} z {target}", en: "{achieved} of {target}";
     NavCatalogue => pl: "Katalog usług", en: "Service catalogue";
     NavTeam => pl: "Urządzenia", en: "Devices";
+    AuditTitle => pl: "Dziennik dostępu", en: "Access log";
+    AuditIntro => pl: "Kto co zmienił i kto otwierał dane — najnowsze najpierw.", en: "Who changed what and who opened the data — newest first.";
+    ShowAudit => pl: "Dziennik", en: "Log";
+    AuditEmpty => pl: "Brak wpisów", en: "No entries";
+    ColWhen => pl: "Kiedy", en: "When";
+    ColWhat => pl: "Co", en: "What";
+    ColRecord => pl: "Rekord", en: "Record";
+    ColDetail => pl: "Szczegóły", en: "Details";
+    AuditChange => pl: "zmiana zapisana", en: "change stored";
+    AuditDeviceRead => pl: "otwarte na urządzeniu", en: "opened on a device";
+    AuditViewTimeline => pl: "otwarta historia osoby", en: "person's timeline opened";
+    AuditViewAudit => pl: "przegląd dziennika", en: "log viewed";
+    AuditRefused => pl: "odmowa dostępu", en: "access refused";
+    AuditLogin => pl: "logowanie", en: "login";
+    AuditEnrolCode => pl: "wydany kod rejestracji", en: "enrolment code issued";
+    AuditRevoke => pl: "odebrany dostęp urządzenia", en: "device revoked";
     /// `{org}`: the coordinator's member organisation.
     TeamTitle => pl: "Urządzenia — {org}", en: "Devices — {org}";
     TeamIntro => pl: "Wydaj kod, by dodać telefon lub tablet pracownika; odbierz dostęp zgubionemu urządzeniu — jego połączenie zostanie zerwane w ciągu sekundy, a aplikacja zablokuje dane.", en: "Issue a code to add a worker's phone or tablet; revoke a lost device — its connection is cut within a second and the app locks its data.";

@@ -7,10 +7,10 @@ use std::fmt;
 
 use odnowa_shared::ids::{DeviceId, DocId, PersonId, UserId};
 use odnowa_shared::office::{
-    API_PREFIX, Dashboard, DuplicatePair, EnrolCode, FilterOptions, FreezeRequest, LoginRequest,
-    MergeRequest, Month, OfficeError, OfficeErrorCode, OfficeUser, Period, PersonSummary,
-    RecordDetail, RecordFilter, RecordPage, Report, ServiceEdit, SiteEdit, TeamMember, Timeline,
-    UnmergeRequest, path,
+    API_PREFIX, AuditEntry, AuditSubject, Dashboard, DuplicatePair, EnrolCode, FilterOptions,
+    FreezeRequest, LoginRequest, MergeRequest, Month, OfficeError, OfficeErrorCode, OfficeUser,
+    Period, PersonSummary, RecordDetail, RecordFilter, RecordPage, Report, ServiceEdit, SiteEdit,
+    TeamMember, Timeline, UnmergeRequest, path,
 };
 use odnowa_shared::records::Catalogue;
 use serde::Serialize;
@@ -252,4 +252,12 @@ pub async fn enrol_code(user: UserId) -> Result<EnrolCode, CallError> {
 
 pub async fn revoke_device(device: DeviceId) -> Result<(), CallError> {
     call("POST", &format!("/devices/{device}/revoke"), None).await
+}
+
+pub async fn audit(subject: AuditSubject) -> Result<Vec<AuditEntry>, CallError> {
+    let query = match subject {
+        AuditSubject::Person(person) => format!("person={person}"),
+        AuditSubject::User(user) => format!("user={user}"),
+    };
+    call("GET", &format!("{}?{query}", path::AUDIT), None).await
 }

@@ -487,8 +487,15 @@ impl Engine {
             .collect())
     }
 
-    /// One contact.
+    /// One contact, opened by the person: the read goes to the audit log
+    /// at the next sync (its note may say much about the persons met).
     pub async fn contact(&self, id: DocId) -> Result<ContactView> {
+        let view = self.contact_as_saved(id).await?;
+        self.note_read(id).await?;
+        Ok(view)
+    }
+
+    async fn contact_as_saved(&self, id: DocId) -> Result<ContactView> {
         self.gate(true)?;
         let stored = self.stored_one::<Contact>(id).await?;
         Ok(Self::contact_view(&stored, &self.person_index().await?))
@@ -551,7 +558,7 @@ impl Engine {
         // `save` checks the whole record (codes against the catalogue,
         // nobody met, negative counts) before it writes anything.
         self.save(&contact).await?;
-        self.contact(contact.id).await
+        self.contact_as_saved(contact.id).await
     }
 
     /// Links an anonymous contact to a person: one fewer anonymous, the
@@ -582,7 +589,7 @@ impl Engine {
             },
         );
         self.save(&record).await?;
-        self.contact(contact).await
+        self.contact_as_saved(contact).await
     }
 
     /// Places of this user's contacts, most recent first, each once.

@@ -27,8 +27,8 @@ use odnowa_shared::conflicts::{self, Conflict};
 use odnowa_shared::document::{self, HistoryEntry};
 use odnowa_shared::ids::{DeviceId, DocId, PersonId, SiteId, SpaceId, UserId};
 use odnowa_shared::protocol::{
-    self, ClientMessage, DevicePolicy, DocPush, MAX_FRAME_BYTES, RefusalCode, ServerMessage,
-    SpaceAccess, SyncRequest, SyncResponse,
+    self, ClientMessage, DevicePolicy, DocPush, MAX_FRAME_BYTES, ReadReport, RefusalCode,
+    ServerMessage, SpaceAccess, SyncRequest, SyncResponse,
 };
 use odnowa_shared::records::{Catalogue, DaySession, Record};
 use odnowa_shared::sync::replica::{CursorBook, ReplicaDoc};
@@ -782,6 +782,24 @@ impl Engine {
             .sum())
     }
 
+    /// Remembers that the person opened record `doc` (a person's file, case
+    /// notes, a contact with its notes); the next sync reports it to the
+    /// server's audit log.
+    pub async fn note_read(&self, doc: DocId) -> Result<()> {
+        self.inner
+            .store
+            .note_read(&ReadReport {
+                doc,
+                at: Timestamp::now(),
+            })
+            .await
+    }
+
+    /// Reads not yet reported to the server.
+    pub async fn unreported_reads(&self) -> Result<usize> {
+        Ok(self.inner.store.pending_reads(usize::MAX).await?.len())
+    }
+
     /// The request frame the next exchange would send, without sending it
     /// (for diagnostics, and for tests that replay a request).
     pub async fn outgoing_frame(&self) -> Result<Vec<u8>> {
@@ -791,6 +809,7 @@ impl Engine {
             cursors: self.inner.store.cursors().await?,
             pushes,
             max_response_bytes: 0,
+            reads: Vec::new(),
         };
         Ok(protocol::encode(&ClientMessage::Sync(request))?)
     }
@@ -876,11 +895,15 @@ impl Engine {
         loop {
             request_id += 1;
             let (pushes, more_to_push) = self.pushes().await?;
+            let reads = self.inner.store.pending_reads(protocol::MAX_READS).await?;
+            let reads_upto = reads.last().map(|(id, _)| *id);
+            let more_to_push = more_to_push || reads.len() == protocol::MAX_READS;
             let request = SyncRequest {
                 request_id,
                 cursors: self.inner.store.cursors().await?,
                 pushes,
                 max_response_bytes: 0,
+                reads: reads.into_iter().map(|(_, read)| read).collect(),
             };
             let frame = protocol::encode(&ClientMessage::Sync(request.clone()))?;
             let reply = link.exchange(frame).await?;
@@ -897,6 +920,10 @@ impl Engine {
             };
             if let Some(policy) = response.policy {
                 self.adopt_policy(policy).await?;
+            }
+            // The server logged the reports with its answer.
+            if let Some(upto) = reads_upto {
+                self.inner.store.forget_reads(upto).await?;
             }
             report.pushed_docs += request.pushes.len() as u64;
             report.pulled_updates += response.updates.len() as u64;

@@ -19,7 +19,7 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 use odnowa_shared::ids::{DocId, SpaceId};
-use odnowa_shared::protocol::{SnapshotPhase, SpaceAccess, SpaceCursor};
+use odnowa_shared::protocol::{ReadReport, SnapshotPhase, SpaceAccess, SpaceCursor};
 use odnowa_shared::records::RecordKind;
 
 use super::error::{EngineError, Result};
@@ -90,6 +90,9 @@ fn doc_aad(id: &str) -> Vec<u8> {
 fn refused_aad(id: &str) -> Vec<u8> {
     format!("refused/{id}").into_bytes()
 }
+
+/// The associated data of a sealed read report.
+const READ_AAD: &[u8] = b"read";
 
 fn secret_aad(key: &str) -> Vec<u8> {
     format!("meta/{key}").into_bytes()
@@ -258,13 +261,53 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Remembers that the person opened `read.doc`, for the audit log.
+    pub async fn note_read(&self, read: &ReadReport) -> Result<()> {
+        let plain = serde_json::to_vec(read).map_err(|e| EngineError::Corrupt(e.to_string()))?;
+        let sealed = self.key()?.seal(READ_AAD, &plain)?;
+        sqlx::query("INSERT INTO reads (sealed) VALUES ($1)")
+            .bind(sealed)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The oldest reads not yet reported (at most `limit`), with their row ids.
+    pub async fn pending_reads(&self, limit: usize) -> Result<Vec<(i64, ReadReport)>> {
+        let key = self.key()?;
+        let rows: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT id, sealed FROM reads ORDER BY id LIMIT $1")
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+                .await?;
+        let mut reads = Vec::with_capacity(rows.len());
+        for (id, sealed) in rows {
+            let plain = key.open(READ_AAD, &sealed)?;
+            let read = serde_json::from_slice::<ReadReport>(&plain)
+                .map_err(|e| EngineError::Corrupt(format!("read {id}: {e}")))?;
+            reads.push((id, read));
+        }
+        Ok(reads)
+    }
+
+    /// Forgets reads the server has logged (ids up to and including `upto`).
+    pub async fn forget_reads(&self, upto: i64) -> Result<()> {
+        sqlx::query("DELETE FROM reads WHERE id <= $1")
+            .bind(upto)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Deletes every row this device holds, then rewrites the file
     /// without free pages and empties the write-ahead log, so nothing of
     /// the old data stays on disk (with `secure_delete`). Drops the key.
     pub async fn wipe(&self) -> Result<()> {
         self.set_key(None);
         let mut tx = self.pool.begin().await?;
-        for table in ["docs", "cursors", "spaces", "secrets", "keyring", "meta"] {
+        for table in [
+            "docs", "cursors", "spaces", "secrets", "keyring", "meta", "reads",
+        ] {
             sqlx::query(&format!("DELETE FROM {table}"))
                 .execute(&mut *tx)
                 .await?;

@@ -8,6 +8,7 @@
 //! devices (`team`). Case notes are never shown here. Every refusal is
 //! answered with an `OfficeError` and written to the audit log.
 
+mod audit;
 pub mod auth;
 pub mod queries;
 mod team;
@@ -66,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .route(path::CATALOGUE, get(catalogue))
         .route(path::CATALOGUE_SERVICE, put(put_service))
         .route(path::CATALOGUE_SITE, put(put_site))
+        .route(path::AUDIT, get(audit::audit))
         .route(path::TEAM, get(team::team))
         .route(path::TEAM_ENROL_CODE, post(team::enrol_code))
         .route(path::DEVICE_REVOKE, post(team::revoke))

@@ -7,6 +7,7 @@
 //! A call refused with "no session" anywhere sends the person back to the
 //! login with a message, whatever page they were on.
 
+mod audit;
 mod catalogue;
 mod dashboard;
 mod duplicates;

@@ -4,10 +4,11 @@
 //! log).
 
 use odnowa_shared::ids::PersonId;
-use odnowa_shared::office::PersonSummary;
+use odnowa_shared::office::{AuditSubject, PersonSummary};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::audit::AuditList;
 use super::records::{record_table, use_service_names};
 use super::{Failure, OfficeRoute, loading, use_office};
 use crate::hooks::{Load, use_load};
@@ -111,6 +112,7 @@ pub fn timeline_page(props: &TimelineProps) -> Html {
                 } else {
                     { record_table(lang, &timeline.entries, (&office.navigate, &names), "timeline-entry") }
                 }
+                <AuditList subject={AuditSubject::Person(timeline.person.id)} />
             </>
         },
     };

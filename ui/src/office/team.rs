@@ -4,10 +4,11 @@
 
 use odnowa_shared::access::Role;
 use odnowa_shared::ids::UserId;
-use odnowa_shared::office::{DeviceSummary, EnrolCode, TeamMember};
+use odnowa_shared::office::{AuditSubject, DeviceSummary, EnrolCode, TeamMember};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use super::audit::AuditList;
 use super::{Failure, confirmed, loading, use_office};
 use crate::components::ErrorBanner;
 use crate::hooks::{Load, use_load};
@@ -60,6 +61,11 @@ pub fn team_page() -> Html {
     let team = use_load(*generation, |_| office_api::team());
     let error = use_state(|| None::<Key>);
     let code = use_state(|| None::<(String, EnrolCode)>);
+    let log_of = use_state(|| None::<(UserId, String)>);
+    let show_log = {
+        let log_of = log_of.clone();
+        Callback::from(move |who: (UserId, String)| log_of.set(Some(who)))
+    };
 
     let issue = {
         let (code, error) = (code.clone(), error.clone());
@@ -114,7 +120,7 @@ pub fn team_page() -> Html {
         Load::Failed(e) => html! { <Failure error={e.clone()} /> },
         Load::Ready(members) => html! {
             <ul class="office-team">
-                { for members.iter().map(|m| member_view(lang, m, &issue, &revoke)) }
+                { for members.iter().map(|m| member_view(lang, m, (&issue, &revoke, &show_log))) }
             </ul>
         },
     };
@@ -126,18 +132,25 @@ pub fn team_page() -> Html {
             <ErrorBanner {lang} error={*error} />
             { for issued }
             { body }
+            if let Some((user, name)) = (*log_of).clone() {
+                <h3>{ name }</h3>
+                <AuditList subject={AuditSubject::User(user)} />
+            }
         </section>
     }
 }
 
-fn member_view(
-    lang: Lang,
-    member: &TeamMember,
-    issue: &Callback<(UserId, String)>,
-    revoke: &Callback<(DeviceSummary, String)>,
-) -> Html {
+type MemberActions<'a> = (
+    &'a Callback<(UserId, String)>,
+    &'a Callback<(DeviceSummary, String)>,
+    &'a Callback<(UserId, String)>,
+);
+
+fn member_view(lang: Lang, member: &TeamMember, (issue, revoke, show_log): MemberActions) -> Html {
     let (id, name) = (member.id, member.name.clone());
     let on_issue = issue.reform(move |_: MouseEvent| (id, name.clone()));
+    let name = member.name.clone();
+    let on_log = show_log.reform(move |_: MouseEvent| (id, name.clone()));
     let devices = member.devices.iter().map(|device| {
         let onclick = {
             let (device, user) = (device.clone(), member.name.clone());
@@ -168,6 +181,9 @@ fn member_view(
                         { " · " }{ t(lang, Key::UserDisabled) }
                     }
                 </span>
+                <button type="button" class="button team-log" data-testid="show-audit" onclick={on_log}>
+                    { t(lang, Key::ShowAudit) }
+                </button>
                 if !member.disabled && member.role != Role::Admin {
                     <button type="button" class="button" data-testid="new-enrol-code" onclick={on_issue}>
                         { t(lang, Key::NewEnrolCode) }

@@ -1,0 +1,89 @@
+//! The access log of one person or one user, as a table: when, who (user ·
+//! device), what, which record, details. The server lists newest first and
+//! logs that it was listed.
+
+use odnowa_shared::office::{AuditEntry, AuditSubject};
+use yew::prelude::*;
+
+use super::{Failure, loading, use_office};
+use crate::hooks::{Load, use_load};
+use crate::i18n::{Key, Lang, t};
+use crate::model::format;
+use crate::office_api;
+
+fn action(lang: Lang, action: &str) -> String {
+    let key = match action {
+        "change" => Key::AuditChange,
+        "device_read" => Key::AuditDeviceRead,
+        "view_timeline" => Key::AuditViewTimeline,
+        "view_audit" => Key::AuditViewAudit,
+        "office_refused" => Key::AuditRefused,
+        "office_login" => Key::AuditLogin,
+        "enrol_code" => Key::AuditEnrolCode,
+        "revoke_device" => Key::AuditRevoke,
+        other => return other.to_string(),
+    };
+    t(lang, key).to_string()
+}
+
+fn row(lang: Lang, entry: &AuditEntry) -> Html {
+    let who = match (&entry.user_name, &entry.device_name) {
+        (Some(user), Some(device)) if user != device => format!("{user} · {device}"),
+        (Some(user), _) => user.clone(),
+        (None, Some(device)) => device.clone(),
+        (None, None) => "—".into(),
+    };
+    let record = entry
+        .doc
+        .map(|d| d.to_string().chars().take(8).collect::<String>())
+        .unwrap_or_default();
+    html! {
+        <tr data-testid="audit-entry" data-action={entry.action.clone()}>
+            <td>{ format::date_time(lang, entry.at) }</td>
+            <td>{ who }</td>
+            <td>{ action(lang, &entry.action) }</td>
+            <td class="mono">{ record }</td>
+            <td class="audit-detail">{ &entry.detail }</td>
+        </tr>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct AuditListProps {
+    pub subject: AuditSubject,
+}
+
+#[function_component(AuditList)]
+pub fn audit_list(props: &AuditListProps) -> Html {
+    let office = use_office();
+    let lang = office.lang;
+    let entries = use_load(props.subject, office_api::audit);
+    let body = match &*entries {
+        Load::Loading => loading(lang),
+        Load::Failed(e) => html! { <Failure error={e.clone()} /> },
+        Load::Ready(entries) if entries.is_empty() => {
+            html! { <p class="empty">{ t(lang, Key::AuditEmpty) }</p> }
+        }
+        Load::Ready(entries) => html! {
+            <div class="table-scroll">
+                <table class="office-table audit-table">
+                    <thead><tr>
+                        <th>{ t(lang, Key::ColWhen) }</th>
+                        <th>{ t(lang, Key::ColWho) }</th>
+                        <th>{ t(lang, Key::ColWhat) }</th>
+                        <th>{ t(lang, Key::ColRecord) }</th>
+                        <th>{ t(lang, Key::ColDetail) }</th>
+                    </tr></thead>
+                    <tbody>{ for entries.iter().map(|e| row(lang, e)) }</tbody>
+                </table>
+            </div>
+        },
+    };
+    html! {
+        <section class="audit" data-testid="audit">
+            <h3>{ t(lang, Key::AuditTitle) }</h3>
+            <p class="muted">{ t(lang, Key::AuditIntro) }</p>
+            { body }
+        </section>
+    }
+}
