@@ -694,14 +694,20 @@ impl Db {
         &self,
         token_hash: &str,
     ) -> Result<Option<DeviceAuth>, StoreError> {
+        self.device_where("d.token_hash = $1", token_hash).await
+    }
+
+    async fn device_where(
+        &self,
+        filter: &str,
+        value: &str,
+    ) -> Result<Option<DeviceAuth>, StoreError> {
+        let sql = format!(
+            "SELECT d.id, d.user_id, d.revoked_at, u.disabled FROM devices d \
+             JOIN users u ON u.id = d.user_id WHERE {filter}"
+        );
         let row: Option<(String, String, Option<i64>, i64)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT d.id, d.user_id, d.revoked_at, u.disabled FROM devices d \
-                 JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1",
-            )
-            .bind(token_hash)
-            .fetch_optional(pool)
-            .await?
+            sqlx::query_as(&sql).bind(value).fetch_optional(pool).await?
         });
         row.map(|(device, user, revoked_at, disabled)| {
             Ok(DeviceAuth {
@@ -754,24 +760,7 @@ impl Db {
 
     /// Whether a device may still connect (revoked, user disabled).
     pub async fn device_auth(&self, device: DeviceId) -> Result<Option<DeviceAuth>, StoreError> {
-        let row: Option<(String, String, Option<i64>, i64)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT d.id, d.user_id, d.revoked_at, u.disabled FROM devices d \
-                 JOIN users u ON u.id = d.user_id WHERE d.id = $1",
-            )
-            .bind(device.to_string())
-            .fetch_optional(pool)
-            .await?
-        });
-        row.map(|(device, user, revoked_at, disabled)| {
-            Ok(DeviceAuth {
-                device: parse("device id", &device)?,
-                user: parse("user id", &user)?,
-                revoked: revoked_at.is_some(),
-                user_disabled: disabled != 0,
-            })
-        })
-        .transpose()
+        self.device_where("d.id = $1", &device.to_string()).await
     }
 
     /// Changes whenever a device is revoked or a user disabled (by any
