@@ -46,6 +46,8 @@ mod shell {
         "unlock",
         "lock",
         "reset_device",
+        "give_consent",
+        "withdraw_consent",
     ];
 
     pub fn build() {

@@ -7,3 +7,8 @@ CREATE TABLE p_case_notes (
 );
 CREATE INDEX p_case_notes_person ON p_case_notes (person_id);
 CREATE INDEX audit_device ON audit (device_id, at);
+
+-- A person who withdrew consent: the office's rows keep no alias, birth
+-- year or gender (the devices of the organisation that recorded the
+-- consent still show them).
+ALTER TABLE p_persons ADD COLUMN details_hidden BIGINT NOT NULL DEFAULT 0;

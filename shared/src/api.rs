@@ -79,10 +79,18 @@ pub mod cmd {
     /// `()` → [`super::AppInfo`]: erases everything on this device (a
     /// revoked device, a forgotten PIN) so it can be enrolled again
     pub const RESET_DEVICE: &str = "reset_device";
+    /// `{ person: PersonId, scope: String }` → [`super::PersonView`]: the
+    /// person gives consent (recorded by this device's user, for their
+    /// organisation)
+    pub const GIVE_CONSENT: &str = "give_consent";
+    /// `{ person: PersonId }` → [`super::PersonView`]: the person withdraws
+    /// consent; their details are then hidden outside the organisation
+    /// that recorded it
+    pub const WITHDRAW_CONSENT: &str = "withdraw_consent";
 
     /// Every command, in the order above: the shell registers exactly these
     /// and grants each its `allow-…` permission (a test checks both lists).
-    pub const ALL: [&str; 27] = [
+    pub const ALL: [&str; 29] = [
         APP_INFO,
         ENROL,
         SYNC_STATUS,
@@ -110,6 +118,8 @@ pub mod cmd {
         UNLOCK,
         LOCK,
         RESET_DEVICE,
+        GIVE_CONSENT,
+        WITHDRAW_CONSENT,
     ];
 }
 
@@ -291,15 +301,34 @@ pub struct PersonDraft {
     /// `f`, `m`, `x` (other) or empty (not known). Anything else is
     /// refused (`invalid`).
     pub gender: String,
+    /// The scope of the consent the person gives at registration
+    /// (`None`: not asked yet).
+    #[serde(default)]
+    pub consent: Option<String>,
+}
+
+/// A person's consent as the screens show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentView {
+    pub given_at: Timestamp,
+    pub scope: String,
+    pub withdrawn_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonView {
     pub id: PersonId,
+    /// Empty when `hidden`.
     pub alias: String,
     pub birth_year: Option<i64>,
     pub gender: String,
     pub confirmed: bool,
+    #[serde(default)]
+    pub consent: Option<ConsentView>,
+    /// The person withdrew consent and this device's organisation is not
+    /// the one that recorded it: alias, birth year and gender are left out.
+    #[serde(default)]
+    pub hidden: bool,
 }
 
 /// A contact as the form edits it. Service codes come from the catalogue.

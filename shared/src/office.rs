@@ -656,6 +656,10 @@ pub struct PersonSummary {
     pub created_at: Timestamp,
     /// Contacts, sessions and workshops naming this person.
     pub records: i64,
+    /// The person withdrew consent: alias, birth year and gender are left
+    /// out (the organisation that recorded it sees them on its devices).
+    #[serde(default)]
+    pub hidden: bool,
 }
 
 /// Everything the consortium did with one person, across services and

@@ -34,6 +34,8 @@ pub struct PersonRow {
     pub merged_into: Option<PersonId>,
     pub created_at: Timestamp,
     pub created_day: Date,
+    /// Consent withdrawn: alias, birth year and gender are left out.
+    pub details_hidden: bool,
 }
 
 /// A row of `p_records` with its services and persons.
@@ -92,16 +94,25 @@ pub fn project(kind: RecordKind, doc: &Automerge) -> Result<Projection, DocError
 }
 
 /// The `p_persons` row of a person.
+/// A person who withdrew consent keeps only their id, dates and merges
+/// here: the office's rows are outside every organisation.
 pub fn person_row(person: &Person) -> PersonRow {
+    let hidden = person.consent_withdrawn();
+    let shown = if hidden {
+        person.clone().redacted()
+    } else {
+        person.clone()
+    };
     PersonRow {
         id: person.person_id(),
-        alias: person.alias.clone(),
-        alias_folded: fold(&person.alias),
-        birth_year: person.birth_year,
-        gender: person.gender.0.clone(),
+        alias: shown.alias.clone(),
+        alias_folded: fold(&shown.alias),
+        birth_year: shown.birth_year,
+        gender: shown.gender.0.clone(),
         merged_into: person.merged_into,
         created_at: person.created_at,
         created_day: person.created_at.warsaw_date(),
+        details_hidden: hidden,
     }
 }
 

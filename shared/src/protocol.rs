@@ -19,7 +19,7 @@
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 
-use crate::ids::{DocId, SpaceId};
+use crate::ids::{DocId, OrgId, SpaceId};
 use crate::records::RecordKind;
 use crate::time::Timestamp;
 
@@ -178,6 +178,11 @@ pub struct SyncResponse {
     /// defaults).
     #[serde(rename = "p", default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<DevicePolicy>,
+    /// The user's member organisation (`None`: a consortium user): the
+    /// device hides the details of persons who withdrew consent unless it
+    /// belongs to the organisation that recorded it.
+    #[serde(rename = "o", default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<OrgId>,
 }
 
 /// How devices protect what they hold, set on the server for everybody.

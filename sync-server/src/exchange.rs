@@ -235,6 +235,7 @@ impl SyncService {
         let mut response = SyncResponse {
             request_id: request.request_id,
             policy: Some(self.policy),
+            org: self.db.user_facts(peer.user).await?.and_then(|u| u.org),
             ..SyncResponse::default()
         };
         for push in &request.pushes {

@@ -114,11 +114,11 @@ macro_rules! project_rows {
             }
             Projection::Person(p) => {
                 sqlx::query(
-                    "INSERT INTO p_persons (id, alias, alias_folded, birth_year, gender, merged_into, created_at, created_day) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                    "INSERT INTO p_persons (id, alias, alias_folded, birth_year, gender, merged_into, created_at, created_day, details_hidden) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                      ON CONFLICT (id) DO UPDATE SET alias = excluded.alias, alias_folded = excluded.alias_folded, \
                      birth_year = excluded.birth_year, gender = excluded.gender, merged_into = excluded.merged_into, \
-                     created_at = excluded.created_at, created_day = excluded.created_day",
+                     created_at = excluded.created_at, created_day = excluded.created_day, details_hidden = excluded.details_hidden",
                 )
                 .bind(p.id.to_string())
                 .bind(&p.alias)
@@ -128,6 +128,7 @@ macro_rules! project_rows {
                 .bind(p.merged_into.map(|m| m.to_string()))
                 .bind(p.created_at.0)
                 .bind(p.created_day.to_string())
+                .bind(i64::from(p.details_hidden))
                 .execute(&mut *$tx)
                 .await?;
             }

@@ -71,6 +71,7 @@ async fn every_change_and_read_is_listed_per_person_and_user(backend: Backend) -
             alias: "Wiesiek".into(),
             birth_year: Some(1968),
             gender: "male".into(),
+            consent: None,
         })
         .await?;
     let contact = ola

@@ -65,6 +65,7 @@ fn draft(alias: &str, birth_year: Option<i64>) -> PersonDraft {
         alias: alias.into(),
         birth_year,
         gender: String::new(),
+        consent: None,
     }
 }
 
@@ -123,6 +124,7 @@ async fn a_similar_person_gives_a_duplicate_warning(backend: Backend) -> Result<
             alias: "Zbyszek".into(),
             birth_year: Some(1970),
             gender: "m".into(),
+            consent: None,
         })
         .await?;
     assert_eq!(zbyszek.gender, "m");
@@ -352,6 +354,7 @@ async fn a_walk_in_is_created_registered_and_present(backend: Backend) -> Result
                 alias: "Kuba".into(),
                 birth_year: Some(2014),
                 gender: "m".into(),
+                consent: None,
             },
         )
         .await?;

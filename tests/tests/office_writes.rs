@@ -143,6 +143,7 @@ async fn merging_and_unmerging_persons(backend: Backend) -> Result<()> {
         alias: alias.into(),
         birth_year: Some(1971),
         gender: "male".into(),
+        consent: None,
     };
     let zbyszek = phone.engine.create_person(&draft("Zbyszek")).await?.id;
     let zbigniew = phone.engine.create_person(&draft("Zbigniew")).await?.id;

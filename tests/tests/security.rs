@@ -62,6 +62,7 @@ async fn save_private_things(engine: &Engine) -> Result<()> {
             alias: ALIAS.into(),
             birth_year: Some(1971),
             gender: "m".into(),
+            consent: None,
         })
         .await?;
     engine

@@ -409,6 +409,20 @@ translations! {
     TargetLine => pl: "{achieved} z {target}", en: "{achieved} of {target}";
     NavCatalogue => pl: "Katalog usług", en: "Service catalogue";
     NavTeam => pl: "Urządzenia", en: "Devices";
+    DetailsHidden => pl: "osoba (dane ukryte)", en: "person (details hidden)";
+    ConsentTitle => pl: "Zgoda na przetwarzanie danych", en: "Consent to processing";
+    ConsentScopeServices => pl: "usługi i rejestr konsorcjum", en: "services and the consortium registry";
+    /// `{date}` and `{scope}`.
+    ConsentGiven => pl: "zgoda od {date}: {scope}", en: "consent since {date}: {scope}";
+    /// `{date}`: when consent was withdrawn.
+    ConsentWithdrawn => pl: "zgoda wycofana {date}", en: "consent withdrawn {date}";
+    ConsentNone => pl: "brak zapisanej zgody", en: "no consent recorded";
+    RecordConsent => pl: "Zapisz zgodę", en: "Record consent";
+    Cancel => pl: "Anuluj", en: "Cancel";
+    WithdrawConsent => pl: "Wycofaj zgodę", en: "Withdraw consent";
+    /// `{name}`: the person.
+    ConfirmWithdrawConsent => pl: "Wycofać zgodę: {name}? Dane tej osoby zostaną ukryte poza Twoją organizacją i w biurze konsorcjum.", en: "Withdraw consent of {name}? Their details are then hidden outside your organisation and in the consortium office.";
+    ConsentAtRegistration => pl: "Osoba zgadza się na zapis usług w rejestrze konsorcjum", en: "The person agrees to services being recorded in the consortium registry";
     AuditTitle => pl: "Dziennik dostępu", en: "Access log";
     AuditIntro => pl: "Kto co zmienił i kto otwierał dane — najnowsze najpierw.", en: "Who changed what and who opened the data — newest first.";
     ShowAudit => pl: "Dziennik", en: "Log";

@@ -182,6 +182,18 @@ pub async fn create_person(draft: &PersonDraft) -> Result<PersonView, InvokeErro
     call(cmd::CREATE_PERSON, &json!({ "draft": draft })).await
 }
 
+pub async fn give_consent(person: PersonId, scope: &str) -> Result<PersonView, InvokeError> {
+    call(
+        cmd::GIVE_CONSENT,
+        &json!({ "person": person, "scope": scope }),
+    )
+    .await
+}
+
+pub async fn withdraw_consent(person: PersonId) -> Result<PersonView, InvokeError> {
+    call(cmd::WITHDRAW_CONSENT, &json!({ "person": person })).await
+}
+
 pub async fn contacts_on(date: Date) -> Result<Vec<ContactView>, InvokeError> {
     call(cmd::CONTACTS_ON, &json!({ "date": date })).await
 }

@@ -6,7 +6,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
 use super::{Record, RecordKind, record_header};
-use crate::ids::{DocId, PersonId, SiteId, SpaceId, UserId};
+use crate::ids::{DocId, OrgId, PersonId, SiteId, SpaceId, UserId};
 use crate::time::Timestamp;
 use crate::validate::{ValidationContext, ValidationError, check_id_keys, check_text};
 
@@ -91,9 +91,59 @@ pub struct Consent {
     pub scope: String,
     #[autosurgeon(missing = "Default::default")]
     pub withdrawn_at: Option<Timestamp>,
+    /// Who recorded the withdrawal.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub withdrawn_by: Option<UserId>,
+    /// The organisation whose worker recorded the consent: the one that
+    /// keeps seeing the person's details after a withdrawal.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub org: Option<OrgId>,
+}
+
+impl Consent {
+    /// Consent given now by the person, recorded by `user` of `org`.
+    pub fn given(at: Timestamp, user: UserId, org: Option<OrgId>, scope: &str) -> Self {
+        Consent {
+            given_at: at,
+            recorded_by: Some(user),
+            scope: scope.trim().to_string(),
+            withdrawn_at: None,
+            withdrawn_by: None,
+            org,
+        }
+    }
 }
 
 impl Person {
+    /// Whether the person withdrew their consent.
+    pub fn consent_withdrawn(&self) -> bool {
+        self.consent
+            .as_ref()
+            .is_some_and(|c| c.withdrawn_at.is_some())
+    }
+
+    /// Whether the person's details are hidden from users of `org`: after
+    /// a withdrawal of consent, everywhere outside the organisation that
+    /// recorded it.
+    pub fn hidden_from(&self, org: Option<OrgId>) -> bool {
+        match &self.consent {
+            Some(c) if c.withdrawn_at.is_some() => c.org != org,
+            _ => false,
+        }
+    }
+
+    /// The entry with its identifying details left out (alias, birth
+    /// year, gender, sites), as shown where they are hidden.
+    pub fn redacted(mut self) -> Person {
+        self.alias = String::new();
+        self.birth_year = None;
+        self.gender = Gender::default();
+        self.sites.clear();
+        self
+    }
+
     /// A new person in the registry space.
     pub fn new(alias: &str, created_at: Timestamp) -> Self {
         Person {

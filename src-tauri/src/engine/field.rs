@@ -20,16 +20,16 @@ use std::collections::{BTreeSet, HashMap};
 use automerge::Automerge;
 
 use odnowa_shared::api::{
-    Access, AppInfo, BoardEntry, CatalogueView, ContactDraft, ContactView, DaySessionView,
-    EnrolRequest, IdentityView, ItemDraft, ParticipantView, PersonDraft, PersonView, Progress,
-    RecordMeta, ServiceView, SiteView, SyncView, WorkshopDraft, WorkshopView,
+    Access, AppInfo, BoardEntry, CatalogueView, ConsentView, ContactDraft, ContactView,
+    DaySessionView, EnrolRequest, IdentityView, ItemDraft, ParticipantView, PersonDraft,
+    PersonView, Progress, RecordMeta, ServiceView, SiteView, SyncView, WorkshopDraft, WorkshopView,
 };
 use odnowa_shared::conflicts;
 use odnowa_shared::document;
 use odnowa_shared::ids::{DocId, PersonId, SiteId, SpaceId};
 use odnowa_shared::records::{
-    Catalogue, Contact, ContactPerson, DaySession, FollowUp, Gender, Participant, Person, Record,
-    RecordKind, Workshop, WorkshopItem,
+    Catalogue, Consent, Contact, ContactPerson, DaySession, FollowUp, Gender, Participant, Person,
+    Record, RecordKind, Workshop, WorkshopItem,
 };
 use odnowa_shared::search;
 use odnowa_shared::sync::replica::ReplicaDoc;
@@ -93,6 +93,9 @@ fn gender_code(gender: &Gender) -> String {
     }
 }
 
+/// A person as the screens see them; a person given by [`Engine::shown`]
+/// with their details left out (an empty alias, which a stored person
+/// never has) shows as hidden.
 fn person_view(person: &Person, confirmed: bool) -> PersonView {
     PersonView {
         id: person.person_id(),
@@ -100,6 +103,12 @@ fn person_view(person: &Person, confirmed: bool) -> PersonView {
         birth_year: person.birth_year,
         gender: gender_code(&person.gender),
         confirmed,
+        consent: person.consent.as_ref().map(|c| ConsentView {
+            given_at: c.given_at,
+            scope: c.scope.clone(),
+            withdrawn_at: c.withdrawn_at,
+        }),
+        hidden: person.alias.is_empty() && person.consent_withdrawn(),
     }
 }
 
@@ -111,6 +120,8 @@ fn unknown_person(id: PersonId) -> PersonView {
         birth_year: None,
         gender: String::new(),
         confirmed: false,
+        consent: None,
+        hidden: false,
     }
 }
 
@@ -148,10 +159,27 @@ impl Engine {
 
     async fn person_index(&self) -> Result<PersonIndex> {
         Ok(self
-            .stored::<Person>(false)
+            .shown_persons()
             .await?
             .into_iter()
             .map(|s| (s.record.person_id(), (s.record, s.confirmed)))
+            .collect())
+    }
+
+    /// Every person, with the details of those who withdrew consent left
+    /// out unless this device's organisation recorded it.
+    async fn shown_persons(&self) -> Result<Vec<Stored<Person>>> {
+        let org = self.own_org().await?;
+        Ok(self
+            .stored::<Person>(false)
+            .await?
+            .into_iter()
+            .map(|mut s| {
+                if s.record.hidden_from(org) {
+                    s.record = s.record.redacted();
+                }
+                s
+            })
             .collect())
     }
 
@@ -363,7 +391,7 @@ impl Engine {
         self.gate(true)?;
         let folded = search::fold(query);
         let mut found: Vec<(bool, String, PersonView)> = self
-            .stored::<Person>(false)
+            .shown_persons()
             .await?
             .into_iter()
             .filter(|s| s.record.merged_into.is_none())
@@ -391,7 +419,7 @@ impl Engine {
     pub async fn similar_persons(&self, draft: &PersonDraft) -> Result<Vec<PersonView>> {
         self.gate(true)?;
         let mut found: Vec<(String, PersonView)> = self
-            .stored::<Person>(false)
+            .shown_persons()
             .await?
             .into_iter()
             .filter(|s| s.record.merged_into.is_none())
@@ -425,6 +453,9 @@ impl Engine {
         person.birth_year = draft.birth_year;
         person.gender = gender_of(&draft.gender)?;
         person.created_by = Some(identity.user);
+        if let Some(scope) = &draft.consent {
+            person.consent = Some(self.consent_now(scope).await?);
+        }
         person
             .validate(&Default::default())
             .map_err(document::DocError::from)?;
@@ -432,12 +463,63 @@ impl Engine {
         Ok(person)
     }
 
-    /// Adds a person to the registry.
+    /// Adds a person to the registry (with the consent they gave, if the
+    /// draft says so).
     pub async fn create_person(&self, draft: &PersonDraft) -> Result<PersonView> {
         self.gate(true)?;
         let person = self.person_from(draft).await?;
         self.save(&person).await?;
         Ok(person_view(&person, false))
+    }
+
+    /// The person gives consent with `scope`; recorded by this device's
+    /// user for their organisation (a new consent replaces a withdrawn one).
+    pub async fn give_consent(&self, person: PersonId, scope: &str) -> Result<PersonView> {
+        self.gate(true)?;
+        let consent = self.consent_now(scope).await?;
+        let mut record = self.require_person(person).await?;
+        record.consent = Some(consent);
+        self.save(&record).await?;
+        self.person_view_of(person).await
+    }
+
+    /// The person withdraws consent: from now on their details are hidden
+    /// outside the organisation that recorded it.
+    pub async fn withdraw_consent(&self, person: PersonId) -> Result<PersonView> {
+        self.gate(true)?;
+        let identity = self.require_identity().await?;
+        let mut record = self.require_person(person).await?;
+        let Some(consent) = record.consent.as_mut().filter(|c| c.withdrawn_at.is_none()) else {
+            return Err(EngineError::Invalid(
+                "this person has no consent in force to withdraw".into(),
+            ));
+        };
+        consent.withdrawn_at = Some(Timestamp::now());
+        consent.withdrawn_by = Some(identity.user);
+        self.save(&record).await?;
+        self.person_view_of(person).await
+    }
+
+    async fn consent_now(&self, scope: &str) -> Result<Consent> {
+        let identity = self.require_identity().await?;
+        let scope = scope.trim();
+        if scope.is_empty() || scope.chars().count() > 200 {
+            return Err(EngineError::Invalid(
+                "say what the consent covers (at most 200 characters)".into(),
+            ));
+        }
+        Ok(Consent::given(
+            Timestamp::now(),
+            identity.user,
+            self.own_org().await?,
+            scope,
+        ))
+    }
+
+    async fn person_view_of(&self, person: PersonId) -> Result<PersonView> {
+        let index = self.person_index().await?;
+        let (record, confirmed) = index.get(&person).ok_or_else(|| not_found(person))?;
+        Ok(person_view(record, *confirmed))
     }
 
     // ---- contacts ----

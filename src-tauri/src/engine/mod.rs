@@ -25,7 +25,7 @@ use tokio::sync::{Mutex, Notify, RwLock};
 use odnowa_shared::api::{Access, LockView, Progress};
 use odnowa_shared::conflicts::{self, Conflict};
 use odnowa_shared::document::{self, HistoryEntry};
-use odnowa_shared::ids::{DeviceId, DocId, PersonId, SiteId, SpaceId, UserId};
+use odnowa_shared::ids::{DeviceId, DocId, OrgId, PersonId, SiteId, SpaceId, UserId};
 use odnowa_shared::protocol::{
     self, ClientMessage, DevicePolicy, DocPush, MAX_FRAME_BYTES, ReadReport, RefusalCode,
     ServerMessage, SpaceAccess, SyncRequest, SyncResponse,
@@ -46,6 +46,8 @@ pub use odnowa_shared::api::MAX_PIN_ATTEMPTS;
 /// Plain `meta` keys (nothing in them names a person).
 const META_POLICY: &str = "policy";
 const META_LAST_CONTACT: &str = "last_contact";
+/// The user's member organisation, as the server last said (empty: none).
+const META_ORG: &str = "org";
 const META_REVOKED: &str = "revoked";
 /// The sealed identity (with the device token) in `secrets`.
 const SECRET_IDENTITY: &str = "identity";
@@ -782,6 +784,24 @@ impl Engine {
             .sum())
     }
 
+    async fn adopt_org(&self, org: Option<OrgId>) -> Result<()> {
+        let text = org.map(|o| o.to_string()).unwrap_or_default();
+        if self.inner.store.meta(META_ORG).await?.as_deref() != Some(text.as_str()) {
+            self.inner.store.set_meta(META_ORG, &text).await?;
+        }
+        Ok(())
+    }
+
+    /// The user's member organisation, as of the last sync.
+    pub async fn own_org(&self) -> Result<Option<OrgId>> {
+        Ok(self
+            .inner
+            .store
+            .meta(META_ORG)
+            .await?
+            .and_then(|text| text.parse().ok()))
+    }
+
     /// Remembers that the person opened record `doc` (a person's file, case
     /// notes, a contact with its notes); the next sync reports it to the
     /// server's audit log.
@@ -921,6 +941,7 @@ impl Engine {
             if let Some(policy) = response.policy {
                 self.adopt_policy(policy).await?;
             }
+            self.adopt_org(response.org).await?;
             // The server logged the reports with its answer.
             if let Some(upto) = reads_upto {
                 self.inner.store.forget_reads(upto).await?;

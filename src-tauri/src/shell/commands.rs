@@ -54,6 +54,20 @@ pub async fn reset_device(device: State<'_, Device>) -> Answer<AppInfo> {
 }
 
 #[tauri::command]
+pub async fn give_consent(
+    device: State<'_, Device>,
+    person: PersonId,
+    scope: String,
+) -> Answer<PersonView> {
+    Ok(device.engine.give_consent(person, &scope).await?)
+}
+
+#[tauri::command]
+pub async fn withdraw_consent(device: State<'_, Device>, person: PersonId) -> Answer<PersonView> {
+    Ok(device.engine.withdraw_consent(person).await?)
+}
+
+#[tauri::command]
 pub async fn sync_status(device: State<'_, Device>, active: bool) -> Answer<SyncView> {
     Ok(device.engine.sync_view_polled(active).await?)
 }

@@ -107,6 +107,8 @@ pub fn handler<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::unlock,
         commands::lock,
         commands::reset_device,
+        commands::give_consent,
+        commands::withdraw_consent,
     ])
 }
 

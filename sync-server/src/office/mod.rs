@@ -290,7 +290,13 @@ async fn record(
             RecordContent::Workshop(document::read::<Workshop>(&doc).map_err(unreadable)?)
         }
         RecordKind::Person => {
-            RecordContent::Person(document::read::<Person>(&doc).map_err(unreadable)?)
+            let person = document::read::<Person>(&doc).map_err(unreadable)?;
+            // Outside every organisation: a withdrawn consent hides the details.
+            RecordContent::Person(if person.consent_withdrawn() {
+                person.redacted()
+            } else {
+                person
+            })
         }
         RecordKind::CaseNotes | RecordKind::Catalogue => {
             return Err(refuse(

@@ -269,7 +269,7 @@ impl Db {
             let sql = format!(
                 "SELECT p.id, p.alias, p.birth_year, p.gender, p.merged_into, p.created_at, \
                  (SELECT COUNT(*) FROM p_record_persons rp WHERE rp.person_id = p.id), \
-                 (SELECT m.alias FROM p_persons m WHERE m.id = p.merged_into) \
+                 (SELECT m.alias FROM p_persons m WHERE m.id = p.merged_into), p.details_hidden \
                  FROM p_persons p WHERE p.id IN ({list})"
             );
             let ids: Vec<String> = chunk.iter().map(|p| p.to_string()).collect();
@@ -283,6 +283,7 @@ impl Db {
                 i64,
                 i64,
                 Option<String>,
+                i64,
             )> = on_pool!(self, pool => {
                 let mut q = sqlx::query_as(&sql);
                 for id in &ids {
@@ -300,6 +301,7 @@ impl Db {
                 created_at,
                 records,
                 merged_into_alias,
+                hidden,
             ) in rows
             {
                 let summary = PersonSummary {
@@ -311,6 +313,7 @@ impl Db {
                     merged_into_alias,
                     created_at: Timestamp(created_at),
                     records,
+                    hidden: hidden != 0,
                 };
                 by_id.insert(id, summary);
             }
@@ -385,7 +388,7 @@ impl Db {
         type Row = (String, String, String, Option<i64>, String);
         let persons: Vec<Row> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT id, alias, alias_folded, birth_year, gender FROM p_persons WHERE merged_into IS NULL ORDER BY alias_folded",
+                "SELECT id, alias, alias_folded, birth_year, gender FROM p_persons WHERE merged_into IS NULL AND details_hidden = 0 ORDER BY alias_folded",
             )
             .fetch_all(pool)
             .await?

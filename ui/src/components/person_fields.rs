@@ -90,7 +90,7 @@ pub fn person_fields_form(props: &PersonFieldsProps) -> Html {
         };
         html! {
             <li class="similar-row">
-                <span class="person-alias">{ &person.alias }</span>
+                <span class="person-alias">{ crate::model::format::shown_alias(lang, &person.alias) }</span>
                 <span class="person-facts">{ person_facts(lang, person) }</span>
                 <button type="button" class="button button-secondary" data-testid="use-similar"
                     data-person-id={person.id.to_string()} {onclick}>

@@ -85,7 +85,7 @@ pub fn person_search(props: &PersonSearchProps) -> Html {
                 <li>
                     <button type="button" class="person-row" data-testid="person-row"
                         data-person-id={person.id.to_string()} data-alias={person.alias.clone()} {onclick}>
-                        <span class="person-alias">{ &person.alias }</span>
+                        <span class="person-alias">{ crate::model::format::shown_alias(lang, &person.alias) }</span>
                         <span class="person-facts">{ person_facts(lang, person) }</span>
                         <ConfirmedMark {lang} confirmed={person.confirmed} />
                     </button>

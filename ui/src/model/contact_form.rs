@@ -251,6 +251,8 @@ mod tests {
             birth_year: None,
             gender: String::new(),
             confirmed: true,
+            consent: None,
+            hidden: false,
         }
     }
 

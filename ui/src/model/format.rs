@@ -9,6 +9,16 @@ use odnowa_shared::time::{Date, Timestamp};
 
 use crate::i18n::{Key, Lang, t, tf};
 
+/// An alias as shown: a person whose details are hidden (they withdrew
+/// consent, recorded by another organisation) comes without one.
+pub fn shown_alias(lang: Lang, alias: &str) -> String {
+    if alias.trim().is_empty() {
+        t(lang, Key::DetailsHidden).to_string()
+    } else {
+        alias.to_string()
+    }
+}
+
 fn warsaw(at: Timestamp) -> DateTime<Tz> {
     DateTime::<Utc>::from_timestamp_millis(at.0)
         .unwrap_or_default()

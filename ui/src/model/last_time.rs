@@ -105,6 +105,8 @@ mod tests {
             birth_year: None,
             gender: String::new(),
             confirmed: true,
+            consent: None,
+            hidden: false,
         }
     }
 

@@ -29,6 +29,7 @@ impl PersonFields {
             alias: alias.to_string(),
             birth_year,
             gender: self.gender.clone(),
+            consent: None,
         })
     }
 
@@ -41,6 +42,7 @@ impl PersonFields {
             alias: alias.to_string(),
             birth_year: parse_birth_year(&self.birth_year, this_year).ok().flatten(),
             gender: self.gender.clone(),
+            consent: None,
         })
     }
 }

@@ -218,6 +218,8 @@ mod tests {
             birth_year: None,
             gender: String::new(),
             confirmed: true,
+            consent: None,
+            hidden: false,
         }
     }
 

@@ -17,6 +17,9 @@ use crate::office_api;
 
 /// "Zbyszek, 1970, male".
 pub fn describe(lang: Lang, person: &PersonSummary) -> String {
+    if person.hidden {
+        return t(lang, Key::DetailsHidden).to_string();
+    }
     let mut parts = vec![person.alias.clone()];
     if let Some(year) = person.birth_year {
         parts.push(year.to_string());

@@ -351,7 +351,26 @@ fn record_view(lang: Lang, detail: &RecordDetail, names: &ServiceNames) -> Html 
             fields.push((Key::ItemsMade, items.join(", ")));
         }
         RecordContent::Person(p) => {
-            fields.push((Key::AliasLabel, p.alias.clone()));
+            fields.push((Key::AliasLabel, format::shown_alias(lang, &p.alias)));
+            let consent = match &p.consent {
+                Some(c) => match c.withdrawn_at {
+                    Some(at) => tf(
+                        lang,
+                        Key::ConsentWithdrawn,
+                        &[("date", &format::date_time(lang, at))],
+                    ),
+                    None => tf(
+                        lang,
+                        Key::ConsentGiven,
+                        &[
+                            ("date", &format::date_time(lang, c.given_at)),
+                            ("scope", &c.scope),
+                        ],
+                    ),
+                },
+                None => t(lang, Key::ConsentNone).to_string(),
+            };
+            fields.push((Key::ConsentTitle, consent));
         }
     }
     let fields = fields

@@ -2,14 +2,14 @@
 //! an anonymous contact, its versions and history.
 
 use odnowa_shared::api::PersonView;
-use odnowa_shared::ids::DocId;
+use odnowa_shared::ids::{DocId, PersonId};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use super::outreach::who_text;
 use crate::components::{ConfirmedMark, ErrorBanner, PersonSearch, RecordMetaPanel};
 use crate::hooks::{Load, today, use_load};
-use crate::i18n::{Key, t};
+use crate::i18n::{Key, Lang, t, tf};
 use crate::model::format;
 use crate::model::last_time::service_names;
 use crate::state::{Action, AppHandle, Route};
@@ -80,6 +80,24 @@ pub fn contact_detail(props: &ContactDetailProps) -> Html {
         let local = local.clone();
         Callback::from(move |_| local.set(*local + 1))
     };
+    let consent = {
+        let (error, local) = (error.clone(), local.clone());
+        Callback::from(move |(person, give): (PersonId, bool)| {
+            let (error, local) = (error.clone(), local.clone());
+            spawn_local(async move {
+                let done = if give {
+                    tauri::give_consent(person, CONSENT_SCOPE).await
+                } else {
+                    tauri::withdraw_consent(person).await
+                };
+                match done {
+                    Ok(_) => error.set(None),
+                    Err(failure) => error.set(Some(failure.key())),
+                }
+                local.set(*local + 1);
+            });
+        })
+    };
     let duration = contact.duration_min.map(|m| format::duration(lang, m));
     let mut follow_up = contact.follow_up.clone();
     if let Some(due) = contact.follow_up_due {
@@ -120,8 +138,120 @@ pub fn contact_detail(props: &ContactDetailProps) -> Html {
                         exclude={contact.persons.iter().map(|p| p.id).collect::<Vec<_>>()} />
                 </section>
             }
+            if !contact.persons.is_empty() {
+                <ConsentList {lang} persons={contact.persons.clone()} on_change={consent} />
+            }
             <ErrorBanner {lang} error={*error} />
             <RecordMetaPanel {lang} {id} generation={generation + *local} {on_changed} />
+        </section>
+    }
+}
+
+/// What a consent recorded on the phone covers.
+const CONSENT_SCOPE: &str = "services";
+
+#[derive(Properties, PartialEq)]
+struct ConsentListProps {
+    lang: Lang,
+    persons: Vec<PersonView>,
+    /// `(person, true)`: record consent; `(person, false)`: withdraw it.
+    on_change: Callback<(PersonId, bool)>,
+}
+
+fn consent_state(lang: Lang, person: &PersonView) -> String {
+    match &person.consent {
+        Some(c) => match c.withdrawn_at {
+            Some(at) => tf(
+                lang,
+                Key::ConsentWithdrawn,
+                &[("date", &format::date_time(lang, at))],
+            ),
+            None => {
+                let scope = if c.scope == CONSENT_SCOPE {
+                    t(lang, Key::ConsentScopeServices).to_string()
+                } else {
+                    c.scope.clone()
+                };
+                tf(
+                    lang,
+                    Key::ConsentGiven,
+                    &[
+                        ("date", &format::date(lang, c.given_at.warsaw_date())),
+                        ("scope", &scope),
+                    ],
+                )
+            }
+        },
+        None => t(lang, Key::ConsentNone).to_string(),
+    }
+}
+
+/// Each person of the contact with their consent; recording it, and
+/// withdrawing it after a second tap that says what follows.
+#[function_component(ConsentList)]
+fn consent_list(props: &ConsentListProps) -> Html {
+    let lang = props.lang;
+    let confirming = use_state(|| None::<PersonId>);
+    let rows = props.persons.iter().map(|person| {
+        let id = person.id;
+        let name = format::shown_alias(lang, &person.alias);
+        let in_force = person.consent.as_ref().is_some_and(|c| c.withdrawn_at.is_none());
+        let action = if person.hidden {
+            html! {}
+        } else if in_force && *confirming == Some(id) {
+            let yes = {
+                let (on_change, confirming) = (props.on_change.clone(), confirming.clone());
+                Callback::from(move |_: MouseEvent| {
+                    confirming.set(None);
+                    on_change.emit((id, false));
+                })
+            };
+            let no = {
+                let confirming = confirming.clone();
+                Callback::from(move |_: MouseEvent| confirming.set(None))
+            };
+            html! {
+                <div class="consent-confirm" role="alert">
+                    <p>{ tf(lang, Key::ConfirmWithdrawConsent, &[("name", &name)]) }</p>
+                    <button type="button" class="button button-danger" data-testid="confirm-withdraw-consent" onclick={yes}>
+                        { t(lang, Key::WithdrawConsent) }
+                    </button>
+                    <button type="button" class="button" onclick={no}>{ t(lang, Key::Cancel) }</button>
+                </div>
+            }
+        } else if in_force {
+            let ask = {
+                let confirming = confirming.clone();
+                Callback::from(move |_: MouseEvent| confirming.set(Some(id)))
+            };
+            html! {
+                <button type="button" class="button" data-testid="withdraw-consent" onclick={ask}>
+                    { t(lang, Key::WithdrawConsent) }
+                </button>
+            }
+        } else {
+            let give = props.on_change.reform(move |_: MouseEvent| (id, true));
+            html! {
+                <button type="button" class="button" data-testid="record-consent" onclick={give}>
+                    { t(lang, Key::RecordConsent) }
+                </button>
+            }
+        };
+        html! {
+            <li class="consent-person" data-testid="consent-person" data-person-id={id.to_string()}>
+                <span>
+                    <strong>{ name }</strong>
+                    <br />
+                    <span class="hint" data-testid="consent-state">{ consent_state(lang, person) }</span>
+                </span>
+                { action }
+            </li>
+        }
+    });
+    html! {
+        <section class="consent" data-testid="consent">
+            <h3 class="section-title">{ t(lang, Key::ConsentTitle) }</h3>
+            <ul class="consent-list">{ for rows }</ul>
         </section>
     }
 }

@@ -113,7 +113,7 @@ pub fn contact_form_page(props: &ContactFormProps) -> Html {
         let id = person.id;
         html! {
             <li class="selected-person" data-testid="selected-person" data-person-id={id.to_string()}>
-                <span class="person-alias">{ &person.alias }</span>
+                <span class="person-alias">{ format::shown_alias(lang, &person.alias) }</span>
                 <button type="button" class="remove-button"
                     aria-label={tf(lang, Key::RemoveNamed, &[("name", &person.alias)])}
                     onclick={act.reform(move |_: MouseEvent| FormAction::Unselect(id))}>{ "×" }</button>

@@ -249,7 +249,7 @@ where
             <button type="button" class="board-main" data-testid="mark-present"
                 aria-pressed={entry.present.to_string()} disabled={entry.present} onclick={mark}>
                 <span class="board-check" aria-hidden="true">{ if entry.present { "✓" } else { "" } }</span>
-                <span class="board-alias">{ &entry.alias }</span>
+                <span class="board-alias">{ format::shown_alias(lang, &entry.alias) }</span>
                 <span class="board-status">{ status }</span>
             </button>
             if entry.present {

@@ -59,7 +59,11 @@ pub fn outreach() -> Html {
 
 /// Who a contact was with, for a list row: aliases, or the head count.
 pub fn who_text(lang: Lang, contact: &ContactView) -> String {
-    let mut parts: Vec<String> = contact.persons.iter().map(|p| p.alias.clone()).collect();
+    let mut parts: Vec<String> = contact
+        .persons
+        .iter()
+        .map(|p| format::shown_alias(lang, &p.alias))
+        .collect();
     if contact.anonymous_count > 0 {
         parts.push(tf(
             lang,

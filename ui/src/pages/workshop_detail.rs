@@ -60,7 +60,7 @@ pub fn workshop_detail(props: &WorkshopDetailProps) -> Html {
     };
     let participants = workshop.participants.iter().map(|p| html! {
         <li class="line-row" data-testid="participant-row" data-person-id={p.person.to_string()}>
-            <span>{ &p.alias }</span>
+            <span>{ format::shown_alias(lang, &p.alias) }</span>
             <span class="line-value">{ format::hours(lang, p.hours) }{ " " }{ t(lang, Key::HoursShort) }</span>
         </li>
     });

@@ -115,7 +115,7 @@ pub fn workshop_form_page(props: &WorkshopFormProps) -> Html {
         let label = tf(lang, Key::HoursLabel, &[("name", &row.alias)]);
         html! {
             <li class="line-row" data-testid="participant-row" data-person-id={person.to_string()}>
-                <span class="line-name">{ &row.alias }</span>
+                <span class="line-name">{ crate::model::format::shown_alias(lang, &row.alias) }</span>
                 <input class="text-input input-hours" type="text" inputmode="decimal" aria-label={label}
                     data-testid="participant-hours" value={row.hours.clone()}
                     oninput={act.reform(move |e: InputEvent| WorkshopAction::SetHours(person, e.target_unchecked_into::<HtmlInputElement>().value()))} />
