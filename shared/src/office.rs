@@ -79,6 +79,9 @@ pub mod path {
     /// newest first (a coordinator sees what their organisation's users
     /// did; audited).
     pub const AUDIT: &str = "/audit";
+    /// GET → `Vec<`[`super::QuarantinedPush`]`>`: pushes the server refused,
+    /// newest first (a coordinator: their organisation's users').
+    pub const QUARANTINE: &str = "/quarantine";
     /// POST → 204: revokes a device of the coordinator's organisation; its
     /// live connection closes within a second (audited).
     pub const DEVICE_REVOKE: &str = "/devices/{device}/revoke";
@@ -108,6 +111,20 @@ pub struct AuditEntry {
     pub doc: Option<DocId>,
     pub action: String,
     pub detail: String,
+}
+
+/// A push the server refused and kept in quarantine, for a coordinator to
+/// look into (its bytes stay on the server: `admin quarantine`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantinedPush {
+    pub at: Timestamp,
+    pub user_name: Option<String>,
+    pub device: Option<DeviceId>,
+    pub doc: DocId,
+    pub kind: String,
+    pub code: String,
+    pub reason: String,
+    pub bytes: u64,
 }
 
 /// A user of a member organisation, as its coordinator sees them.

@@ -1338,6 +1338,25 @@ impl Db {
 
     /// The newest quarantined pushes, newest first.
     pub async fn list_quarantine(&self, limit: u32) -> Result<Vec<QuarantineEntry>, StoreError> {
+        self.quarantine_of(None, limit).await
+    }
+
+    /// Refused pushes, newest first: all, or (`Some(org)`) those sent by
+    /// users of one organisation.
+    pub async fn quarantine_of(
+        &self,
+        org: Option<OrgId>,
+        limit: u32,
+    ) -> Result<Vec<QuarantineEntry>, StoreError> {
+        let scope = if org.is_some() {
+            "WHERE user_id IN (SELECT id FROM users WHERE org_id = $2)"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT at, device_id, user_id, doc_id, space_id, kind, code, reason, payload \
+             FROM quarantine {scope} ORDER BY id DESC LIMIT $1"
+        );
         #[allow(clippy::type_complexity)]
         let rows: Vec<(
             i64,
@@ -1350,13 +1369,11 @@ impl Db {
             String,
             Vec<u8>,
         )> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT at, device_id, user_id, doc_id, space_id, kind, code, reason, payload \
-                 FROM quarantine ORDER BY id DESC LIMIT $1",
-            )
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await?
+            let mut query = sqlx::query_as(&sql).bind(i64::from(limit));
+            if let Some(org) = org {
+                query = query.bind(org.to_string());
+            }
+            query.fetch_all(pool).await?
         });
         rows.into_iter()
             .map(

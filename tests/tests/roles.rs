@@ -15,7 +15,7 @@ use anyhow::{Context, Result, bail, ensure};
 use odnowa_app::engine::EngineError;
 use odnowa_shared::document;
 use odnowa_shared::ids::{DocId, SpaceId};
-use odnowa_shared::office::{EnrolCode, OfficeErrorCode, TeamMember};
+use odnowa_shared::office::{EnrolCode, OfficeErrorCode, QuarantinedPush, TeamMember};
 use odnowa_shared::protocol::{
     self, ClientMessage, DocPush, Refusal, RefusalCode, ServerMessage, SyncRequest,
 };
@@ -253,6 +253,27 @@ async fn field_roles_stay_inside_their_organisation(backend: Backend) -> Result<
     push.space = street_a;
     let refused = crafted_push(&server, &ola, push).await?;
     refused_and_quarantined(&server, &refused, misplaced.id).await?;
+
+    // Kasia lists her organisation's refused pushes, not Jan's.
+    admin::set_password(&server.db, "kasia", PASSWORD).await?;
+    let mut office = OfficeClient::new(&server);
+    ensure!(office.login("kasia", PASSWORD).await?.status().is_success());
+    let refused: Vec<QuarantinedPush> = office
+        .get("/quarantine")
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    ensure!(
+        refused.iter().any(|q| q.doc == notes_b.id
+            && q.user_name.as_deref() == Some("ola")
+            && !q.reason.is_empty()),
+        "{refused:?}"
+    );
+    ensure!(
+        !refused.iter().any(|q| q.doc == forged.id),
+        "another organisation's"
+    );
 
     // An administrator holds no records: no device for them.
     admin::create_user(&server.db, "root", None, "admin", &[], &[]).await?;

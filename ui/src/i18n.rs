@@ -409,6 +409,10 @@ translations! {
     TargetLine => pl: "{achieved} z {target}", en: "{achieved} of {target}";
     NavCatalogue => pl: "Katalog usług", en: "Service catalogue";
     NavTeam => pl: "Urządzenia", en: "Devices";
+    QuarantineTitle => pl: "Odrzucone zapisy", en: "Refused changes";
+    QuarantineIntro => pl: "Zmiany, których serwer nie przyjął, z powodem. Nic z nich nie trafiło do danych; telefon może je wysłać ponownie po poprawce.", en: "Changes the server did not accept, with the reason. None of them reached the data; the phone can send them again once fixed.";
+    QuarantineEmpty => pl: "Brak odrzuconych zapisów", en: "No refused changes";
+    ColReason => pl: "Powód", en: "Reason";
     DetailsHidden => pl: "osoba (dane ukryte)", en: "person (details hidden)";
     ConsentTitle => pl: "Zgoda na przetwarzanie danych", en: "Consent to processing";
     ConsentScopeServices => pl: "usługi i rejestr konsorcjum", en: "services and the consortium registry";

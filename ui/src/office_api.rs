@@ -9,8 +9,8 @@ use odnowa_shared::ids::{DeviceId, DocId, PersonId, UserId};
 use odnowa_shared::office::{
     API_PREFIX, AuditEntry, AuditSubject, Dashboard, DuplicatePair, EnrolCode, FilterOptions,
     FreezeRequest, LoginRequest, MergeRequest, Month, OfficeError, OfficeErrorCode, OfficeUser,
-    Period, PersonSummary, RecordDetail, RecordFilter, RecordPage, Report, ServiceEdit, SiteEdit,
-    TeamMember, Timeline, UnmergeRequest, path,
+    Period, PersonSummary, QuarantinedPush, RecordDetail, RecordFilter, RecordPage, Report,
+    ServiceEdit, SiteEdit, TeamMember, Timeline, UnmergeRequest, path,
 };
 use odnowa_shared::records::Catalogue;
 use serde::Serialize;
@@ -260,4 +260,8 @@ pub async fn audit(subject: AuditSubject) -> Result<Vec<AuditEntry>, CallError> 
         AuditSubject::User(user) => format!("user={user}"),
     };
     call("GET", &format!("{}?{query}", path::AUDIT), None).await
+}
+
+pub async fn quarantine() -> Result<Vec<QuarantinedPush>, CallError> {
+    call("GET", path::QUARANTINE, None).await
 }

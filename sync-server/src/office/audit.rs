@@ -1,14 +1,18 @@
 //! The audit log in the office pages: per person (changes to their entry,
 //! to records naming them and to their case notes; reads of their file)
 //! and per user. The office sees everything; a coordinator sees what their
-//! organisation's users did. Listing the log is itself logged.
+//! organisation's users did. Listing the log is itself logged. Refused
+//! pushes in quarantine are listed the same way.
 
 use axum::Json;
 use axum::extract::{Query, State};
 use serde::Deserialize;
 
 use odnowa_shared::ids::{PersonId, UserId};
-use odnowa_shared::office::{AuditEntry, AuditSubject, OfficeErrorCode, OfficeRole};
+use odnowa_shared::office::{
+    AuditEntry, AuditSubject, OfficeErrorCode, OfficeRole, QuarantinedPush,
+};
+use odnowa_shared::time::Timestamp;
 
 use super::auth::{OfficeSession, Refusal, refuse};
 use super::parse_id;
@@ -67,4 +71,52 @@ pub async fn audit(
     db.audit(Some(session.user.id), doc, "view_audit", &what)
         .await?;
     Ok(Json(entries))
+}
+
+/// Pushes the server refused, newest first: the office sees all, a
+/// coordinator those of their organisation's users.
+pub async fn quarantine(
+    State(state): State<AppState>,
+    session: OfficeSession,
+) -> Result<Json<Vec<QuarantinedPush>>, Refusal> {
+    let db = state.sync.db();
+    let org = match session.user.role {
+        OfficeRole::Office => None,
+        OfficeRole::Coordinator => Some(session.require_coordinator(db, "quarantine").await?),
+    };
+    let users: std::collections::HashMap<_, _> = match org {
+        Some(org) => db.org_users(org).await?,
+        None => Vec::new(),
+    }
+    .into_iter()
+    .map(|u| (u.id, u.name))
+    .collect();
+    let mut names = users;
+    let mut out = Vec::new();
+    for q in db.quarantine_of(org, AUDIT_ROWS).await? {
+        let user_name = match q.user {
+            Some(user) => match names.get(&user) {
+                Some(name) => Some(name.clone()),
+                None => {
+                    let name = db.user_facts(user).await?.map(|u| u.name);
+                    if let Some(name) = &name {
+                        names.insert(user, name.clone());
+                    }
+                    name
+                }
+            },
+            None => None,
+        };
+        out.push(QuarantinedPush {
+            at: Timestamp(q.at),
+            user_name,
+            device: q.device,
+            doc: q.doc,
+            kind: q.kind,
+            code: q.code,
+            reason: q.reason,
+            bytes: q.payload.len() as u64,
+        });
+    }
+    Ok(Json(out))
 }

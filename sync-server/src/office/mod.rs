@@ -68,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .route(path::CATALOGUE_SERVICE, put(put_service))
         .route(path::CATALOGUE_SITE, put(put_site))
         .route(path::AUDIT, get(audit::audit))
+        .route(path::QUARANTINE, get(audit::quarantine))
         .route(path::TEAM, get(team::team))
         .route(path::TEAM_ENROL_CODE, post(team::enrol_code))
         .route(path::DEVICE_REVOKE, post(team::revoke))

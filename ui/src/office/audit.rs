@@ -2,7 +2,7 @@
 //! device), what, which record, details. The server lists newest first and
 //! logs that it was listed.
 
-use odnowa_shared::office::{AuditEntry, AuditSubject};
+use odnowa_shared::office::{AuditEntry, AuditSubject, QuarantinedPush};
 use yew::prelude::*;
 
 use super::{Failure, loading, use_office};
@@ -83,6 +83,54 @@ pub fn audit_list(props: &AuditListProps) -> Html {
         <section class="audit" data-testid="audit">
             <h3>{ t(lang, Key::AuditTitle) }</h3>
             <p class="muted">{ t(lang, Key::AuditIntro) }</p>
+            { body }
+        </section>
+    }
+}
+
+fn refused_row(lang: Lang, push: &QuarantinedPush) -> Html {
+    html! {
+        <tr data-testid="quarantined" data-code={push.code.clone()}>
+            <td>{ format::date_time(lang, push.at) }</td>
+            <td>{ push.user_name.clone().unwrap_or_else(|| "—".into()) }</td>
+            <td>{ &push.kind }</td>
+            <td class="mono">{ push.doc.to_string().chars().take(8).collect::<String>() }</td>
+            <td class="audit-detail">{ &push.reason }</td>
+        </tr>
+    }
+}
+
+/// Pushes the server refused (a coordinator: their organisation's).
+#[function_component(QuarantineList)]
+pub fn quarantine_list() -> Html {
+    let office = use_office();
+    let lang = office.lang;
+    let pushes = use_load((), |_| office_api::quarantine());
+    let body = match &*pushes {
+        Load::Loading => loading(lang),
+        Load::Failed(e) => html! { <Failure error={e.clone()} /> },
+        Load::Ready(pushes) if pushes.is_empty() => {
+            html! { <p class="empty" data-testid="no-quarantined">{ t(lang, Key::QuarantineEmpty) }</p> }
+        }
+        Load::Ready(pushes) => html! {
+            <div class="table-scroll">
+                <table class="office-table audit-table">
+                    <thead><tr>
+                        <th>{ t(lang, Key::ColWhen) }</th>
+                        <th>{ t(lang, Key::ColWho) }</th>
+                        <th>{ t(lang, Key::ColKind) }</th>
+                        <th>{ t(lang, Key::ColRecord) }</th>
+                        <th>{ t(lang, Key::ColReason) }</th>
+                    </tr></thead>
+                    <tbody>{ for pushes.iter().map(|p| refused_row(lang, p)) }</tbody>
+                </table>
+            </div>
+        },
+    };
+    html! {
+        <section class="audit" data-testid="quarantine">
+            <h3>{ t(lang, Key::QuarantineTitle) }</h3>
+            <p class="muted">{ t(lang, Key::QuarantineIntro) }</p>
             { body }
         </section>
     }

@@ -8,7 +8,7 @@ use odnowa_shared::office::{AuditSubject, DeviceSummary, EnrolCode, TeamMember};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use super::audit::AuditList;
+use super::audit::{AuditList, QuarantineList};
 use super::{Failure, confirmed, loading, use_office};
 use crate::components::ErrorBanner;
 use crate::hooks::{Load, use_load};
@@ -132,6 +132,7 @@ pub fn team_page() -> Html {
             <ErrorBanner {lang} error={*error} />
             { for issued }
             { body }
+            <QuarantineList />
             if let Some((user, name)) = (*log_of).clone() {
                 <h3>{ name }</h3>
                 <AuditList subject={AuditSubject::User(user)} />
