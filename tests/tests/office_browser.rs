@@ -175,6 +175,10 @@ async fn the_office_in_a_browser() -> Result<()> {
 
     // The login: a wrong password says so.
     browser.find("[data-testid=login-form]").await?;
+    // The pages run under the server's Content-Security-Policy (the
+    // loader script allowed by its hash, the wasm by 'wasm-unsafe-eval'):
+    // nothing they do is blocked, from the first load on.
+    browser.watch_csp().await?;
     both_languages(&browser, "login", "[data-testid=login-form]").await?;
     browser
         .type_into("[data-testid=login-user]", "biuro")
@@ -370,6 +374,8 @@ async fn the_office_in_a_browser() -> Result<()> {
     // Logging out returns to the login.
     browser.click("[data-testid=logout]").await?;
     browser.find("[data-testid=login-form]").await?;
+    let blocked = browser.csp_violations().await?;
+    ensure!(blocked.is_empty(), "blocked by the CSP: {blocked:?}");
     browser.close().await?;
     Ok(())
 }
