@@ -3,8 +3,9 @@
 //! engines: log in (a wrong password first), the dashboard, the records and
 //! one record's history, finding a person and their timeline, merging and
 //! unmerging duplicates, the report frozen and downloaded as XLSX (its
-//! cells read back). Screenshots of every page at 1440×900 in Polish and
-//! English go to `screenshots/office-<page>-<lang>.png`.
+//! cells read back). All of it under the server's Content-Security-Policy:
+//! any violation fails the test. Screenshots of every page at 1440×900 in
+//! Polish and English go to `screenshots/office-<page>-<lang>.png`.
 //!
 //! Needs `trunk build` in ui/ first (scripts/test.sh does it).
 
