@@ -393,6 +393,16 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // Read before the database is opened: a wrong file is the first thing
+    // said, and nothing is created.
+    let tls = match &cli.command {
+        Command::Serve {
+            tls_cert: Some(cert),
+            tls_key: Some(key),
+            ..
+        } => Some(tls::load(cert, key)?),
+        _ => None,
+    };
     let db = Db::open(&cli.database_url)
         .await
         .with_context(|| format!("opening the database {}", cli.database_url))?;
@@ -403,17 +413,13 @@ async fn main() -> anyhow::Result<()> {
             cache_docs,
             office_idle_minutes,
             office_session_hours,
-            tls_cert,
-            tls_key,
+            tls_cert: _,
+            tls_key: _,
             secure_cookies,
             trusted_proxies,
             device_lock_minutes,
             device_stale_days,
         } => {
-            let tls = match (tls_cert, tls_key) {
-                (Some(cert), Some(key)) => Some(tls::load(&cert, &key)?),
-                _ => None,
-            };
             let db = Arc::new(db);
             let ui_dir = ui_dir.join("index.html").exists().then_some(ui_dir);
             if ui_dir.is_none() {

@@ -40,20 +40,26 @@ const MAX_HANDSHAKES: usize = 256;
 /// Why the certificate or key cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    #[error("cannot read the TLS certificate {}: {source}", path.display())]
-    Certificate { path: PathBuf, source: pem::Error },
+    #[error("cannot read the TLS certificate {}: {reason}", path.display())]
+    Certificate { path: PathBuf, reason: pem::Error },
     #[error(
         "no certificate in {}: expected PEM `-----BEGIN CERTIFICATE-----` blocks, the server's first",
         .0.display()
     )]
     NoCertificate(PathBuf),
-    #[error("cannot read the TLS private key {}: {source}", path.display())]
-    Key { path: PathBuf, source: pem::Error },
+    #[error("cannot read the TLS private key {}: {reason}", path.display())]
+    Key { path: PathBuf, reason: pem::Error },
     #[error(
         "no private key in {}: expected a PEM `-----BEGIN PRIVATE KEY-----` (or RSA / EC) block",
         .0.display()
     )]
     NoKey(PathBuf),
+    #[error(
+        "the private key in {} does not belong to the certificate in {}",
+        key.display(),
+        cert.display()
+    )]
+    Mismatch { cert: PathBuf, key: PathBuf },
     #[error("the TLS certificate and private key cannot be used together: {0}")]
     Rejected(rustls::Error),
 }
@@ -63,9 +69,9 @@ pub enum TlsError {
 /// the server's TLS configuration; a key that does not match the
 /// certificate is refused here, not at the first client.
 pub fn load(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, TlsError> {
-    let certificate_error = |source| TlsError::Certificate {
+    let certificate_error = |reason| TlsError::Certificate {
         path: cert.to_path_buf(),
-        source,
+        reason,
     };
     let chain = CertificateDer::pem_file_iter(cert)
         .map_err(certificate_error)?
@@ -74,14 +80,22 @@ pub fn load(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, TlsErr
     if chain.is_empty() {
         return Err(TlsError::NoCertificate(cert.to_path_buf()));
     }
-    let private_key = PrivateKeyDer::from_pem_file(key).map_err(|source| match source {
+    let private_key = PrivateKeyDer::from_pem_file(key).map_err(|reason| match reason {
         pem::Error::NoItemsFound => TlsError::NoKey(key.to_path_buf()),
-        source => TlsError::Key {
+        reason => TlsError::Key {
             path: key.to_path_buf(),
-            source,
+            reason,
         },
     })?;
-    server_config(chain, private_key)
+    server_config(chain, private_key).map_err(|e| match e {
+        TlsError::Rejected(rustls::Error::InconsistentKeys(
+            rustls::InconsistentKeys::KeyMismatch,
+        )) => TlsError::Mismatch {
+            cert: cert.to_path_buf(),
+            key: key.to_path_buf(),
+        },
+        other => other,
+    })
 }
 
 /// The server's TLS configuration for a certificate chain and its key.
@@ -255,6 +269,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let (cert, _) = write_pair(dir.path(), "one");
         let (_, other_key) = write_pair(dir.path(), "two");
-        check(load(&cert, &other_key), "cannot be used together");
+        check(
+            load(&cert, &other_key),
+            "does not belong to the certificate",
+        );
     }
 }
