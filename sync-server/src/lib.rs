@@ -15,19 +15,26 @@
 //! - [`writer`]: what the office writes through the server (catalogue,
 //!   merges), as changes ingested like a device's.
 //! - [`limits`]: how many wrong enrolment codes are tolerated.
-//! - [`launch`]: serve a router on a listener until a shutdown signal.
+//! - [`launch`]: serve a router on a listener until a shutdown signal;
+//!   [`tls::launch_tls`] the same over TLS.
+//! - [`tls`]: HTTPS and WSS with rustls (certificate and key from PEM).
+//! - [`headers`]: security headers (CSP, framing, HSTS, no-store).
+//! - [`forwarded`]: the client's address behind a trusted reverse proxy.
 
 pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod exchange;
 pub mod export;
+pub mod forwarded;
+pub mod headers;
 pub mod limits;
 pub mod office;
 pub mod projection;
 pub mod report;
 pub mod routes;
 pub mod store;
+pub mod tls;
 pub mod writer;
 
 use std::future::Future;
@@ -82,6 +89,15 @@ pub struct ServerConfig {
     pub device: odnowa_shared::protocol::DevicePolicy,
     /// How many wrong enrolment codes are tolerated.
     pub enrol: limits::EnrolLimits,
+}
+
+impl ServerConfig {
+    /// The configuration of a server reached over TLS (its own, or a
+    /// proxy's): session cookies are Secure, answers carry HSTS.
+    pub fn over_tls(mut self) -> Self {
+        self.office.secure_cookies = true;
+        self
+    }
 }
 
 /// [`state`] with everything configured.

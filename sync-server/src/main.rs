@@ -1,6 +1,6 @@
 //! `odnowa-sync`: the sync server and its admin commands.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -12,7 +12,8 @@ use odnowa_shared::protocol::DevicePolicy;
 use odnowa_shared::time::Date;
 use odnowa_sync_server::exchange::SyncService;
 use odnowa_sync_server::office::OfficeConfig;
-use odnowa_sync_server::{Db, ServerConfig, admin, app, launch, state_configured};
+use odnowa_sync_server::tls::{TlsListener, launch_tls};
+use odnowa_sync_server::{Db, ServerConfig, admin, app, forwarded, launch, state_configured, tls};
 
 #[derive(Parser)]
 #[command(name = "odnowa-sync", version, about = "Odnowa sync server")]
@@ -47,10 +48,25 @@ enum Command {
         /// An office session ends this many hours after login.
         #[arg(long, default_value_t = 12)]
         office_session_hours: u64,
-        /// Mark the session cookie Secure (serve over HTTPS, or behind a
-        /// proxy that does).
+        /// Serve HTTPS and WSS with this PEM certificate chain (the
+        /// server's certificate first); needs --tls-key.
+        #[arg(long, env = "ODNOWA_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, env = "ODNOWA_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Mark the session cookie Secure and send HSTS: a TLS proxy is in
+        /// front (implied by --tls-cert).
         #[arg(long)]
         secure_cookies: bool,
+        /// A reverse proxy whose X-Forwarded-For names the client (for the
+        /// enrolment limit per address); repeat for several.
+        #[arg(
+            long = "trusted-proxy",
+            env = "ODNOWA_TRUSTED_PROXY",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<IpAddr>,
         /// Devices ask for the PIN again after this many minutes without a tap.
         #[arg(long, default_value_t = 5)]
         device_lock_minutes: u32,
@@ -405,6 +421,16 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // Read before the database is opened: a wrong file is the first thing
+    // said, and nothing is created.
+    let tls = match &cli.command {
+        Command::Serve {
+            tls_cert: Some(cert),
+            tls_key: Some(key),
+            ..
+        } => Some(tls::load(cert, key)?),
+        _ => None,
+    };
     let db = Db::open(&cli.database_url)
         .await
         .with_context(|| format!("opening the database {}", cli.database_url))?;
@@ -415,7 +441,10 @@ async fn main() -> anyhow::Result<()> {
             cache_docs,
             office_idle_minutes,
             office_session_hours,
+            tls_cert: _,
+            tls_key: _,
             secure_cookies,
+            trusted_proxies,
             device_lock_minutes,
             device_stale_days,
         } => {
@@ -439,18 +468,32 @@ async fn main() -> anyhow::Result<()> {
                 },
                 ..ServerConfig::default()
             };
+            let config = if tls.is_some() {
+                config.over_tls()
+            } else {
+                config
+            };
             let (state, stopper) = state_configured(db.clone(), cache_docs, config);
-            let router = app(state, ui_dir);
+            let router = forwarded::trust_proxies(app(state, ui_dir), trusted_proxies);
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
-            tracing::info!(%listen, backend = db.backend(), "odnowa-sync serving");
-            launch(listener, router, async move {
+            let shutdown = async move {
                 shutdown_signal().await;
                 tracing::info!("shutting down");
                 stopper.stop();
-            })
-            .await?;
+            };
+            let backend = db.backend();
+            match tls {
+                Some(config) => {
+                    tracing::info!(%listen, backend, "odnowa-sync serving HTTPS");
+                    launch_tls(TlsListener::new(listener, config), router, shutdown).await?;
+                }
+                None => {
+                    tracing::info!(%listen, backend, "odnowa-sync serving HTTP");
+                    launch(listener, router, shutdown).await?;
+                }
+            }
             db.close().await;
         }
         Command::Admin(command) => {

@@ -38,7 +38,8 @@ pub struct AppState {
 }
 
 /// The address of the client, when the server was launched with connect
-/// info (behind a reverse proxy: the proxy's).
+/// info (behind a reverse proxy: the proxy's, unless the proxy is trusted
+/// with `--trusted-proxy`, see [`crate::forwarded`]).
 pub struct ClientIp(pub Option<std::net::IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
@@ -55,8 +56,13 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 }
 
 /// The server's routes. `ui_dir`, when given, is served at `/` (the office
-/// pages built by trunk).
+/// pages built by trunk). Every answer carries the security headers of
+/// [`crate::headers`]; HSTS when session cookies are Secure (TLS).
 pub fn app(state: AppState, ui_dir: Option<std::path::PathBuf>) -> Router {
+    let security = Arc::new(crate::headers::SecurityHeaders::new(
+        ui_dir.as_deref(),
+        state.office.secure_cookies,
+    ));
     let api = Router::new()
         .route("/enrol", post(enrol))
         .route("/sync", post(sync_http))
@@ -75,7 +81,10 @@ pub fn app(state: AppState, ui_dir: Option<std::path::PathBuf>) -> Router {
                 .fallback(tower_http::services::ServeFile::new(index)),
         );
     }
-    router
+    router.layer(axum::middleware::from_fn_with_state(
+        security,
+        crate::headers::add,
+    ))
 }
 
 #[derive(Serialize)]

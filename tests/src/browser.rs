@@ -153,6 +153,48 @@ impl Browser {
         app::screenshot(self.client()?, &self.name, file).await
     }
 
+    /// Starts collecting the page's Content-Security-Policy violations,
+    /// including those reported before (`buffered`: the page's first
+    /// load); [`Browser::csp_violations`] lists them. Lasts until the
+    /// page is loaded again.
+    pub async fn watch_csp(&self) -> Result<()> {
+        const WATCH: &str = r#"
+            window.__odnowaCsp = window.__odnowaCsp || [];
+            const note = (what) => window.__odnowaCsp.push(what);
+            const observer = new ReportingObserver((reports) => {
+                for (const r of reports) note(`${r.body.effectiveDirective} ${r.body.blockedURL}`);
+            }, { types: ["csp-violation"], buffered: true });
+            observer.observe();
+            window.__odnowaCspObserver = observer;
+            document.addEventListener("securitypolicyviolation",
+                (e) => note(`${e.effectiveDirective} ${e.blockedURI}`));
+        "#;
+        step(
+            format!("{}: watch CSP violations", self.name),
+            self.client()?.execute(WATCH, vec![]),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The CSP violations seen since [`Browser::watch_csp`].
+    pub async fn csp_violations(&self) -> Result<Vec<String>> {
+        const COLLECT: &str = r#"
+            const observer = window.__odnowaCspObserver;
+            const seen = window.__odnowaCsp || [];
+            if (observer) {
+                for (const r of observer.takeRecords()) seen.push(`${r.body.effectiveDirective} ${r.body.blockedURL}`);
+            }
+            return seen;
+        "#;
+        let seen = step(
+            format!("{}: CSP violations", self.name),
+            self.client()?.execute(COLLECT, vec![]),
+        )
+        .await?;
+        Ok(serde_json::from_value(seen)?)
+    }
+
     /// Closes the browser.
     pub async fn close(mut self) -> Result<()> {
         if let Some(client) = self.client.take() {

@@ -12,10 +12,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use odnowa_app::engine::{Engine, SyncPolicy};
+use odnowa_app::engine::{Engine, ServerTrust, SyncPolicy};
 use odnowa_sync_server::exchange::SyncService;
 use odnowa_sync_server::office::OfficeConfig;
-use odnowa_sync_server::{Db, ServerConfig, Stopper, admin, app, launch, state_configured};
+use odnowa_sync_server::tls::{TlsListener, launch_tls};
+use odnowa_sync_server::{
+    Db, ServerConfig, Stopper, admin, app, forwarded, launch, state_configured,
+};
 use tokio::task::JoinHandle;
 
 /// Which database a test server uses.
@@ -185,6 +188,17 @@ impl Drop for TestDatabase {
     }
 }
 
+/// How a test server is reached: over TLS or not, behind trusted proxies
+/// or not.
+#[derive(Clone, Default)]
+pub struct Network {
+    /// Serve HTTPS and WSS with this configuration.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Take the client's address from `X-Forwarded-For` on connections
+    /// from these.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
 /// A running sync server.
 pub struct TestServer {
     pub database: TestDatabase,
@@ -197,6 +211,7 @@ pub struct TestServer {
     stopper: Option<Stopper>,
     config: ServerConfig,
     ui_dir: Option<std::path::PathBuf>,
+    network: Network,
 }
 
 impl TestServer {
@@ -226,6 +241,21 @@ impl TestServer {
         config: ServerConfig,
         ui_dir: Option<std::path::PathBuf>,
     ) -> Result<Self> {
+        Self::start_networked(backend, config, ui_dir, Network::default()).await
+    }
+
+    /// Starts a server reached as `network` says (TLS, trusted proxies).
+    pub async fn start_networked(
+        backend: Backend,
+        config: ServerConfig,
+        ui_dir: Option<std::path::PathBuf>,
+        network: Network,
+    ) -> Result<Self> {
+        let config = if network.tls.is_some() {
+            config.over_tls()
+        } else {
+            config
+        };
         let database = TestDatabase::new(backend).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -240,6 +270,7 @@ impl TestServer {
             stopper: None,
             config,
             ui_dir,
+            network,
         };
         server.serve(listener);
         Ok(server)
@@ -248,21 +279,35 @@ impl TestServer {
     fn serve(&mut self, listener: tokio::net::TcpListener) {
         let (state, stopper) = state_configured(self.db.clone(), 500, self.config);
         self.sync = state.sync.clone();
-        let router = app(state, self.ui_dir.clone());
+        let router = forwarded::trust_proxies(
+            app(state, self.ui_dir.clone()),
+            self.network.trusted_proxies.clone(),
+        );
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async {
+            let _ = rx.await;
+        };
+        let tls = self.network.tls.clone();
         self.task = Some(tokio::spawn(async move {
-            let _ = launch(listener, router, async {
-                let _ = rx.await;
-            })
-            .await;
+            let _ = match tls {
+                Some(config) => {
+                    launch_tls(TlsListener::new(listener, config), router, shutdown).await
+                }
+                None => launch(listener, router, shutdown).await,
+            };
         }));
         self.shutdown = Some(tx);
         self.stopper = Some(stopper);
     }
 
-    /// The base URL devices use.
+    /// The base URL devices use (`https://` over TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.network.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops the server (closing live connections) and its database pool.
@@ -355,8 +400,19 @@ pub fn quick_policy() -> SyncPolicy {
 impl TestDevice {
     /// A new device enrolled with `code` at `server_url`.
     pub async fn enrol(server_url: &str, code: &str, name: &str) -> Result<Self> {
+        Self::enrol_trusting(server_url, code, name, ServerTrust::public()).await
+    }
+
+    /// [`TestDevice::enrol`] with the TLS roots `trust` (a test's
+    /// self-signed certificate).
+    pub async fn enrol_trusting(
+        server_url: &str,
+        code: &str,
+        name: &str,
+        trust: ServerTrust,
+    ) -> Result<Self> {
         let dir = tempfile::tempdir()?;
-        let engine = Engine::open_with(dir.path(), quick_policy()).await?;
+        let engine = Engine::open_trusting(dir.path(), quick_policy(), trust).await?;
         engine.enrol(server_url, code, name, TEST_PIN).await?;
         Ok(TestDevice { engine, dir })
     }

@@ -3,8 +3,9 @@
 //! engines: log in (a wrong password first), the dashboard, the records and
 //! one record's history, finding a person and their timeline, merging and
 //! unmerging duplicates, the report frozen and downloaded as XLSX (its
-//! cells read back). Screenshots of every page at 1440×900 in Polish and
-//! English go to `screenshots/office-<page>-<lang>.png`.
+//! cells read back). All of it under the server's Content-Security-Policy:
+//! any violation fails the test. Screenshots of every page at 1440×900 in
+//! Polish and English go to `screenshots/office-<page>-<lang>.png`.
 //!
 //! Needs `trunk build` in ui/ first (scripts/test.sh does it).
 
@@ -175,6 +176,10 @@ async fn the_office_in_a_browser() -> Result<()> {
 
     // The login: a wrong password says so.
     browser.find("[data-testid=login-form]").await?;
+    // The pages run under the server's Content-Security-Policy (the
+    // loader script allowed by its hash, the wasm by 'wasm-unsafe-eval'):
+    // nothing they do is blocked, from the first load on.
+    browser.watch_csp().await?;
     both_languages(&browser, "login", "[data-testid=login-form]").await?;
     browser
         .type_into("[data-testid=login-user]", "biuro")
@@ -437,6 +442,8 @@ async fn the_office_in_a_browser() -> Result<()> {
         .find("[data-testid=audit-entry][data-action=change]")
         .await?;
     both_languages(&browser, "team", "[data-testid=audit-entry]").await?;
+    let blocked = browser.csp_violations().await?;
+    ensure!(blocked.is_empty(), "blocked by the CSP: {blocked:?}");
     browser.close().await?;
     Ok(())
 }

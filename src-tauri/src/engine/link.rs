@@ -14,6 +14,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use odnowa_shared::protocol::{self, ErrorCode, MAX_FRAME_BYTES, ROUTE_PREFIX, ServerMessage};
 
 use super::error::{EngineError, Result};
+use super::trust::ServerTrust;
 
 /// Counters of what went over the network.
 #[derive(Debug, Default)]
@@ -58,6 +59,19 @@ pub struct Link {
     token: String,
     socket: Mutex<Option<Socket>>,
     pub stats: Arc<Stats>,
+    trust: ServerTrust,
+}
+
+/// A request that reached no answer, with the causes reqwest keeps
+/// inside (an untrusted certificate, a refused connection).
+pub(super) fn offline(error: reqwest::Error) -> EngineError {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    EngineError::Offline(message)
 }
 
 /// Maps an error frame or status from the server.
@@ -73,18 +87,14 @@ fn server_error(status: Option<reqwest::StatusCode>, body: &[u8]) -> EngineError
 }
 
 impl Link {
-    pub fn new(base: &str, token: &str, stats: Arc<Stats>) -> Result<Link> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .timeout(std::time::Duration::from_secs(60))
-            .build()
-            .map_err(|e| EngineError::Offline(e.to_string()))?;
+    pub fn new(base: &str, token: &str, stats: Arc<Stats>, trust: &ServerTrust) -> Result<Link> {
         Ok(Link {
-            http,
+            http: trust.http_client()?,
             base: base.trim_end_matches('/').to_string(),
             token: token.to_string(),
             socket: Mutex::new(None),
             stats,
+            trust: trust.clone(),
         })
     }
 
@@ -120,12 +130,9 @@ impl Link {
             .body(frame)
             .send()
             .await
-            .map_err(|e| EngineError::Offline(e.to_string()))?;
+            .map_err(offline)?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| EngineError::Offline(e.to_string()))?;
+        let body = response.bytes().await.map_err(offline)?;
         if status.is_success() {
             Ok(body.to_vec())
         } else {
@@ -157,17 +164,19 @@ impl Link {
         let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
             .max_message_size(Some(MAX_FRAME_BYTES))
             .max_frame_size(Some(MAX_FRAME_BYTES));
-        let (stream, _) =
-            tokio_tungstenite::connect_async_with_config(request, Some(config), false)
-                .await
-                .map_err(|e| match e {
-                    tokio_tungstenite::tungstenite::Error::Http(response)
-                        if response.status() == 401 =>
-                    {
-                        server_error(None, response.body().as_deref().unwrap_or_default())
-                    }
-                    other => EngineError::Offline(other.to_string()),
-                })?;
+        let (stream, _) = tokio_tungstenite::connect_async_tls_with_config(
+            request,
+            Some(config),
+            false,
+            Some(self.trust.websocket_connector()),
+        )
+        .await
+        .map_err(|e| match e {
+            tokio_tungstenite::tungstenite::Error::Http(response) if response.status() == 401 => {
+                server_error(None, response.body().as_deref().unwrap_or_default())
+            }
+            other => EngineError::Offline(other.to_string()),
+        })?;
         let (mut sink, mut source) = stream.split();
         let (requests, mut outgoing) = mpsc::channel::<(Vec<u8>, Pending)>(8);
         *self.socket.lock().await = Some(Socket { requests });

@@ -11,6 +11,7 @@ mod error;
 mod field;
 mod link;
 mod store;
+mod trust;
 pub mod vault;
 
 use std::collections::HashMap;
@@ -39,6 +40,7 @@ pub use error::{EngineError, Result};
 pub use link::StatsSnapshot;
 use link::{Link, Stats};
 use store::{DocRow, LocalStore};
+pub use trust::ServerTrust;
 use vault::{KdfParams, Keyring, VaultError};
 
 pub use odnowa_shared::api::MAX_PIN_ATTEMPTS;
@@ -133,6 +135,8 @@ struct Inner {
     wake: Arc<Notify>,
     status: std::sync::Mutex<SyncStatus>,
     policy: SyncPolicy,
+    /// The certificates accepted from the server over TLS.
+    trust: ServerTrust,
     /// Whether the screens may read, and since when nobody tapped.
     guard: std::sync::Mutex<Guard>,
     /// One PIN check at a time (each counts against the limit).
@@ -231,6 +235,16 @@ impl Engine {
 
     /// Opens with a sync policy (tests use short backoffs).
     pub async fn open_with(data_dir: &Path, policy: SyncPolicy) -> Result<Engine> {
+        Self::open_trusting(data_dir, policy, ServerTrust::public()).await
+    }
+
+    /// Opens with a sync policy and the TLS roots the server's certificate
+    /// must chain to (a private CA; a test's self-signed certificate).
+    pub async fn open_trusting(
+        data_dir: &Path,
+        policy: SyncPolicy,
+        trust: ServerTrust,
+    ) -> Result<Engine> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             EngineError::Invalid(format!("cannot create {}: {e}", data_dir.display()))
         })?;
@@ -269,6 +283,7 @@ impl Engine {
                     ..SyncStatus::default()
                 }),
                 policy,
+                trust,
                 guard: std::sync::Mutex::new(Guard {
                     access,
                     last_activity: Instant::now(),
@@ -310,12 +325,15 @@ impl Engine {
                 "the server address starts with https:// (or http:// on a local network)".into(),
             ));
         }
-        let response = reqwest::Client::new()
+        let response = self
+            .inner
+            .trust
+            .http_client()?
             .post(format!("{server}{}/enrol", protocol::ROUTE_PREFIX))
             .json(&serde_json::json!({ "code": code, "device_name": device_name }))
             .send()
             .await
-            .map_err(|e| EngineError::Offline(e.to_string()))?;
+            .map_err(link::offline)?;
         let status = response.status();
         let body: serde_json::Value = response
             .json()
@@ -395,6 +413,7 @@ impl Engine {
             &identity.server,
             &identity.token,
             self.inner.stats.clone(),
+            &self.inner.trust,
         )?));
         *self.inner.identity.write().await = Some(identity);
         self.with_guard(|g| {
