@@ -24,7 +24,7 @@ use odnowa_shared::protocol::{
     DEFAULT_RESPONSE_BYTES, DevicePolicy, DocPush, DocUpdate, Refusal, RefusalCode, SnapshotPhase,
     SpaceAccess, SpaceCursor, SyncRequest, SyncResponse,
 };
-use odnowa_shared::records::Catalogue;
+use odnowa_shared::records::{Catalogue, RecordKind};
 use odnowa_shared::sync::ingest::ingest;
 use odnowa_shared::validate::ValidationContext;
 
@@ -291,7 +291,16 @@ impl SyncService {
                 reason,
             }]
         };
+        // The catalogue lives in the registry, which field workers write
+        // (persons), but only the consortium office changes it: through the
+        // server's writer (`ingest_as`), never from a device.
+        let catalogue = push.kind == RecordKind::Catalogue || push.doc == DocId::catalogue();
         let refused = match writable.get(&push.space) {
+            _ if catalogue => refuse(
+                RefusalCode::NotWritable,
+                "only the consortium office changes the catalogue: edit it on the office pages"
+                    .into(),
+            ),
             Some(true) => self.ingest_push(peer, push).await?,
             Some(false) => refuse(
                 RefusalCode::NotWritable,

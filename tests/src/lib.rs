@@ -290,6 +290,21 @@ impl TestServer {
         Ok(())
     }
 
+    /// Writes `catalogue` as the consortium office does (through the
+    /// server's writer: devices may not change the catalogue).
+    pub async fn write_catalogue(
+        &self,
+        catalogue: &odnowa_shared::records::Catalogue,
+    ) -> Result<()> {
+        self.sync
+            .put_catalogue(
+                &odnowa_sync_server::writer::OfficeAuthor::admin_cli(),
+                catalogue,
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Creates a user with write access to `spaces` and returns a fresh
     /// enrolment code for them.
     pub async fn user_with_code(
