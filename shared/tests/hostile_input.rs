@@ -14,7 +14,6 @@ mod harness;
 
 use std::path::{Path, PathBuf};
 
-use automerge::ReadDoc;
 use harness::{IngestInput, base, check_edits, check_ingest, check_protocol_decode};
 use odnowa_shared::document;
 use odnowa_shared::ids::{DeviceId, PersonId, UserId};

@@ -85,12 +85,15 @@ async fn done(world: World) -> Result<()> {
     server.stop().await
 }
 
+/// One stored document: its meta, snapshot and changes.
+type StoredRecord = (DocId, DocMeta, Option<Vec<u8>>, Vec<Vec<u8>>);
+
 /// Everything stored that a refused request must leave alone: each
 /// document's meta, snapshot and changes, the feeds' ends, the devices.
 #[derive(Debug, PartialEq)]
 struct Stored {
     changes: u64,
-    docs: Vec<(DocId, DocMeta, Option<Vec<u8>>, Vec<Vec<u8>>)>,
+    docs: Vec<StoredRecord>,
     feeds: Vec<u64>,
     devices: Vec<(DeviceId, Option<i64>)>,
 }
