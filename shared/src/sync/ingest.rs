@@ -7,7 +7,7 @@
 //! the changes to store, or refusals with reasons; the stored document is
 //! never touched by a refused push.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::{ActorId, Automerge, Change, ChangeHash};
 
@@ -138,19 +138,38 @@ pub fn ingest(current: Option<&Automerge>, push: &DocPush, ctx: &ValidationConte
     // A change's ops may only refer to authors the record already has, or
     // that this push brings: Automerge panics on any other
     // (fuzz/regressions/ingest/unknown-other-actor).
-    let mut authors: BTreeSet<ActorId> = current
-        .map(|doc| {
-            doc.get_changes_meta(&[])
-                .into_iter()
-                .map(|meta| meta.actor.into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    authors.extend(ordered.iter().map(|c| c.actor_id().clone()));
-    if ordered
-        .iter()
-        .any(|c| c.other_actor_ids().iter().any(|a| !authors.contains(a)))
+    // Each author's changes are numbered 1, 2, 3, ... (`seq`): Automerge
+    // panics on a change out of that sequence
+    // (fuzz/regressions/ingest/seq-out-of-order).
+    let mut last_seq: BTreeMap<ActorId, u64> = BTreeMap::new();
+    for meta in current
+        .map(|doc| doc.get_changes_meta(&[]))
+        .unwrap_or_default()
     {
+        let seq = last_seq.entry(meta.actor.into_owned()).or_default();
+        *seq = (*seq).max(meta.seq);
+    }
+    for change in &ordered {
+        let seq = last_seq.entry(change.actor_id().clone()).or_default();
+        if change.seq() != *seq + 1 {
+            return refuse_all(
+                push,
+                RefusalCode::Undecodable,
+                format!(
+                    "a change is out of its author's sequence (number {}, expected {}): \
+                     it was not made on this record",
+                    change.seq(),
+                    *seq + 1
+                ),
+            );
+        }
+        *seq += 1;
+    }
+    if ordered.iter().any(|c| {
+        c.other_actor_ids()
+            .iter()
+            .any(|a| !last_seq.contains_key(a))
+    }) {
         return refuse_all(
             push,
             RefusalCode::Undecodable,
