@@ -210,6 +210,20 @@ pub fn ingest(current: Option<&Automerge>, push: &DocPush, ctx: &ValidationConte
             );
         }
     }
+    // What is stored must load again: the server saves snapshots of it.
+    // Some forged changes apply but save as a document Automerge cannot
+    // load ("mismatching heads"; fuzz/regressions/ingest/
+    // snapshot-does-not-load), which would make the record unreadable.
+    let reloads = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Automerge::load(&doc.save()).map(|saved| saved.get_heads() == doc.get_heads())
+    }));
+    if !matches!(reloads, Ok(Ok(true))) {
+        return refuse_all(
+            push,
+            RefusalCode::Undecodable,
+            "the changes are malformed: the record would not load again".to_string(),
+        );
+    }
     // The header first: a kind, space or id that changes is refused as
     // such, not as whatever schema the new kind would break.
     let header = match document::header(&doc) {
