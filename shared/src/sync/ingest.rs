@@ -214,8 +214,16 @@ pub fn ingest(current: Option<&Automerge>, push: &DocPush, ctx: &ValidationConte
     // Some forged changes apply but save as a document Automerge cannot
     // load ("mismatching heads"; fuzz/regressions/ingest/
     // snapshot-does-not-load), which would make the record unreadable.
+    // Likewise from its changes alone, as the server loads a record it
+    // has no snapshot of (fuzz/regressions/ingest/changes-do-not-reapply:
+    // Automerge panicked there).
     let reloads = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        Automerge::load(&doc.save()).map(|saved| saved.get_heads() == doc.get_heads())
+        let mut replayed = Automerge::new();
+        replayed.apply_changes(doc.get_changes(&[]))?;
+        let saved = Automerge::load(&doc.save())?;
+        Ok::<_, automerge::AutomergeError>(
+            saved.get_heads() == doc.get_heads() && replayed.get_heads() == doc.get_heads(),
+        )
     }));
     if !matches!(reloads, Ok(Ok(true))) {
         return refuse_all(
