@@ -90,6 +90,18 @@ if [ "$(installed_version tauri-driver)" != "$TAURI_DRIVER_VERSION" ]; then
   step "tauri-driver $TAURI_DRIVER_VERSION (about 2 min)"
   cargo install --locked tauri-driver --version "$TAURI_DRIVER_VERSION" --root "$ODNOWA_TOOLS"
 fi
+# The fuzz targets (scripts/fuzz.sh) build with nightly and cargo-fuzz.
+if ! rustup toolchain list | grep -q '^nightly'; then
+  step "rustup toolchain nightly (for cargo fuzz)"
+  rustup toolchain install nightly --profile minimal
+fi
+CARGO_FUZZ_VERSION=0.13.2
+if [ "$(installed_version cargo-fuzz)" != "$CARGO_FUZZ_VERSION" ]; then
+  step "cargo-fuzz $CARGO_FUZZ_VERSION (about 2 min)"
+  # Its own target dir: no wait for the shared one's lock.
+  CARGO_TARGET_DIR="$HOME/.cache/odnowa-fuzz-target/install" \
+    cargo install --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION" --root "$ODNOWA_TOOLS"
+fi
 flock -u 9
 
 # --- PostgreSQL ----------------------------------------------------------------

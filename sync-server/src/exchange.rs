@@ -25,7 +25,7 @@ use odnowa_shared::protocol::{
     self, DEFAULT_RESPONSE_BYTES, DevicePolicy, DocPush, DocUpdate, Refusal, RefusalCode,
     SnapshotPhase, SpaceCursor, SyncRequest, SyncResponse,
 };
-use odnowa_shared::records::Catalogue;
+use odnowa_shared::records::{Catalogue, RecordKind};
 use odnowa_shared::sync::ingest::ingest;
 use odnowa_shared::validate::ValidationContext;
 
@@ -303,7 +303,16 @@ impl SyncService {
                 reason,
             }]
         };
+        // The catalogue lives in the registry, which field workers write
+        // (persons), but only the consortium office changes it: through the
+        // server's writer (`ingest_as`), never from a device.
+        let catalogue = push.kind == RecordKind::Catalogue || push.doc == DocId::catalogue();
         let refused = match writable.get(&push.space) {
+            _ if catalogue => refuse(
+                RefusalCode::NotWritable,
+                "only the consortium office changes the catalogue: edit it on the office pages"
+                    .into(),
+            ),
             Some(true) => match access::kind_refusal(push.kind, push.space) {
                 Some(why) => refuse(RefusalCode::NotWritable, why.into()),
                 None => self.ingest_push(peer, push).await?,

@@ -257,12 +257,24 @@ async fn sync_http(
 ) -> Result<Response, FrameError> {
     // A body over the limit is refused with an error frame like every other
     // sync error, not axum's plain text.
-    let body = body.map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
-        _ => ApiError::BadRequest(rejection.body_text()),
-    })?;
-    let bytes = serve_frame(&state, peer, &body).await?;
-    Ok(frame_response(bytes))
+    let served = match body {
+        Ok(body) => serve_frame(&state, peer, &body).await,
+        Err(rejection) => Err(match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
+            _ => ApiError::BadRequest(rejection.body_text()),
+        }),
+    };
+    match served {
+        Ok(bytes) => Ok(frame_response(bytes)),
+        Err(e) => {
+            // A frame that never decoded has no record to quarantine: the
+            // log names the device instead.
+            if !matches!(e, ApiError::Internal(_)) {
+                tracing::warn!(device = %peer.device, error = %e, "sync frame refused");
+            }
+            Err(e.into())
+        }
+    }
 }
 
 async fn sync_ws(
@@ -270,9 +282,12 @@ async fn sync_ws(
     AuthDevice(peer): AuthDevice,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    // Messages up to twice the frame limit are read whole, so that one just
+    // over it is answered with an error frame like over HTTP and the
+    // connection lives on; past that the socket is closed unread.
     upgrade
-        .max_message_size(MAX_FRAME_BYTES)
-        .max_frame_size(MAX_FRAME_BYTES)
+        .max_message_size(2 * MAX_FRAME_BYTES)
+        .max_frame_size(2 * MAX_FRAME_BYTES)
         .on_upgrade(move |socket| websocket(state, peer, socket))
 }
 
@@ -325,7 +340,16 @@ async fn websocket(state: AppState, peer: Peer, mut socket: WebSocket) {
                 }
             }
             incoming = socket.recv() => {
-                let Some(Ok(message)) = incoming else { break };
+                let message = match incoming {
+                    Some(Ok(message)) => message,
+                    Some(Err(e)) => {
+                        // A message over the frame limit, or broken framing:
+                        // say why in an error frame, then close.
+                        refuse_unreadable(&mut socket, peer, &e).await;
+                        break;
+                    }
+                    None => break,
+                };
                 let reply = match message {
                     Message::Binary(frame) => match serve_frame(&state, peer, &frame).await {
                         Ok(bytes) => bytes,
@@ -366,4 +390,28 @@ async fn websocket(state: AppState, peer: Peer, mut socket: WebSocket) {
             }
         }
     }
+}
+
+/// Answers a WebSocket message that could not be read (over the 1 MiB
+/// frame limit, or not valid WebSocket framing) with an error frame and a
+/// close frame that carry the reason; nothing of it was decoded or stored.
+async fn refuse_unreadable(socket: &mut WebSocket, peer: Peer, error: &axum::Error) {
+    // tungstenite says "Space limit exceeded: Message too long: N > M".
+    let detail = error.to_string();
+    let (refusal, code) = if detail.contains("too long") || detail.contains("limit exceeded") {
+        (ApiError::TooLarge, 1009)
+    } else {
+        (
+            ApiError::BadRequest(format!("unreadable websocket message: {detail}")),
+            1002,
+        )
+    };
+    tracing::warn!(device = %peer.device, error = %detail, "websocket message refused");
+    let _ = socket.send(Message::Binary(refusal.frame().into())).await;
+    let _ = socket
+        .send(Message::Close(Some(axum::extract::ws::CloseFrame {
+            code,
+            reason: refusal.to_string().into(),
+        })))
+        .await;
 }

@@ -81,6 +81,20 @@ impl SyncService {
         }
     }
 
+    /// Writes a whole catalogue over the stored one (what an import or a
+    /// test sets up at once); the record must be valid.
+    pub async fn put_catalogue(
+        &self,
+        by: &OfficeAuthor,
+        catalogue: &Catalogue,
+    ) -> Result<Catalogue, WriteError> {
+        self.edit_catalogue(by, "catalogue", |stored| {
+            *stored = catalogue.clone();
+            Ok(())
+        })
+        .await
+    }
+
     /// Adds or changes a service of the commissioned package.
     pub async fn put_service(
         &self,

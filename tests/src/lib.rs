@@ -336,6 +336,21 @@ impl TestServer {
         Ok(())
     }
 
+    /// Writes `catalogue` as the consortium office does (through the
+    /// server's writer: devices may not change the catalogue).
+    pub async fn write_catalogue(
+        &self,
+        catalogue: &odnowa_shared::records::Catalogue,
+    ) -> Result<()> {
+        self.sync
+            .put_catalogue(
+                &odnowa_sync_server::writer::OfficeAuthor::admin_cli(),
+                catalogue,
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Creates a field worker with write access to `write` and read access
     /// to `read`, in the organisation of those spaces, and returns a fresh
     /// enrolment code for them.

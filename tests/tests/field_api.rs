@@ -28,7 +28,6 @@ struct Field {
 async fn field(backend: Backend) -> Result<Field> {
     let server = TestServer::start(backend).await?;
     admin::create_space(&server.db, TEAM, None).await?;
-    let office = device_on(&server, "office").await?;
     let (day_room, workshop_room) = (SiteId::random(), SiteId::random());
     let mut catalogue = Catalogue::with_default_services();
     for (site, name, kind) in [
@@ -44,9 +43,7 @@ async fn field(backend: Backend) -> Result<Field> {
             },
         );
     }
-    office.engine.save_catalogue(&catalogue).await?;
-    office.engine.sync_now().await?;
-    assert!(office.engine.is_confirmed(DocId::catalogue()).await?);
+    server.write_catalogue(&catalogue).await?;
     Ok(Field {
         server,
         day_room,

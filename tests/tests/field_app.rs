@@ -78,7 +78,7 @@ async fn world() -> Result<World> {
             },
         );
     }
-    office.engine.save_catalogue(&catalogue).await?;
+    server.write_catalogue(&catalogue).await?;
     office.engine.sync_now().await?;
 
     Ok(World {

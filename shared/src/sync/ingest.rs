@@ -7,9 +7,9 @@
 //! the changes to store, or refusals with reasons; the stored document is
 //! never touched by a refused push.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::{Automerge, Change, ChangeHash};
+use automerge::{ActorId, Automerge, Change, ChangeHash};
 
 use super::wire_hash;
 use crate::document::{self, Header};
@@ -135,6 +135,48 @@ pub fn ingest(current: Option<&Automerge>, push: &DocPush, ctx: &ValidationConte
     if ordered.is_empty() {
         return outcome;
     }
+    // A change's ops may only refer to authors the record already has, or
+    // that this push brings: Automerge panics on any other
+    // (fuzz/regressions/ingest/unknown-other-actor).
+    // Each author's changes are numbered 1, 2, 3, ... (`seq`): Automerge
+    // panics on a change out of that sequence
+    // (fuzz/regressions/ingest/seq-out-of-order).
+    let mut last_seq: BTreeMap<ActorId, u64> = BTreeMap::new();
+    for meta in current
+        .map(|doc| doc.get_changes_meta(&[]))
+        .unwrap_or_default()
+    {
+        let seq = last_seq.entry(meta.actor.into_owned()).or_default();
+        *seq = (*seq).max(meta.seq);
+    }
+    for change in &ordered {
+        let seq = last_seq.entry(change.actor_id().clone()).or_default();
+        if change.seq() != *seq + 1 {
+            return refuse_all(
+                push,
+                RefusalCode::Undecodable,
+                format!(
+                    "a change is out of its author's sequence (number {}, expected {}): \
+                     it was not made on this record",
+                    change.seq(),
+                    *seq + 1
+                ),
+            );
+        }
+        *seq += 1;
+    }
+    if ordered.iter().any(|c| {
+        c.other_actor_ids()
+            .iter()
+            .any(|a| !last_seq.contains_key(a))
+    }) {
+        return refuse_all(
+            push,
+            RefusalCode::Undecodable,
+            "a change refers to an author this record never had: it was not made on this record"
+                .to_string(),
+        );
+    }
     // Apply to a copy and check the result.
     let mut doc = current.cloned().unwrap_or_default();
     let new_changes: Vec<NewChange> = ordered
@@ -145,14 +187,54 @@ pub fn ingest(current: Option<&Automerge>, push: &DocPush, ctx: &ValidationConte
             deps: c.deps().to_vec(),
         })
         .collect();
-    if let Err(e) = doc.apply_changes(ordered) {
+    // Automerge trusts a decoded change more than hostile bytes deserve:
+    // should applying one panic, the copy is thrown away and the push
+    // refused, instead of the panic taking down the exchange (where
+    // panics unwind: the server; a wasm device aborts either way).
+    let applied =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.apply_changes(ordered)));
+    match applied {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            return refuse_all(
+                push,
+                RefusalCode::Undecodable,
+                format!("the changes do not apply: {e}"),
+            );
+        }
+        Err(_) => {
+            return refuse_all(
+                push,
+                RefusalCode::Undecodable,
+                "the changes do not apply: they are malformed".to_string(),
+            );
+        }
+    }
+    // What is stored must load again: the server saves snapshots of it.
+    // Some forged changes apply but save as a document Automerge cannot
+    // load ("mismatching heads"; fuzz/regressions/ingest/
+    // snapshot-does-not-load), which would make the record unreadable.
+    // Likewise from its changes alone, as the server loads a record it
+    // has no snapshot of (fuzz/regressions/ingest/changes-do-not-reapply:
+    // Automerge panicked there).
+    let reloads = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut replayed = Automerge::new();
+        replayed.apply_changes(doc.get_changes(&[]))?;
+        let saved = Automerge::load(&doc.save())?;
+        Ok::<_, automerge::AutomergeError>(
+            saved.get_heads() == doc.get_heads() && replayed.get_heads() == doc.get_heads(),
+        )
+    }));
+    if !matches!(reloads, Ok(Ok(true))) {
         return refuse_all(
             push,
             RefusalCode::Undecodable,
-            format!("the changes do not apply: {e}"),
+            "the changes are malformed: the record would not load again".to_string(),
         );
     }
-    let header = match document::validate_document(&doc, ctx) {
+    // The header first: a kind, space or id that changes is refused as
+    // such, not as whatever schema the new kind would break.
+    let header = match document::header(&doc) {
         Ok(header) => header,
         Err(e) => {
             return refuse_all(
@@ -162,13 +244,20 @@ pub fn ingest(current: Option<&Automerge>, push: &DocPush, ctx: &ValidationConte
             );
         }
     };
-    let expected = Header {
-        kind: push.kind,
-        schema: header.schema,
-        space: push.space,
-        id: push.doc,
-    };
-    if header != expected {
+    if let Some(before) = current.and_then(|d| document::header(d).ok())
+        && (before.kind, before.space, before.id) != (header.kind, header.space, header.id)
+    {
+        return refuse_all(
+            push,
+            RefusalCode::HeaderChanged,
+            format!(
+                "a record's kind, space and id never change (this push would make {} {} in \
+                 space {} a {} {} in space {})",
+                before.kind, before.id, before.space, header.kind, header.id, header.space
+            ),
+        );
+    }
+    if (header.kind, header.space, header.id) != (push.kind, push.space, push.doc) {
         return refuse_all(
             push,
             RefusalCode::HeaderChanged,
@@ -179,13 +268,11 @@ pub fn ingest(current: Option<&Automerge>, push: &DocPush, ctx: &ValidationConte
             ),
         );
     }
-    if let Some(before) = current.and_then(|d| document::header(d).ok())
-        && (before.kind, before.space, before.id) != (header.kind, header.space, header.id)
-    {
+    if let Err(e) = document::validate_document(&doc, ctx) {
         return refuse_all(
             push,
-            RefusalCode::HeaderChanged,
-            "a record's kind, space and id never change".to_string(),
+            RefusalCode::SchemaViolation,
+            format!("the record would not be valid: {e}"),
         );
     }
     outcome.doc = Some(doc);
@@ -279,6 +366,53 @@ mod tests {
         push.kind = RecordKind::Contact;
         let outcome = ingest(None, &push, &ValidationContext::default());
         assert_eq!(outcome.refused[0].code, RefusalCode::HeaderChanged);
+    }
+
+    /// Found by `cargo fuzz run ingest` (fuzz/regressions/ingest/
+    /// unknown-other-actor): a change whose ops name an author the record
+    /// never had made Automerge 0.12 panic in `apply_changes`.
+    #[test]
+    fn a_change_naming_an_unknown_author_is_refused_not_a_panic() {
+        let (replica, _) = person_replica();
+        let server_doc = replica.doc.clone();
+        let creator = replica.doc.get_actor().to_bytes().to_vec();
+        // Another device edits the same field: its change refers to the
+        // creator's op, so the creator is among its other actors.
+        let mut edited = replica.doc.fork();
+        edited.set_actor(automerge::ActorId::from(
+            uuid::Uuid::from_u128(0xe71).as_bytes(),
+        ));
+        let mut person: Person = read(&edited).expect("read");
+        person.alias = "Zbych".into();
+        write(
+            &mut edited,
+            &person,
+            DeviceId(uuid::Uuid::from_u128(0xe71)),
+            Timestamp(1),
+            "edit",
+        )
+        .expect("write");
+        let change = edited.get_changes(&server_doc.get_heads()).remove(0);
+        assert_eq!(change.other_actor_ids()[0].to_bytes(), creator.as_slice());
+        // Forge the bytes: the creator's id becomes one nobody has.
+        let mut bytes = change.raw_bytes().to_vec();
+        let at = bytes
+            .windows(16)
+            .position(|w| w == creator.as_slice())
+            .expect("the creator's id in the change");
+        bytes[at + 15] ^= 0x55;
+        let push = DocPush {
+            changes: vec![ByteBuf::from(bytes)],
+            ..replica.push().expect("push")
+        };
+        let outcome = ingest(Some(&server_doc), &push, &ValidationContext::default());
+        assert!(outcome.doc.is_none() && outcome.stored.is_empty());
+        assert_eq!(outcome.refused.len(), 1, "{:?}", outcome.refused);
+        assert_eq!(outcome.refused[0].code, RefusalCode::Undecodable);
+        assert_eq!(
+            outcome.refused[0].reason,
+            "a change refers to an author this record never had: it was not made on this record"
+        );
     }
 
     #[test]

@@ -32,7 +32,6 @@ use odnowa_shared::records::{
     Record, RecordKind, Workshop, WorkshopItem,
 };
 use odnowa_shared::search;
-use odnowa_shared::sync::replica::ReplicaDoc;
 use odnowa_shared::time::{Date, Timestamp};
 
 use super::store::DocRow;
@@ -363,23 +362,6 @@ impl Engine {
                 .collect(),
             sites,
         })
-    }
-
-    /// Writes the catalogue (the office's job): builds on the deterministic
-    /// genesis, so catalogues written on two devices merge.
-    pub async fn save_catalogue(&self, catalogue: &Catalogue) -> Result<()> {
-        self.require_identity().await?;
-        self.space_for(RecordKind::Catalogue).await?;
-        let id = DocId::catalogue();
-        {
-            let _edits = self.inner.edits.lock().await;
-            if self.inner.store.doc(id).await?.is_none() {
-                let doc = document::genesis(&Catalogue::genesis_value())?;
-                let header = document::header(&doc)?;
-                self.put(&ReplicaDoc::local(header, 0, doc), None).await?;
-            }
-        }
-        self.save(catalogue).await
     }
 
     // ---- persons ----
