@@ -15,6 +15,18 @@ pub mod replica;
 
 use automerge::{Automerge, ChangeHash};
 
+/// Decodes one Automerge change from bytes that may be hostile. Automerge
+/// panics on some malformed changes (an op counter past 32 bits:
+/// fuzz/regressions/ingest/changes-do-not-reapply) instead of returning an
+/// error; such a panic is caught here and reported as malformed.
+pub fn decode_change(bytes: &[u8]) -> Result<automerge::Change, String> {
+    match std::panic::catch_unwind(|| automerge::Change::try_from(bytes)) {
+        Ok(Ok(change)) => Ok(change),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("a malformed change".to_string()),
+    }
+}
+
 /// A change hash in wire form.
 pub fn wire_hash(hash: &ChangeHash) -> crate::protocol::WireHash {
     serde_bytes::ByteArray::new(hash.0)

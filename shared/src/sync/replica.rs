@@ -128,8 +128,7 @@ impl ReplicaDoc {
         let mut server_side: Vec<ChangeHash> = Vec::new();
         let mut changes = Vec::with_capacity(update.changes.len());
         for bytes in &update.changes {
-            let change = Change::try_from(bytes.as_slice())
-                .map_err(|e| ApplyError::Undecodable(e.to_string()))?;
+            let change = super::decode_change(bytes).map_err(ApplyError::Undecodable)?;
             server_side.push(change.hash());
             changes.push(change);
         }
