@@ -34,7 +34,11 @@ pub fn header(props: &HeaderProps) -> Html {
                 <button type="button" class="button button-secondary lock-button" data-testid="lock-now"
                     aria-label={t(props.lang, Key::LockNowLabel)} title={t(props.lang, Key::LockNowLabel)}
                     onclick={on_lock}>
-                    { t(props.lang, Key::LockNow) }
+                    <svg class="lock-icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                        <rect x="5" y="11" width="14" height="10" rx="2" fill="currentColor" />
+                        <path d="M8 11V8a4 4 0 0 1 8 0v3" fill="none" stroke="currentColor" stroke-width="2" />
+                    </svg>
+                    <span class="lock-label">{ t(props.lang, Key::LockNow) }</span>
                 </button>
             }
             if props.show_lang {

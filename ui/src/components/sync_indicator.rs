@@ -18,7 +18,7 @@ pub fn sync_indicator_button() -> Html {
     let state = indicator(&app.sync, app.syncing);
     let (symbol, text) = match state {
         SyncIndicator::NotEnrolled => ("○", t(lang, Key::SyncNotEnrolled).to_string()),
-        SyncIndicator::Revoked => ("⛔", t(lang, Key::SyncRevoked).to_string()),
+        SyncIndicator::Revoked => ("⊘", t(lang, Key::SyncRevoked).to_string()),
         SyncIndicator::Syncing => ("⟳", t(lang, Key::SyncSyncing).to_string()),
         SyncIndicator::Offline { pending: 0 } => ("✕", t(lang, Key::SyncOffline).to_string()),
         SyncIndicator::Offline { pending } => (
