@@ -307,6 +307,10 @@ pub struct PersonDraft {
     pub consent: Option<String>,
 }
 
+/// What a consent recorded on a phone covers: recording the services the
+/// person gets in the consortium registry.
+pub const CONSENT_SCOPE_SERVICES: &str = "services";
+
 /// A person's consent as the screens show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentView {

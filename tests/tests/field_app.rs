@@ -258,6 +258,7 @@ async fn a_new_person_like_a_known_one_gets_a_duplicate_warning() -> Result<()> 
     app.type_into(&tid("new-alias"), "Halina").await?;
     app.type_into(&tid("new-birth-year"), "1958").await?;
     app.tap(&tid("gender-f")).await?;
+    app.tap(&tid("new-consent")).await?;
     tokio::time::sleep(Duration::from_millis(800)).await;
     ensure!(
         !app.exists(&tid("duplicate-warning")).await?,
@@ -278,6 +279,39 @@ async fn a_new_person_like_a_known_one_gets_a_duplicate_warning() -> Result<()> 
     })
     .await;
     ensure!(found, "the new person did not reach the office");
+    let halina = office
+        .list::<Person>()
+        .await?
+        .into_iter()
+        .find(|p| p.alias == "Halina")
+        .context("Halina")?;
+    let consent = halina
+        .consent
+        .context("the consent ticked at registration")?;
+    ensure!(consent.scope == "services" && consent.withdrawn_at.is_none());
+
+    // Her consent on the contact's page; withdrawn after a second tap.
+    app.tap(&tid("contact-row")).await?;
+    app.find(&tid("consent-person")).await?;
+    screenshots_pl_en(&mut app, "phone-contact-consent").await?;
+    app.tap(&tid("withdraw-consent")).await?;
+    app.tap(&tid("confirm-withdraw-consent")).await?;
+    app.find(&tid("record-consent")).await?;
+    let withdrawn = eventually(20, || async {
+        office.sync_now().await.is_ok()
+            && office
+                .get::<Person>(halina.id)
+                .await
+                .ok()
+                .flatten()
+                .and_then(|p| p.consent)
+                .is_some_and(|c| c.withdrawn_at.is_some())
+    })
+    .await;
+    ensure!(
+        withdrawn,
+        "the withdrawal did not reach the office's device"
+    );
     app.close().await
 }
 

@@ -117,6 +117,20 @@ pub fn person_fields_form(props: &PersonFieldsProps) -> Html {
                 value={fields.birth_year.clone()} oninput={set(|f, v| f.birth_year = v)} />
             <span class="field-label" id="gender-label">{ t(lang, Key::GenderLabel) }</span>
             <div class="chips" role="group" aria-labelledby="gender-label">{ for genders }</div>
+            <label class="check-field">
+                <input type="checkbox" data-testid="new-consent" checked={fields.consent}
+                    onchange={{
+                        let (fields, on_change) = (fields.clone(), props.on_change.clone());
+                        Callback::from(move |event: Event| {
+                            let mut next = fields.clone();
+                            next.consent = event
+                                .target_dyn_into::<web_sys::HtmlInputElement>()
+                                .is_some_and(|input| input.checked());
+                            on_change.emit(next);
+                        })
+                    }} />
+                <span>{ t(lang, Key::ConsentAtRegistration) }</span>
+            </label>
         </div>
     }
 }

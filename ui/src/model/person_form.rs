@@ -15,6 +15,8 @@ pub struct PersonFields {
     pub alias: String,
     pub birth_year: String,
     pub gender: String,
+    /// The person agrees to their services being recorded in the registry.
+    pub consent: bool,
 }
 
 impl PersonFields {
@@ -29,7 +31,9 @@ impl PersonFields {
             alias: alias.to_string(),
             birth_year,
             gender: self.gender.clone(),
-            consent: None,
+            consent: self
+                .consent
+                .then(|| odnowa_shared::api::CONSENT_SCOPE_SERVICES.to_string()),
         })
     }
 
@@ -69,7 +73,22 @@ mod tests {
             alias: alias.into(),
             birth_year: year.into(),
             gender: "m".into(),
+            consent: false,
         }
+    }
+
+    #[test]
+    fn a_ticked_consent_goes_with_the_draft() {
+        let mut ticked = fields("Zbyszek", "");
+        ticked.consent = true;
+        assert_eq!(
+            ticked.to_draft(2026).expect("valid").consent.as_deref(),
+            Some("services")
+        );
+        assert_eq!(
+            fields("Zbyszek", "").to_draft(2026).expect("valid").consent,
+            None
+        );
     }
 
     #[test]
@@ -82,7 +101,8 @@ mod tests {
             PersonFields {
                 alias: " ".into(),
                 birth_year: String::new(),
-                gender: "m".into()
+                gender: "m".into(),
+                consent: false,
             }
         );
         assert_eq!(

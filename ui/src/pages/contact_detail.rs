@@ -1,7 +1,7 @@
 //! [`ContactDetail`]: one contact, its confirmed mark, "link a person" for
 //! an anonymous contact, its versions and history.
 
-use odnowa_shared::api::PersonView;
+use odnowa_shared::api::{CONSENT_SCOPE_SERVICES as CONSENT_SCOPE, PersonView};
 use odnowa_shared::ids::{DocId, PersonId};
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -146,9 +146,6 @@ pub fn contact_detail(props: &ContactDetailProps) -> Html {
         </section>
     }
 }
-
-/// What a consent recorded on the phone covers.
-const CONSENT_SCOPE: &str = "services";
 
 #[derive(Properties, PartialEq)]
 struct ConsentListProps {
