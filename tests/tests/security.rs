@@ -182,6 +182,12 @@ async fn ten_wrong_pins_erase_the_device(backend: Backend) -> Result<()> {
     phone.engine.close().await;
 
     let engine = Engine::open_with(&dir, quick_policy()).await?;
+    // A PIN that no enrolment accepts (too short) spends no attempt.
+    let slip = engine.unlock("12").await.expect_err("too short");
+    assert!(
+        matches!(slip, EngineError::WrongPin { attempts_left: 10 }),
+        "{slip}"
+    );
     for left in (1..10).rev() {
         let wrong = engine.unlock("999999").await.expect_err("wrong pin");
         assert!(

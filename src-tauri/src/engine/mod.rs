@@ -468,6 +468,13 @@ impl Engine {
         }
         let store = &self.inner.store;
         let stored = store.keyring().await?.ok_or(EngineError::NotEnrolled)?;
+        // A PIN no enrolment accepts cannot be the right one: refused
+        // without spending an attempt (a slip of the finger on "Unlock").
+        if vault::check_pin(pin).is_err() {
+            return Err(EngineError::WrongPin {
+                attempts_left: MAX_PIN_ATTEMPTS.saturating_sub(stored.failed),
+            });
+        }
         let failed = stored.failed.saturating_add(1);
         store.set_failed_pins(failed).await?;
         match self.derive(pin, Some(stored.keyring)).await {
