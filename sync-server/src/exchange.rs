@@ -313,10 +313,7 @@ impl SyncService {
                 "only the consortium office changes the catalogue: edit it on the office pages"
                     .into(),
             ),
-            Some(true) => match access::kind_refusal(push.kind, push.space) {
-                Some(why) => refuse(RefusalCode::NotWritable, why.into()),
-                None => self.ingest_push(peer, push).await?,
-            },
+            Some(true) => self.ingest_push(peer, push).await?,
             Some(false) => refuse(
                 RefusalCode::NotWritable,
                 "this user may read but not write this space".into(),
@@ -370,6 +367,17 @@ impl SyncService {
                     change: None,
                     code: RefusalCode::SpaceMismatch,
                     reason: "this record belongs to another space".into(),
+                }]);
+            }
+            // Which kinds may live in which space (case notes never in the
+            // registry, persons only there): after the space check, so a
+            // record moved between spaces is named as such.
+            if let Some(why) = access::kind_refusal(push.kind, push.space) {
+                return Ok(vec![Refusal {
+                    doc: push.doc,
+                    change: None,
+                    code: RefusalCode::NotWritable,
+                    reason: why.into(),
                 }]);
             }
             let outcome = ingest(cached.doc.as_ref(), push, &ctx);
