@@ -81,6 +81,8 @@ pub enum FormAction {
     SetAlias(String),
     SetBirthYear(String),
     SetGender(String),
+    /// The new person agrees (or not) to their services being recorded.
+    SetConsent(bool),
     /// Adds `delta` to the anonymous head count (at least 1).
     StepAnonymous(i64),
     ToggleService(String),
@@ -139,6 +141,7 @@ impl ContactForm {
             FormAction::SetAlias(alias) => self.person.alias = alias,
             FormAction::SetBirthYear(year) => self.person.birth_year = year,
             FormAction::SetGender(gender) => self.person.gender = gender,
+            FormAction::SetConsent(consent) => self.person.consent = consent,
             FormAction::StepAnonymous(delta) => {
                 self.anonymous_count = self.anonymous_count.saturating_add(delta).clamp(1, 999);
             }

@@ -140,6 +140,7 @@ pub fn contact_form_page(props: &ContactFormProps) -> Html {
                     form.dispatch(Msg::Form(FormAction::SetAlias(fields.alias)));
                     form.dispatch(Msg::Form(FormAction::SetBirthYear(fields.birth_year)));
                     form.dispatch(Msg::Form(FormAction::SetGender(fields.gender)));
+                    form.dispatch(Msg::Form(FormAction::SetConsent(fields.consent)));
                 })
             };
             let on_pick_existing = {
