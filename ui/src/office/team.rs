@@ -132,11 +132,11 @@ pub fn team_page() -> Html {
             <ErrorBanner {lang} error={*error} />
             { for issued }
             { body }
-            <QuarantineList />
             if let Some((user, name)) = (*log_of).clone() {
-                <h3>{ name }</h3>
+                <h3 data-testid="audit-of">{ name }</h3>
                 <AuditList subject={AuditSubject::User(user)} />
             }
+            <QuarantineList />
         </section>
     }
 }
