@@ -196,5 +196,18 @@ mod tests {
             &ctx,
             Err("alias is too long: at most 120 characters"),
         );
+        person.alias = "Zbyszek".into();
+        // A crafted push cannot store an unbounded consent scope.
+        person.consent = Some(crate::records::Consent::given(
+            Timestamp(0),
+            crate::ids::UserId::random(),
+            None,
+            &"x".repeat(201),
+        ));
+        check(
+            &person,
+            &ctx,
+            Err("consent.scope is too long: at most 200 characters"),
+        );
     }
 }

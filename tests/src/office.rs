@@ -8,6 +8,9 @@ use serde_json::json;
 
 use crate::TestServer;
 
+/// The password every office user of the tests gets.
+pub const OFFICE_PASSWORD: &str = "correct horse battery";
+
 /// A client of the office API with (at most) one session.
 pub struct OfficeClient {
     pub base: String,
@@ -16,6 +19,27 @@ pub struct OfficeClient {
 }
 
 impl OfficeClient {
+    /// A new office user (`role`, of `org` by name) with
+    /// [`OFFICE_PASSWORD`], logged in.
+    pub async fn user(
+        server: &TestServer,
+        name: &str,
+        role: &str,
+        org: Option<&str>,
+    ) -> Result<Self> {
+        odnowa_sync_server::admin::create_user(&server.db, name, org, role, &[], &[]).await?;
+        odnowa_sync_server::admin::set_password(&server.db, name, OFFICE_PASSWORD).await?;
+        let mut client = OfficeClient::new(server);
+        ensure!(
+            client
+                .login(name, OFFICE_PASSWORD)
+                .await?
+                .status()
+                .is_success()
+        );
+        Ok(client)
+    }
+
     pub fn new(server: &TestServer) -> Self {
         OfficeClient {
             base: format!("{}/office/api", server.url()),

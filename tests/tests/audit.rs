@@ -20,20 +20,6 @@ const ORG_A: &str = "Stowarzyszenie Przystań";
 const ORG_B: &str = "Spółdzielnia Odnowa";
 const STREET_A: &str = "Streetwork — Przystań";
 const STREET_B: &str = "Streetwork — Odnowa";
-const PASSWORD: &str = "correct horse battery";
-
-async fn office_user(
-    server: &TestServer,
-    name: &str,
-    role: &str,
-    org: Option<&str>,
-) -> Result<OfficeClient> {
-    admin::create_user(&server.db, name, org, role, &[], &[]).await?;
-    admin::set_password(&server.db, name, PASSWORD).await?;
-    let mut client = OfficeClient::new(server);
-    ensure!(client.login(name, PASSWORD).await?.status().is_success());
-    Ok(client)
-}
 
 fn has(entries: &[AuditEntry], action: &str, user: &str) -> bool {
     entries
@@ -112,7 +98,7 @@ async fn every_change_and_read_is_listed_per_person_and_user(backend: Backend) -
     );
 
     // The office opens the person's timeline, then lists the person's log.
-    let biuro = office_user(&server, "biuro", "office", None).await?;
+    let biuro = OfficeClient::user(&server, "biuro", "office", None).await?;
     biuro
         .get(&format!("/persons/{}/timeline", person.id))
         .await?
@@ -164,8 +150,8 @@ async fn every_change_and_read_is_listed_per_person_and_user(backend: Backend) -
     );
 
     // A coordinator of A sees Ola's work; of B, nothing of A's users.
-    let kasia = office_user(&server, "kasia", "coordinator", Some(ORG_A)).await?;
-    let piotr = office_user(&server, "piotr", "coordinator", Some(ORG_B)).await?;
+    let kasia = OfficeClient::user(&server, "kasia", "coordinator", Some(ORG_A)).await?;
+    let piotr = OfficeClient::user(&server, "piotr", "coordinator", Some(ORG_B)).await?;
     let ola_user = server.db.user_by_name("ola").await?;
     let theirs: Vec<AuditEntry> = kasia
         .get(&format!("/audit?user={ola_user}"))

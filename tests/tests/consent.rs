@@ -17,7 +17,6 @@ const ORG_B: &str = "Spółdzielnia Odnowa";
 const STREET_A: &str = "Streetwork — Przystań";
 const STREET_B: &str = "Streetwork — Odnowa";
 const ALIAS: &str = "Wiesiek spod mostu";
-const PASSWORD: &str = "correct horse battery";
 
 async fn found(device: &TestDevice, query: &str) -> Result<Vec<PersonView>> {
     Ok(device.engine.search_persons(query).await?)
@@ -103,10 +102,7 @@ async fn a_withdrawn_consent_hides_the_person_outside_the_organisation(
     ensure!(found(&ewa, "wiesiek").await?.len() == 1);
 
     // The office pages: no alias, birth year or gender, to anyone.
-    admin::create_user(&server.db, "biuro", None, "office", &[], &[]).await?;
-    admin::set_password(&server.db, "biuro", PASSWORD).await?;
-    let mut biuro = OfficeClient::new(&server);
-    ensure!(biuro.login("biuro", PASSWORD).await?.status().is_success());
+    let biuro = OfficeClient::user(&server, "biuro", "office", None).await?;
     let search: Vec<PersonSummary> = biuro
         .get("/persons?q=wies")
         .await?

@@ -23,7 +23,7 @@ use odnowa_shared::records::{CaseEntry, CaseNotes, Person};
 use odnowa_shared::sync::replica::ReplicaDoc;
 use odnowa_shared::time::Timestamp;
 use odnowa_sync_server::admin;
-use odnowa_tests::office::{OfficeClient, refusal};
+use odnowa_tests::office::{OFFICE_PASSWORD as PASSWORD, OfficeClient, refusal};
 use odnowa_tests::{Backend, TestDevice, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -33,7 +33,6 @@ const ORG_B: &str = "Spółdzielnia Odnowa";
 const STREET_A: &str = "Streetwork — Przystań";
 const DAY_A: &str = "Dzienny — Przystań";
 const STREET_B: &str = "Streetwork — Odnowa";
-const PASSWORD: &str = "correct horse battery";
 /// What only organisation A may ever read.
 const NOTE: &str = "ustalenia z kuratorem, leczenie odwykowe od marca";
 
@@ -284,28 +283,15 @@ async fn field_roles_stay_inside_their_organisation(backend: Backend) -> Result<
     Ok(())
 }
 
-async fn office_user(
-    server: &TestServer,
-    name: &str,
-    role: &str,
-    org: Option<&str>,
-) -> Result<OfficeClient> {
-    admin::create_user(&server.db, name, org, role, &[], &[]).await?;
-    admin::set_password(&server.db, name, PASSWORD).await?;
-    let mut client = OfficeClient::new(server);
-    ensure!(client.login(name, PASSWORD).await?.status().is_success());
-    Ok(client)
-}
-
 async fn a_coordinator_manages_only_their_organisations_devices(backend: Backend) -> Result<()> {
     let server = consortium(backend).await?;
     let org_a = server.db.org_by_name(ORG_A).await?;
     let street_a = server.db.space_by_name(STREET_A).await?;
     let ola = member(&server, "ola", "outreach", ORG_A, &["registry", STREET_A]).await?;
     member(&server, "jan", "outreach", ORG_B, &["registry", STREET_B]).await?;
-    let kasia = office_user(&server, "kasia", "coordinator", Some(ORG_A)).await?;
-    let piotr = office_user(&server, "piotr", "coordinator", Some(ORG_B)).await?;
-    let biuro = office_user(&server, "biuro", "office", None).await?;
+    let kasia = OfficeClient::user(&server, "kasia", "coordinator", Some(ORG_A)).await?;
+    let piotr = OfficeClient::user(&server, "piotr", "coordinator", Some(ORG_B)).await?;
+    let biuro = OfficeClient::user(&server, "biuro", "office", None).await?;
 
     // Kasia sees her organisation's users and their devices, nobody else's.
     let team: Vec<TeamMember> = kasia.get("/team").await?.error_for_status()?.json().await?;

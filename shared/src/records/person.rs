@@ -199,6 +199,9 @@ impl Record for Person {
             return Err(ValidationError::Required("alias"));
         }
         check_text("alias", &self.alias, 120)?;
+        if let Some(consent) = &self.consent {
+            check_text("consent.scope", &consent.scope, 200)?;
+        }
         if let Some(year) = self.birth_year
             && !(1900..=2100).contains(&year)
         {

@@ -842,8 +842,8 @@ impl Engine {
     }
 
     /// Reads not yet reported to the server.
-    pub async fn unreported_reads(&self) -> Result<usize> {
-        Ok(self.inner.store.pending_reads(usize::MAX).await?.len())
+    pub async fn unreported_reads(&self) -> Result<u64> {
+        self.inner.store.read_count().await
     }
 
     /// The request frame the next exchange would send, without sending it

@@ -290,6 +290,14 @@ impl LocalStore {
         Ok(reads)
     }
 
+    /// How many reads wait to be reported.
+    pub async fn read_count(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reads")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
     /// Forgets reads the server has logged (ids up to and including `upto`).
     pub async fn forget_reads(&self, upto: i64) -> Result<()> {
         sqlx::query("DELETE FROM reads WHERE id <= $1")
