@@ -686,6 +686,10 @@ pub fn seed_frame(which: u8) -> Vec<u8> {
             doc: DocId::catalogue(),
             at: odnowa_shared::time::Timestamp(0),
         }],
+        purged: vec![protocol::Purge {
+            doc: DocId::catalogue(),
+            keep_from: Some(1),
+        }],
     }))
     .unwrap_or_default()
 }

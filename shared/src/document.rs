@@ -149,6 +149,21 @@ pub fn create<R: Record>(
     Ok(doc)
 }
 
+/// A new document holding `record` with no history before it, its one
+/// change made by `author` with `message` (an erasure rewrites a record as
+/// a new generation this way).
+pub fn rewrite<R: Record>(
+    record: &R,
+    author: impl Into<Author>,
+    at: Timestamp,
+    message: &str,
+) -> Result<Automerge, DocError> {
+    let author = author.into();
+    let mut doc = Automerge::new().with_actor(device_actor(author.device));
+    reconcile_into(&mut doc, record, Some(&author), commit_options(at, message))?;
+    Ok(doc)
+}
+
 /// The deterministic genesis of a record that several devices may create
 /// for the same real thing (a day room's session of one date, the
 /// catalogue): a fixed actor, a fixed timestamp, no message, so every device

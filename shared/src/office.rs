@@ -85,6 +85,73 @@ pub mod path {
     /// POST → 204: revokes a device of the coordinator's organisation; its
     /// live connection closes within a second (audited).
     pub const DEVICE_REVOKE: &str = "/devices/{device}/revoke";
+    /// GET → [`super::ErasurePlan`]: what erasing the person would delete
+    /// and rewrite (changes nothing).
+    pub const ERASURE_PLAN: &str = "/persons/{id}/erasure";
+    /// POST [`super::EraseRequest`] → [`super::Erasure`]: erases the person
+    /// (a coordinator or the office; audited).
+    pub const ERASE: &str = "/persons/{id}/erase";
+    /// GET → `Vec<`[`super::Erasure`]`>`, newest first, each with the
+    /// devices that have not confirmed their purge yet.
+    pub const ERASURES: &str = "/erasures";
+}
+
+/// The longest reason an erasure may carry.
+pub const MAX_ERASURE_REASON: usize = 500;
+
+/// What erasing a person would do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErasurePlan {
+    pub person: PersonId,
+    /// The person's registry entries: the person and everybody merged with
+    /// them (the same human), deleted with their history.
+    pub persons: Vec<PersonId>,
+    /// Case-notes records about them, deleted with their history.
+    pub case_notes: u64,
+    /// Contacts naming them, rewritten without their notes and follow-up
+    /// as a new generation without history.
+    pub contacts: u64,
+    /// Day sessions and workshops naming them: they keep only the id.
+    pub other_records: u64,
+}
+
+/// Erase a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EraseRequest {
+    /// The request's reference (never the person's name), at most
+    /// [`MAX_ERASURE_REASON`] characters.
+    pub reason: String,
+}
+
+/// An erasure done, and which devices still hold what it erased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Erasure {
+    pub id: String,
+    pub person: PersonId,
+    pub at: Timestamp,
+    pub by: String,
+    pub reason: String,
+    /// Documents deleted (registry entries, case notes).
+    pub deleted: u64,
+    /// Documents rewritten as a new generation (contacts).
+    pub rewritten: u64,
+    /// Devices that may hold an erased copy and have not confirmed the
+    /// purge (enrolled before the erasure, reading an affected space).
+    pub pending: Vec<PendingDevice>,
+}
+
+/// A device that has not confirmed an erasure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingDevice {
+    pub device: DeviceId,
+    pub name: String,
+    pub user: String,
+    pub last_seen_at: Option<Timestamp>,
+    /// A revoked device never syncs again: its copy stays locked under its
+    /// PIN until the app is wiped.
+    pub revoked_at: Option<Timestamp>,
+    /// Erased documents it has not confirmed.
+    pub documents: u64,
 }
 
 /// Whose audit log to list.
@@ -677,6 +744,10 @@ pub struct PersonSummary {
     /// out (the organisation that recorded it sees them on its devices).
     #[serde(default)]
     pub hidden: bool,
+    /// The person was erased: only the id is left, so reports still count
+    /// their contacts.
+    #[serde(default)]
+    pub erased: bool,
 }
 
 /// Everything the consortium did with one person, across services and

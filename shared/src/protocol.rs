@@ -75,10 +75,37 @@ pub struct SyncRequest {
     /// audit log; at most [`MAX_READS`] per exchange.
     #[serde(rename = "a", default, skip_serializing_if = "Vec::is_empty")]
     pub reads: Vec<ReadReport>,
+    /// Erased documents this device has purged (or never held), answering
+    /// [`SyncResponse::purge`]; at most [`MAX_PURGES`] per exchange.
+    #[serde(rename = "x", default, skip_serializing_if = "Vec::is_empty")]
+    pub purged: Vec<Purge>,
 }
 
 /// The most reads one exchange reports; the device sends the rest next time.
 pub const MAX_READS: usize = 500;
+
+/// The most purges one exchange carries, either way.
+pub const MAX_PURGES: usize = 1_000;
+
+/// An erasure a device must carry out: drop its copy of `doc` (every copy,
+/// or those older than generation `keep_from`, when the server rewrote the
+/// document as that generation without the erased person's free text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Purge {
+    #[serde(rename = "d")]
+    pub doc: DocId,
+    /// `None`: the document was deleted; `Some(g)`: only generation `g`
+    /// and later may be kept.
+    #[serde(rename = "g", default, skip_serializing_if = "Option::is_none")]
+    pub keep_from: Option<u32>,
+}
+
+impl Purge {
+    /// Whether a copy of generation `generation` must go.
+    pub fn drops(&self, generation: u32) -> bool {
+        self.keep_from.is_none_or(|keep| generation < keep)
+    }
+}
 
 /// A record opened on the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,6 +210,11 @@ pub struct SyncResponse {
     /// belongs to the organisation that recorded it.
     #[serde(rename = "o", default, skip_serializing_if = "Option::is_none")]
     pub org: Option<OrgId>,
+    /// Erasures this device has not confirmed, in its readable spaces: drop
+    /// these copies, then confirm them in [`SyncRequest::purged`]. At most
+    /// [`MAX_PURGES`]; `more` is set when others wait.
+    #[serde(rename = "x", default, skip_serializing_if = "Vec::is_empty")]
+    pub purge: Vec<Purge>,
 }
 
 /// How devices protect what they hold, set on the server for everybody.
@@ -402,6 +434,7 @@ mod tests {
             }],
             max_response_bytes: 0,
             reads: Vec::new(),
+            purged: Vec::new(),
         })
     }
 

@@ -370,6 +370,7 @@ impl Replica {
             pushes: self.docs.values().filter_map(ReplicaDoc::push).collect(),
             max_response_bytes: 0,
             reads: Vec::new(),
+            purged: Vec::new(),
         }
     }
 

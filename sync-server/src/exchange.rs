@@ -40,6 +40,20 @@ const SNAPSHOT_PAGE_DOCS: u32 = 200;
 /// Feed rows read per query.
 const FEED_PAGE_ROWS: u32 = 2_000;
 
+const ERASED: &str =
+    "this record was erased at a person's request: it cannot be changed or restored";
+const ERASED_PERSON: &str =
+    "this person's records were erased at their request: no new case notes can be kept about them";
+
+fn erased_refusal(doc: DocId) -> Refusal {
+    Refusal {
+        doc,
+        change: None,
+        code: RefusalCode::Erased,
+        reason: ERASED.into(),
+    }
+}
+
 /// Who is syncing.
 #[derive(Debug, Clone, Copy)]
 pub struct Peer {
@@ -55,7 +69,7 @@ pub struct Accepted {
 }
 
 #[derive(Default)]
-struct CachedDoc {
+pub(crate) struct CachedDoc {
     loaded: bool,
     doc: Option<Automerge>,
     meta: Option<DocMeta>,
@@ -151,7 +165,12 @@ impl SyncService {
         self.cache.lock().map(|c| c.len()).unwrap_or(0)
     }
 
-    fn entry(&self, doc: DocId) -> Arc<Mutex<CachedDoc>> {
+    /// Tells live connections that `accepted.space` changed.
+    pub(crate) fn announce(&self, accepted: Accepted) {
+        let _ = self.live.send(accepted);
+    }
+
+    pub(crate) fn entry(&self, doc: DocId) -> Arc<Mutex<CachedDoc>> {
         let mut cache = match self.cache.lock() {
             Ok(cache) => cache,
             Err(poisoned) => poisoned.into_inner(),
@@ -256,6 +275,20 @@ impl SyncService {
                 )
                 .await?;
         }
+        // Erasures: what the device says it purged, then what it must.
+        let purged = &request.purged[..request.purged.len().min(protocol::MAX_PURGES)];
+        self.db
+            .confirm_purges(peer.device, purged, chrono::Utc::now().timestamp_millis())
+            .await?;
+        let readable: Vec<SpaceId> = grants.iter().map(|g| g.space).collect();
+        response.purge = self
+            .db
+            .pending_purges(peer.device, &readable, protocol::MAX_PURGES + 1)
+            .await?;
+        if response.purge.len() > protocol::MAX_PURGES {
+            response.purge.truncate(protocol::MAX_PURGES);
+            response.more = true;
+        }
         let mut budget = match request.max_response_bytes {
             0 => DEFAULT_RESPONSE_BYTES,
             n => n.min(MAX_RESPONSE_BYTES),
@@ -328,6 +361,12 @@ impl SyncService {
             if refusal.code == RefusalCode::MissingDependencies {
                 continue; // not hostile: the device pushes the whole record again
             }
+            // A push for erased data is listed, but its payload (what was
+            // erased) is not kept.
+            let erased = matches!(
+                refusal.code,
+                RefusalCode::Erased | RefusalCode::OldGeneration
+            ) || self.db.erased_doc(push.doc).await?.is_some();
             tracing::warn!(device = %peer.device, doc = %push.doc, code = ?refusal.code, reason = %refusal.reason, "push refused");
             self.db
                 .quarantine(&QuarantineEntry {
@@ -339,7 +378,11 @@ impl SyncService {
                     kind: push.kind.to_string(),
                     code: format!("{:?}", refusal.code),
                     reason: refusal.reason.clone(),
-                    payload: odnowa_shared::protocol::encode(push).unwrap_or_default(),
+                    payload: if erased {
+                        Vec::new()
+                    } else {
+                        odnowa_shared::protocol::encode(push).unwrap_or_default()
+                    },
                 })
                 .await?;
         }
@@ -369,6 +412,9 @@ impl SyncService {
                     reason: "this record belongs to another space".into(),
                 }]);
             }
+            if let Some(refusal) = self.generation_refusal(push, cached.meta.as_ref()).await? {
+                return Ok(vec![refusal]);
+            }
             // Which kinds may live in which space (case notes never in the
             // registry, persons only there): after the space check, so a
             // record moved between spaces is named as such.
@@ -384,6 +430,20 @@ impl SyncService {
             let Some(new_doc) = outcome.doc else {
                 return Ok(outcome.refused);
             };
+            // New case notes about an erased person would bring back what
+            // the erasure removed.
+            if cached.meta.is_none()
+                && push.kind == RecordKind::CaseNotes
+                && let Ok(notes) = document::read::<odnowa_shared::records::CaseNotes>(&new_doc)
+                && self.db.person_erased(notes.person).await? == Some(true)
+            {
+                return Ok(vec![Refusal {
+                    doc: push.doc,
+                    change: None,
+                    code: RefusalCode::Erased,
+                    reason: ERASED_PERSON.into(),
+                }]);
+            }
             let expected = cached.meta.as_ref().map_or(0, |m| m.change_count);
             let projection = crate::projection::project_or_log(push.kind, push.doc, &new_doc);
             let appended = self
@@ -427,6 +487,10 @@ impl SyncService {
                     });
                     return Ok(outcome.refused);
                 }
+                Err(StoreError::Erased) => {
+                    *cached = CachedDoc::default();
+                    return Ok(vec![erased_refusal(push.doc)]);
+                }
                 Err(StoreError::Conflict) => {
                     // Another server appended meanwhile: reload and retry.
                     *cached = CachedDoc::default();
@@ -441,6 +505,53 @@ impl SyncService {
             }
         }
         Err(StoreError::Conflict)
+    }
+
+    /// Refuses a push for an erased document, or one built on another
+    /// generation than the stored one (an erasure rewrote the document:
+    /// the device's copy holds what was erased and must not merge back).
+    async fn generation_refusal(
+        &self,
+        push: &DocPush,
+        stored: Option<&DocMeta>,
+    ) -> Result<Option<Refusal>, StoreError> {
+        let refusal = |code, reason: String| {
+            Some(Refusal {
+                doc: push.doc,
+                change: None,
+                code,
+                reason,
+            })
+        };
+        Ok(match stored {
+            Some(meta) if push.generation < meta.generation => refusal(
+                RefusalCode::OldGeneration,
+                format!(
+                    "this record was rewritten when a person's data was erased (generation {}); \
+                     this copy is older and was not merged: the device replaces it at its next sync",
+                    meta.generation
+                ),
+            ),
+            Some(meta) if push.generation > meta.generation => refusal(
+                RefusalCode::HeaderChanged,
+                format!(
+                    "this record has no generation {} on the server",
+                    push.generation
+                ),
+            ),
+            Some(_) => None,
+            None => match self.db.erased_doc(push.doc).await? {
+                Some(_) => Some(erased_refusal(push.doc)),
+                None if push.generation != 0 => refusal(
+                    RefusalCode::HeaderChanged,
+                    format!(
+                        "a new record cannot start at generation {}",
+                        push.generation
+                    ),
+                ),
+                None => None,
+            },
+        })
     }
 
     /// Fills `updates` from one space within `budget`; returns the new

@@ -14,6 +14,7 @@
 //! - [`report`]: the city report (with freezing) and the dashboard.
 //! - [`writer`]: what the office writes through the server (catalogue,
 //!   merges), as changes ingested like a device's.
+//! - [`erasure`]: erasing a person, down to every device's copy.
 //! - [`limits`]: how many wrong enrolment codes are tolerated.
 //! - [`launch`]: serve a router on a listener until a shutdown signal;
 //!   [`tls::launch_tls`] the same over TLS.
@@ -23,6 +24,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod erasure;
 pub mod error;
 pub mod exchange;
 pub mod export;

@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use odnowa_shared::ids::{DeviceId, SiteId};
+use odnowa_shared::ids::{DeviceId, PersonId, SiteId};
 use odnowa_shared::office::{ServiceEdit, SiteEdit};
 use odnowa_shared::protocol::DevicePolicy;
 use odnowa_shared::time::Date;
 use odnowa_sync_server::exchange::SyncService;
 use odnowa_sync_server::office::OfficeConfig;
 use odnowa_sync_server::tls::{TlsListener, launch_tls};
+use odnowa_sync_server::writer::OfficeAuthor;
 use odnowa_sync_server::{Db, ServerConfig, admin, app, forwarded, launch, state_configured, tls};
 
 #[derive(Parser)]
@@ -140,6 +141,23 @@ enum Admin {
         #[arg(long)]
         user: Option<String>,
         #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Erase a person and everybody merged with them: their registry
+    /// entries and case notes are deleted with their history, contacts
+    /// naming them rewritten without notes; every device purges at its
+    /// next sync. `--dry-run` only says what would go.
+    Erase {
+        person: PersonId,
+        /// The reference of the erasure request (never the person's name).
+        #[arg(long, required_unless_present = "dry_run")]
+        reason: Option<String>,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// The latest erasures and the devices that have not purged yet.
+    Erasures {
+        #[arg(long, default_value_t = 20)]
         limit: u32,
     },
     /// List refused pushes kept in quarantine.
@@ -378,6 +396,63 @@ async fn run_admin(db: Arc<Db>, command: Admin) -> anyhow::Result<()> {
                     q.code,
                     q.reason
                 );
+            }
+        }
+        Admin::Erase {
+            person,
+            reason,
+            dry_run,
+        } => {
+            let plan = db.erasure_plan(person).await?;
+            println!(
+                "{} registry entries, {} case notes deleted; {} contacts rewritten without notes; {} other records keep the id",
+                plan.persons.len(),
+                plan.case_notes,
+                plan.contacts,
+                plan.other_records
+            );
+            if !dry_run {
+                let reason = reason.unwrap_or_default();
+                let done = sync
+                    .erase_person(&OfficeAuthor::admin_cli(), person, &reason)
+                    .await?;
+                println!(
+                    "erasure {}: {} deleted, {} rewritten; {} devices must still purge",
+                    done.id,
+                    done.deleted,
+                    done.rewritten,
+                    done.pending.len()
+                );
+            }
+        }
+        Admin::Erasures { limit } => {
+            for e in db.erasures_with_progress(None, limit).await? {
+                println!(
+                    "{}\t{}\t{}\tby {}\t{} deleted, {} rewritten\t{}",
+                    timestamp(e.at.0),
+                    e.id,
+                    e.person,
+                    e.by,
+                    e.deleted,
+                    e.rewritten,
+                    e.reason
+                );
+                for p in e.pending {
+                    println!(
+                        "\tnot purged: {}\t{}\t{}\tlast seen {}{}",
+                        p.device,
+                        p.user,
+                        p.name,
+                        p.last_seen_at
+                            .map(|t| timestamp(t.0))
+                            .unwrap_or_else(|| "never".into()),
+                        if p.revoked_at.is_some() {
+                            "\tREVOKED"
+                        } else {
+                            ""
+                        }
+                    );
+                }
             }
         }
         Admin::NewEpoch => println!("epoch {}", db.bump_epoch().await?),

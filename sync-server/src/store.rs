@@ -42,6 +42,8 @@ pub enum StoreError {
     Duplicate(String),
     #[error("the document changed meanwhile; load it again")]
     Conflict,
+    #[error("the document was erased")]
+    Erased,
     #[error("enrolment code refused: {0}")]
     Enrol(EnrolRefusal),
     #[error("stored data is corrupt: {0}")]
@@ -192,6 +194,7 @@ macro_rules! project_rows {
 }
 
 pub(crate) use on_pool;
+pub(crate) use project_rows;
 
 /// A user's access to one space.
 pub type Grant = odnowa_shared::protocol::SpaceAccess;
@@ -318,6 +321,9 @@ impl Db {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
+                // Deleted content is zeroed, not left in free pages
+                // (an erased person's records).
+                .pragma("secure_delete", "ON")
                 .foreign_keys(true)
                 .busy_timeout(std::time::Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()
@@ -921,17 +927,27 @@ impl Db {
             let first_seq = last_seq - count + 1;
             let updated = sqlx::query(
                 "UPDATE docs SET change_count = change_count + $1, updated_at = $2 \
-                 WHERE id = $3 AND change_count = $4",
+                 WHERE id = $3 AND change_count = $4 AND generation = $5",
             )
             .bind(count)
             .bind(append.now)
             .bind(&doc)
             .bind(expected)
+            .bind(i64::from(append.generation))
             .execute(&mut *tx)
             .await?;
             if updated.rows_affected() == 0 {
                 if expected != 0 {
                     return Err(StoreError::Conflict);
+                }
+                // A document an erasure deleted never comes back (another
+                // server may not know of the erasure yet).
+                let erased: Option<i64> = sqlx::query_scalar("SELECT keep_from FROM erased_docs WHERE doc_id = $1")
+                    .bind(&doc)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if erased.is_some() {
+                    return Err(StoreError::Erased);
                 }
                 let inserted = sqlx::query(
                     "INSERT INTO docs (id, space_id, kind, generation, change_count, snapshot, snapshot_seq, updated_at) \
@@ -1139,9 +1155,11 @@ impl Db {
         let _gate = self.gate().await;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            for table in ["p_record_services", "p_record_persons", "p_records", "p_persons", "p_case_notes"] {
+            for table in ["p_record_services", "p_record_persons", "p_records", "p_case_notes"] {
                 sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
             }
+            // An erased person's row has no document to be rebuilt from.
+            sqlx::query("DELETE FROM p_persons WHERE erased = 0").execute(&mut *tx).await?;
             tx.commit().await?;
         });
         Ok(())

@@ -52,7 +52,7 @@ impl OfficeAuthor {
         }
     }
 
-    fn author(&self) -> Author {
+    pub(crate) fn author(&self) -> Author {
         Author {
             device: DeviceId::office(self.user),
             name: Some(format!("{} · biuro", self.name.trim())),

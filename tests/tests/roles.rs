@@ -89,6 +89,7 @@ async fn crafted_push(
         pushes: vec![push],
         max_response_bytes: 0,
         reads: Vec::new(),
+        purged: Vec::new(),
     }))?;
     let answer = reqwest::Client::new()
         .post(format!("{}/v1/sync", server.url()))

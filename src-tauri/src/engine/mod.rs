@@ -28,7 +28,7 @@ use odnowa_shared::conflicts::{self, Conflict};
 use odnowa_shared::document::{self, HistoryEntry};
 use odnowa_shared::ids::{DeviceId, DocId, OrgId, PersonId, SiteId, SpaceId, UserId};
 use odnowa_shared::protocol::{
-    self, ClientMessage, DevicePolicy, DocPush, MAX_FRAME_BYTES, ReadReport, RefusalCode,
+    self, ClientMessage, DevicePolicy, DocPush, MAX_FRAME_BYTES, Purge, ReadReport, RefusalCode,
     ServerMessage, SpaceAccess, SyncRequest, SyncResponse,
 };
 use odnowa_shared::records::{Catalogue, DaySession, Record};
@@ -132,6 +132,9 @@ struct Inner {
     edits: Mutex<()>,
     /// One sync at a time.
     syncing: Mutex<()>,
+    /// Erasures carried out and not yet confirmed to the server (the
+    /// server asks again until they are, so losing them costs nothing).
+    purged: std::sync::Mutex<Vec<Purge>>,
     wake: Arc<Notify>,
     status: std::sync::Mutex<SyncStatus>,
     policy: SyncPolicy,
@@ -196,6 +199,10 @@ impl Drop for Background {
         }
     }
 }
+
+/// Kept as the refusal of a record whose unsent edits an erasure dropped.
+const REWRITTEN: &str = "this record was rewritten when a person's data was erased: \
+     the changes not yet sent from this device were dropped";
 
 fn now() -> Timestamp {
     Timestamp::now()
@@ -275,6 +282,7 @@ impl Engine {
                 stats: Arc::new(Stats::default()),
                 edits: Mutex::new(()),
                 syncing: Mutex::new(()),
+                purged: std::sync::Mutex::new(Vec::new()),
                 wake: Arc::new(Notify::new()),
                 status: std::sync::Mutex::new(SyncStatus {
                     enrolled: access != Access::New,
@@ -856,6 +864,7 @@ impl Engine {
             pushes,
             max_response_bytes: 0,
             reads: Vec::new(),
+            purged: Vec::new(),
         };
         Ok(protocol::encode(&ClientMessage::Sync(request))?)
     }
@@ -943,13 +952,15 @@ impl Engine {
             let (pushes, more_to_push) = self.pushes().await?;
             let reads = self.inner.store.pending_reads(protocol::MAX_READS).await?;
             let reads_upto = reads.last().map(|(id, _)| *id);
-            let more_to_push = more_to_push || reads.len() == protocol::MAX_READS;
+            let (purged, more_purged) = self.take_purged();
+            let more_to_push = more_to_push || reads.len() == protocol::MAX_READS || more_purged;
             let request = SyncRequest {
                 request_id,
                 cursors: self.inner.store.cursors().await?,
                 pushes,
                 max_response_bytes: 0,
                 reads: reads.into_iter().map(|(_, read)| read).collect(),
+                purged,
             };
             let frame = protocol::encode(&ClientMessage::Sync(request.clone()))?;
             let reply = link.exchange(frame).await?;
@@ -997,6 +1008,18 @@ impl Engine {
             }
         }
         Ok(report)
+    }
+
+    /// Purge confirmations for the next request (at most
+    /// [`protocol::MAX_PURGES`]), and whether more wait.
+    fn take_purged(&self) -> (Vec<Purge>, bool) {
+        let mut pending = match self.inner.purged.lock() {
+            Ok(pending) => pending,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let n = pending.len().min(protocol::MAX_PURGES);
+        let taken: Vec<Purge> = pending.drain(..n).collect();
+        (taken, !pending.is_empty())
     }
 
     /// Pushes for the documents with unconfirmed changes, within one frame.
@@ -1066,25 +1089,71 @@ impl Engine {
             }
             touched.insert(push.doc, (replica, refused));
         }
-        for update in &response.updates {
-            if let Some((replica, _)) = touched.get_mut(&update.doc) {
-                replica.apply(update)?;
-                continue;
-            }
-            let (replica, refused) = match self.inner.store.doc(update.doc).await? {
-                Some(row) => {
-                    let mut replica = replica_of(&row)?;
-                    replica.apply(update)?;
-                    (replica, row.refused)
-                }
-                None => (ReplicaDoc::from_update(update)?, None),
+        // Erasures: drop every copy the server says must go, before the
+        // updates (which may bring the document's new generation).
+        let mut deleted: Vec<DocId> = Vec::new();
+        // Rewritten records whose unsent edits are dropped with the old copy.
+        let mut lost: Vec<DocId> = Vec::new();
+        for purge in &response.purge {
+            let held = match touched.get(&purge.doc) {
+                Some((replica, _)) => Some(replica.clone()),
+                None => match self.inner.store.doc(purge.doc).await? {
+                    Some(row) => Some(replica_of(&row)?),
+                    None => None,
+                },
             };
+            if let Some(held) = held.filter(|h| purge.drops(h.generation)) {
+                if purge.keep_from.is_some() && !held.is_confirmed() {
+                    lost.push(purge.doc);
+                }
+                touched.remove(&purge.doc);
+                deleted.push(purge.doc);
+            }
+        }
+        if !response.purge.is_empty() {
+            tracing::info!(
+                purged = deleted.len(),
+                asked = response.purge.len(),
+                "erasures carried out"
+            );
+            retry = true; // confirm them at once
+        }
+        for update in &response.updates {
+            let current = match touched.remove(&update.doc) {
+                Some(held) => Some(held),
+                None => match self.inner.store.doc(update.doc).await? {
+                    Some(row) => Some((replica_of(&row)?, row.refused)),
+                    None => None,
+                },
+            };
+            let (replica, refused) = match current {
+                Some((mut replica, refused)) if replica.generation == update.generation => {
+                    replica.apply(update)?;
+                    (replica, refused)
+                }
+                // A copy newer than the update: the update is stale.
+                Some(held) if held.0.generation > update.generation => held,
+                // The server rewrote the record (an erasure): the older
+                // copy goes, unsent edits with it.
+                Some((old, _)) => (
+                    ReplicaDoc::from_update(update)?,
+                    (!old.is_confirmed()).then(|| REWRITTEN.to_string()),
+                ),
+                None => (
+                    ReplicaDoc::from_update(update)?,
+                    lost.contains(&update.doc).then(|| REWRITTEN.to_string()),
+                ),
+            };
+            deleted.retain(|d| *d != update.doc);
             touched.insert(update.doc, (replica, refused));
         }
         let mut book = CursorBook::from_cursors(self.inner.store.cursors().await?);
         let changes = book.update(response);
         let mut tx = self.inner.store.begin().await?;
         let at = now().0;
+        for doc in &deleted {
+            LocalStore::delete_doc(&mut tx, *doc).await?;
+        }
         for (replica, refused) in touched.values() {
             self.inner
                 .store
@@ -1098,6 +1167,17 @@ impl Engine {
         }
         LocalStore::put_cursors(&mut tx, &book.cursors(), &response.spaces).await?;
         tx.commit().await?;
+        if !response.purge.is_empty() {
+            let mut pending = match self.inner.purged.lock() {
+                Ok(pending) => pending,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            for purge in &response.purge {
+                if !pending.contains(purge) {
+                    pending.push(*purge);
+                }
+            }
+        }
         Ok(retry)
     }
 

@@ -445,6 +445,16 @@ impl LocalStore {
         Ok(n as u64)
     }
 
+    /// Deletes a document (an erasure): its sealed bytes are zeroed on disk
+    /// (`secure_delete`), its pending read reports stay (ids only).
+    pub async fn delete_doc(tx: &mut Transaction<'static, Sqlite>, id: DocId) -> Result<()> {
+        sqlx::query("DELETE FROM docs WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
     /// Marks every document of `space` as unconfirmed (the server's feed
     /// was restored: push everything again).
     pub async fn unconfirm_space(

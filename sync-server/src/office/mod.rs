@@ -5,11 +5,12 @@
 //! Access: the office role reads everything and alone may see duplicates,
 //! merge, report, freeze, export and edit the catalogue; a coordinator
 //! reads the records of their own organisation's spaces and manages its
-//! devices (`team`). Case notes are never shown here. Every refusal is
+//! devices (`team`); both may erase a person (`erase`). Case notes are never shown here. Every refusal is
 //! answered with an `OfficeError` and written to the audit log.
 
 mod audit;
 pub mod auth;
+mod erase;
 pub mod queries;
 mod team;
 
@@ -72,6 +73,9 @@ pub fn router() -> Router<AppState> {
         .route(path::TEAM, get(team::team))
         .route(path::TEAM_ENROL_CODE, post(team::enrol_code))
         .route(path::DEVICE_REVOKE, post(team::revoke))
+        .route(path::ERASURE_PLAN, get(erase::plan))
+        .route(path::ERASE, post(erase::erase))
+        .route(path::ERASURES, get(erase::list))
         .fallback(|| async { Refusal::new(OfficeErrorCode::NotFound, "no such office call") })
 }
 

@@ -245,7 +245,7 @@ impl Db {
         );
         let ids: Vec<String> = on_pool!(self, pool => {
             sqlx::query_scalar(
-                "SELECT id FROM p_persons WHERE alias_folded LIKE $1 ESCAPE '\\' ORDER BY alias_folded, id LIMIT 50",
+                "SELECT id FROM p_persons WHERE erased = 0 AND alias_folded LIKE $1 ESCAPE '\\' ORDER BY alias_folded, id LIMIT 50",
             )
             .bind(&pattern)
             .fetch_all(pool)
@@ -269,7 +269,7 @@ impl Db {
             let sql = format!(
                 "SELECT p.id, p.alias, p.birth_year, p.gender, p.merged_into, p.created_at, \
                  (SELECT COUNT(*) FROM p_record_persons rp WHERE rp.person_id = p.id), \
-                 (SELECT m.alias FROM p_persons m WHERE m.id = p.merged_into), p.details_hidden \
+                 (SELECT m.alias FROM p_persons m WHERE m.id = p.merged_into), p.details_hidden, p.erased \
                  FROM p_persons p WHERE p.id IN ({list})"
             );
             let ids: Vec<String> = chunk.iter().map(|p| p.to_string()).collect();
@@ -283,6 +283,7 @@ impl Db {
                 i64,
                 i64,
                 Option<String>,
+                i64,
                 i64,
             )> = on_pool!(self, pool => {
                 let mut q = sqlx::query_as(&sql);
@@ -302,6 +303,7 @@ impl Db {
                 records,
                 merged_into_alias,
                 hidden,
+                erased,
             ) in rows
             {
                 let summary = PersonSummary {
@@ -314,6 +316,7 @@ impl Db {
                     created_at: Timestamp(created_at),
                     records,
                     hidden: hidden != 0,
+                    erased: erased != 0,
                 };
                 by_id.insert(id, summary);
             }

@@ -1,0 +1,654 @@
+//! Erasure of a person: the right to be forgotten, down to every device.
+//!
+//! Erasing a person (and everybody merged with them: the same human)
+//! deletes their registry documents and their case notes with every stored
+//! change and snapshot, and rewrites each contact naming them as a new
+//! *generation*: one fresh change holding the contact without its note and
+//! follow-up, no history. Day sessions and workshops hold no free text
+//! about a person and keep the id. The person's projection row stays
+//! without alias, birth year or gender, so reports still count their
+//! contacts as an unnamed id.
+//!
+//! Devices learn of it at their next sync: [`SyncService::exchange`] sends
+//! the erased documents of the spaces they read (`SyncResponse::purge`)
+//! until they confirm (`SyncRequest::purged`); the office lists the
+//! devices that have not. A later push for a deleted document is refused
+//! (`Erased`), one built on an older generation too (`OldGeneration`),
+//! and neither is kept in quarantine: nothing brings the data back.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use sqlx::Row;
+
+use odnowa_shared::document;
+use odnowa_shared::ids::{DeviceId, DocId, OrgId, PersonId, SpaceId, UserId};
+use odnowa_shared::office::{Erasure, ErasurePlan, MAX_ERASURE_REASON, PendingDevice};
+use odnowa_shared::projection::Projection;
+use odnowa_shared::protocol::Purge;
+use odnowa_shared::records::{Contact, RecordKind};
+use odnowa_shared::time::Timestamp;
+
+use crate::exchange::{Accepted, SyncService};
+use crate::store::{Db, DocMeta, StoreError, on_pool, parse, project_rows};
+use crate::writer::OfficeAuthor;
+
+/// Why a person was not erased.
+#[derive(Debug, thiserror::Error)]
+pub enum ErasureError {
+    #[error("no such person: {0}")]
+    NotFound(PersonId),
+    #[error("this person was already erased")]
+    AlreadyErased,
+    #[error("{0}")]
+    Reason(&'static str),
+    #[error("a record to rewrite does not read as a contact: {0}")]
+    Unreadable(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// `keep_from` of a deleted document in `erased_docs`.
+const DELETED: i64 = -1;
+
+fn keep_from_column(purge: &Purge) -> i64 {
+    purge.keep_from.map_or(DELETED, i64::from)
+}
+
+fn purge_of(doc: DocId, keep_from: i64) -> Purge {
+    Purge {
+        doc,
+        keep_from: u32::try_from(keep_from).ok(),
+    }
+}
+
+/// The documents an erasure touches.
+struct Targets {
+    group: Vec<PersonId>,
+    case_notes: Vec<DocId>,
+    contacts: Vec<DocId>,
+    other_records: u64,
+}
+
+/// A contact as it will be stored after the erasure.
+struct Rewrite {
+    doc: DocId,
+    old: DocMeta,
+    generation: u32,
+    changes: Vec<(Vec<u8>, Vec<u8>)>,
+    projection: Projection,
+}
+
+/// One erasure as written in one transaction.
+struct ErasureWrite<'a> {
+    id: &'a str,
+    person: PersonId,
+    at: i64,
+    by: UserId,
+    by_name: &'a str,
+    device: DeviceId,
+    reason: &'a str,
+    group: &'a [PersonId],
+    deleted: Vec<(DocId, DocMeta)>,
+    rewritten: Vec<Rewrite>,
+}
+
+/// An erasure as stored.
+pub struct ErasureRow {
+    pub id: String,
+    pub person: PersonId,
+    pub at: i64,
+    pub by: String,
+    pub reason: String,
+    pub deleted: u64,
+    pub rewritten: u64,
+}
+
+impl Db {
+    /// Whether `person` exists and was erased; `None` when there is no
+    /// such person.
+    pub async fn person_erased(&self, person: PersonId) -> Result<Option<bool>, StoreError> {
+        let erased: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT erased FROM p_persons WHERE id = $1")
+                .bind(person.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(erased.map(|e| e != 0))
+    }
+
+    async fn erasure_targets(&self, person: PersonId) -> Result<Targets, StoreError> {
+        let group = self.person_group(person).await?;
+        let mut case_notes = BTreeSet::new();
+        let mut contacts = BTreeSet::new();
+        let mut others = BTreeSet::new();
+        for member in &group {
+            let (notes, records): (Vec<String>, Vec<(String, String)>) = on_pool!(self, pool => {
+                let notes = sqlx::query_scalar("SELECT doc_id FROM p_case_notes WHERE person_id = $1")
+                    .bind(member.to_string())
+                    .fetch_all(pool)
+                    .await?;
+                let records = sqlx::query_as(
+                    "SELECT r.doc_id, r.kind FROM p_record_persons rp JOIN p_records r ON r.doc_id = rp.doc_id \
+                     WHERE rp.person_id = $1",
+                )
+                .bind(member.to_string())
+                .fetch_all(pool)
+                .await?;
+                (notes, records)
+            });
+            for doc in notes {
+                case_notes.insert(parse::<DocId>("doc id", &doc)?);
+            }
+            for (doc, kind) in records {
+                let doc: DocId = parse("doc id", &doc)?;
+                if kind == RecordKind::Contact.as_str() {
+                    contacts.insert(doc);
+                } else {
+                    others.insert(doc);
+                }
+            }
+        }
+        Ok(Targets {
+            group,
+            case_notes: case_notes.into_iter().collect(),
+            contacts: contacts.into_iter().collect(),
+            other_records: others.len() as u64,
+        })
+    }
+
+    /// What erasing `person` would do.
+    pub async fn erasure_plan(&self, person: PersonId) -> Result<ErasurePlan, ErasureError> {
+        match self.person_erased(person).await? {
+            None => return Err(ErasureError::NotFound(person)),
+            Some(true) => return Err(ErasureError::AlreadyErased),
+            Some(false) => {}
+        }
+        let targets = self.erasure_targets(person).await?;
+        Ok(ErasurePlan {
+            person,
+            persons: targets.group,
+            case_notes: targets.case_notes.len() as u64,
+            contacts: targets.contacts.len() as u64,
+            other_records: targets.other_records,
+        })
+    }
+
+    /// Writes one erasure in one transaction; `Conflict` when a document
+    /// changed since it was read.
+    async fn write_erasure(&self, erasure: &ErasureWrite<'_>) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        let device = erasure.device.to_string();
+        let user = erasure.by.to_string();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO erasures (id, person_id, at, by_user, reason, deleted, rewritten) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(erasure.id)
+            .bind(erasure.person.to_string())
+            .bind(erasure.at)
+            .bind(erasure.by_name)
+            .bind(erasure.reason)
+            .bind(erasure.deleted.len() as i64)
+            .bind(erasure.rewritten.len() as i64)
+            .execute(&mut *tx)
+            .await?;
+            for (doc, meta) in &erasure.deleted {
+                let id = doc.to_string();
+                sqlx::query("DELETE FROM changes WHERE doc_id = $1").bind(&id).execute(&mut *tx).await?;
+                let gone = sqlx::query("DELETE FROM docs WHERE id = $1 AND change_count = $2 AND generation = $3")
+                    .bind(&id)
+                    .bind(meta.change_count as i64)
+                    .bind(i64::from(meta.generation))
+                    .execute(&mut *tx)
+                    .await?;
+                if gone.rows_affected() == 0 {
+                    return Err(StoreError::Conflict);
+                }
+                sqlx::query("DELETE FROM p_case_notes WHERE doc_id = $1").bind(&id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM quarantine WHERE doc_id = $1").bind(&id).execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO erased_docs (doc_id, erasure_id, space_id, kind, keep_from, at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (doc_id) DO UPDATE SET \
+                     erasure_id = excluded.erasure_id, keep_from = excluded.keep_from, at = excluded.at",
+                )
+                .bind(&id)
+                .bind(erasure.id)
+                .bind(meta.space.to_string())
+                .bind(meta.kind.as_str())
+                .bind(DELETED)
+                .bind(erasure.at)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) VALUES ($1, $2, NULL, $3, 'erase_delete', $4)",
+                )
+                .bind(erasure.at)
+                .bind(&user)
+                .bind(&id)
+                .bind(format!("erasure {}", erasure.id))
+                .execute(&mut *tx)
+                .await?;
+            }
+            for person in erasure.group {
+                sqlx::query(
+                    "UPDATE p_persons SET alias = '', alias_folded = '', birth_year = NULL, gender = '', \
+                     details_hidden = 1, erased = 1 WHERE id = $1",
+                )
+                .bind(person.to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
+            for rewrite in &erasure.rewritten {
+                let id = rewrite.doc.to_string();
+                let space = rewrite.old.space.to_string();
+                let count = rewrite.changes.len() as i64;
+                sqlx::query("DELETE FROM changes WHERE doc_id = $1").bind(&id).execute(&mut *tx).await?;
+                let updated = sqlx::query(
+                    "UPDATE docs SET generation = $1, change_count = $2, snapshot = NULL, snapshot_seq = 0, updated_at = $3 \
+                     WHERE id = $4 AND change_count = $5 AND generation = $6",
+                )
+                .bind(i64::from(rewrite.generation))
+                .bind(count)
+                .bind(erasure.at)
+                .bind(&id)
+                .bind(rewrite.old.change_count as i64)
+                .bind(i64::from(rewrite.old.generation))
+                .execute(&mut *tx)
+                .await?;
+                if updated.rows_affected() == 0 {
+                    return Err(StoreError::Conflict);
+                }
+                let last_seq: i64 = sqlx::query_scalar(
+                    "UPDATE spaces SET last_seq = last_seq + $1 WHERE id = $2 RETURNING last_seq",
+                )
+                .bind(count)
+                .bind(&space)
+                .fetch_one(&mut *tx)
+                .await?;
+                let first_seq = last_seq - count + 1;
+                for (i, (hash, bytes)) in rewrite.changes.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO changes (hash, doc_id, space_id, seq, device_id, bytes, received_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(hash.as_slice())
+                    .bind(&id)
+                    .bind(&space)
+                    .bind(first_seq + i as i64)
+                    .bind(&device)
+                    .bind(bytes.as_slice())
+                    .bind(erasure.at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query("DELETE FROM quarantine WHERE doc_id = $1").bind(&id).execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO erased_docs (doc_id, erasure_id, space_id, kind, keep_from, at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (doc_id) DO UPDATE SET \
+                     erasure_id = excluded.erasure_id, keep_from = excluded.keep_from, at = excluded.at",
+                )
+                .bind(&id)
+                .bind(erasure.id)
+                .bind(&space)
+                .bind(rewrite.old.kind.as_str())
+                .bind(i64::from(rewrite.generation))
+                .bind(erasure.at)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) VALUES ($1, $2, NULL, $3, 'erase_rewrite', $4)",
+                )
+                .bind(erasure.at)
+                .bind(&user)
+                .bind(&id)
+                .bind(format!("erasure {}: generation {}", erasure.id, rewrite.generation))
+                .execute(&mut *tx)
+                .await?;
+                project_rows!(tx, &rewrite.projection, erasure.at);
+            }
+            sqlx::query(
+                "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) VALUES ($1, $2, NULL, $3, 'erase', $4)",
+            )
+            .bind(erasure.at)
+            .bind(&user)
+            .bind(erasure.person.doc_id().to_string())
+            .bind(format!(
+                "erasure {}: {} deleted, {} rewritten; {}",
+                erasure.id,
+                erasure.deleted.len(),
+                erasure.rewritten.len(),
+                erasure.reason
+            ))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        // SQLite: the connections delete securely (zeroed pages); fold the
+        // write-ahead log, which still holds the old pages, into the file.
+        if let crate::store::Pool::Sqlite(pool) = &self.pool {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// How `doc` was erased: `None` if it never was; `Some(None)` when it
+    /// was deleted; `Some(Some(g))` when it was rewritten as generation `g`.
+    pub async fn erased_doc(&self, doc: DocId) -> Result<Option<Option<u32>>, StoreError> {
+        let keep_from: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT keep_from FROM erased_docs WHERE doc_id = $1")
+                .bind(doc.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(keep_from.map(|k| purge_of(doc, k).keep_from))
+    }
+
+    /// Erased documents of `spaces` that `device` has not confirmed, at
+    /// most `limit`.
+    pub async fn pending_purges(
+        &self,
+        device: DeviceId,
+        spaces: &[SpaceId],
+        limit: usize,
+    ) -> Result<Vec<Purge>, StoreError> {
+        let mut purges = Vec::new();
+        for space in spaces {
+            if purges.len() >= limit {
+                break;
+            }
+            let rows: Vec<(String, i64)> = on_pool!(self, pool => {
+                sqlx::query_as(
+                    "SELECT e.doc_id, e.keep_from FROM erased_docs e WHERE e.space_id = $1 \
+                     AND NOT EXISTS (SELECT 1 FROM purge_confirmations c WHERE c.doc_id = e.doc_id \
+                     AND c.device_id = $2 AND c.keep_from = e.keep_from) ORDER BY e.at, e.doc_id LIMIT $3",
+                )
+                .bind(space.to_string())
+                .bind(device.to_string())
+                .bind((limit - purges.len()) as i64)
+                .fetch_all(pool)
+                .await?
+            });
+            for (doc, keep_from) in rows {
+                purges.push(purge_of(parse("doc id", &doc)?, keep_from));
+            }
+        }
+        Ok(purges)
+    }
+
+    /// Records that `device` purged `purged` (those that match an erasure;
+    /// anything else is ignored).
+    pub async fn confirm_purges(
+        &self,
+        device: DeviceId,
+        purged: &[Purge],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        if purged.is_empty() {
+            return Ok(());
+        }
+        let _gate = self.gate().await;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for purge in purged {
+                sqlx::query(
+                    "INSERT INTO purge_confirmations (doc_id, device_id, keep_from, at) \
+                     SELECT doc_id, $2, keep_from, $3 FROM erased_docs WHERE doc_id = $1 AND keep_from = $4 \
+                     ON CONFLICT (doc_id, device_id) DO UPDATE SET keep_from = excluded.keep_from, at = excluded.at",
+                )
+                .bind(purge.doc.to_string())
+                .bind(device.to_string())
+                .bind(now)
+                .bind(keep_from_column(purge))
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The latest erasures, newest first.
+    pub async fn erasures(&self, limit: u32) -> Result<Vec<ErasureRow>, StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "SELECT id, person_id, at, by_user, reason, deleted, rewritten \
+                 FROM erasures ORDER BY at DESC, id LIMIT $1",
+            )
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(|row| {
+                Ok(ErasureRow {
+                    id: row.try_get(0)?,
+                    person: parse("person id", &row.try_get::<String, _>(1)?)?,
+                    at: row.try_get(2)?,
+                    by: row.try_get(3)?,
+                    reason: row.try_get(4)?,
+                    deleted: row.try_get::<i64, _>(5)? as u64,
+                    rewritten: row.try_get::<i64, _>(6)? as u64,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()
+        })
+    }
+
+    /// The documents an erasure left to purge, with their spaces, and the
+    /// (device, document) pairs confirmed.
+    async fn erasure_progress(
+        &self,
+        erasure: &str,
+    ) -> Result<(Vec<(DocId, SpaceId)>, HashSet<(DeviceId, DocId)>), StoreError> {
+        type Pairs = Vec<(String, String)>;
+        let (docs, confirmed): (Pairs, Pairs) = on_pool!(self, pool => {
+            let docs = sqlx::query_as("SELECT doc_id, space_id FROM erased_docs WHERE erasure_id = $1")
+                .bind(erasure)
+                .fetch_all(pool)
+                .await?;
+            let confirmed = sqlx::query_as(
+                "SELECT c.device_id, c.doc_id FROM purge_confirmations c JOIN erased_docs e \
+                 ON e.doc_id = c.doc_id AND e.keep_from = c.keep_from WHERE e.erasure_id = $1",
+            )
+            .bind(erasure)
+            .fetch_all(pool)
+            .await?;
+            (docs, confirmed)
+        });
+        let docs = docs
+            .into_iter()
+            .map(|(d, s)| Ok((parse("doc id", &d)?, parse("space id", &s)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let confirmed = confirmed
+            .into_iter()
+            .map(|(dev, d)| Ok((parse("device id", &dev)?, parse("doc id", &d)?)))
+            .collect::<Result<HashSet<_>, StoreError>>()?;
+        Ok((docs, confirmed))
+    }
+
+    /// The latest erasures with the devices (of `org`, or all) that have
+    /// not confirmed them: enrolled before the erasure, reading a space
+    /// that held an erased document.
+    pub async fn erasures_with_progress(
+        &self,
+        org: Option<OrgId>,
+        limit: u32,
+    ) -> Result<Vec<Erasure>, StoreError> {
+        let devices = self.list_devices(org).await?;
+        let mut readable: HashMap<UserId, HashSet<SpaceId>> = HashMap::new();
+        for device in &devices {
+            if let std::collections::hash_map::Entry::Vacant(slot) = readable.entry(device.user_id)
+            {
+                let grants = self.grants(device.user_id).await?;
+                slot.insert(grants.into_iter().map(|g| g.space).collect());
+            }
+        }
+        let mut out = Vec::new();
+        for row in self.erasures(limit).await? {
+            let (docs, confirmed) = self.erasure_progress(&row.id).await?;
+            let mut pending = Vec::new();
+            for device in devices.iter().filter(|d| d.created_at <= row.at) {
+                let spaces = readable.get(&device.user_id);
+                let owed = docs
+                    .iter()
+                    .filter(|(doc, space)| {
+                        spaces.is_some_and(|s| s.contains(space))
+                            && !confirmed.contains(&(device.device, *doc))
+                    })
+                    .count() as u64;
+                if owed > 0 {
+                    pending.push(PendingDevice {
+                        device: device.device,
+                        name: device.name.clone(),
+                        user: device.user.clone(),
+                        last_seen_at: device.last_seen_at.map(Timestamp),
+                        revoked_at: device.revoked_at.map(Timestamp),
+                        documents: owed,
+                    });
+                }
+            }
+            out.push(Erasure {
+                id: row.id,
+                person: row.person,
+                at: Timestamp(row.at),
+                by: row.by,
+                reason: row.reason,
+                deleted: row.deleted,
+                rewritten: row.rewritten,
+                pending,
+            });
+        }
+        Ok(out)
+    }
+}
+
+impl SyncService {
+    /// Erases `person` and everybody merged with them, as `by`, for
+    /// `reason` (the request's reference). Returns the erasure with the
+    /// devices that must still purge.
+    pub async fn erase_person(
+        &self,
+        by: &OfficeAuthor,
+        person: PersonId,
+        reason: &str,
+    ) -> Result<Erasure, ErasureError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(ErasureError::Reason(
+                "say why: the reference of the erasure request",
+            ));
+        }
+        if reason.chars().count() > MAX_ERASURE_REASON {
+            return Err(ErasureError::Reason(
+                "the reason is too long (at most 500 characters)",
+            ));
+        }
+        let db = self.db().clone();
+        match db.person_erased(person).await? {
+            None => return Err(ErasureError::NotFound(person)),
+            Some(true) => return Err(ErasureError::AlreadyErased),
+            Some(false) => {}
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        for _attempt in 0..3 {
+            let targets = db.erasure_targets(person).await?;
+            let deleting: Vec<DocId> = targets
+                .group
+                .iter()
+                .map(|p| p.doc_id())
+                .chain(targets.case_notes.iter().copied())
+                .collect();
+            // Hold every touched document's lock: no push interleaves.
+            let mut all: Vec<DocId> = deleting.iter().chain(&targets.contacts).copied().collect();
+            all.sort();
+            all.dedup();
+            let entries: Vec<_> = all.iter().map(|doc| self.entry(*doc)).collect();
+            let mut guards = Vec::with_capacity(entries.len());
+            for entry in &entries {
+                guards.push(entry.lock().await);
+            }
+            let at = chrono::Utc::now().timestamp_millis();
+            let mut deleted = Vec::new();
+            for doc in &deleting {
+                if let Some(meta) = db.doc_meta(*doc).await? {
+                    deleted.push((*doc, meta));
+                }
+            }
+            let mut rewritten = Vec::new();
+            for doc in &targets.contacts {
+                let Some((stored, old)) = self.load_current(*doc).await? else {
+                    continue;
+                };
+                let mut contact = document::read::<Contact>(&stored)
+                    .map_err(|e| ErasureError::Unreadable(format!("{doc}: {e}")))?;
+                contact.note.clear();
+                contact.follow_up = None;
+                let fresh = document::rewrite(&contact, by.author(), Timestamp(at), "erasure")
+                    .map_err(|e| ErasureError::Unreadable(format!("{doc}: {e}")))?;
+                let changes = fresh
+                    .get_changes(&[])
+                    .into_iter()
+                    .map(|c| (c.hash().0.to_vec(), c.raw_bytes().to_vec()))
+                    .collect();
+                rewritten.push(Rewrite {
+                    doc: *doc,
+                    generation: old.generation + 1,
+                    old,
+                    changes,
+                    projection: crate::projection::project_or_log(
+                        RecordKind::Contact,
+                        *doc,
+                        &fresh,
+                    ),
+                });
+            }
+            let spaces: BTreeSet<SpaceId> = deleted
+                .iter()
+                .map(|(_, m)| m.space)
+                .chain(rewritten.iter().map(|r| r.old.space))
+                .collect();
+            let write = ErasureWrite {
+                id: &id,
+                person,
+                at,
+                by: by.user,
+                by_name: &by.name,
+                device: DeviceId::office(by.user),
+                reason,
+                group: &targets.group,
+                deleted,
+                rewritten,
+            };
+            let written = db.write_erasure(&write).await;
+            // Whatever happened, the cached copies are stale now.
+            for guard in &mut guards {
+                **guard = Default::default();
+            }
+            drop(guards);
+            match written {
+                Ok(()) => {
+                    tracing::info!(erasure = %id, %person, deleted = write.deleted.len(), rewritten = write.rewritten.len(), "person erased");
+                    for space in spaces {
+                        self.announce(Accepted {
+                            space,
+                            origin: DeviceId::office(by.user),
+                        });
+                    }
+                    let erasure = db
+                        .erasures_with_progress(None, 50)
+                        .await?
+                        .into_iter()
+                        .find(|e| e.id == id)
+                        .ok_or_else(|| StoreError::NotFound(format!("erasure {id}")))?;
+                    return Ok(erasure);
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+}
