@@ -149,6 +149,20 @@ impl Browser {
         Ok(found.len())
     }
 
+    /// Scrolls the first element matching `css` into view, if it is not.
+    pub async fn scroll_to(&self, css: &str) -> Result<()> {
+        step(
+            format!("{}: scroll to `{css}`", self.name),
+            self.client()?.execute(
+                "const e = document.querySelector(arguments[0]); \
+                 if (e) e.scrollIntoView({block: 'nearest'});",
+                vec![serde_json::Value::String(css.to_string())],
+            ),
+        )
+        .await?;
+        Ok(())
+    }
+
     pub async fn screenshot(&self, file: &str) -> Result<PathBuf> {
         app::screenshot(self.client()?, &self.name, file).await
     }

@@ -3,7 +3,7 @@
 //! engines: log in (a wrong password first), the dashboard, the records and
 //! one record's history, finding a person and their timeline, merging and
 //! unmerging duplicates, the report frozen and downloaded as XLSX (its
-//! cells read back). All of it under the server's Content-Security-Policy:
+//! cells read back), a coordinator's devices, and erasing a person. All of it under the server's Content-Security-Policy:
 //! any violation fails the test. Screenshots of every page at 1440×900 in
 //! Polish and English go to `screenshots/office-<page>-<lang>.png`.
 //!
@@ -162,6 +162,7 @@ async fn both_languages(browser: &Browser, page: &str, ready: &str) -> Result<()
     for lang in ["en", "pl"] {
         browser.click(&format!("[data-testid=lang-{lang}]")).await?;
         browser.find(ready).await?;
+        browser.scroll_to(ready).await?;
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         browser.screenshot(&format!("office-{page}-{lang}")).await?;
     }
@@ -442,6 +443,38 @@ async fn the_office_in_a_browser() -> Result<()> {
         .find("[data-testid=audit-entry][data-action=change]")
         .await?;
     both_languages(&browser, "team", "[data-testid=audit-entry]").await?;
+
+    // The coordinator erases Marek at his request: the plan first, then
+    // the reason and a confirmation; the Erasures page lists the devices
+    // that have not purged yet.
+    browser.click("[data-testid=nav-persons]").await?;
+    browser
+        .type_into("[data-testid=person-search]", "marek")
+        .await?;
+    browser
+        .click("[data-testid=person-row][data-alias='Marek']")
+        .await?;
+    browser.click("[data-testid=erase-plan]").await?;
+    browser
+        .wait_for_text("[data-testid=erase-plan-lines]", "1")
+        .await?;
+    both_languages(&browser, "erase", "[data-testid=erase-form]").await?;
+    browser
+        .type_into("[data-testid=erase-reason]", "wniosek RODO 7/2026")
+        .await?;
+    browser.click("[data-testid=erase-confirm]").await?;
+    browser.accept_dialog().await?;
+    browser
+        .wait_for_text("[data-testid=erasure]", "wniosek RODO 7/2026")
+        .await?;
+    browser
+        .find("[data-testid=erasure-pending][data-device=ola]")
+        .await?;
+    both_languages(&browser, "erasures", "[data-testid=erasure]").await?;
+    let marek = server.db.find_persons("marek").await?;
+    ensure!(marek.is_empty(), "erased: no longer found by alias");
+    let erasures = server.db.erasures(10).await?;
+    ensure!(erasures.len() == 1 && erasures[0].by == "kasia");
     let blocked = browser.csp_violations().await?;
     ensure!(blocked.is_empty(), "blocked by the CSP: {blocked:?}");
     browser.close().await?;

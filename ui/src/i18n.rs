@@ -489,6 +489,33 @@ translations! {
     SiteKindDayCentre => pl: "centrum dzienne", en: "day centre";
     SiteKindWorkshop => pl: "pracownia", en: "workshop room";
     SiteKindStreet => pl: "teren (streetworking)", en: "street";
+    AuditErase => pl: "osoba wymazana", en: "person erased";
+    AuditEraseDelete => pl: "rekord usunięty (wymazanie)", en: "record deleted (erasure)";
+    AuditEraseRewrite => pl: "rekord przepisany bez notatek (wymazanie)", en: "record rewritten without notes (erasure)";
+    NavErasures => pl: "Wymazania", en: "Erasures";
+    ErasedPerson => pl: "osoba wymazana (zostało tylko id)", en: "erased person (only the id is left)";
+    ErasedOn => pl: "Dane tej osoby wymazano. Kontakty z nią zostały w raportach jako nienazwane id.", en: "This person's data was erased. Their contacts stay in the reports as an unnamed id.";
+    EraseTitle => pl: "Wymazanie danych osoby", en: "Erase this person's data";
+    EraseIntro => pl: "Na wniosek osoby (prawo do bycia zapomnianym). Nie da się tego cofnąć.", en: "At the person's request (the right to be forgotten). This cannot be undone.";
+    EraseShowPlan => pl: "Wymaż dane osoby…", en: "Erase this person's data…";
+    /// `{persons}`, `{notes}`: counts.
+    ErasePlanDeleted => pl: "Usunięte z historią: wpisy w rejestrze: {persons}, zapiski prowadzenia: {notes}.", en: "Deleted with their history: registry entries: {persons}, case notes: {notes}.";
+    /// `{contacts}`: a count.
+    ErasePlanRewritten => pl: "Kontakty z tą osobą przepisane bez notatek i zadań, bez historii: {contacts}.", en: "Contacts with this person rewritten without notes and follow-ups, without history: {contacts}.";
+    /// `{records}`: a count.
+    ErasePlanKept => pl: "Sesje świetlicy i warsztaty z tą osobą zachowają tylko id: {records}.", en: "Day-room sessions and workshops with this person keep only the id: {records}.";
+    ErasePlanDevices => pl: "Każde urządzenie usunie te dane przy najbliższej synchronizacji i to potwierdzi; lista niepotwierdzonych jest na stronie „Wymazania”.", en: "Every device deletes this data at its next sync and confirms it; the devices that have not are listed under “Erasures”.";
+    EraseReason => pl: "Podstawa (numer wniosku, bez nazwiska osoby)", en: "Reason (the request's reference, not the person's name)";
+    EraseConfirmButton => pl: "Wymaż na zawsze", en: "Erase for good";
+    EraseConfirm => pl: "Wymazać dane tej osoby na zawsze, na serwerze i na wszystkich urządzeniach? Tego nie da się cofnąć.", en: "Erase this person's data for good, on the server and on every device? This cannot be undone.";
+    ErasuresTitle => pl: "Wymazania danych osób", en: "Erasures of persons' data";
+    ErasuresIntro => pl: "Urządzenia, które jeszcze nie potwierdziły usunięcia, trzymają kopię zaszyfrowaną PIN-em; usuną ją przy najbliższej synchronizacji.", en: "Devices that have not confirmed yet still hold a copy, encrypted under their PIN; they delete it at their next sync.";
+    ErasuresEmpty => pl: "Nikogo nie wymazano.", en: "Nobody was erased.";
+    /// `{by}`, `{reason}`, `{deleted}`, `{rewritten}`.
+    ErasureLine => pl: "{by} · {reason} · usunięte: {deleted}, przepisane: {rewritten}", en: "{by} · {reason} · deleted: {deleted}, rewritten: {rewritten}";
+    ErasureAllConfirmed => pl: "Wszystkie urządzenia potwierdziły.", en: "Every device confirmed.";
+    /// `{n}`: how many documents.
+    ErasurePendingDocs => pl: "nie potwierdziło ({n} rek.)", en: "not confirmed ({n} rec.)";
     HostBuildNotice => pl: "Interfejs Odnowy działa w przeglądarce: zbuduj go poleceniem `trunk build` w katalogu ui/.",
                        en: "The Odnowa interface runs in a browser: build it with `trunk build` in ui/.";
 }

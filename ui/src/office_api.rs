@@ -7,10 +7,11 @@ use std::fmt;
 
 use odnowa_shared::ids::{DeviceId, DocId, PersonId, UserId};
 use odnowa_shared::office::{
-    API_PREFIX, AuditEntry, AuditSubject, Dashboard, DuplicatePair, EnrolCode, FilterOptions,
-    FreezeRequest, LoginRequest, MergeRequest, Month, OfficeError, OfficeErrorCode, OfficeUser,
-    Period, PersonSummary, QuarantinedPush, RecordDetail, RecordFilter, RecordPage, Report,
-    ServiceEdit, SiteEdit, TeamMember, Timeline, UnmergeRequest, path,
+    API_PREFIX, AuditEntry, AuditSubject, Dashboard, DuplicatePair, EnrolCode, EraseRequest,
+    Erasure, ErasurePlan, FilterOptions, FreezeRequest, LoginRequest, MergeRequest, Month,
+    OfficeError, OfficeErrorCode, OfficeUser, Period, PersonSummary, QuarantinedPush, RecordDetail,
+    RecordFilter, RecordPage, Report, ServiceEdit, SiteEdit, TeamMember, Timeline, UnmergeRequest,
+    path,
 };
 use odnowa_shared::records::Catalogue;
 use serde::Serialize;
@@ -264,4 +265,21 @@ pub async fn audit(subject: AuditSubject) -> Result<Vec<AuditEntry>, CallError> 
 
 pub async fn quarantine() -> Result<Vec<QuarantinedPush>, CallError> {
     call("GET", path::QUARANTINE, None).await
+}
+
+pub async fn erasure_plan(person: PersonId) -> Result<ErasurePlan, CallError> {
+    call("GET", &format!("/persons/{person}/erasure"), None).await
+}
+
+pub async fn erase(person: PersonId, reason: String) -> Result<Erasure, CallError> {
+    call(
+        "POST",
+        &format!("/persons/{person}/erase"),
+        Some(json(&EraseRequest { reason })?),
+    )
+    .await
+}
+
+pub async fn erasures() -> Result<Vec<Erasure>, CallError> {
+    call("GET", path::ERASURES, None).await
 }

@@ -21,6 +21,9 @@ fn action(lang: Lang, action: &str) -> String {
         "office_login" => Key::AuditLogin,
         "enrol_code" => Key::AuditEnrolCode,
         "revoke_device" => Key::AuditRevoke,
+        "erase" => Key::AuditErase,
+        "erase_delete" => Key::AuditEraseDelete,
+        "erase_rewrite" => Key::AuditEraseRewrite,
         other => return other.to_string(),
     };
     t(lang, key).to_string()

@@ -11,6 +11,7 @@ mod audit;
 mod catalogue;
 mod dashboard;
 mod duplicates;
+mod erasure;
 mod login;
 mod persons;
 mod records;
@@ -42,6 +43,7 @@ pub enum OfficeRoute {
     Report,
     Catalogue,
     Team,
+    Erasures,
 }
 
 impl OfficeRoute {
@@ -174,6 +176,7 @@ pub fn office_app() -> Html {
     } else {
         sections.push((OfficeRoute::Team, Key::NavTeam, "team"));
     }
+    sections.push((OfficeRoute::Erasures, Key::NavErasures, "erasures"));
     let current = route.section();
     let nav = sections.into_iter().map(|(to, key, id)| {
         let onclick = navigate.reform(move |_: MouseEvent| to);
@@ -210,6 +213,7 @@ pub fn office_app() -> Html {
         OfficeRoute::Report => html! { <report::ReportPage /> },
         OfficeRoute::Catalogue => html! { <catalogue::CataloguePage /> },
         OfficeRoute::Team => html! { <team::TeamPage /> },
+        OfficeRoute::Erasures => html! { <erasure::ErasuresPage /> },
     };
     html! {
         <ContextProvider<OfficeHandle> context={handle}>

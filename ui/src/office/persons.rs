@@ -9,6 +9,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::audit::AuditList;
+use super::erasure::ErasePanel;
 use super::records::{record_table, use_service_names};
 use super::{Failure, OfficeRoute, loading, use_office};
 use crate::hooks::{Load, use_load};
@@ -17,6 +18,9 @@ use crate::office_api;
 
 /// "Zbyszek, 1970, male".
 pub fn describe(lang: Lang, person: &PersonSummary) -> String {
+    if person.erased {
+        return t(lang, Key::ErasedPerson).to_string();
+    }
     if person.hidden {
         return t(lang, Key::DetailsHidden).to_string();
     }
@@ -34,6 +38,15 @@ pub fn describe(lang: Lang, person: &PersonSummary) -> String {
         parts.push(t(lang, key).to_lowercase());
     }
     parts.join(", ")
+}
+
+/// The alias, or what stands for it when it is hidden or erased.
+fn shown_alias(lang: Lang, person: &PersonSummary) -> String {
+    if person.alias.is_empty() {
+        describe(lang, person)
+    } else {
+        person.alias.clone()
+    }
 }
 
 #[function_component(PersonsPage)]
@@ -102,7 +115,7 @@ pub fn timeline_page(props: &TimelineProps) -> Html {
         Load::Failed(error) => html! { <Failure error={error.clone()} /> },
         Load::Ready(timeline) => html! {
             <>
-                <h2>{ tf(lang, Key::TimelineTitle, &[("alias", &timeline.person.alias)]) }</h2>
+                <h2>{ tf(lang, Key::TimelineTitle, &[("alias", &shown_alias(lang, &timeline.person))]) }</h2>
                 <p>{ describe(lang, &timeline.person) }</p>
                 if !timeline.merged.is_empty() {
                     <h3>{ t(lang, Key::MergedPersons) }</h3>
@@ -115,7 +128,13 @@ pub fn timeline_page(props: &TimelineProps) -> Html {
                 } else {
                     { record_table(lang, &timeline.entries, (&office.navigate, &names), "timeline-entry") }
                 }
+                if timeline.person.erased {
+                    <p class="office-card" role="status" data-testid="erased">{ t(lang, Key::ErasedOn) }</p>
+                }
                 <AuditList subject={AuditSubject::Person(timeline.person.id)} />
+                if !timeline.person.erased {
+                    <ErasePanel person={timeline.person.id} />
+                }
             </>
         },
     };
