@@ -3,7 +3,8 @@
 //! Runs the real `odnowa-sync` binary (release build, SQLite file) as its own
 //! process, and two device engines in this one. Prints exchanges, bytes each
 //! way and time of each reconnect, and the server's resident memory per
-//! idle document. Run: `cargo bench -p odnowa-sync-server --bench reconnect`
+//! idle document; then erases a person named in 500 of the contacts and
+//! times the erasure and each device's purge. Run: `cargo bench -p odnowa-sync-server --bench reconnect`
 //! (figures go to BENCHMARKS.md by hand).
 
 use std::process::{Child, Command, Stdio};
@@ -12,12 +13,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use odnowa_app::engine::{Engine, SyncPolicy};
 use odnowa_shared::ids::SpaceId;
-use odnowa_shared::records::Contact;
+use odnowa_shared::records::{Contact, Person};
 use odnowa_shared::time::Timestamp;
 
 const DOCS: usize = 10_000;
 const CHANGED: usize = 100;
 const CACHE_DOCS: usize = 1_000;
+const ERASED_CONTACTS: usize = 500;
 
 struct Server {
     child: Child,
@@ -115,7 +117,15 @@ async fn main() -> Result<()> {
     for user in ["a", "b"] {
         odnowa_sync(
             &db,
-            &["admin", "create-user", user, "--write", "Streetwork"],
+            &[
+                "admin",
+                "create-user",
+                user,
+                "--write",
+                "Streetwork",
+                "--write",
+                "registry",
+            ],
         )?;
     }
     let server = start_server(&db).await?;
@@ -206,6 +216,46 @@ async fn main() -> Result<()> {
     reconnect("A reconnects (push 100)", &a).await?;
     reconnect("B reconnects (push 100, pull 100)", &b).await?;
     reconnect("A again (pull 100)", &a).await?;
+
+    // Erasure: a person named in 500 contacts with notes, on both devices.
+    let person = Person::new("Osoba do wymazania", Timestamp::now());
+    a.save(&person).await?;
+    let named: Vec<Contact> = contacts
+        .iter()
+        .skip(2 * CHANGED)
+        .take(ERASED_CONTACTS)
+        .map(|c| {
+            let mut c = c.clone().with_person(person.person_id());
+            c.note = "notatka o osobie".into();
+            c
+        })
+        .collect();
+    a.save_all(&named).await?;
+    a.sync_now().await?;
+    b.sync_now().await?;
+    let started = Instant::now();
+    let said = odnowa_sync(
+        &db,
+        &[
+            "admin",
+            "erase",
+            &person.person_id().to_string(),
+            "--reason",
+            "bench",
+        ],
+    )?;
+    println!(
+        "erasure of a person named in {ERASED_CONTACTS} contacts (the CLI, a process of its own): {:.0} ms; {}",
+        started.elapsed().as_secs_f64() * 1000.0,
+        said.lines().last().unwrap_or_default()
+    );
+    reconnect("A purges", &a).await?;
+    reconnect("B purges", &b).await?;
+    let erasures = odnowa_sync(&db, &["admin", "erasures"])?;
+    println!(
+        "devices not purged afterwards: {}",
+        erasures.matches("not purged").count()
+    );
     Ok(())
 }
 

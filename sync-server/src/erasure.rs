@@ -90,6 +90,9 @@ struct ErasureWrite<'a> {
     group: &'a [PersonId],
     deleted: Vec<(DocId, DocMeta)>,
     rewritten: Vec<Rewrite>,
+    /// A contact that arrived after the erasure `id`, rewritten under it
+    /// (no new erasure row).
+    late: bool,
 }
 
 /// An erasure as stored.
@@ -181,19 +184,27 @@ impl Db {
         let user = erasure.by.to_string();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query(
-                "INSERT INTO erasures (id, person_id, at, by_user, reason, deleted, rewritten) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(erasure.id)
-            .bind(erasure.person.to_string())
-            .bind(erasure.at)
-            .bind(erasure.by_name)
-            .bind(erasure.reason)
-            .bind(erasure.deleted.len() as i64)
-            .bind(erasure.rewritten.len() as i64)
-            .execute(&mut *tx)
-            .await?;
+            if erasure.late {
+                sqlx::query("UPDATE erasures SET rewritten = rewritten + $1 WHERE id = $2")
+                    .bind(erasure.rewritten.len() as i64)
+                    .bind(erasure.id)
+                    .execute(&mut *tx)
+                    .await?;
+            } else {
+                sqlx::query(
+                    "INSERT INTO erasures (id, person_id, at, by_user, reason, deleted, rewritten) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(erasure.id)
+                .bind(erasure.person.to_string())
+                .bind(erasure.at)
+                .bind(erasure.by_name)
+                .bind(erasure.reason)
+                .bind(erasure.deleted.len() as i64)
+                .bind(erasure.rewritten.len() as i64)
+                .execute(&mut *tx)
+                .await?;
+            }
             for (doc, meta) in &erasure.deleted {
                 let id = doc.to_string();
                 sqlx::query("DELETE FROM changes WHERE doc_id = $1").bind(&id).execute(&mut *tx).await?;
@@ -308,21 +319,23 @@ impl Db {
                 .await?;
                 project_rows!(tx, &rewrite.projection, erasure.at);
             }
-            sqlx::query(
-                "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) VALUES ($1, $2, NULL, $3, 'erase', $4)",
-            )
-            .bind(erasure.at)
-            .bind(&user)
-            .bind(erasure.person.doc_id().to_string())
-            .bind(format!(
-                "erasure {}: {} deleted, {} rewritten; {}",
-                erasure.id,
-                erasure.deleted.len(),
-                erasure.rewritten.len(),
-                erasure.reason
-            ))
-            .execute(&mut *tx)
-            .await?;
+            if !erasure.late {
+                sqlx::query(
+                    "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) VALUES ($1, $2, NULL, $3, 'erase', $4)",
+                )
+                .bind(erasure.at)
+                .bind(&user)
+                .bind(erasure.person.doc_id().to_string())
+                .bind(format!(
+                    "erasure {}: {} deleted, {} rewritten; {}",
+                    erasure.id,
+                    erasure.deleted.len(),
+                    erasure.rewritten.len(),
+                    erasure.reason
+                ))
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await?;
         });
         // SQLite: the connections delete securely (zeroed pages); fold the
@@ -525,7 +538,108 @@ impl Db {
     }
 }
 
+/// `contact` as a new generation after `old`: without its note and
+/// follow-up, one change by `by`, no history.
+fn rewrite_contact(
+    mut contact: Contact,
+    old: DocMeta,
+    by: &OfficeAuthor,
+    at: i64,
+) -> Result<Rewrite, ErasureError> {
+    let doc = contact.id;
+    contact.note.clear();
+    contact.follow_up = None;
+    let fresh = document::rewrite(&contact, by.author(), Timestamp(at), "erasure")
+        .map_err(|e| ErasureError::Unreadable(format!("{doc}: {e}")))?;
+    let changes = fresh
+        .get_changes(&[])
+        .into_iter()
+        .map(|c| (c.hash().0.to_vec(), c.raw_bytes().to_vec()))
+        .collect();
+    Ok(Rewrite {
+        doc,
+        generation: old.generation + 1,
+        old,
+        changes,
+        projection: crate::projection::project_or_log(RecordKind::Contact, doc, &fresh),
+    })
+}
+
+impl Db {
+    /// The erasure that deleted `doc`, if one did.
+    async fn erasure_of(&self, doc: DocId) -> Result<Option<String>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT erasure_id FROM erased_docs WHERE doc_id = $1 AND keep_from = $2")
+                .bind(doc.to_string())
+                .bind(DELETED)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+}
+
 impl SyncService {
+    /// A contact stored after an erasure (from a device that was offline)
+    /// that names an erased person and holds a note or a follow-up is
+    /// rewritten like the erasure rewrote the others: what it says about
+    /// the person does not outlive the erasure. Returns whether it was.
+    pub(crate) async fn erase_late(&self, doc: DocId) -> Result<bool, ErasureError> {
+        let entry = self.entry(doc);
+        let mut cached = entry.lock().await;
+        // The copy ingestion just cached, or the stored one.
+        let (contact, old) = match (&cached.doc, &cached.meta) {
+            (Some(held), Some(meta)) if cached.loaded => {
+                (document::read::<Contact>(held), meta.clone())
+            }
+            _ => match self.load_current(doc).await? {
+                Some((stored, meta)) => (document::read::<Contact>(&stored), meta),
+                None => return Ok(false),
+            },
+        };
+        let Ok(contact) = contact else {
+            return Ok(false);
+        };
+        if contact.note.is_empty() && contact.follow_up.is_none() {
+            return Ok(false);
+        }
+        let mut erasure = None;
+        for person in contact.person_ids() {
+            if let Some(id) = self.db().erasure_of(person.doc_id()).await? {
+                erasure = Some((id, person));
+                break;
+            }
+        }
+        let Some((id, person)) = erasure else {
+            return Ok(false);
+        };
+        let by = OfficeAuthor::admin_cli();
+        let at = chrono::Utc::now().timestamp_millis();
+        let space = old.space;
+        let write = ErasureWrite {
+            id: &id,
+            person,
+            at,
+            by: by.user,
+            by_name: &by.name,
+            device: DeviceId::office(by.user),
+            reason: "",
+            group: &[],
+            deleted: Vec::new(),
+            rewritten: vec![rewrite_contact(contact, old, &by, at)?],
+            late: true,
+        };
+        let written = self.db().write_erasure(&write).await;
+        *cached = Default::default();
+        drop(cached);
+        written?;
+        tracing::info!(erasure = %id, %doc, "a contact that arrived after an erasure was rewritten");
+        self.announce(Accepted {
+            space,
+            origin: DeviceId::office(by.user),
+        });
+        Ok(true)
+    }
+
     /// Erases `person` and everybody merged with them, as `by`, for
     /// `reason` (the request's reference). Returns the erasure with the
     /// devices that must still purge.
@@ -582,28 +696,9 @@ impl SyncService {
                 let Some((stored, old)) = self.load_current(*doc).await? else {
                     continue;
                 };
-                let mut contact = document::read::<Contact>(&stored)
+                let contact = document::read::<Contact>(&stored)
                     .map_err(|e| ErasureError::Unreadable(format!("{doc}: {e}")))?;
-                contact.note.clear();
-                contact.follow_up = None;
-                let fresh = document::rewrite(&contact, by.author(), Timestamp(at), "erasure")
-                    .map_err(|e| ErasureError::Unreadable(format!("{doc}: {e}")))?;
-                let changes = fresh
-                    .get_changes(&[])
-                    .into_iter()
-                    .map(|c| (c.hash().0.to_vec(), c.raw_bytes().to_vec()))
-                    .collect();
-                rewritten.push(Rewrite {
-                    doc: *doc,
-                    generation: old.generation + 1,
-                    old,
-                    changes,
-                    projection: crate::projection::project_or_log(
-                        RecordKind::Contact,
-                        *doc,
-                        &fresh,
-                    ),
-                });
+                rewritten.push(rewrite_contact(contact, old, by, at)?);
             }
             let spaces: BTreeSet<SpaceId> = deleted
                 .iter()
@@ -621,6 +716,7 @@ impl SyncService {
                 group: &targets.group,
                 deleted,
                 rewritten,
+                late: false,
             };
             let written = db.write_erasure(&write).await;
             // Whatever happened, the cached copies are stale now.

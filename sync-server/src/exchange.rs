@@ -70,9 +70,9 @@ pub struct Accepted {
 
 #[derive(Default)]
 pub(crate) struct CachedDoc {
-    loaded: bool,
-    doc: Option<Automerge>,
-    meta: Option<DocMeta>,
+    pub(crate) loaded: bool,
+    pub(crate) doc: Option<Automerge>,
+    pub(crate) meta: Option<DocMeta>,
     since_snapshot: u64,
 }
 
@@ -346,7 +346,19 @@ impl SyncService {
                 "only the consortium office changes the catalogue: edit it on the office pages"
                     .into(),
             ),
-            Some(true) => self.ingest_push(peer, push).await?,
+            Some(true) => {
+                let refused = self.ingest_push(peer, push).await?;
+                if push.kind == RecordKind::Contact {
+                    match self.erase_late(push.doc).await {
+                        Ok(_) => {}
+                        Err(crate::erasure::ErasureError::Store(e)) => return Err(e),
+                        Err(e) => {
+                            tracing::error!(doc = %push.doc, error = %e, "a late erasure failed")
+                        }
+                    }
+                }
+                refused
+            }
             Some(false) => refuse(
                 RefusalCode::NotWritable,
                 "this user may read but not write this space".into(),

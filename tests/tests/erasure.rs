@@ -4,7 +4,8 @@
 //! notes with their history and rewrites the contacts naming them as a new
 //! generation without notes; every device purges at its next sync and
 //! confirms, and the office sees which have not; a device holding an older
-//! generation with unsent edits discards it instead of merging it back;
+//! generation with unsent edits discards it instead of merging it back,
+//! and a contact it wrote offline about the person is rewritten too;
 //! later pushes for the erased data are refused and not kept; reports
 //! still count the contacts.
 
@@ -39,7 +40,8 @@ const TWIN_ALIAS: &str = "Zenek Erazm";
 const NOTE: &str = "NOTATKA-TAJNA śpi w altanie przy torach";
 const FOLLOW_UP: &str = "FOLLOWUP-TAJNY zadzwonić do siostry";
 const CASE_TEXT: &str = "CASENOTE-TAJNA leczenie odwykowe";
-const SECRETS: [&str; 5] = [ALIAS, TWIN_ALIAS, NOTE, FOLLOW_UP, CASE_TEXT];
+const LATE_NOTE: &str = "SPOZNIONA-TAJNA notatka z terenu";
+const SECRETS: [&str; 6] = [ALIAS, TWIN_ALIAS, NOTE, FOLLOW_UP, CASE_TEXT, LATE_NOTE];
 
 async fn person(device: &TestDevice, alias: &str) -> Result<PersonId> {
     Ok(device
@@ -196,6 +198,7 @@ async fn an_erasure_reaches_every_device_and_never_comes_back(backend: Backend) 
     ensure!(ewa.engine.get::<CaseNotes>(notes.id).await?.is_some());
     ensure!(jan.engine.get::<Person>(zenek.doc_id()).await?.is_some());
     let before = figures(&biuro).await?;
+    let with_late = [before[0] + 1, before[1], before[2], before[3] + 5];
     ensure!(
         before[0] == 2 && before[1] == 2,
         "two contacts, two persons: {before:?}"
@@ -220,6 +223,18 @@ async fn an_erasure_reaches_every_device_and_never_comes_back(backend: Backend) 
             ensure!(bytes.contains(secret), "{secret:?} is readable in the file");
         }
     }
+
+    // ... and, still offline, meets the person again and writes about it.
+    let late = ewa
+        .engine
+        .save_contact(&ContactDraft {
+            persons: vec![zenek],
+            services: vec!["food".into()],
+            note: LATE_NOTE.into(),
+            duration_min: Some(5),
+            ..ContactDraft::default()
+        })
+        .await?;
 
     // What the erasure would do; bad requests change nothing.
     let plan: ErasurePlan = koord
@@ -373,6 +388,14 @@ async fn an_erasure_reaches_every_device_and_never_comes_back(backend: Backend) 
     ensure!(replaced.note.is_empty(), "the old generation was discarded");
     ensure!(ewa.engine.get::<CaseNotes>(notes.id).await?.is_none());
     ensure!(ewa.engine.get::<Person>(zenek.doc_id()).await?.is_none());
+    // Her contact written after the erasure is kept, rewritten the same way.
+    let (doc, meta) = server.sync.load_current(late.id).await?.context("kept")?;
+    let stored: Contact = document::read(&doc)?;
+    ensure!(meta.generation == 1 && stored.note.is_empty() && stored.person_ids() == [zenek]);
+    ensure!(
+        ewa.engine.contact(late.id).await?.note.is_empty(),
+        "and on her tablet"
+    );
     let (doc, _) = server.sync.load_current(alone.id).await?.context("kept")?;
     ensure!(
         document::read::<Contact>(&doc)?.note.is_empty(),
@@ -383,6 +406,15 @@ async fn an_erasure_reaches_every_device_and_never_comes_back(backend: Backend) 
         quarantined.iter().all(|q| q.payload.is_empty()),
         "refused pushes of erased data are not kept"
     );
+    // Ola's phone learns of the late rewrite at its next sync.
+    let waiting: Vec<String> = erasures(&biuro).await?[0]
+        .pending
+        .iter()
+        .map(|p| p.user.clone())
+        .collect();
+    ensure!(waiting == ["ola"], "{waiting:?}");
+    ola.engine.sync_now().await?;
+    ensure!(ola.engine.contact(late.id).await?.note.is_empty());
     ensure!(
         erasures(&biuro).await?[0].pending.is_empty(),
         "every device confirmed"
@@ -438,9 +470,15 @@ async fn an_erasure_reaches_every_device_and_never_comes_back(backend: Backend) 
         }
     }
 
-    // Rebuilding the projections keeps the unnamed ids and the figures.
+    // The late contact counts too, with the same unnamed id; rebuilding
+    // the projections keeps the ids and the figures.
+    ensure!(
+        figures(&biuro).await? == with_late,
+        "{:?}",
+        figures(&biuro).await?
+    );
     odnowa_sync_server::projection::rebuild(&server.sync).await?;
-    ensure!(figures(&biuro).await? == before, "after a rebuild too");
+    ensure!(figures(&biuro).await? == with_late, "after a rebuild too");
     ensure!(server.db.person_summaries(&[zenek]).await?[0].erased);
     Ok(())
 }
