@@ -684,6 +684,15 @@ impl SyncService {
             for entry in &entries {
                 guards.push(entry.lock().await);
             }
+            // A record naming the person may have arrived before the locks:
+            // then lock that one too.
+            let again = db.erasure_targets(person).await?;
+            if again.group != targets.group
+                || again.case_notes != targets.case_notes
+                || again.contacts != targets.contacts
+            {
+                continue;
+            }
             let at = chrono::Utc::now().timestamp_millis();
             let mut deleted = Vec::new();
             for doc in &deleting {
