@@ -248,6 +248,10 @@ async fn an_erasure_reaches_every_device_and_never_comes_back(backend: Backend) 
         "{plan:?}"
     );
     ensure!(plan.case_notes == 1 && plan.contacts == 2 && plan.other_records == 0);
+    ensure!(
+        !server.db.audit_rows("view_erasure_plan").await?.is_empty(),
+        "looking at the plan is logged"
+    );
     let no_reason = koord
         .post(&format!("/persons/{zenek}/erase"), json!({"reason": "  "}))
         .await?;

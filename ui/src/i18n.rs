@@ -490,6 +490,7 @@ translations! {
     SiteKindWorkshop => pl: "pracownia", en: "workshop room";
     SiteKindStreet => pl: "teren (streetworking)", en: "street";
     AuditErase => pl: "osoba wymazana", en: "person erased";
+    AuditErasurePlan => pl: "otwarty plan wymazania", en: "erasure plan opened";
     AuditEraseDelete => pl: "rekord usunięty (wymazanie)", en: "record deleted (erasure)";
     AuditEraseRewrite => pl: "rekord przepisany bez notatek (wymazanie)", en: "record rewritten without notes (erasure)";
     NavErasures => pl: "Wymazania", en: "Erasures";

@@ -35,11 +35,26 @@ impl From<ErasureError> for Refusal {
 
 pub async fn plan(
     State(state): State<AppState>,
-    _session: OfficeSession,
+    session: OfficeSession,
     Path(id): Path<String>,
 ) -> Result<Json<ErasurePlan>, Refusal> {
     let person: PersonId = parse_id(&id, "person")?;
-    Ok(Json(state.sync.db().erasure_plan(person).await?))
+    let db = state.sync.db();
+    let plan = db.erasure_plan(person).await?;
+    // The plan says how many case notes a person has: logged like a read.
+    db.audit(
+        Some(session.user.id),
+        Some(person.doc_id()),
+        "view_erasure_plan",
+        &format!(
+            "{} entries, {} case notes, {} contacts",
+            plan.persons.len(),
+            plan.case_notes,
+            plan.contacts
+        ),
+    )
+    .await?;
+    Ok(Json(plan))
 }
 
 pub async fn erase(

@@ -22,6 +22,7 @@ fn action(lang: Lang, action: &str) -> String {
         "enrol_code" => Key::AuditEnrolCode,
         "revoke_device" => Key::AuditRevoke,
         "erase" => Key::AuditErase,
+        "view_erasure_plan" => Key::AuditErasurePlan,
         "erase_delete" => Key::AuditEraseDelete,
         "erase_rewrite" => Key::AuditEraseRewrite,
         other => return other.to_string(),
