@@ -47,6 +47,37 @@ pub enum ErasureError {
     Store(#[from] StoreError),
 }
 
+/// Inside the transaction `$tx`: records that erasure `$erasure` deleted
+/// (`keep_from` = [`DELETED`]) or rewrote document `$doc`, and writes the
+/// audit row `$action`.
+macro_rules! mark_erased {
+    ($tx:ident, $erasure:expr, $doc:expr, $space:expr, $kind:expr, $keep_from:expr, $user:expr, $action:expr, $detail:expr) => {{
+        sqlx::query(
+            "INSERT INTO erased_docs (doc_id, erasure_id, space_id, kind, keep_from, at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (doc_id) DO UPDATE SET \
+             erasure_id = excluded.erasure_id, keep_from = excluded.keep_from, at = excluded.at",
+        )
+        .bind($doc)
+        .bind($erasure.id)
+        .bind($space)
+        .bind($kind.as_str())
+        .bind($keep_from)
+        .bind($erasure.at)
+        .execute(&mut *$tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) VALUES ($1, $2, NULL, $3, $4, $5)",
+        )
+        .bind($erasure.at)
+        .bind($user)
+        .bind($doc)
+        .bind($action)
+        .bind($detail)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
 /// `keep_from` of a deleted document in `erased_docs`.
 const DELETED: i64 = -1;
 
@@ -219,28 +250,8 @@ impl Db {
                 }
                 sqlx::query("DELETE FROM p_case_notes WHERE doc_id = $1").bind(&id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM quarantine WHERE doc_id = $1").bind(&id).execute(&mut *tx).await?;
-                sqlx::query(
-                    "INSERT INTO erased_docs (doc_id, erasure_id, space_id, kind, keep_from, at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (doc_id) DO UPDATE SET \
-                     erasure_id = excluded.erasure_id, keep_from = excluded.keep_from, at = excluded.at",
-                )
-                .bind(&id)
-                .bind(erasure.id)
-                .bind(meta.space.to_string())
-                .bind(meta.kind.as_str())
-                .bind(DELETED)
-                .bind(erasure.at)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) VALUES ($1, $2, NULL, $3, 'erase_delete', $4)",
-                )
-                .bind(erasure.at)
-                .bind(&user)
-                .bind(&id)
-                .bind(format!("erasure {}", erasure.id))
-                .execute(&mut *tx)
-                .await?;
+                mark_erased!(tx, erasure, &id, meta.space.to_string(), meta.kind, DELETED, &user,
+                    "erase_delete", format!("erasure {}", erasure.id));
             }
             for person in erasure.group {
                 sqlx::query(
@@ -295,28 +306,9 @@ impl Db {
                     .await?;
                 }
                 sqlx::query("DELETE FROM quarantine WHERE doc_id = $1").bind(&id).execute(&mut *tx).await?;
-                sqlx::query(
-                    "INSERT INTO erased_docs (doc_id, erasure_id, space_id, kind, keep_from, at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (doc_id) DO UPDATE SET \
-                     erasure_id = excluded.erasure_id, keep_from = excluded.keep_from, at = excluded.at",
-                )
-                .bind(&id)
-                .bind(erasure.id)
-                .bind(&space)
-                .bind(rewrite.old.kind.as_str())
-                .bind(i64::from(rewrite.generation))
-                .bind(erasure.at)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) VALUES ($1, $2, NULL, $3, 'erase_rewrite', $4)",
-                )
-                .bind(erasure.at)
-                .bind(&user)
-                .bind(&id)
-                .bind(format!("erasure {}: generation {}", erasure.id, rewrite.generation))
-                .execute(&mut *tx)
-                .await?;
+                mark_erased!(tx, erasure, &id, space.clone(), rewrite.old.kind,
+                    i64::from(rewrite.generation), &user, "erase_rewrite",
+                    format!("erasure {}: generation {}", erasure.id, rewrite.generation));
                 project_rows!(tx, &rewrite.projection, erasure.at);
             }
             if !erasure.late {
@@ -558,7 +550,9 @@ fn rewrite_contact(
         .collect();
     Ok(Rewrite {
         doc,
-        generation: old.generation + 1,
+        generation: old.generation.checked_add(1).ok_or_else(|| {
+            ErasureError::Unreadable(format!("{doc}: no generation after this one"))
+        })?,
         old,
         changes,
         projection: crate::projection::project_or_log(RecordKind::Contact, doc, &fresh),

@@ -351,6 +351,38 @@ impl TestServer {
         Ok(())
     }
 
+    /// Member organisations, each with its team spaces.
+    pub async fn members(&self, members: &[(&str, &[&str])]) -> Result<()> {
+        for (org, spaces) in members {
+            admin::create_member(&self.sync, org).await?;
+            for space in *spaces {
+                admin::create_space(&self.db, space, Some(org)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A service of the catalogue, for everybody, without a contract.
+    pub async fn add_service(&self, code: &str, name_pl: &str, name_en: &str) -> Result<()> {
+        let edit = odnowa_shared::office::ServiceEdit {
+            code: code.into(),
+            name_pl: name_pl.into(),
+            name_en: name_en.into(),
+            org: None,
+            retired: false,
+            contract_from: None,
+            contract_to: None,
+            targets: Default::default(),
+        };
+        self.sync
+            .put_service(
+                &odnowa_sync_server::writer::OfficeAuthor::admin_cli(),
+                &edit,
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Creates a field worker with write access to `write` and read access
     /// to `read`, in the organisation of those spaces, and returns a fresh
     /// enrolment code for them.

@@ -7,11 +7,10 @@
 
 use anyhow::{Context, Result, ensure};
 use odnowa_shared::api::{ContactDraft, PersonDraft};
-use odnowa_shared::office::{AuditEntry, OfficeErrorCode, ServiceEdit};
+use odnowa_shared::office::{AuditEntry, OfficeErrorCode};
 use odnowa_shared::records::{CaseEntry, CaseNotes};
 use odnowa_shared::time::Timestamp;
 use odnowa_sync_server::admin;
-use odnowa_sync_server::writer::OfficeAuthor;
 use odnowa_tests::office::{OfficeClient, refusal};
 use odnowa_tests::{Backend, TestServer};
 use reqwest::StatusCode;
@@ -29,24 +28,10 @@ fn has(entries: &[AuditEntry], action: &str, user: &str) -> bool {
 
 async fn every_change_and_read_is_listed_per_person_and_user(backend: Backend) -> Result<()> {
     let server = TestServer::start(backend).await?;
-    admin::create_member(&server.sync, ORG_A).await?;
-    admin::create_member(&server.sync, ORG_B).await?;
-    admin::create_space(&server.db, STREET_A, Some(ORG_A)).await?;
-    admin::create_space(&server.db, STREET_B, Some(ORG_B)).await?;
-    let food = ServiceEdit {
-        code: "food".into(),
-        name_pl: "Posiłek".into(),
-        name_en: "Food".into(),
-        org: None,
-        retired: false,
-        contract_from: None,
-        contract_to: None,
-        targets: Default::default(),
-    };
     server
-        .sync
-        .put_service(&OfficeAuthor::admin_cli(), &food)
+        .members(&[(ORG_A, &[STREET_A]), (ORG_B, &[STREET_B])])
         .await?;
+    server.add_service("food", "Posiłek", "Food").await?;
     let ola = server.device_on("ola", &["registry", STREET_A]).await?;
     let jan = server.device_on("jan", &["registry", STREET_B]).await?;
 

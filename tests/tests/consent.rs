@@ -8,7 +8,6 @@ use anyhow::{Context, Result, ensure};
 use odnowa_shared::api::{ErrorKind, PersonDraft, PersonView};
 use odnowa_shared::office::{PersonSummary, Timeline};
 use odnowa_shared::records::Person;
-use odnowa_sync_server::admin;
 use odnowa_tests::office::OfficeClient;
 use odnowa_tests::{Backend, TestDevice, TestServer};
 
@@ -26,10 +25,9 @@ async fn a_withdrawn_consent_hides_the_person_outside_the_organisation(
     backend: Backend,
 ) -> Result<()> {
     let server = TestServer::start(backend).await?;
-    admin::create_member(&server.sync, ORG_A).await?;
-    admin::create_member(&server.sync, ORG_B).await?;
-    admin::create_space(&server.db, STREET_A, Some(ORG_A)).await?;
-    admin::create_space(&server.db, STREET_B, Some(ORG_B)).await?;
+    server
+        .members(&[(ORG_A, &[STREET_A]), (ORG_B, &[STREET_B])])
+        .await?;
     let ola = server.device_on("ola", &["registry", STREET_A]).await?;
     let ewa = server.device_on("ewa", &["registry", STREET_A]).await?;
     let jan = server.device_on("jan", &["registry", STREET_B]).await?;

@@ -17,14 +17,12 @@ use odnowa_shared::api::{ContactDraft, PersonDraft};
 use odnowa_shared::document;
 use odnowa_shared::ids::{DeviceId, DocId, PersonId};
 use odnowa_shared::office::{
-    Erasure, ErasurePlan, Month, OfficeErrorCode, PersonSummary, Report, ServiceEdit, Timeline,
+    Erasure, ErasurePlan, Month, OfficeErrorCode, PersonSummary, Report, Timeline,
 };
 use odnowa_shared::protocol::{DocPush, RefusalCode, SyncRequest};
 use odnowa_shared::records::{CaseEntry, CaseNotes, Contact, Person, Record};
 use odnowa_shared::time::{Date, Timestamp};
-use odnowa_sync_server::admin;
 use odnowa_sync_server::exchange::Peer;
-use odnowa_sync_server::writer::OfficeAuthor;
 use odnowa_tests::office::{OfficeClient, refusal};
 use odnowa_tests::{Backend, TestDevice, TestServer};
 use serde_bytes::ByteBuf;
@@ -124,24 +122,10 @@ fn push_of<R: Record>(record: &R, device: DeviceId, generation: u32) -> Result<D
 
 async fn an_erasure_reaches_every_device_and_never_comes_back(backend: Backend) -> Result<()> {
     let server = TestServer::start(backend).await?;
-    admin::create_member(&server.sync, ORG_A).await?;
-    admin::create_member(&server.sync, ORG_B).await?;
-    admin::create_space(&server.db, STREET_A, Some(ORG_A)).await?;
-    admin::create_space(&server.db, STREET_B, Some(ORG_B)).await?;
-    let food = ServiceEdit {
-        code: "food".into(),
-        name_pl: "Posiłek".into(),
-        name_en: "Food".into(),
-        org: None,
-        retired: false,
-        contract_from: None,
-        contract_to: None,
-        targets: Default::default(),
-    };
     server
-        .sync
-        .put_service(&OfficeAuthor::admin_cli(), &food)
+        .members(&[(ORG_A, &[STREET_A]), (ORG_B, &[STREET_B])])
         .await?;
+    server.add_service("food", "Posiłek", "Food").await?;
     let street_a = server.db.space_by_name(STREET_A).await?;
     let ola = server.device_on("ola", &["registry", STREET_A]).await?;
     let ewa = server.device_on("ewa", &["registry", STREET_A]).await?;

@@ -39,11 +39,9 @@ const NOTE: &str = "ustalenia z kuratorem, leczenie odwykowe od marca";
 /// Two member organisations with their spaces.
 async fn consortium(backend: Backend) -> Result<TestServer> {
     let server = TestServer::start(backend).await?;
-    admin::create_member(&server.sync, ORG_A).await?;
-    admin::create_member(&server.sync, ORG_B).await?;
-    admin::create_space(&server.db, STREET_A, Some(ORG_A)).await?;
-    admin::create_space(&server.db, DAY_A, Some(ORG_A)).await?;
-    admin::create_space(&server.db, STREET_B, Some(ORG_B)).await?;
+    server
+        .members(&[(ORG_A, &[STREET_A, DAY_A]), (ORG_B, &[STREET_B])])
+        .await?;
     Ok(server)
 }
 
