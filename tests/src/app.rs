@@ -166,8 +166,30 @@ pub(crate) async fn wait_for_text(
     }
 }
 
-/// Scrolls `element` to the middle of the screen and clicks it.
-pub(crate) async fn click(client: &Client, name: &str, element: &Element, css: &str) -> Result<()> {
+/// Finds `css` with `find`, scrolls it to the middle of the screen and
+/// clicks it. When the page replaced the element between finding and
+/// clicking (a list re-rendered as a search answers keystroke by
+/// keystroke), it is found again, a few times at most.
+pub(crate) async fn click<F, Fut>(client: &Client, name: &str, css: &str, find: F) -> Result<()>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<Element>>,
+{
+    const TRIES: u32 = 5;
+    let mut tries = 1;
+    loop {
+        let element = find().await?;
+        match click_found(client, name, &element, css).await {
+            Err(e) if tries < TRIES && is_stale(&e) => {
+                tracing::debug!("{name}: `{css}` was replaced before the click; again");
+                tries += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
+async fn click_found(client: &Client, name: &str, element: &Element, css: &str) -> Result<()> {
     let arg = serde_json::to_value(element)?;
     step(
         format!("{name}: scroll to `{css}`"),
@@ -179,6 +201,14 @@ pub(crate) async fn click(client: &Client, name: &str, element: &Element, css: &
     .await?;
     step(format!("{name}: click on `{css}`"), element.click()).await?;
     Ok(())
+}
+
+/// Whether WebDriver refused because the element is no longer in the page.
+fn is_stale(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<fantoccini::error::CmdError>())
+        .any(fantoccini::error::CmdError::is_stale_element_reference)
 }
 
 /// Types `text` into the field `css`, replacing what it held.
@@ -328,16 +358,15 @@ impl AppUnderTest {
     /// what they want to tap (a sticky bar would otherwise cover it):
     /// counted (see [`AppUnderTest::taps`]).
     pub async fn tap(&mut self, css: &str) -> Result<()> {
-        let element = self.find(css).await?;
-        click(self.client()?, &self.name, &element, css).await?;
+        click(self.client()?, &self.name, css, || self.find(css)).await?;
         self.taps += 1;
         Ok(())
     }
 
     /// Taps the first `css` element whose text contains `text`.
     pub async fn tap_text(&mut self, css: &str, text: &str) -> Result<()> {
-        let element = self.wait_for_text(css, text).await?;
-        click(self.client()?, &self.name, &element, css).await?;
+        let found = || self.wait_for_text(css, text);
+        click(self.client()?, &self.name, css, found).await?;
         self.taps += 1;
         Ok(())
     }

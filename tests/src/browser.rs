@@ -96,14 +96,13 @@ impl Browser {
 
     /// Clicks the element `css`.
     pub async fn click(&self, css: &str) -> Result<()> {
-        let element = self.find(css).await?;
-        app::click(self.client()?, &self.name, &element, css).await
+        app::click(self.client()?, &self.name, css, || self.find(css)).await
     }
 
     /// Clicks the first `css` whose text contains `text`.
     pub async fn click_text(&self, css: &str, text: &str) -> Result<()> {
-        let element = self.wait_for_text(css, text).await?;
-        app::click(self.client()?, &self.name, &element, css).await
+        let found = || self.wait_for_text(css, text);
+        app::click(self.client()?, &self.name, css, found).await
     }
 
     pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {

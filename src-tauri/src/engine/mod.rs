@@ -257,7 +257,12 @@ impl Engine {
         })?;
         let store = LocalStore::open(&data_dir.join("odnowa.sqlite")).await?;
         let device_policy = match store.meta(META_POLICY).await? {
-            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+            // Unreadable: the consortium's defaults until the next sync
+            // brings the server's policy again, said in the log.
+            Some(json) => serde_json::from_str(&json).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "the kept device policy is unreadable; defaults until the next sync");
+                DevicePolicy::default()
+            }),
             None => DevicePolicy::default(),
         };
         let last_contact = store

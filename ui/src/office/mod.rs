@@ -242,22 +242,12 @@ pub fn office_app() -> Html {
     }
 }
 
-/// The office context, for pages.
+/// The office context, for pages. Every office page is rendered inside
+/// the signed-in shell's provider; a page outside it is a programming error
+/// (no stand-in user whose role could be trusted by mistake).
 #[hook]
 pub fn use_office() -> OfficeHandle {
-    use_context::<OfficeHandle>().unwrap_or_else(|| OfficeHandle {
-        lang: Lang::default(),
-        user: OfficeUser {
-            id: odnowa_shared::ids::UserId(Default::default()),
-            name: String::new(),
-            role: odnowa_shared::office::OfficeRole::Coordinator,
-            org: None,
-            org_name: None,
-            expires_at: odnowa_shared::time::Timestamp(0),
-        },
-        navigate: Callback::noop(),
-        session_ended: Callback::noop(),
-    })
+    use_context::<OfficeHandle>().expect("office pages render inside the signed-in shell")
 }
 
 #[derive(Properties, PartialEq)]
