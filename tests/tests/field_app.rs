@@ -132,11 +132,36 @@ async fn enrolled_app(
 /// `<name>-pl.png` and `<name>-en.png`; leaves the app in Polish.
 async fn screenshots_pl_en(app: &mut AppUnderTest, name: &str) -> Result<()> {
     app.screenshot(&format!("{name}-pl")).await?;
+    header_fits(app, &format!("{name}-pl")).await?;
     app.tap(&tid("lang-en")).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     app.screenshot(&format!("{name}-en")).await?;
+    header_fits(app, &format!("{name}-en")).await?;
     app.tap(&tid("lang-pl")).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
+    Ok(())
+}
+
+/// The header shows its sync state whole (a count cut off as "1 d…" says
+/// nothing) and nothing in it runs past the screen's edge.
+async fn header_fits(app: &AppUnderTest, screen: &str) -> Result<()> {
+    let cut = app
+        .eval(
+            "const header = document.querySelector('.app-header'); \
+             if (!header) return []; \
+             const cut = []; \
+             for (const e of header.querySelectorAll('.sync-text, button, a')) { \
+               if (e.scrollWidth > e.clientWidth + 1) cut.push(e.textContent.trim()); \
+               const r = e.getBoundingClientRect(); \
+               if (r.right > window.innerWidth + 1 || r.left < -1) cut.push('off screen: ' + e.textContent.trim()); \
+             } \
+             return cut;",
+        )
+        .await?;
+    ensure!(
+        cut.as_array().is_some_and(|cut| cut.is_empty()),
+        "{screen}: the header cuts off {cut}"
+    );
     Ok(())
 }
 
