@@ -114,9 +114,9 @@ struct ErasureWrite<'a> {
     id: &'a str,
     person: PersonId,
     at: i64,
-    by: UserId,
-    by_name: &'a str,
-    device: DeviceId,
+    /// Who erases; the changes of rewrites are theirs, made from the
+    /// office (`DeviceId::office`).
+    by: &'a OfficeAuthor,
     reason: &'a str,
     group: &'a [PersonId],
     deleted: Vec<(DocId, DocMeta)>,
@@ -211,8 +211,8 @@ impl Db {
     /// changed since it was read.
     async fn write_erasure(&self, erasure: &ErasureWrite<'_>) -> Result<(), StoreError> {
         let _gate = self.gate().await;
-        let device = erasure.device.to_string();
-        let user = erasure.by.to_string();
+        let device = DeviceId::office(erasure.by.user).to_string();
+        let user = erasure.by.user.to_string();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             if erasure.late {
@@ -229,7 +229,7 @@ impl Db {
                 .bind(erasure.id)
                 .bind(erasure.person.to_string())
                 .bind(erasure.at)
-                .bind(erasure.by_name)
+                .bind(erasure.by.name.as_str())
                 .bind(erasure.reason)
                 .bind(erasure.deleted.len() as i64)
                 .bind(erasure.rewritten.len() as i64)
@@ -613,9 +613,7 @@ impl SyncService {
             id: &id,
             person,
             at,
-            by: by.user,
-            by_name: &by.name,
-            device: DeviceId::office(by.user),
+            by: &by,
             reason: "",
             group: &[],
             deleted: Vec::new(),
@@ -712,9 +710,7 @@ impl SyncService {
                 id: &id,
                 person,
                 at,
-                by: by.user,
-                by_name: &by.name,
-                device: DeviceId::office(by.user),
+                by,
                 reason,
                 group: &targets.group,
                 deleted,
