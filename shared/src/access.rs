@@ -17,9 +17,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{OrgId, SpaceId};
+use crate::ids::{OrgId, SpaceId, UserId};
 use crate::protocol::SpaceAccess;
-use crate::records::RecordKind;
+use crate::records::{CatalogueSite, Person, RecordKind};
 
 /// A user's role, stored as text in `users.role`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -157,6 +157,85 @@ pub fn kind_refusal(kind: RecordKind, space: SpaceId) -> Option<&'static str> {
             Some("a person belongs to the consortium registry")
         }
         _ => None,
+    }
+}
+
+/// Why a device of `user` (of `org`) may not make the registry entry
+/// `before` (`None`: a new entry) into `after`. The registry is shared by
+/// every member organisation, and field workers correct each other's
+/// entries (alias, birth year, gender, sites), but:
+///
+/// - merging persons (`merged_into`) is the consortium office's, never a
+///   device's;
+/// - a consent belongs to the organisation that recorded it: only its
+///   devices record a withdrawal or a new consent over it, a new consent
+///   is recorded for the writer's own organisation, by the writer, and a
+///   consent is withdrawn, never removed;
+/// - a person who withdrew consent is not changed from an organisation
+///   that no longer sees their details;
+/// - a new entry names its own creator (or none).
+pub fn person_edit_refusal(
+    before: Option<&Person>,
+    after: &Person,
+    org: Option<OrgId>,
+    user: UserId,
+) -> Option<&'static str> {
+    if after.merged_into != before.and_then(|p| p.merged_into) {
+        return Some(
+            "merging persons is the consortium office's: a device neither sets nor clears it",
+        );
+    }
+    if before.is_some_and(|p| p.hidden_from(org)) {
+        return Some(
+            "this person withdrew their consent to share their details with your organisation: \
+             their entry is not changed from here",
+        );
+    }
+    let consent_before = before.and_then(|p| p.consent.as_ref());
+    if after.consent.as_ref() != consent_before {
+        if consent_before.is_some_and(|c| c.org != org) {
+            return Some(
+                "this consent was recorded by another organisation: only it records a withdrawal \
+                 or a new consent",
+            );
+        }
+        let Some(consent) = &after.consent else {
+            return Some("a consent is withdrawn, never removed");
+        };
+        if consent.org != org {
+            return Some("a consent is recorded for the worker's own organisation");
+        }
+        let changed_by = |now: Option<UserId>, then: Option<Option<UserId>>| {
+            then != Some(now) && now.is_some_and(|u| u != user)
+        };
+        if changed_by(consent.recorded_by, consent_before.map(|c| c.recorded_by))
+            || changed_by(consent.withdrawn_by, consent_before.map(|c| c.withdrawn_by))
+        {
+            return Some("a consent names the worker who recorded it, not another user");
+        }
+    }
+    if before.is_none() && after.created_by.is_some_and(|u| u != user) {
+        return Some("a new person names the worker who registered them, not another user");
+    }
+    None
+}
+
+/// Why a space of `space_org` may not hold a day-room session of a site
+/// the catalogue describes as `site` (`None`: not in the catalogue). A
+/// session's id follows from its site and date alone, so whoever holds it
+/// first holds it for everybody: only spaces of the organisation the
+/// catalogue gives the site to (for a site of no organisation, spaces of
+/// no organisation) may.
+pub fn site_refusal(
+    site: Option<&CatalogueSite>,
+    space_org: Option<OrgId>,
+) -> Option<&'static str> {
+    match site {
+        None => Some("this site is not in the catalogue"),
+        Some(site) if site.org != space_org => Some(
+            "this site belongs to another organisation: only its spaces hold the site's sessions",
+        ),
+        Some(_) => None,
     }
 }
 

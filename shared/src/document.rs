@@ -86,6 +86,45 @@ fn author_key(device: DeviceId) -> String {
     format!("by:{device}")
 }
 
+/// How people call the author of a device's changes: the user's name and
+/// the device's name, "marta · Telefon Marty". The device writes it beside
+/// its changes; the server checks that a device writes only its own.
+pub fn author_label(user_name: &str, device_name: &str) -> String {
+    [user_name.trim(), device_name.trim()]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The devices whose author names `doc` records, with every value each
+/// holds (concurrent values included), in key order.
+pub fn author_names(doc: &Automerge) -> Vec<(String, Vec<String>)> {
+    doc.keys(automerge::ROOT)
+        .filter(|key| key.starts_with("by:"))
+        .map(|key| {
+            let values = doc
+                .get_all(automerge::ROOT, key.as_str())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(value, _)| match value {
+                    automerge::Value::Scalar(scalar) => match scalar.as_ref() {
+                        automerge::ScalarValue::Str(name) => name.to_string(),
+                        other => format!("{other:?}"),
+                    },
+                    other => format!("{other:?}"),
+                })
+                .collect();
+            (key, values)
+        })
+        .collect()
+}
+
+/// The device an author key (`by:<device>`) names.
+pub fn author_key_device(key: &str) -> Option<DeviceId> {
+    key.strip_prefix("by:")?.parse().ok()
+}
+
 /// The name `doc` records for the author of `device`'s changes.
 pub fn author_name(doc: &Automerge, device: DeviceId) -> Option<String> {
     match doc.get(automerge::ROOT, author_key(device)).ok().flatten() {
@@ -178,6 +217,27 @@ pub fn genesis<R: Record>(record: &R) -> Result<Automerge, DocError> {
         CommitOptions::default().with_time(0),
     )?;
     Ok(doc)
+}
+
+/// The hash of the deterministic genesis change of the record `doc` holds,
+/// for the kinds that have one (a day session: from its space, site and
+/// date; the catalogue). Only such a change may carry the genesis actor.
+pub fn genesis_hash(doc: &Automerge) -> Option<ChangeHash> {
+    let header = header(doc).ok()?;
+    let made = match header.kind {
+        RecordKind::DaySession => {
+            let session: DaySession = read(doc).ok()?;
+            genesis(&DaySession::genesis_value(
+                header.space,
+                session.site,
+                session.date,
+            ))
+        }
+        RecordKind::Catalogue => genesis(&Catalogue::genesis_value()),
+        _ => return None,
+    }
+    .ok()?;
+    made.get_heads().first().copied()
 }
 
 /// Reads the header of a document.

@@ -113,6 +113,12 @@ pub struct ErasurePlan {
     pub contacts: u64,
     /// Day sessions and workshops naming them: they keep only the id.
     pub other_records: u64,
+    /// For a coordinator (whose counts above are their organisation's):
+    /// records of other organisations naming the person, and registry
+    /// entries of the person registered by them. Above 0, only the
+    /// consortium office may erase the person.
+    #[serde(default)]
+    pub held_elsewhere: u64,
 }
 
 /// Erase a person.
@@ -237,6 +243,9 @@ pub struct OfficeError {
 pub enum OfficeErrorCode {
     /// Wrong user name or password (which one is not said).
     BadLogin,
+    /// Too many wrong passwords for this user or from this address: wait
+    /// (the answer's `Retry-After` says how long).
+    TooManyAttempts,
     /// No session, or it has expired: log in again.
     NoSession,
     /// This user may not do this (a field worker, another member's records).

@@ -11,7 +11,7 @@
 use automerge::Automerge;
 
 use crate::document::{self, DocError};
-use crate::ids::{DocId, PersonId, SiteId, SpaceId, UserId};
+use crate::ids::{DocId, OrgId, PersonId, SiteId, SpaceId, UserId};
 use crate::records::{CaseNotes, Contact, DaySession, Person, RecordKind, Workshop};
 use crate::search::fold;
 use crate::time::{Date, Timestamp};
@@ -36,6 +36,11 @@ pub struct PersonRow {
     pub created_day: Date,
     /// Consent withdrawn: alias, birth year and gender are left out.
     pub details_hidden: bool,
+    /// After a withdrawal, the organisation that recorded the consent and
+    /// alone still receives the entry on its devices (`Some(None)`: a
+    /// consent recorded outside any organisation); `None` while the
+    /// consent is in force (or none was recorded).
+    pub shown_only_to: Option<Option<OrgId>>,
 }
 
 /// A row of `p_records` with its services and persons.
@@ -113,6 +118,11 @@ pub fn person_row(person: &Person) -> PersonRow {
         created_at: person.created_at,
         created_day: person.created_at.warsaw_date(),
         details_hidden: hidden,
+        shown_only_to: person
+            .consent
+            .as_ref()
+            .filter(|c| c.withdrawn_at.is_some())
+            .map(|c| c.org),
     }
 }
 

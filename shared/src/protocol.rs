@@ -131,6 +131,12 @@ pub struct SpaceCursor {
     /// Set while the device is still receiving the space's snapshots.
     #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<SnapshotPhase>,
+    /// The server's seal over the fields above: the device keeps it and
+    /// sends it back unchanged. Only a sealed cursor ahead of the feed is
+    /// taken as the feed having been restored from a backup; a device
+    /// cannot make one up.
+    #[serde(rename = "m", default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<ByteBuf>,
 }
 
 impl SpaceCursor {
@@ -141,6 +147,7 @@ impl SpaceCursor {
             epoch: 0,
             seq: 0,
             snapshot: None,
+            mac: None,
         }
     }
 }
@@ -308,6 +315,9 @@ pub enum RefusalCode {
     Erased,
     /// The document has a newer generation on the server.
     OldGeneration,
+    /// A change names another device as its author (its Automerge actor,
+    /// or the author name it writes): a device pushes only its own.
+    ForeignAuthor,
     /// Any other code, from a newer server.
     #[serde(other)]
     Other,
@@ -424,6 +434,7 @@ mod tests {
                 epoch: 3,
                 seq: 42,
                 snapshot: None,
+                mac: None,
             }],
             pushes: vec![DocPush {
                 doc: DocId(uuid::Uuid::from_u128(2)),

@@ -252,6 +252,7 @@ impl MemServer {
                     after: None,
                     upto: last,
                 }),
+                mac: None,
             };
         }
         if *budget == 0 {

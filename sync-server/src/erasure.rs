@@ -25,7 +25,7 @@ use odnowa_shared::ids::{DeviceId, DocId, OrgId, PersonId, SpaceId, UserId};
 use odnowa_shared::office::{Erasure, ErasurePlan, MAX_ERASURE_REASON, PendingDevice};
 use odnowa_shared::projection::Projection;
 use odnowa_shared::protocol::Purge;
-use odnowa_shared::records::{Contact, RecordKind};
+use odnowa_shared::records::{Contact, Person, RecordKind};
 use odnowa_shared::time::Timestamp;
 
 use crate::exchange::{Accepted, SyncService};
@@ -43,6 +43,11 @@ pub enum ErasureError {
     Reason(&'static str),
     #[error("a record to rewrite does not read as a contact: {0}")]
     Unreadable(String),
+    #[error(
+        "{0} records or registry entries of this person belong to other organisations: \
+         only the consortium office erases them"
+    )]
+    HeldElsewhere(u64),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -97,7 +102,7 @@ struct Targets {
     group: Vec<PersonId>,
     case_notes: Vec<DocId>,
     contacts: Vec<DocId>,
-    other_records: u64,
+    others: Vec<DocId>,
 }
 
 /// A contact as it will be stored after the erasure.
@@ -135,6 +140,11 @@ pub struct ErasureRow {
     pub reason: String,
     pub deleted: u64,
     pub rewritten: u64,
+}
+
+/// How `p_persons.consent_org` names an organisation ('' for none).
+fn org_key(org: Option<OrgId>) -> String {
+    org.map(|o| o.to_string()).unwrap_or_default()
 }
 
 impl Db {
@@ -186,7 +196,7 @@ impl Db {
             group,
             case_notes: case_notes.into_iter().collect(),
             contacts: contacts.into_iter().collect(),
-            other_records: others.len() as u64,
+            others: others.into_iter().collect(),
         })
     }
 
@@ -203,7 +213,8 @@ impl Db {
             persons: targets.group,
             case_notes: targets.case_notes.len() as u64,
             contacts: targets.contacts.len() as u64,
-            other_records: targets.other_records,
+            other_records: targets.others.len() as u64,
+            held_elsewhere: 0,
         })
     }
 
@@ -352,9 +363,113 @@ impl Db {
         Ok(keep_from.map(|k| purge_of(doc, k).keep_from))
     }
 
-    /// Erased documents of `spaces` that `device` has not confirmed, at
-    /// most `limit`.
+    /// What `device` (of a user of `org`) must drop and has not confirmed,
+    /// at most `limit`: erased documents of `spaces`, then registry
+    /// entries withheld from `org` (a consent withdrawn that another
+    /// organisation recorded).
     pub async fn pending_purges(
+        &self,
+        device: DeviceId,
+        org: Option<OrgId>,
+        spaces: &[SpaceId],
+        limit: usize,
+    ) -> Result<Vec<Purge>, StoreError> {
+        let mut purges = self.pending_erasure_purges(device, spaces, limit).await?;
+        if purges.len() < limit && spaces.contains(&SpaceId::REGISTRY) {
+            let rows: Vec<String> = on_pool!(self, pool => {
+                sqlx::query_scalar(
+                    "SELECT p.id FROM p_persons p WHERE p.details_hidden = 1 AND p.erased = 0 \
+                     AND p.consent_org IS NOT NULL AND p.consent_org <> $1 \
+                     AND NOT EXISTS (SELECT 1 FROM withheld_purges w WHERE w.device_id = $2 AND w.doc_id = p.id) \
+                     ORDER BY p.id LIMIT $3",
+                )
+                .bind(org_key(org))
+                .bind(device.to_string())
+                .bind((limit - purges.len()) as i64)
+                .fetch_all(pool)
+                .await?
+            });
+            for doc in rows {
+                purges.push(Purge {
+                    doc: parse("doc id", &doc)?,
+                    keep_from: None,
+                });
+            }
+        }
+        Ok(purges)
+    }
+
+    /// Registry entries withheld from devices of `org`.
+    pub async fn withheld_persons(
+        &self,
+        org: Option<OrgId>,
+    ) -> Result<std::collections::HashSet<DocId>, StoreError> {
+        let rows: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT id FROM p_persons WHERE details_hidden = 1 AND erased = 0 \
+                 AND consent_org IS NOT NULL AND consent_org <> $1",
+            )
+            .bind(org_key(org))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.iter().map(|doc| parse("doc id", doc)).collect()
+    }
+
+    /// Entries `device` dropped when they were withheld from `org` and that
+    /// it may hold again (a new consent), with the feed position at which
+    /// they were last sent to it whole.
+    pub async fn withheld_to_resend(
+        &self,
+        device: DeviceId,
+        org: Option<OrgId>,
+    ) -> Result<Vec<(DocId, Option<u64>)>, StoreError> {
+        let rows: Vec<(String, Option<i64>)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT w.doc_id, w.resent_upto FROM withheld_purges w JOIN p_persons p ON p.id = w.doc_id \
+                 WHERE w.device_id = $1 AND p.erased = 0 \
+                 AND NOT (p.details_hidden = 1 AND p.consent_org IS NOT NULL AND p.consent_org <> $2) \
+                 ORDER BY w.doc_id LIMIT 200",
+            )
+            .bind(device.to_string())
+            .bind(org_key(org))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(doc, upto)| Ok((parse("doc id", &doc)?, upto.map(|u| u as u64))))
+            .collect()
+    }
+
+    /// `doc` was sent whole to `device` up to feed position `upto`
+    /// (`None`: the device holds it again; it is no longer tracked).
+    pub async fn withheld_resent(
+        &self,
+        device: DeviceId,
+        doc: DocId,
+        upto: Option<u64>,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            match upto {
+                Some(upto) => sqlx::query(
+                    "UPDATE withheld_purges SET resent_upto = $1 WHERE device_id = $2 AND doc_id = $3",
+                )
+                .bind(upto as i64)
+                .bind(device.to_string())
+                .bind(doc.to_string())
+                .execute(pool)
+                .await?,
+                None => sqlx::query("DELETE FROM withheld_purges WHERE device_id = $1 AND doc_id = $2")
+                    .bind(device.to_string())
+                    .bind(doc.to_string())
+                    .execute(pool)
+                    .await?,
+            };
+        });
+        Ok(())
+    }
+
+    async fn pending_erasure_purges(
         &self,
         device: DeviceId,
         spaces: &[SpaceId],
@@ -399,6 +514,21 @@ impl Db {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for purge in purged {
+                // A registry entry dropped because it was withheld (and,
+                // harmlessly, any entry the device says it dropped): sent
+                // whole again should the device be allowed it.
+                if purge.keep_from.is_none() {
+                    sqlx::query(
+                        "INSERT INTO withheld_purges (device_id, doc_id, at, resent_upto) \
+                         SELECT $1, id, $2, NULL FROM p_persons WHERE id = $3 AND erased = 0 \
+                         ON CONFLICT (device_id, doc_id) DO UPDATE SET at = excluded.at, resent_upto = NULL",
+                    )
+                    .bind(device.to_string())
+                    .bind(now)
+                    .bind(purge.doc.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 sqlx::query(
                     "INSERT INTO purge_confirmations (doc_id, device_id, keep_from, at) \
                      SELECT doc_id, $2, keep_from, $3 FROM erased_docs WHERE doc_id = $1 AND keep_from = $4 \
@@ -635,11 +765,93 @@ impl SyncService {
     /// Erases `person` and everybody merged with them, as `by`, for
     /// `reason` (the request's reference). Returns the erasure with the
     /// devices that must still purge.
+    /// What erasing `person` would do, as seen by a coordinator of `org`
+    /// (`None`: the office, which sees everything): the counts are of
+    /// that organisation's records, and `held_elsewhere` says what other
+    /// organisations hold.
+    pub async fn erasure_plan_for(
+        &self,
+        person: PersonId,
+        org: Option<OrgId>,
+    ) -> Result<ErasurePlan, ErasureError> {
+        let plan = self.db().erasure_plan(person).await?;
+        let Some(org) = org else {
+            return Ok(plan);
+        };
+        let targets = self.db().erasure_targets(person).await?;
+        let mut own = [0u64; 3];
+        for (count, docs) in
+            own.iter_mut()
+                .zip([&targets.case_notes, &targets.contacts, &targets.others])
+        {
+            for doc in docs {
+                if self.doc_org(*doc).await? == Some(Some(org)) {
+                    *count += 1;
+                }
+            }
+        }
+        Ok(ErasurePlan {
+            case_notes: own[0],
+            contacts: own[1],
+            other_records: own[2],
+            held_elsewhere: self.held_elsewhere(&targets, org).await?,
+            ..plan
+        })
+    }
+
+    /// The organisation of the space `doc` lives in (`None`: no such
+    /// document; `Some(None)`: a consortium space).
+    async fn doc_org(&self, doc: DocId) -> Result<Option<Option<OrgId>>, StoreError> {
+        match self.db().doc_meta(doc).await? {
+            Some(meta) => Ok(Some(self.db().space_org(meta.space).await?.flatten())),
+            None => Ok(None),
+        }
+    }
+
+    /// How much of what an erasure of `targets` touches is not `org`'s:
+    /// records in other organisations' spaces (or consortium ones), and
+    /// registry entries registered by users of other organisations (or by
+    /// nobody known).
+    async fn held_elsewhere(&self, targets: &Targets, org: OrgId) -> Result<u64, ErasureError> {
+        let mut elsewhere = 0;
+        for doc in targets
+            .case_notes
+            .iter()
+            .chain(&targets.contacts)
+            .chain(&targets.others)
+        {
+            if matches!(self.doc_org(*doc).await?, Some(owner) if owner != Some(org)) {
+                elsewhere += 1;
+            }
+        }
+        for member in &targets.group {
+            let registrant = match self.load_current(member.doc_id()).await? {
+                Some((doc, _)) => document::read::<Person>(&doc)
+                    .ok()
+                    .and_then(|p| p.created_by),
+                None => continue,
+            };
+            let registrant_org = match registrant {
+                Some(user) => self.db().user_facts(user).await?.and_then(|u| u.org),
+                None => None,
+            };
+            if registrant_org != Some(org) {
+                elsewhere += 1;
+            }
+        }
+        Ok(elsewhere)
+    }
+
+    /// Erases `person` (and everybody merged with them). With `only_org`
+    /// (a coordinator's organisation), refuses when anything it would
+    /// touch belongs to another organisation (checked under the locks of
+    /// every document it touches).
     pub async fn erase_person(
         &self,
         by: &OfficeAuthor,
         person: PersonId,
         reason: &str,
+        only_org: Option<OrgId>,
     ) -> Result<Erasure, ErasureError> {
         let reason = reason.trim();
         if reason.is_empty() {
@@ -684,6 +896,12 @@ impl SyncService {
                 || again.contacts != targets.contacts
             {
                 continue;
+            }
+            if let Some(org) = only_org {
+                let elsewhere = self.held_elsewhere(&again, org).await?;
+                if elsewhere > 0 {
+                    return Err(ErasureError::HeldElsewhere(elsewhere));
+                }
             }
             let at = chrono::Utc::now().timestamp_millis();
             let mut deleted = Vec::new();

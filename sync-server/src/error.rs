@@ -22,8 +22,10 @@ pub enum ApiError {
     UnsupportedVersion(String),
     #[error("the request is too large")]
     TooLarge,
-    #[error("too many wrong enrolment codes: try again in {} minutes", .0.as_secs().div_ceil(60).max(1))]
+    #[error("too many wrong enrolment codes: try again in {} s", .0.as_secs().max(1))]
     TooManyAttempts(std::time::Duration),
+    #[error("this device already holds {0} live connections: close one first")]
+    TooManyConnections(usize),
     #[error("internal error")]
     Internal(#[from] StoreError),
 }
@@ -36,7 +38,9 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::UnsupportedVersion(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyAttempts(_) | ApiError::TooManyConnections(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -44,9 +48,10 @@ impl ApiError {
     /// The protocol's error code for this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Unauthorized(_) | ApiError::Forbidden(_) | ApiError::TooManyAttempts(_) => {
-                ErrorCode::Unauthorized
-            }
+            ApiError::Unauthorized(_)
+            | ApiError::Forbidden(_)
+            | ApiError::TooManyAttempts(_)
+            | ApiError::TooManyConnections(_) => ErrorCode::Unauthorized,
             ApiError::Revoked => ErrorCode::Revoked,
             ApiError::BadRequest(_) => ErrorCode::BadFrame,
             ApiError::UnsupportedVersion(_) => ErrorCode::UnsupportedVersion,
@@ -89,11 +94,15 @@ impl IntoResponse for ApiError {
         self.log();
         let body = serde_json::json!({ "error": self.to_string(), "code": self.code() });
         let mut response = (self.status(), axum::Json(body)).into_response();
-        if let ApiError::TooManyAttempts(wait) = self {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(wait.as_secs().max(1)),
-            );
+        let wait = match self {
+            ApiError::TooManyAttempts(wait) => Some(wait.as_secs().max(1)),
+            ApiError::TooManyConnections(_) => Some(5),
+            _ => None,
+        };
+        if let Some(wait) = wait {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
         }
         response
     }

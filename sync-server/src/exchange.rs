@@ -20,15 +20,17 @@ use tokio::sync::{Mutex, RwLock, broadcast};
 
 use odnowa_shared::access;
 use odnowa_shared::document;
-use odnowa_shared::ids::{DeviceId, DocId, SpaceId, UserId};
+use odnowa_shared::document::Author;
+use odnowa_shared::ids::{DeviceId, DocId, OrgId, SpaceId, UserId};
 use odnowa_shared::protocol::{
     self, DEFAULT_RESPONSE_BYTES, DevicePolicy, DocPush, DocUpdate, Refusal, RefusalCode,
     SnapshotPhase, SpaceCursor, SyncRequest, SyncResponse,
 };
-use odnowa_shared::records::{Catalogue, RecordKind};
-use odnowa_shared::sync::ingest::ingest;
+use odnowa_shared::records::{Catalogue, DaySession, Person, RecordKind};
+use odnowa_shared::sync::ingest::ingest_by;
 use odnowa_shared::validate::ValidationContext;
 
+use crate::cursor::CursorSeal;
 use crate::store::{Append, Db, DocMeta, QuarantineEntry, StoreError};
 
 /// The largest page a device may ask for (a frame is at most 1 MiB).
@@ -61,6 +63,18 @@ pub struct Peer {
     pub user: UserId,
 }
 
+/// Who wrote a push, as the ingestion rules need it.
+#[derive(Debug, Clone)]
+pub(crate) struct Pusher {
+    pub(crate) peer: Peer,
+    /// The author every new change must name (its actor and `by:` name).
+    pub(crate) author: Author,
+    /// `Some(org of the user)` for a device, whose pushes follow the
+    /// field rules of `access` (no merging, others' consent untouched,
+    /// sessions only at the organisation's sites); `None` for the office.
+    pub(crate) device_org: Option<Option<OrgId>>,
+}
+
 /// A change accepted in a space, for live pushes.
 #[derive(Debug, Clone, Copy)]
 pub struct Accepted {
@@ -81,12 +95,14 @@ pub struct SyncService {
     db: Arc<Db>,
     cache: StdMutex<LruCache<DocId, Arc<Mutex<CachedDoc>>>>,
     live: broadcast::Sender<Accepted>,
-    ctx: RwLock<Option<ValidationContext>>,
+    ctx: RwLock<Option<(ValidationContext, Arc<Option<Catalogue>>)>>,
     snapshot_every: u64,
     policy: DevicePolicy,
     /// Bumped when a device is revoked or a user disabled (started with
     /// the first live connection).
     revocations: std::sync::OnceLock<tokio::sync::watch::Receiver<u64>>,
+    /// Seals the cursors handed out (read from the database once).
+    seal: tokio::sync::OnceCell<CursorSeal>,
 }
 
 /// How often the live connections' watcher looks for revocations: a
@@ -106,6 +122,7 @@ impl SyncService {
             snapshot_every: 64,
             policy: DevicePolicy::default(),
             revocations: std::sync::OnceLock::new(),
+            seal: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -186,22 +203,70 @@ impl SyncService {
         }
     }
 
-    /// The validation context: service codes from the stored catalogue.
-    async fn validation_context(&self) -> Result<ValidationContext, StoreError> {
+    async fn cursor_seal(&self) -> Result<&CursorSeal, StoreError> {
+        self.seal
+            .get_or_try_init(|| async { Ok(CursorSeal::new(self.db.cursor_key().await?)) })
+            .await
+    }
+
+    /// The validation context (service codes) and the catalogue it was
+    /// made from, as stored now.
+    async fn validation_context(
+        &self,
+    ) -> Result<(ValidationContext, Arc<Option<Catalogue>>), StoreError> {
         if let Some(ctx) = self.ctx.read().await.as_ref() {
             return Ok(ctx.clone());
         }
-        let ctx = match self.load(DocId::catalogue()).await? {
-            Some((doc, _)) => match document::read::<Catalogue>(&doc) {
-                Ok(catalogue) => {
-                    ValidationContext::with_services(catalogue.services.keys().cloned())
-                }
-                Err(_) => ValidationContext::default(),
-            },
+        let catalogue = match self.load(DocId::catalogue()).await? {
+            Some((doc, _)) => document::read::<Catalogue>(&doc).ok(),
+            None => None,
+        };
+        let ctx = match &catalogue {
+            Some(catalogue) => ValidationContext::with_services(catalogue.services.keys().cloned()),
             None => ValidationContext::default(),
         };
+        let ctx = (ctx, Arc::new(catalogue));
         *self.ctx.write().await = Some(ctx.clone());
         Ok(ctx)
+    }
+
+    /// Why a device may not make this change, whatever its grants: the
+    /// rules of `access` on a person's entry and on day-room sessions.
+    async fn field_rule_refusal(
+        &self,
+        peer: Peer,
+        org: Option<OrgId>,
+        push: &DocPush,
+        before: Option<&Automerge>,
+        after: &Automerge,
+        catalogue: &Option<Catalogue>,
+    ) -> Result<Option<&'static str>, StoreError> {
+        Ok(match push.kind {
+            RecordKind::Person => {
+                let before = before.and_then(|d| document::read::<Person>(d).ok());
+                match document::read::<Person>(after) {
+                    Ok(after) => {
+                        access::person_edit_refusal(before.as_ref(), &after, org, peer.user)
+                    }
+                    Err(_) => Some("this record is not a valid person"),
+                }
+            }
+            // A session's site and date never change (its id follows from
+            // them): checked when it is created.
+            RecordKind::DaySession if before.is_none() => {
+                match document::read::<DaySession>(after) {
+                    Ok(session) => {
+                        let site = catalogue
+                            .as_ref()
+                            .and_then(|c| c.sites.get(&session.site.to_string()));
+                        let space_org = self.db.space_org(push.space).await?.flatten();
+                        access::site_refusal(site, space_org)
+                    }
+                    Err(_) => Some("this record is not a valid day-room session"),
+                }
+            }
+            _ => None,
+        })
     }
 
     async fn load(&self, doc: DocId) -> Result<Option<(Automerge, DocMeta)>, StoreError> {
@@ -238,9 +303,15 @@ impl SyncService {
     pub(crate) async fn ingest_as(
         &self,
         peer: Peer,
+        author: Author,
         push: &DocPush,
     ) -> Result<Vec<Refusal>, StoreError> {
-        self.ingest_push(peer, push).await
+        let pusher = Pusher {
+            peer,
+            author,
+            device_org: None,
+        };
+        self.ingest_push(&pusher, push).await
     }
 
     /// Serves one exchange for `peer`.
@@ -251,39 +322,61 @@ impl SyncService {
     ) -> Result<SyncResponse, StoreError> {
         let grants = self.db.grants(peer.user).await?;
         let writable: HashMap<SpaceId, bool> = grants.iter().map(|g| (g.space, g.write)).collect();
+        let user = self.db.user_facts(peer.user).await?;
+        let org = user.as_ref().and_then(|u| u.org);
         let mut response = SyncResponse {
             request_id: request.request_id,
             policy: Some(self.policy),
-            org: self.db.user_facts(peer.user).await?.and_then(|u| u.org),
+            org,
             ..SyncResponse::default()
         };
-        for push in &request.pushes {
-            let refused = self.push(peer, push, &writable).await?;
-            response.refused.extend(refused);
+        if !request.pushes.is_empty() {
+            // The name the device writes beside its changes, as the
+            // engine makes it from its enrolment.
+            let device_name = self.db.device_name(peer.device).await?.unwrap_or_default();
+            let user_name = user.as_ref().map_or("", |u| u.name.as_str());
+            let pusher = Pusher {
+                peer,
+                author: Author {
+                    device: peer.device,
+                    name: Some(document::author_label(user_name, &device_name))
+                        .filter(|name| !name.is_empty()),
+                },
+                device_org: Some(org),
+            };
+            for push in &request.pushes {
+                let refused = self.push(&pusher, push, &writable).await?;
+                response.refused.extend(refused);
+            }
         }
         if request.reads.len() > protocol::MAX_READS {
             tracing::warn!(device = %peer.device, reads = request.reads.len(), "too many reads reported: the rest are dropped");
         }
         let reads = &request.reads[..request.reads.len().min(protocol::MAX_READS)];
+        let readable: Vec<SpaceId> = grants.iter().map(|g| g.space).collect();
         if !reads.is_empty() {
-            self.db
+            let ignored = self
+                .db
                 .audit_device_reads(
                     peer.user,
                     peer.device,
+                    &readable,
                     reads,
                     chrono::Utc::now().timestamp_millis(),
                 )
                 .await?;
+            if ignored > 0 {
+                tracing::warn!(device = %peer.device, ignored, "reads reported of records the device cannot read: not audited");
+            }
         }
         // Erasures: what the device says it purged, then what it must.
         let purged = &request.purged[..request.purged.len().min(protocol::MAX_PURGES)];
         self.db
             .confirm_purges(peer.device, purged, chrono::Utc::now().timestamp_millis())
             .await?;
-        let readable: Vec<SpaceId> = grants.iter().map(|g| g.space).collect();
         response.purge = self
             .db
-            .pending_purges(peer.device, &readable, protocol::MAX_PURGES + 1)
+            .pending_purges(peer.device, org, &readable, protocol::MAX_PURGES + 1)
             .await?;
         if response.purge.len() > protocol::MAX_PURGES {
             response.purge.truncate(protocol::MAX_PURGES);
@@ -303,9 +396,17 @@ impl SyncService {
                 .cloned()
                 .unwrap_or_else(|| SpaceCursor::fresh(grant.space));
             first_sync |= cursor.snapshot.is_some() || cursor.epoch != epoch;
-            let (cursor, more) = self
-                .pull(peer, cursor, &mut epoch, &mut budget, &mut response.updates)
+            let (mut cursor, more) = self
+                .pull(
+                    peer,
+                    org,
+                    cursor,
+                    &mut epoch,
+                    &mut budget,
+                    &mut response.updates,
+                )
                 .await?;
+            self.cursor_seal().await?.seal(&mut cursor);
             response.more |= more;
             response.cursors.push(cursor);
             response.spaces.push(grant.clone());
@@ -324,10 +425,11 @@ impl SyncService {
 
     async fn push(
         &self,
-        peer: Peer,
+        pusher: &Pusher,
         push: &DocPush,
         writable: &HashMap<SpaceId, bool>,
     ) -> Result<Vec<Refusal>, StoreError> {
+        let peer = pusher.peer;
         let refuse = |code, reason: String| {
             vec![Refusal {
                 doc: push.doc,
@@ -347,7 +449,7 @@ impl SyncService {
                     .into(),
             ),
             Some(true) => {
-                let refused = self.ingest_push(peer, push).await?;
+                let refused = self.ingest_push(pusher, push).await?;
                 if push.kind == RecordKind::Contact {
                     match self.erase_late(push.doc).await {
                         Ok(_) => {}
@@ -401,8 +503,13 @@ impl SyncService {
         Ok(refused)
     }
 
-    async fn ingest_push(&self, peer: Peer, push: &DocPush) -> Result<Vec<Refusal>, StoreError> {
-        let ctx = self.validation_context().await?;
+    async fn ingest_push(
+        &self,
+        pusher: &Pusher,
+        push: &DocPush,
+    ) -> Result<Vec<Refusal>, StoreError> {
+        let peer = pusher.peer;
+        let (ctx, catalogue) = self.validation_context().await?;
         let entry = self.entry(push.doc);
         let mut cached = entry.lock().await;
         for _attempt in 0..3 {
@@ -438,10 +545,22 @@ impl SyncService {
                     reason: why.into(),
                 }]);
             }
-            let outcome = ingest(cached.doc.as_ref(), push, &ctx);
+            let outcome = ingest_by(cached.doc.as_ref(), push, &ctx, &pusher.author);
             let Some(new_doc) = outcome.doc else {
                 return Ok(outcome.refused);
             };
+            if let Some(org) = pusher.device_org
+                && let Some(why) = self
+                    .field_rule_refusal(peer, org, push, cached.doc.as_ref(), &new_doc, &catalogue)
+                    .await?
+            {
+                return Ok(vec![Refusal {
+                    doc: push.doc,
+                    change: None,
+                    code: RefusalCode::NotWritable,
+                    reason: why.into(),
+                }]);
+            }
             // New case notes about an erased person would bring back what
             // the erasure removed.
             if cached.meta.is_none()
@@ -566,25 +685,91 @@ impl SyncService {
         })
     }
 
+    /// Sends `peer` whole the registry entries it dropped while they were
+    /// withheld from its organisation and may hold again; forgets those
+    /// its cursor shows it received (`cursor` as it arrived, `last` the
+    /// feed's end now).
+    #[allow(clippy::too_many_arguments)]
+    async fn resend_withheld(
+        &self,
+        peer: Peer,
+        org: Option<OrgId>,
+        cursor: &SpaceCursor,
+        start_over: bool,
+        last: u64,
+        budget: &mut usize,
+        updates: &mut Vec<DocUpdate>,
+    ) -> Result<(), StoreError> {
+        for (doc, resent_upto) in self.db.withheld_to_resend(peer.device, org).await? {
+            let received = resent_upto.is_some_and(|upto| cursor.seq >= upto);
+            // Starting over, the space's snapshots bring it anyway.
+            if received || start_over {
+                self.db.withheld_resent(peer.device, doc, None).await?;
+                continue;
+            }
+            let Some(stored) = self.db.load_doc(doc).await? else {
+                self.db.withheld_resent(peer.device, doc, None).await?;
+                continue;
+            };
+            let size = UPDATE_OVERHEAD
+                + stored.snapshot.as_ref().map_or(0, Vec::len)
+                + stored.changes.iter().map(Vec::len).sum::<usize>();
+            *budget = budget.saturating_sub(size);
+            updates.push(DocUpdate {
+                doc,
+                space: SpaceId::REGISTRY,
+                kind: stored.meta.kind,
+                generation: stored.meta.generation,
+                snapshot: stored.snapshot.map(ByteBuf::from),
+                changes: stored.changes.into_iter().map(ByteBuf::from).collect(),
+            });
+            self.db
+                .withheld_resent(peer.device, doc, Some(last))
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Fills `updates` from one space within `budget`; returns the new
     /// cursor and whether more is waiting.
     async fn pull(
         &self,
         peer: Peer,
+        org: Option<OrgId>,
         mut cursor: SpaceCursor,
         epoch: &mut u64,
         budget: &mut usize,
         updates: &mut Vec<DocUpdate>,
     ) -> Result<(SpaceCursor, bool), StoreError> {
         let last = self.db.last_seq(cursor.space).await?;
-        if cursor.epoch == *epoch && cursor.seq > last {
-            // The device has seen more than the feed holds: the server was
-            // restored from an older backup. Start a new epoch, so that every
-            // device pushes everything again.
-            tracing::warn!(space = %cursor.space, "a device is ahead of the feed: starting a new epoch");
-            *epoch = self.db.bump_epoch().await?;
+        let ahead = cursor.seq > last || cursor.snapshot.as_ref().is_some_and(|p| p.upto > last);
+        let mut start_over = cursor.epoch != *epoch;
+        if cursor.epoch == *epoch && ahead {
+            if self.cursor_seal().await?.issued(&cursor) {
+                // The device has seen more than the feed holds, and this
+                // server told it so: the database was restored from an
+                // older backup. Start a new epoch, so that every device
+                // pushes everything again.
+                tracing::warn!(space = %cursor.space, "a device is ahead of the feed: starting a new epoch");
+                *epoch = self.db.bump_epoch().await?;
+            } else {
+                // A cursor this server never handed out: answered for this
+                // device alone, from the start; nothing shared changes.
+                tracing::warn!(device = %peer.device, space = %cursor.space, seq = cursor.seq, "a cursor ahead of the feed that this server never issued: the device starts the space again");
+            }
+            start_over = true;
         }
-        if cursor.epoch != *epoch {
+        // Registry entries withheld from the device's organisation (a
+        // consent withdrawn that another organisation recorded) never
+        // reach it; those it dropped and may hold again go whole.
+        let withheld = if cursor.space.is_registry() {
+            self.resend_withheld(peer, org, &cursor, start_over, last, budget, updates)
+                .await?;
+            self.db.withheld_persons(org).await?
+        } else {
+            Default::default()
+        };
+        if start_over {
             cursor = SpaceCursor {
                 space: cursor.space,
                 epoch: *epoch,
@@ -593,6 +778,7 @@ impl SyncService {
                     after: None,
                     upto: last,
                 }),
+                mac: None,
             };
         }
         if *budget == 0 {
@@ -606,6 +792,10 @@ impl SyncService {
                     .await?;
                 let full_page = rows.len() == SNAPSHOT_PAGE_DOCS as usize;
                 for row in rows {
+                    if withheld.contains(&row.doc) {
+                        phase.after = Some(row.doc);
+                        continue;
+                    }
                     let size = UPDATE_OVERHEAD
                         + row.snapshot.as_ref().map_or(0, Vec::len)
                         + row.changes.iter().map(Vec::len).sum::<usize>();
@@ -638,6 +828,10 @@ impl SyncService {
                 .await?;
             let full_page = rows.len() == FEED_PAGE_ROWS as usize;
             for row in rows {
+                if withheld.contains(&row.doc) {
+                    cursor.seq = row.seq;
+                    continue;
+                }
                 let size = UPDATE_OVERHEAD + row.bytes.len();
                 if size > *budget && !updates.is_empty() {
                     *budget = 0;

@@ -24,6 +24,8 @@
 
 pub mod admin;
 pub mod auth;
+pub mod conn;
+pub mod cursor;
 pub mod erasure;
 pub mod error;
 pub mod exchange;
@@ -46,18 +48,14 @@ pub use routes::{AppState, app};
 pub use store::Db;
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets open
-/// requests finish.
+/// requests finish; connections bounded as [`conn::ConnLimits`] says by
+/// default.
 pub async fn launch(
     listener: tokio::net::TcpListener,
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    conn::serve(listener, router, conn::ConnLimits::default(), shutdown).await
 }
 
 /// The state of a server over `db`, and the switch that tells its live
@@ -91,6 +89,8 @@ pub struct ServerConfig {
     pub device: odnowa_shared::protocol::DevicePolicy,
     /// How many wrong enrolment codes are tolerated.
     pub enrol: limits::EnrolLimits,
+    /// How many wrong office passwords are tolerated.
+    pub login: limits::LoginLimits,
 }
 
 impl ServerConfig {
@@ -114,6 +114,8 @@ pub fn state_configured(
         stopping,
         office: config.office,
         enrol_guard: Arc::new(limits::EnrolGuard::new(config.enrol)),
+        login_guard: Arc::new(limits::LoginGuard::new(config.login)),
+        live_devices: Default::default(),
     };
     (state, Stopper(stop))
 }

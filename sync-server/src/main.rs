@@ -414,7 +414,7 @@ async fn run_admin(db: Arc<Db>, command: Admin) -> anyhow::Result<()> {
             if !dry_run {
                 let reason = reason.unwrap_or_default();
                 let done = sync
-                    .erase_person(&OfficeAuthor::admin_cli(), person, &reason)
+                    .erase_person(&OfficeAuthor::admin_cli(), person, &reason, None)
                     .await?;
                 println!(
                     "erasure {}: {} deleted, {} rewritten; {} devices must still purge",

@@ -33,8 +33,12 @@ pub struct AppState {
     pub stopping: tokio::sync::watch::Receiver<bool>,
     /// How office sessions behave.
     pub office: crate::office::OfficeConfig,
-    /// Wrong enrolment codes counted per client and in all.
+    /// Unknown enrolment codes counted per client address.
     pub enrol_guard: Arc<crate::limits::EnrolGuard>,
+    /// Wrong office passwords counted per account and per address.
+    pub login_guard: Arc<crate::limits::LoginGuard>,
+    /// Live WebSocket connections per device.
+    pub live_devices: LiveDevices,
 }
 
 /// The address of the client, when the server was launched with connect
@@ -128,10 +132,6 @@ async fn enrol(
     ClientIp(client): ClientIp,
     body: Bytes,
 ) -> Result<Json<EnrolResponse>, ApiError> {
-    state
-        .enrol_guard
-        .check(client)
-        .map_err(ApiError::TooManyAttempts)?;
     let request: EnrolRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("expected {{code, device_name}}: {e}")))?;
     let name = request.device_name.trim();
@@ -140,6 +140,10 @@ async fn enrol(
             "the device name must be 1 to 100 characters".into(),
         ));
     }
+    state
+        .enrol_guard
+        .check(client)
+        .map_err(ApiError::TooManyAttempts)?;
     let device = DeviceId::random();
     let token = auth::new_token();
     let now = chrono::Utc::now().timestamp_millis();
@@ -154,6 +158,15 @@ async fn enrol(
             now,
         )
         .await;
+    // Only an unknown code is a guess: a used or expired code is real (a
+    // retried request, a second tap), and so is a disabled user's. A guess
+    // past the limit (others counted meanwhile) is answered as limited.
+    if matches!(redeemed, Err(StoreError::Enrol(EnrolRefusal::Unknown))) {
+        state
+            .enrol_guard
+            .guessed(client)
+            .map_err(ApiError::TooManyAttempts)?;
+    }
     match redeemed {
         Ok((user, user_name)) => {
             tracing::info!(%device, %user, "device enrolled");
@@ -165,9 +178,10 @@ async fn enrol(
             }))
         }
         Err(StoreError::Enrol(refusal)) => {
-            if matches!(refusal, EnrolRefusal::Unknown | EnrolRefusal::Used) {
-                state.enrol_guard.failed(client);
-                tracing::warn!(?client, "wrong enrolment code");
+            match refusal {
+                EnrolRefusal::Unknown => tracing::warn!(?client, "wrong enrolment code"),
+                EnrolRefusal::Used => tracing::warn!(?client, "an enrolment code used again"),
+                _ => {}
             }
             Err(ApiError::Forbidden(
                 match refusal {
@@ -282,13 +296,61 @@ async fn sync_ws(
     AuthDevice(peer): AuthDevice,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    // A device needs one live connection (two while one replaces the
+    // other); a stolen token must not hold hundreds.
+    let Some(live) = LiveConnection::open(&state.live_devices, peer.device) else {
+        tracing::warn!(device = %peer.device, "too many live connections for one device");
+        return ApiError::TooManyConnections(MAX_LIVE_PER_DEVICE).into_response();
+    };
     // Messages up to twice the frame limit are read whole, so that one just
     // over it is answered with an error frame like over HTTP and the
     // connection lives on; past that the socket is closed unread.
     upgrade
         .max_message_size(2 * MAX_FRAME_BYTES)
         .max_frame_size(2 * MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| websocket(state, peer, socket))
+        .on_upgrade(move |socket| async move {
+            websocket(state, peer, socket).await;
+            drop(live);
+        })
+}
+
+/// Live WebSocket connections a device may hold at once.
+pub const MAX_LIVE_PER_DEVICE: usize = 4;
+
+/// Live connections per device.
+pub type LiveDevices = Arc<std::sync::Mutex<std::collections::HashMap<DeviceId, usize>>>;
+
+/// One of a device's live connections, counted until dropped.
+struct LiveConnection {
+    devices: LiveDevices,
+    device: DeviceId,
+}
+
+impl LiveConnection {
+    fn open(devices: &LiveDevices, device: DeviceId) -> Option<Self> {
+        let mut count = devices.lock().unwrap_or_else(|p| p.into_inner());
+        let held = count.entry(device).or_default();
+        if *held >= MAX_LIVE_PER_DEVICE {
+            return None;
+        }
+        *held += 1;
+        Some(LiveConnection {
+            devices: devices.clone(),
+            device,
+        })
+    }
+}
+
+impl Drop for LiveConnection {
+    fn drop(&mut self) {
+        let mut count = self.devices.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(held) = count.get_mut(&self.device) {
+            *held = held.saturating_sub(1);
+            if *held == 0 {
+                count.remove(&self.device);
+            }
+        }
+    }
 }
 
 /// One device's live connection: exchanges on request, pokes when others'

@@ -116,11 +116,12 @@ macro_rules! project_rows {
             }
             Projection::Person(p) => {
                 sqlx::query(
-                    "INSERT INTO p_persons (id, alias, alias_folded, birth_year, gender, merged_into, created_at, created_day, details_hidden) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                    "INSERT INTO p_persons (id, alias, alias_folded, birth_year, gender, merged_into, created_at, created_day, details_hidden, consent_org) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                      ON CONFLICT (id) DO UPDATE SET alias = excluded.alias, alias_folded = excluded.alias_folded, \
                      birth_year = excluded.birth_year, gender = excluded.gender, merged_into = excluded.merged_into, \
-                     created_at = excluded.created_at, created_day = excluded.created_day, details_hidden = excluded.details_hidden",
+                     created_at = excluded.created_at, created_day = excluded.created_day, details_hidden = excluded.details_hidden, \
+                     consent_org = excluded.consent_org",
                 )
                 .bind(p.id.to_string())
                 .bind(&p.alias)
@@ -131,6 +132,7 @@ macro_rules! project_rows {
                 .bind(p.created_at.0)
                 .bind(p.created_day.to_string())
                 .bind(i64::from(p.details_hidden))
+                .bind(p.shown_only_to.map(|org| org.map(|o| o.to_string()).unwrap_or_default()))
                 .execute(&mut *$tx)
                 .await?;
             }
@@ -362,10 +364,18 @@ impl Db {
 
     async fn init(&self) -> Result<(), StoreError> {
         let epoch = rand::random::<u32>() as i64 + 1;
+        let cursor_key: String = rand::random::<[u8; 32]>()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let now = chrono::Utc::now().timestamp_millis();
         on_pool!(self, pool => {
             sqlx::query("INSERT INTO meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING")
                 .bind(epoch.to_string())
+                .execute(pool)
+                .await?;
+            sqlx::query("INSERT INTO meta (key, value) VALUES ('cursor_key', $1) ON CONFLICT (key) DO NOTHING")
+                .bind(&cursor_key)
                 .execute(pool)
                 .await?;
             sqlx::query(
@@ -394,6 +404,27 @@ impl Db {
                 .await?
         });
         parse("epoch", &value)
+    }
+
+    /// The key that seals the cursors handed to devices (`cursor`), made
+    /// once with the database and restored with it.
+    pub async fn cursor_key(&self) -> Result<Vec<u8>, StoreError> {
+        let value: String = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'cursor_key'")
+                .fetch_one(pool)
+                .await?
+        });
+        let bytes = (0..value.len())
+            .step_by(2)
+            .map(|i| {
+                value
+                    .get(i..i + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            })
+            .collect::<Option<Vec<u8>>>()
+            .filter(|key| key.len() >= 32)
+            .ok_or_else(|| StoreError::Corrupt("meta.cursor_key is not 32 bytes of hex".into()))?;
+        Ok(bytes)
     }
 
     /// Starts a new epoch (after a restore from backup).
@@ -557,6 +588,16 @@ impl Db {
             })
         })
         .transpose()
+    }
+
+    /// The name a device was enrolled with.
+    pub async fn device_name(&self, device: DeviceId) -> Result<Option<String>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT name FROM devices WHERE id = $1")
+                .bind(device.to_string())
+                .fetch_optional(pool)
+                .await?
+        }))
     }
 
     /// The organisation a space belongs to (`Ok(None)`: no such space;
@@ -1427,12 +1468,34 @@ impl Db {
         &self,
         user: UserId,
         device: DeviceId,
+        readable: &[SpaceId],
         reads: &[odnowa_shared::protocol::ReadReport],
         now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<usize, StoreError> {
+        let readable: Vec<String> = readable.iter().map(|s| s.to_string()).collect();
+        let mut ignored = 0;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            let enrolled: Option<i64> =
+                sqlx::query_scalar("SELECT created_at FROM devices WHERE id = $1")
+                    .bind(device.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let enrolled = enrolled.unwrap_or(now);
             for read in reads {
+                // A read is the device's word: only of a record it may
+                // read, and at a time between its enrolment and this
+                // request (a clock that is off is brought inside).
+                let space: Option<String> =
+                    sqlx::query_scalar("SELECT space_id FROM docs WHERE id = $1")
+                        .bind(read.doc.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if !space.is_some_and(|space| readable.contains(&space)) {
+                    ignored += 1;
+                    continue;
+                }
+                let at = odnowa_shared::time::Timestamp(read.at.0.clamp(enrolled.min(now), now));
                 sqlx::query(
                     "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) \
                      VALUES ($1, $2, $3, $4, 'device_read', $5)",
@@ -1441,13 +1504,13 @@ impl Db {
                 .bind(user.to_string())
                 .bind(device.to_string())
                 .bind(read.doc.to_string())
-                .bind(format!("opened on the device at {}", read.at.warsaw_rfc3339()))
+                .bind(format!("opened on the device at {}", at.warsaw_rfc3339()))
                 .execute(&mut *tx)
                 .await?;
             }
             tx.commit().await?;
         });
-        Ok(())
+        Ok(ignored)
     }
 
     /// The audit log about one person (their registry entry, records naming

@@ -10,7 +10,6 @@
 //! Only HTTP/1.1 is offered (ALPN), which is what axum serves here and
 //! what WebSocket upgrades need.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -18,9 +17,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Extension;
-use axum::extract::ConnectInfo;
-use axum::serve::IncomingStream;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use rustls::pki_types::pem::{self, PemObject};
@@ -28,7 +24,6 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
-use tower::Layer;
 
 /// A client that has not finished its handshake by then is dropped.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -194,16 +189,13 @@ pub async fn launch_tls(
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // What `into_make_service_with_connect_info` does for a TcpListener:
-    // each connection's service knows the client's address.
-    let per_connection = tower::service_fn(move |incoming: IncomingStream<'_, TlsListener>| {
-        let peer = *incoming.remote_addr();
-        let service = Extension(ConnectInfo(peer)).layer(router.clone());
-        std::future::ready(Ok::<_, Infallible>(service))
-    });
-    axum::serve(listener, per_connection)
-        .with_graceful_shutdown(shutdown)
-        .await
+    crate::conn::serve(
+        listener,
+        router,
+        crate::conn::ConnLimits::default(),
+        shutdown,
+    )
+    .await
 }
 
 #[cfg(test)]

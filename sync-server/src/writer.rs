@@ -344,7 +344,7 @@ impl SyncService {
                 .map(|c| ByteBuf::from(c.raw_bytes().to_vec()))
                 .collect(),
         };
-        let refused = self.ingest_as(by.peer(), &push).await?;
+        let refused = self.ingest_as(by.peer(), by.author(), &push).await?;
         match refused.into_iter().next() {
             None => Ok(()),
             Some(refusal) => Err(WriteError::Invalid(refusal.reason)),

@@ -252,14 +252,14 @@ impl Env {
     }
 }
 
-/// A valid contact in `space` (two anonymous people met), as a device that
-/// has not pushed it yet holds it.
-fn contact(space: SpaceId, worker: UserId) -> Result<ReplicaDoc> {
+/// A valid contact in `space` (two anonymous people met), as `device`
+/// holds it before pushing it (its changes made by that device).
+fn contact(space: SpaceId, device: &Device) -> Result<ReplicaDoc> {
     let now = Timestamp(chrono::Utc::now().timestamp_millis());
-    let mut record = Contact::new(space, worker, now);
+    let mut record = Contact::new(space, device.user, now);
     record.anonymous_count = 2;
     record.place = "Dworzec PKP, peron 1".into();
-    let doc = document::create(&record, DeviceId::random(), now)?;
+    let doc = document::create(&record, device.device, now)?;
     let header = document::header(&doc)?;
     Ok(ReplicaDoc::local(header, 0, doc))
 }
@@ -369,7 +369,7 @@ async fn enrolment_refuses_bad_codes(env: &Env, _: Backend) -> Result<()> {
 
 async fn sync_needs_a_valid_token(env: &Env, _: Backend) -> Result<()> {
     let device = env.device("ala", &[], &[SPACE_A]).await?;
-    let replica = contact(env.space_a, device.user)?;
+    let replica = contact(env.space_a, &device)?;
     let frame = protocol::encode(&ClientMessage::Sync(SyncRequest {
         request_id: 1,
         pushes: vec![push_of(&replica)?],
@@ -415,7 +415,7 @@ async fn malformed_frames_are_refused(env: &Env, _: Backend) -> Result<()> {
     let device = env.device("ala", &[], &[SPACE_A]).await?;
     let token = Some(device.token.as_str());
     // Something stored that bad frames must leave alone.
-    let replica = contact(env.space_a, device.user)?;
+    let replica = contact(env.space_a, &device)?;
     assert!(
         env.push(&device, vec![push_of(&replica)?])
             .await?
@@ -473,7 +473,7 @@ async fn malformed_frames_are_refused(env: &Env, _: Backend) -> Result<()> {
 
 async fn undecodable_changes_are_quarantined(env: &Env, _: Backend) -> Result<()> {
     let device = env.device("ala", &[], &[SPACE_A]).await?;
-    let replica = contact(env.space_a, device.user)?;
+    let replica = contact(env.space_a, &device)?;
     let mut push = push_of(&replica)?;
     push.changes = vec![
         serde_bytes::ByteBuf::from(b"not an automerge change".to_vec()),
@@ -499,7 +499,7 @@ async fn pushes_outside_writable_spaces_are_refused(env: &Env, _: Backend) -> Re
     let before = env.stored().await?;
 
     // A space that does not exist.
-    let unknown = contact(SpaceId::random(), writer.user)?;
+    let unknown = contact(SpaceId::random(), &writer)?;
     let refused = env.push(&writer, vec![push_of(&unknown)?]).await?;
     only_refusal(&refused, unknown.id, RefusalCode::UnknownSpace)?;
     assert_eq!(
@@ -508,7 +508,7 @@ async fn pushes_outside_writable_spaces_are_refused(env: &Env, _: Backend) -> Re
     );
 
     // A space the user may only read.
-    let read_only = contact(env.space_a, reader.user)?;
+    let read_only = contact(env.space_a, &reader)?;
     let refused = env.push(&reader, vec![push_of(&read_only)?]).await?;
     only_refusal(&refused, read_only.id, RefusalCode::NotWritable)?;
     assert_eq!(
@@ -517,7 +517,7 @@ async fn pushes_outside_writable_spaces_are_refused(env: &Env, _: Backend) -> Re
     );
 
     // A space the user has no grant on at all.
-    let other = contact(env.space_b, writer.user)?;
+    let other = contact(env.space_b, &writer)?;
     let refused = env.push(&writer, vec![push_of(&other)?]).await?;
     only_refusal(&refused, other.id, RefusalCode::NotWritable)?;
 
@@ -529,7 +529,7 @@ async fn pushes_outside_writable_spaces_are_refused(env: &Env, _: Backend) -> Re
 
 async fn schema_violations_are_quarantined(env: &Env, _: Backend) -> Result<()> {
     let device = env.device("ala", &[], &[SPACE_A]).await?;
-    let mut replica = contact(env.space_a, device.user)?;
+    let mut replica = contact(env.space_a, &device)?;
     let mut tx = replica.doc.transaction();
     tx.put(automerge::ROOT, "anonymous_count", -5i64)?;
     tx.commit();
@@ -548,7 +548,7 @@ async fn schema_violations_are_quarantined(env: &Env, _: Backend) -> Result<()> 
     );
 
     // A stored valid document is not touched by a bad change to it.
-    let mut good = contact(env.space_a, device.user)?;
+    let mut good = contact(env.space_a, &device)?;
     assert!(env.push(&device, vec![push_of(&good)?]).await?.is_empty());
     let heads = good.doc.get_heads();
     good.confirm(&heads);
@@ -566,7 +566,7 @@ async fn schema_violations_are_quarantined(env: &Env, _: Backend) -> Result<()> 
 
 async fn pushes_that_lie_about_their_header_are_refused(env: &Env, _: Backend) -> Result<()> {
     let device = env.device("ala", &[], &[SPACE_A, SPACE_B]).await?;
-    let replica = contact(env.space_a, device.user)?;
+    let replica = contact(env.space_a, &device)?;
     let before = env.stored().await?;
 
     let mut wrong_kind = push_of(&replica)?;
@@ -604,7 +604,7 @@ async fn pushes_that_lie_about_their_header_are_refused(env: &Env, _: Backend) -
 
 async fn a_document_never_changes_space(env: &Env, _: Backend) -> Result<()> {
     let device = env.device("ala", &[], &[SPACE_A, SPACE_B]).await?;
-    let first = contact(env.space_a, device.user)?;
+    let first = contact(env.space_a, &device)?;
     assert!(env.push(&device, vec![push_of(&first)?]).await?.is_empty());
     let before = env.stored().await?;
 
@@ -613,7 +613,7 @@ async fn a_document_never_changes_space(env: &Env, _: Backend) -> Result<()> {
     let mut record = Contact::new(env.space_b, device.user, now);
     record.id = first.id;
     record.anonymous_count = 1;
-    let doc = document::create(&record, DeviceId::random(), now)?;
+    let doc = document::create(&record, device.device, now)?;
     let twin = ReplicaDoc::local(document::header(&doc)?, 0, doc);
     let refused = env.push(&device, vec![push_of(&twin)?]).await?;
     only_refusal(&refused, first.id, RefusalCode::SpaceMismatch)?;
@@ -632,7 +632,7 @@ async fn a_document_never_changes_space(env: &Env, _: Backend) -> Result<()> {
 
 async fn a_push_delivered_twice_is_stored_once(env: &Env, _: Backend) -> Result<()> {
     let device = env.device("ala", &[], &[SPACE_A]).await?;
-    let replica = contact(env.space_a, device.user)?;
+    let replica = contact(env.space_a, &device)?;
     let push = push_of(&replica)?;
     let before = env.stored().await?;
 
@@ -666,7 +666,7 @@ async fn pulls_respect_spaces(env: &Env, _: Backend) -> Result<()> {
     // The writer has synced the (empty) space before: it holds cursors.
     let first = env.sync(&writer, SyncRequest::default()).await?;
     assert!(first.updates.is_empty(), "{:?}", first.updates);
-    let replica = contact(env.space_a, writer.user)?;
+    let replica = contact(env.space_a, &writer)?;
     let pushed = env
         .sync(
             &writer,

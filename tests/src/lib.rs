@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod browser;
+pub mod craft;
 pub mod office;
 pub mod proxy;
 

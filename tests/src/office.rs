@@ -66,6 +66,11 @@ impl OfficeClient {
         Ok(response)
     }
 
+    /// The session cookie (`name=value`), once logged in.
+    pub fn cookie(&self) -> Option<&str> {
+        self.cookie.as_deref()
+    }
+
     pub async fn get(&self, path: &str) -> Result<reqwest::Response> {
         let mut request = self.http.get(format!("{}{path}", self.base));
         if let Some(cookie) = &self.cookie {

@@ -147,10 +147,10 @@ async fn every_change_and_read_is_listed_per_person_and_user(backend: Backend) -
     ensure!(has(&theirs, "change", "ola"));
     let code = refusal(
         piotr.get(&format!("/audit?user={ola_user}")).await?,
-        StatusCode::FORBIDDEN,
+        StatusCode::NOT_FOUND,
     )
     .await?;
-    ensure!(code == OfficeErrorCode::Forbidden);
+    ensure!(code == OfficeErrorCode::NotFound);
     let about: Vec<AuditEntry> = piotr
         .get(&format!("/audit?person={}", person.id))
         .await?

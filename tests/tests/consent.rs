@@ -83,18 +83,41 @@ async fn a_withdrawn_consent_hides_the_person_outside_the_organisation(
     ensure!(odnowa_shared::api::CommandError::from(twice).kind == ErrorKind::Invalid);
     ola.engine.sync_now().await?;
 
-    // Another organisation's device: the person is there, hidden.
+    // Another organisation's device: what it must not show, it no longer
+    // holds (the server withholds the entry and the device drops it).
     jan.engine.sync_now().await?;
     ensure!(
         found(&jan, "wiesiek").await?.is_empty(),
         "not found by alias"
     );
-    let listed = found(&jan, "").await?;
-    let hidden = listed
-        .iter()
-        .find(|p| p.id == person.id)
-        .context("still listed")?;
-    ensure!(hidden.hidden && hidden.alias.is_empty() && hidden.birth_year.is_none());
+    ensure!(
+        !found(&jan, "").await?.iter().any(|p| p.id == person.id),
+        "not listed"
+    );
+    ensure!(
+        jan.engine
+            .get::<Person>(person.id.doc_id())
+            .await?
+            .is_none(),
+        "dropped from the device"
+    );
+    // A device of that organisation enrolled later never receives it.
+    let piotr = server.device_on("piotr", &["registry", STREET_B]).await?;
+    piotr.engine.sync_now().await?;
+    ensure!(
+        piotr
+            .engine
+            .get::<Person>(person.id.doc_id())
+            .await?
+            .is_none()
+    );
+    // Nor may it change the entry of another organisation's consent.
+    let refused = jan
+        .engine
+        .give_consent(person.id, "services")
+        .await
+        .expect_err("not on the device");
+    ensure!(odnowa_shared::api::CommandError::from(refused).kind != ErrorKind::Internal);
     // A colleague of the same organisation sees them.
     ewa.engine.sync_now().await?;
     ensure!(found(&ewa, "wiesiek").await?.len() == 1);
@@ -119,9 +142,19 @@ async fn a_withdrawn_consent_hides_the_person_outside_the_organisation(
     let rows = server.db.person_summaries(&[person.id]).await?;
     ensure!(rows.len() == 1 && rows[0].alias.is_empty() && rows[0].gender.is_empty());
 
-    // Consent given again: visible everywhere again.
+    // Consent given again: visible everywhere again, and the devices that
+    // dropped the entry receive it whole once more.
     ola.engine.give_consent(person.id, "services").await?;
     ola.engine.sync_now().await?;
+    for device in [&jan, &piotr] {
+        device.engine.sync_now().await?;
+        ensure!(found(device, "wiesiek").await?.len() == 1);
+        ensure!(
+            device.engine.heads(person.id.doc_id()).await?
+                == ola.engine.heads(person.id.doc_id()).await?
+        );
+    }
+    // And they keep it: a later exchange changes nothing.
     jan.engine.sync_now().await?;
     ensure!(found(&jan, "wiesiek").await?.len() == 1);
     Ok(())

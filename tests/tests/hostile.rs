@@ -30,6 +30,7 @@ use odnowa_shared::records::{Catalogue, Person, RecordKind};
 use odnowa_shared::time::Timestamp;
 use odnowa_sync_server::admin;
 use odnowa_sync_server::store::DocMeta;
+use odnowa_tests::craft::{self, changes_after};
 use odnowa_tests::{Backend, TestDevice, TestServer};
 use serde_bytes::ByteBuf;
 use tokio_tungstenite::tungstenite;
@@ -135,48 +136,17 @@ async fn quarantined(world: &World) -> Result<Vec<(DocId, Option<DeviceId>, Stri
 
 /// POSTs `body` to /v1/sync as the phone; the status and the decoded answer.
 async fn post(world: &World, body: Vec<u8>) -> Result<(u16, ServerMessage)> {
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/sync", world.server.url()))
-        .bearer_auth(&world.token)
-        .body(body)
-        .send()
-        .await?;
-    let status = response.status().as_u16();
-    let bytes = response.bytes().await?;
-    Ok((status, protocol::decode_server(&bytes)?))
+    craft::post_frame(&world.server, &world.token, body).await
 }
 
 /// Pushes `push` as the phone; the refusals of the answer.
-async fn push(world: &World, push: DocPush) -> Result<Vec<Refusal>> {
-    let frame = protocol::encode(&ClientMessage::Sync(SyncRequest {
-        request_id: 1,
-        pushes: vec![push],
-        ..SyncRequest::default()
-    }))?;
-    match post(world, frame).await? {
-        (200, ServerMessage::Sync(answer)) => Ok(answer.refused),
-        other => anyhow::bail!("expected a sync answer, got {other:?}"),
-    }
+async fn push(world: &World, crafted: DocPush) -> Result<Vec<Refusal>> {
+    craft::push(&world.server, &world.token, crafted).await
 }
 
 /// The server's copy of `doc`, to build crafted changes on.
 async fn server_copy(world: &World, doc: DocId) -> Result<automerge::Automerge> {
-    let (doc, _) = world
-        .server
-        .sync
-        .load_current(doc)
-        .await?
-        .context("stored")?;
-    Ok(doc)
-}
-
-/// The changes of `edited` after `base`, as a push would carry them.
-fn changes_after(base: &automerge::Automerge, edited: &automerge::Automerge) -> Vec<ByteBuf> {
-    edited
-        .get_changes(&base.get_heads())
-        .into_iter()
-        .map(|c| ByteBuf::from(c.raw_bytes().to_vec()))
-        .collect()
+    craft::server_copy(&world.server, doc).await
 }
 
 type Socket =

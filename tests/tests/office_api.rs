@@ -79,6 +79,7 @@ async fn logins_sessions_and_refusals(backend: Backend) -> Result<()> {
     let malformed = office
         .http
         .post(format!("{}/login", office.base))
+        .header("content-type", "application/json")
         .body("{\"user\": 7")
         .send()
         .await?;
@@ -89,6 +90,7 @@ async fn logins_sessions_and_refusals(backend: Backend) -> Result<()> {
     let huge = office
         .http
         .post(format!("{}/login", office.base))
+        .header("content-type", "application/json")
         .body(vec![b'x'; 200 * 1024])
         .send()
         .await?;
@@ -220,10 +222,18 @@ async fn the_office_reads_merges_and_reports(backend: Backend) -> Result<()> {
     let detail = coordinator.get(&format!("/records/{own}")).await?;
     assert_eq!(detail.status(), StatusCode::OK);
     let before = refusals(&server).await?;
+    // Another organisation's record is answered as a missing one.
     let crafted = coordinator.get(&format!("/records/{other}")).await?;
     assert_eq!(
-        refusal(crafted, StatusCode::FORBIDDEN).await?,
-        OfficeErrorCode::Forbidden
+        refusal(crafted, StatusCode::NOT_FOUND).await?,
+        OfficeErrorCode::NotFound
+    );
+    let missing = coordinator
+        .get(&format!("/records/{}", DocId::random()))
+        .await?;
+    assert_eq!(
+        refusal(missing, StatusCode::NOT_FOUND).await?,
+        OfficeErrorCode::NotFound
     );
     let report_refused = coordinator.get("/report?period=2026-11").await?;
     assert_eq!(

@@ -311,13 +311,22 @@ async fn a_coordinator_manages_only_their_organisations_devices(backend: Backend
     );
     let code_path = format!("/team/{ola_user}/enrol-code");
     let revoke_path = format!("/devices/{ola_device}/revoke");
+    // Another organisation's user or device is answered as a missing one
+    // (its existence is not told); the office is refused for its role.
     for response in [
         piotr.post(&code_path, json!({})).await?,
         piotr.post(&revoke_path, json!({})).await?,
-        biuro.post(&revoke_path, json!({})).await?,
     ] {
-        ensure!(refusal(response, StatusCode::FORBIDDEN).await? == OfficeErrorCode::Forbidden);
+        ensure!(refusal(response, StatusCode::NOT_FOUND).await? == OfficeErrorCode::NotFound);
     }
+    ensure!(
+        refusal(
+            biuro.post(&revoke_path, json!({})).await?,
+            StatusCode::FORBIDDEN
+        )
+        .await?
+            == OfficeErrorCode::Forbidden
+    );
     ensure!(server.db.audit_rows("office_refused").await?.len() == audited + 4);
     ola.engine
         .sync_now()

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use anyhow::Result;
 use odnowa_shared::ids::{DocId, PersonId, SiteId, SpaceId};
-use odnowa_shared::records::{Contact, DaySession, Gender, Person};
+use odnowa_shared::records::{Catalogue, CatalogueSite, Contact, DaySession, Gender, Person};
 use odnowa_shared::time::{Date, Timestamp};
 use odnowa_sync_server::admin;
 use odnowa_tests::proxy::Proxy;
@@ -13,6 +13,23 @@ use odnowa_tests::{Backend, TestDevice, TestServer};
 
 async fn team_space(server: &TestServer, name: &str) -> Result<SpaceId> {
     Ok(admin::create_space(&server.db, name, None).await?)
+}
+
+/// A day room in the catalogue, of no member organisation (like the team
+/// spaces here): the server keeps a site's sessions to its organisation.
+async fn day_room(server: &TestServer) -> Result<SiteId> {
+    let site = SiteId::random();
+    let mut catalogue = Catalogue::with_default_services();
+    catalogue.sites.insert(
+        site.to_string(),
+        CatalogueSite {
+            name: "Świetlica".into(),
+            site_kind: "day_room".into(),
+            org: None,
+        },
+    );
+    server.write_catalogue(&catalogue).await?;
+    Ok(site)
 }
 
 async fn device(server: &TestServer, user: &str, write: &[&str]) -> Result<TestDevice> {
@@ -85,7 +102,7 @@ async fn three_devices_offline_converge(backend: Backend) -> Result<()> {
 
     // Two tablets open today's session of the same site, neither has seen
     // the other's, and tick different and overlapping children.
-    let site = SiteId::random();
+    let site = day_room(&server).await?;
     let today = Date::today();
     let session_a = tablet_a.engine.open_day_session(team, site, today).await?;
     let session_b = tablet_b.engine.open_day_session(team, site, today).await?;
@@ -455,7 +472,7 @@ async fn a_new_device_gets_compacted_documents(backend: Backend) -> Result<()> {
     let server = TestServer::start(backend).await?;
     let team = team_space(&server, "Day room — Org B").await?;
     let tablet = device(&server, "ewa", &["Day room — Org B"]).await?;
-    let site = SiteId::random();
+    let site = day_room(&server).await?;
     let session = tablet
         .engine
         .open_day_session(team, site, Date::today())

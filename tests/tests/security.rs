@@ -388,7 +388,6 @@ async fn enrolment_codes_are_rate_limited_and_work_once(backend: Backend) -> Res
     let config = ServerConfig {
         enrol: EnrolLimits {
             per_client: 3,
-            global: 100,
             window: Duration::from_secs(600),
         },
         ..ServerConfig::default()

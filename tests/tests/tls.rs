@@ -350,7 +350,6 @@ async fn behind_a_trusted_proxy_the_limit_counts_forwarded_clients(backend: Back
     let config = ServerConfig {
         enrol: EnrolLimits {
             per_client: 2,
-            global: 100,
             window: Duration::from_secs(600),
         },
         ..ServerConfig::default()

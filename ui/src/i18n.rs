@@ -322,6 +322,7 @@ translations! {
     SignedInAs => pl: "Zalogowano: {name}", en: "Signed in: {name}";
     SessionEnded => pl: "Sesja wygasła. Zaloguj się ponownie.", en: "Your session has ended. Please log in again.";
     ErrBadLogin => pl: "Nieprawidłowa nazwa użytkownika lub hasło.", en: "Wrong user name or password.";
+    ErrTooManyLogins => pl: "Zbyt wiele błędnych prób logowania. Spróbuj ponownie za kilka minut.", en: "Too many wrong attempts. Try again in a few minutes.";
     ErrForbidden => pl: "Nie masz uprawnień do tych danych.", en: "You are not allowed to see this.";
     ErrOfficeNetwork => pl: "Brak połączenia z serwerem. Spróbuj ponownie.", en: "The server cannot be reached. Try again.";
     ErrBadPeriod => pl: "Nieprawidłowy okres: wpisz np. 2026-10, 2026-Q4 lub 2026-01-01..2026-12-31.", en: "Not a period: enter e.g. 2026-10, 2026-Q4 or 2026-01-01..2026-12-31.";
@@ -504,6 +505,7 @@ translations! {
     /// `{contacts}`: a count.
     ErasePlanRewritten => pl: "Kontakty z tą osobą przepisane bez notatek i zadań, bez historii: {contacts}.", en: "Contacts with this person rewritten without notes and follow-ups, without history: {contacts}.";
     /// `{records}`: a count.
+    EraseHeldElsewhere => pl: "Inne organizacje mają {n} zapisów lub wpisów rejestru tej osoby: wymazać ją może tylko biuro konsorcjum.", en: "Other organisations hold {n} records or registry entries of this person: only the consortium office can erase them.";
     ErasePlanKept => pl: "Sesje świetlicy i warsztaty z tą osobą zachowają tylko id: {records}.", en: "Day-room sessions and workshops with this person keep only the id: {records}.";
     ErasePlanDevices => pl: "Każde urządzenie usunie te dane przy najbliższej synchronizacji i to potwierdzi; lista niepotwierdzonych jest na stronie „Wymazania”.", en: "Every device deletes this data at its next sync and confirms it; the devices that have not are listed under “Erasures”.";
     EraseReason => pl: "Podstawa (numer wniosku, bez nazwiska osoby)", en: "Reason (the request's reference, not the person's name)";

@@ -39,6 +39,7 @@ impl CallError {
         match self {
             CallError::Refused(error) => match error.code {
                 OfficeErrorCode::BadLogin => Key::ErrBadLogin,
+                OfficeErrorCode::TooManyAttempts => Key::ErrTooManyLogins,
                 OfficeErrorCode::NoSession => Key::SessionEnded,
                 OfficeErrorCode::Forbidden => Key::ErrForbidden,
                 OfficeErrorCode::NotFound => Key::ErrNotFound,
@@ -95,7 +96,9 @@ async fn call<T: DeserializeOwned>(
     }
     let request = web_sys::Request::new_with_str_and_init(&url(path), &init)
         .map_err(|e| CallError::Unexpected(js_error(e)))?;
-    if body.is_some() {
+    // Whatever changes something goes as JSON: the server refuses any
+    // other type there (a foreign page could send a form or plain text).
+    if body.is_some() || method != "GET" {
         request
             .headers()
             .set("Content-Type", "application/json")

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::{ActorId, Automerge, Change, ChangeHash};
+use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
 
 use super::wire_hash;
 use crate::document::{self, Header};
@@ -55,8 +55,33 @@ fn refuse_all(push: &DocPush, code: RefusalCode, reason: String) -> Ingested {
 }
 
 /// Ingests `push` into `current` (the server's copy, `None` for a new
-/// document).
+/// document), whoever made its changes. The server ingests with
+/// [`ingest_by`]; this is for replaying stored changes and for tests.
 pub fn ingest(current: Option<&Automerge>, push: &DocPush, ctx: &ValidationContext) -> Ingested {
+    ingest_checked(current, push, ctx, None)
+}
+
+/// Ingests `push` as made by `author`: besides what [`ingest`] checks,
+/// every new change must be `author.device`'s (its Automerge actor; the
+/// genesis actor only for a record's deterministic genesis change), and
+/// the push may write no author name but its own (`by:<device>`), which
+/// must be `author.name` when that is given. Otherwise the whole push is
+/// refused as [`RefusalCode::ForeignAuthor`].
+pub fn ingest_by(
+    current: Option<&Automerge>,
+    push: &DocPush,
+    ctx: &ValidationContext,
+    author: &document::Author,
+) -> Ingested {
+    ingest_checked(current, push, ctx, Some(author))
+}
+
+fn ingest_checked(
+    current: Option<&Automerge>,
+    push: &DocPush,
+    ctx: &ValidationContext,
+    author: Option<&document::Author>,
+) -> Ingested {
     let total: usize = push.changes.iter().map(|c| c.len()).sum();
     if total > MAX_PUSH_BYTES_PER_DOC {
         return refuse_all(
@@ -177,6 +202,29 @@ pub fn ingest(current: Option<&Automerge>, push: &DocPush, ctx: &ValidationConte
                 .to_string(),
         );
     }
+    if let Some(author) = author {
+        let own = document::device_actor(author.device);
+        let genesis = ActorId::from(document::GENESIS_ACTOR.as_slice());
+        if let Some(other) = ordered
+            .iter()
+            .map(|c| c.actor_id())
+            .find(|a| **a != own && **a != genesis)
+        {
+            return refuse_all(
+                push,
+                RefusalCode::ForeignAuthor,
+                format!(
+                    "a change is signed by another author ({other}) than the device that sent \
+                     it: a device pushes only its own changes"
+                ),
+            );
+        }
+    }
+    let genesis_changes: Vec<ChangeHash> = ordered
+        .iter()
+        .filter(|c| c.actor_id().to_bytes() == document::GENESIS_ACTOR)
+        .map(|c| c.hash())
+        .collect();
     // Apply to a copy and check the result.
     let mut doc = current.cloned().unwrap_or_default();
     let new_changes: Vec<NewChange> = ordered
@@ -275,10 +323,74 @@ pub fn ingest(current: Option<&Automerge>, push: &DocPush, ctx: &ValidationConte
             format!("the record would not be valid: {e}"),
         );
     }
+    if let Some(author) = author
+        && let Some(why) = authorship_refusal(current, &doc, &genesis_changes, author)
+    {
+        return refuse_all(push, RefusalCode::ForeignAuthor, why);
+    }
     outcome.doc = Some(doc);
     outcome.stored = new_changes;
     outcome.header = Some(header);
     outcome
+}
+
+/// Why `after` (made from `before` by a push of `author` that brought the
+/// genesis-actor changes `genesis_changes`) names its authors falsely.
+fn authorship_refusal(
+    before: Option<&Automerge>,
+    after: &Automerge,
+    genesis_changes: &[ChangeHash],
+    author: &document::Author,
+) -> Option<String> {
+    if !genesis_changes.is_empty() {
+        let expected = document::genesis_hash(after);
+        if genesis_changes.iter().any(|h| Some(*h) != expected) {
+            return Some(
+                "a change carries the genesis author but is not this record's genesis: \
+                 a device pushes only its own changes"
+                    .into(),
+            );
+        }
+    }
+    let names_before = before.map(document::author_names).unwrap_or_default();
+    for (key, values) in document::author_names(after) {
+        let old = names_before
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_slice());
+        if old == Some(values.as_slice()) {
+            continue;
+        }
+        if document::author_key_device(&key) != Some(author.device) {
+            return Some(format!(
+                "the push writes the name of another device's author ({key}): \
+                 a device writes only its own"
+            ));
+        }
+        if let Some(expected) = &author.name
+            && document::author_name(after, author.device).as_deref() != Some(expected.as_str())
+        {
+            return Some(format!(
+                "the push names its author {:?}, but this device belongs to {expected:?}",
+                values.join(" / ")
+            ));
+        }
+    }
+    // A name removed is a name changed too.
+    for (key, _) in names_before {
+        if after
+            .get(automerge::ROOT, key.as_str())
+            .ok()
+            .flatten()
+            .is_none()
+            && document::author_key_device(&key) != Some(author.device)
+        {
+            return Some(format!(
+                "the push removes the name of another device's author ({key})"
+            ));
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -318,6 +318,7 @@ mod tests {
             epoch: 1,
             seq: 10,
             snapshot: None,
+            mac: None,
         }]);
         let response = SyncResponse {
             cursors: vec![SpaceCursor {
@@ -325,6 +326,7 @@ mod tests {
                 epoch: 2,
                 seq: 3,
                 snapshot: None,
+                mac: None,
             }],
             spaces: vec![crate::protocol::SpaceAccess {
                 space,

@@ -460,6 +460,7 @@ impl Engine {
         self.gate(true)?;
         let consent = self.consent_now(scope).await?;
         let mut record = self.require_person(person).await?;
+        self.own_consent_or_none(&record).await?;
         record.consent = Some(consent);
         self.save(&record).await?;
         self.person_view_of(person).await
@@ -471,6 +472,7 @@ impl Engine {
         self.gate(true)?;
         let identity = self.require_identity().await?;
         let mut record = self.require_person(person).await?;
+        self.own_consent_or_none(&record).await?;
         let Some(consent) = record.consent.as_mut().filter(|c| c.withdrawn_at.is_none()) else {
             return Err(EngineError::Invalid(
                 "this person has no consent in force to withdraw".into(),
@@ -480,6 +482,19 @@ impl Engine {
         consent.withdrawn_by = Some(identity.user);
         self.save(&record).await?;
         self.person_view_of(person).await
+    }
+
+    /// A consent is changed only by the organisation that recorded it
+    /// (the server refuses anything else: `access::person_edit_refusal`).
+    async fn own_consent_or_none(&self, person: &Person) -> Result<()> {
+        match &person.consent {
+            Some(consent) if consent.org != self.own_org().await? => Err(EngineError::Invalid(
+                "this consent was recorded by another organisation: only it records a withdrawal \
+                 or a new consent"
+                    .into(),
+            )),
+            _ => Ok(()),
+        }
     }
 
     async fn consent_now(&self, scope: &str) -> Result<Consent> {

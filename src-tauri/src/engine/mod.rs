@@ -380,7 +380,7 @@ impl Engine {
             server: server.clone(),
             device: answer.device,
             user: answer.user,
-            author: author_label(&answer.user_name, device_name),
+            author: document::author_label(&answer.user_name, device_name),
             token: answer.token,
         };
         let stored = serde_json::to_string(&StoredIdentity::from(&identity))
@@ -1277,15 +1277,6 @@ struct StoredIdentity {
     #[serde(default)]
     author: String,
     token: String,
-}
-
-/// "marta · Telefon Marty"; either part alone when the other is empty.
-fn author_label(user_name: &str, device_name: &str) -> String {
-    [user_name.trim(), device_name.trim()]
-        .into_iter()
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(" · ")
 }
 
 impl From<&Identity> for StoredIdentity {

@@ -469,14 +469,21 @@ impl LocalStore {
     }
 
     pub async fn cursors(&self) -> Result<Vec<SpaceCursor>> {
-        type CursorTuple = (String, i64, i64, Option<String>, Option<i64>);
+        type CursorTuple = (
+            String,
+            i64,
+            i64,
+            Option<String>,
+            Option<i64>,
+            Option<Vec<u8>>,
+        );
         let rows: Vec<CursorTuple> = sqlx::query_as(
-            "SELECT space, epoch, seq, snapshot_after, snapshot_upto FROM cursors ORDER BY space",
+            "SELECT space, epoch, seq, snapshot_after, snapshot_upto, mac FROM cursors ORDER BY space",
         )
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(space, epoch, seq, after, upto)| {
+            .map(|(space, epoch, seq, after, upto, mac)| {
                 Ok(SpaceCursor {
                     space: parse("space id", &space)?,
                     epoch: epoch as u64,
@@ -488,6 +495,7 @@ impl LocalStore {
                         }),
                         None => None,
                     },
+                    mac: mac.map(serde_bytes::ByteBuf::from),
                 })
             })
             .collect()
@@ -504,8 +512,8 @@ impl LocalStore {
             .await?;
         for cursor in cursors {
             sqlx::query(
-                "INSERT INTO cursors (space, epoch, seq, snapshot_after, snapshot_upto) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO cursors (space, epoch, seq, snapshot_after, snapshot_upto, mac) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(cursor.space.to_string())
             .bind(cursor.epoch as i64)
@@ -517,6 +525,7 @@ impl LocalStore {
                     .and_then(|p| p.after.map(|a| a.to_string())),
             )
             .bind(cursor.snapshot.as_ref().map(|p| p.upto as i64))
+            .bind(cursor.mac.as_ref().map(|m| m.to_vec()))
             .execute(&mut **tx)
             .await?;
         }

@@ -52,13 +52,14 @@ pub async fn audit(
             .user_facts(user)
             .await?
             .is_some_and(|u| u.org == Some(org));
+        // Another organisation's user, or none: the same answer.
         if !theirs {
             return Err(refuse(
                 db,
                 Some(session.user.id),
-                OfficeErrorCode::Forbidden,
-                &format!("audit of user {user}"),
-                "this user belongs to another member organisation",
+                OfficeErrorCode::NotFound,
+                &format!("audit of user {user} (not of this organisation)"),
+                "no such user",
             )
             .await);
         }

@@ -80,6 +80,7 @@ impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let status = match self.0.code {
             OfficeErrorCode::BadLogin | OfficeErrorCode::NoSession => StatusCode::UNAUTHORIZED,
+            OfficeErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             OfficeErrorCode::Forbidden => StatusCode::FORBIDDEN,
             OfficeErrorCode::NotFound => StatusCode::NOT_FOUND,
             OfficeErrorCode::Invalid => StatusCode::BAD_REQUEST,
@@ -315,6 +316,10 @@ impl Db {
     }
 }
 
+/// Password verifications that may run at once (one per core of the
+/// machine this runs on is enough; more only takes memory).
+static ARGON2_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// Checks `password` for the user `name`: the user when it matches and
 /// the user may use the office; a refusal (logged) otherwise.
 pub async fn login(db: &Db, name: &str, password: &str) -> Result<LoginUser, Refusal> {
@@ -324,9 +329,14 @@ pub async fn login(db: &Db, name: &str, password: &str) -> Result<LoginUser, Ref
         .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(dummy_hash);
     let password = password.to_string();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
+    // Each verification takes Argon2's 19 MiB for a moment: a flood of
+    // logins waits its turn instead of taking the server's memory.
+    let matches = match ARGON2_SLOTS.acquire().await {
+        Ok(_slot) => tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .unwrap_or(false),
+        Err(_) => false,
+    };
     let refused_name: String = name.chars().take(80).collect();
     let Some(user) = user.filter(|u| matches && u.password_hash.is_some()) else {
         return Err(refuse(

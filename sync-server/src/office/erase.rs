@@ -24,6 +24,9 @@ impl From<ErasureError> for Refusal {
             ErasureError::AlreadyErased | ErasureError::Reason(_) => {
                 Refusal::new(OfficeErrorCode::Invalid, e.to_string())
             }
+            ErasureError::HeldElsewhere(_) => {
+                Refusal::new(OfficeErrorCode::Forbidden, e.to_string())
+            }
             ErasureError::Unreadable(_) => {
                 tracing::error!(error = %e, "an erasure could not read a record");
                 Refusal::new(OfficeErrorCode::Internal, e.to_string())
@@ -40,7 +43,15 @@ pub async fn plan(
 ) -> Result<Json<ErasurePlan>, Refusal> {
     let person: PersonId = parse_id(&id, "person")?;
     let db = state.sync.db();
-    let plan = db.erasure_plan(person).await?;
+    let org = match session.user.role {
+        OfficeRole::Office => None,
+        OfficeRole::Coordinator => Some(
+            session
+                .require_coordinator(db, &format!("erasure plan of person {person}"))
+                .await?,
+        ),
+    };
+    let plan = state.sync.erasure_plan_for(person, org).await?;
     // The plan says how many case notes a person has: logged like a read.
     db.audit(
         Some(session.user.id),
@@ -65,15 +76,30 @@ pub async fn erase(
 ) -> Result<Json<Erasure>, Refusal> {
     let person: PersonId = parse_id(&id, "person")?;
     let request: EraseRequest = json_body(&body)?;
-    if session.user.role == OfficeRole::Coordinator {
-        session
-            .require_coordinator(state.sync.db(), &format!("erase person {person}"))
-            .await?;
-    }
-    let erasure = state
+    let only_org = match session.user.role {
+        OfficeRole::Office => None,
+        OfficeRole::Coordinator => Some(
+            session
+                .require_coordinator(state.sync.db(), &format!("erase person {person}"))
+                .await?,
+        ),
+    };
+    let erased = state
         .sync
-        .erase_person(&author(&session), person, &request.reason)
-        .await?;
+        .erase_person(&author(&session), person, &request.reason, only_org)
+        .await;
+    if let Err(ErasureError::HeldElsewhere(n)) = &erased {
+        // Audited like every refusal.
+        return Err(super::auth::refuse(
+            state.sync.db(),
+            Some(session.user.id),
+            OfficeErrorCode::Forbidden,
+            &format!("erase person {person}"),
+            &ErasureError::HeldElsewhere(*n).to_string(),
+        )
+        .await);
+    }
+    let erasure = erased?;
     tracing::info!(user = %session.user.name, %person, "erased a person from the office pages");
     Ok(Json(scoped(&state, &session, erasure).await?))
 }

@@ -10,6 +10,7 @@
 
 mod audit;
 pub mod auth;
+pub mod csrf;
 mod erase;
 pub mod queries;
 mod team;
@@ -36,7 +37,7 @@ use odnowa_shared::time::Date;
 
 use crate::export;
 use crate::report::{self, ReportError};
-use crate::routes::AppState;
+use crate::routes::{AppState, ClientIp};
 use crate::writer::{OfficeAuthor, WriteError};
 use auth::{OfficeSession, Refusal, refuse, session_cookie};
 
@@ -77,6 +78,7 @@ pub fn router() -> Router<AppState> {
         .route(path::ERASE, post(erase::erase))
         .route(path::ERASURES, get(erase::list))
         .fallback(|| async { Refusal::new(OfficeErrorCode::NotFound, "no such office call") })
+        .layer(axum::middleware::from_fn(csrf::check))
 }
 
 fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Refusal> {
@@ -122,10 +124,39 @@ impl From<ReportError> for Refusal {
     }
 }
 
-async fn login(State(state): State<AppState>, body: Bytes) -> Result<Response, Refusal> {
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    body: Bytes,
+) -> Result<Response, Refusal> {
     let request: LoginRequest = json_body(&body)?;
     let db = state.sync.db();
-    let user = auth::login(db, &request.user, &request.password).await?;
+    // Counted as a wrong password unless it proves right.
+    let attempt = match state.login_guard.begin(&request.user, client) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let seconds = wait.as_secs().max(1);
+            let name: String = request.user.chars().take(80).collect();
+            let refusal = refuse(
+                db,
+                None,
+                OfficeErrorCode::TooManyAttempts,
+                &format!("login as {name:?} from {client:?}"),
+                &format!("too many wrong passwords: try again in {seconds} s"),
+            )
+            .await;
+            let mut response = refusal.into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            return Ok(response);
+        }
+    };
+    let user = auth::login(db, &request.user, &request.password).await;
+    if user.is_ok() {
+        attempt.forgive();
+    }
+    let user = user?;
     let token = crate::auth::new_token();
     let now = chrono::Utc::now().timestamp_millis();
     let expires_at = now + state.office.lifetime.as_millis() as i64;
@@ -229,7 +260,7 @@ async fn filters(
                 name_en: None,
             })
             .collect(),
-        workers: db.workers().await?,
+        workers: db.workers(session.scope()).await?,
     }))
 }
 
@@ -268,15 +299,17 @@ async fn record(
     let Some((doc, meta)) = state.sync.load_current(id).await? else {
         return Err(Refusal::new(OfficeErrorCode::NotFound, "no such record"));
     };
+    // Another organisation's record is answered as a missing one (its
+    // existence is not told), and audited as what it was.
     if let Some(scope) = session.scope()
         && db.doc_org(id).await? != scope
     {
         return Err(refuse(
             db,
             Some(session.user.id),
-            OfficeErrorCode::Forbidden,
-            &format!("record {id}"),
-            "this record belongs to another member organisation",
+            OfficeErrorCode::NotFound,
+            &format!("record {id} of another member organisation"),
+            "no such record",
         )
         .await);
     }
@@ -376,7 +409,13 @@ async fn timeline(
     let person: PersonId = parse_id(&id, "person")?;
     let db = state.sync.db();
     let group = db.person_group(person).await?;
-    let summaries = db.person_summaries(&group).await?;
+    let mut summaries = db.person_summaries(&group).await?;
+    // A coordinator counts only their organisation's records.
+    if let Some(scope) = session.scope() {
+        for summary in &mut summaries {
+            summary.records = db.records_naming_in(summary.id, scope).await?;
+        }
+    }
     let Some(kept) = summaries.iter().find(|p| p.id == person).cloned() else {
         return Err(Refusal::new(OfficeErrorCode::NotFound, "no such person"));
     };

@@ -502,13 +502,43 @@ impl Db {
     }
 
     /// Users who made records, for the records filter.
-    pub async fn workers(&self) -> Result<Vec<NamedOption>, StoreError> {
-        let rows: Vec<(String, String)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT u.id, u.name FROM users u WHERE u.id IN (SELECT DISTINCT worker_id FROM p_records WHERE worker_id IS NOT NULL) ORDER BY u.name",
+    /// How many contacts, sessions and workshops of `org`'s spaces name
+    /// `person` (a coordinator's count on a timeline).
+    pub async fn records_naming_in(
+        &self,
+        person: PersonId,
+        org: Option<OrgId>,
+    ) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM p_record_persons rp JOIN p_records r ON r.doc_id = rp.doc_id \
+                 WHERE rp.person_id = $1 AND r.org_id = $2",
             )
-            .fetch_all(pool)
+            .bind(person.to_string())
+            .bind(org.map(|o| o.to_string()).unwrap_or_default())
+            .fetch_one(pool)
             .await?
+        }))
+    }
+
+    /// With `scope` (a coordinator's organisation), only its users.
+    pub async fn workers(
+        &self,
+        scope: Option<Option<OrgId>>,
+    ) -> Result<Vec<NamedOption>, StoreError> {
+        let (filter, org) = match scope {
+            None => ("$1 = $1", String::new()),
+            Some(org) => (
+                "u.org_id = $1",
+                org.map(|o| o.to_string()).unwrap_or_default(),
+            ),
+        };
+        let sql = format!(
+            "SELECT u.id, u.name FROM users u WHERE {filter} AND u.id IN \
+             (SELECT DISTINCT worker_id FROM p_records WHERE worker_id IS NOT NULL) ORDER BY u.name"
+        );
+        let rows: Vec<(String, String)> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(&org).fetch_all(pool).await?
         });
         Ok(rows
             .into_iter()

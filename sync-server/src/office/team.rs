@@ -66,14 +66,15 @@ async fn member(
     let org = session
         .require_coordinator(db, &format!("user {id}"))
         .await?;
+    // Another organisation's user is answered as a missing one.
     match db.user_facts(id).await? {
         Some(user) if user.org == Some(org) => Ok(user),
         Some(_) => Err(refuse(
             db,
             Some(session.user.id),
-            OfficeErrorCode::Forbidden,
-            &format!("user {id}"),
-            "this user belongs to another member organisation",
+            OfficeErrorCode::NotFound,
+            &format!("user {id} of another member organisation"),
+            "no such user",
         )
         .await),
         None => Err(Refusal::new(OfficeErrorCode::NotFound, "no such user")),
@@ -122,7 +123,13 @@ pub async fn revoke(
             .await?;
         return Err(Refusal::new(OfficeErrorCode::NotFound, "no such device"));
     };
-    let user = member(&state, &session, device.user).await?;
+    // Another organisation's device is answered as a missing one.
+    let user = member(&state, &session, device.user)
+        .await
+        .map_err(|refusal| match refusal.0.code {
+            OfficeErrorCode::NotFound => Refusal::new(OfficeErrorCode::NotFound, "no such device"),
+            _ => refusal,
+        })?;
     if admin::revoke(db, id).await? {
         db.audit(
             Some(session.user.id),

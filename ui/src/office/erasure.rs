@@ -85,6 +85,13 @@ pub fn erase_panel(props: &ErasePanelProps) -> Html {
                 { t(lang, Key::EraseShowPlan) }
             </button>
         },
+        // What other organisations hold is the consortium office's to
+        // erase: a coordinator sees why, and no button.
+        Some(plan) if plan.held_elsewhere > 0 => html! {
+            <p class="notice" role="status" data-testid="erase-held-elsewhere">
+                { tf(lang, Key::EraseHeldElsewhere, &[("n", &plan.held_elsewhere.to_string())]) }
+            </p>
+        },
         Some(plan) => html! {
             <form onsubmit={erase} data-testid="erase-form">
                 <ul class="erase-plan" data-testid="erase-plan-lines">
