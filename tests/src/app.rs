@@ -189,18 +189,62 @@ where
     }
 }
 
+/// The scroll before a click. It answers with a plain string, so that the
+/// driver always has a value to serialise, and says when the element has
+/// left the page (the page re-rendered it between the find and now).
+const SCROLL: &str = "const e = arguments[0];
+    if (!e || !e.isConnected) { return 'detached'; }
+    e.scrollIntoView({block: 'center', inline: 'center'});
+    return 'scrolled';";
+
+/// How often a step the driver itself failed on is tried in all.
+const DRIVER_TRIES: u32 = 3;
+
 async fn click_found(client: &Client, name: &str, element: &Element, css: &str) -> Result<()> {
     let arg = serde_json::to_value(element)?;
-    step(
-        format!("{name}: scroll to `{css}`"),
-        client.execute(
-            "arguments[0].scrollIntoView({block: 'center', inline: 'center'});",
-            vec![arg],
-        ),
-    )
-    .await?;
+    let what = format!("{name}: scroll to `{css}`");
+    let scrolled = driver_step(&what, || client.execute(SCROLL, vec![arg.clone()])).await?;
+    if scrolled.as_str() == Some("detached") {
+        // Found again by `click`, as when the driver says it is stale.
+        return Err(anyhow::Error::new(fantoccini::error::CmdError::Standard(
+            fantoccini::error::WebDriver::new(
+                fantoccini::error::ErrorStatus::StaleElementReference,
+                format!("`{css}` left the page before the scroll"),
+            ),
+        ))
+        .context(what));
+    }
     step(format!("{name}: click on `{css}`"), element.click()).await?;
     Ok(())
+}
+
+/// [`step`], tried again (at most [`DRIVER_TRIES`] times in all, each
+/// failure logged) when the driver itself fails transiently:
+/// WebKitWebDriver answers "Could not parse script result" when the web
+/// process's answer to a script is lost under load (seen with six WebKit
+/// windows on two cores), though the page is fine.
+async fn driver_step<T, F, Fut>(what: &str, run: F) -> Result<T>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
+{
+    let mut tries = 1;
+    loop {
+        match step(what.to_string(), run()).await {
+            Err(e) if tries < DRIVER_TRIES && is_driver_glitch(&e) => {
+                tracing::warn!("{what}: the driver failed ({e:#}); trying again");
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Whether the driver, not the page, failed: its answer to a script was
+/// lost.
+fn is_driver_glitch(error: &anyhow::Error) -> bool {
+    format!("{error:#}").contains("Could not parse script result")
 }
 
 /// Whether WebDriver refused because the element is no longer in the page.
@@ -388,10 +432,10 @@ impl AppUnderTest {
 
     /// Runs `script` in the page and returns its value.
     pub async fn eval(&self, script: &str) -> Result<serde_json::Value> {
-        step(
-            format!("{}: run a script", self.name),
-            self.client()?.execute(script, vec![]),
-        )
+        let client = self.client()?;
+        driver_step(&format!("{}: run a script", self.name), || {
+            client.execute(script, vec![])
+        })
         .await
     }
 

@@ -543,65 +543,47 @@ async fn authors_and_reads_are_bound_to_the_device(backend: Backend) -> Result<(
     two.jan.engine.save(&theirs).await?;
     two.jan.engine.sync_now().await?;
 
-    // A change signed with Jan's device as its actor.
-    let note = |text: &'static str| {
+    // A change signed with Jan's device as its actor; Jan's author name
+    // written by Ola's device; Ola's own device under a false name.
+    let put = |key: String, value: &'static str| {
         move |edited: &mut automerge::Automerge| -> Result<()> {
             let mut tx = edited.transaction();
-            tx.put(automerge::ROOT, "note", text)?;
+            tx.put(automerge::ROOT, key.as_str(), value)?;
             tx.commit();
             Ok(())
         }
     };
-    let push = crafted(
-        &two,
-        contact.id,
-        RecordKind::Contact,
-        two.street_a,
-        two.jan_device,
-        note("ktoś inny"),
-    )
-    .await?;
-    refused_as(&two, push, RefusalCode::ForeignAuthor, "another author").await?;
-    // Jan's author name, written by Ola's device.
-    let jan_key = format!("by:{}", two.jan_device);
-    let push = crafted(
-        &two,
-        contact.id,
-        RecordKind::Contact,
-        two.street_a,
-        two.ola_device,
-        move |edited| {
-            let mut tx = edited.transaction();
-            tx.put(automerge::ROOT, jan_key.as_str(), "jan · telefon")?;
-            tx.commit();
-            Ok(())
-        },
-    )
-    .await?;
-    refused_as(
-        &two,
-        push,
-        RefusalCode::ForeignAuthor,
-        "another device's author",
-    )
-    .await?;
-    // Ola's own device under a false name.
-    let own_key = format!("by:{}", two.ola_device);
-    let push = crafted(
-        &two,
-        contact.id,
-        RecordKind::Contact,
-        two.street_a,
-        two.ola_device,
-        move |edited| {
-            let mut tx = edited.transaction();
-            tx.put(automerge::ROOT, own_key.as_str(), "outB")?;
-            tx.commit();
-            Ok(())
-        },
-    )
-    .await?;
-    refused_as(&two, push, RefusalCode::ForeignAuthor, "belongs to").await?;
+    for (actor, key, value, why) in [
+        (
+            two.jan_device,
+            "note".to_string(),
+            "ktoś inny",
+            "another author",
+        ),
+        (
+            two.ola_device,
+            format!("by:{}", two.jan_device),
+            "jan · telefon",
+            "another device's author",
+        ),
+        (
+            two.ola_device,
+            format!("by:{}", two.ola_device),
+            "outB",
+            "belongs to",
+        ),
+    ] {
+        let push = crafted(
+            &two,
+            contact.id,
+            RecordKind::Contact,
+            two.street_a,
+            actor,
+            put(key, value),
+        )
+        .await?;
+        refused_as(&two, push, RefusalCode::ForeignAuthor, why).await?;
+    }
     // Honest changes still go, signed with the name the server knows.
     two.ola
         .engine
