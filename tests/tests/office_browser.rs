@@ -57,6 +57,8 @@ async fn person(device: &TestDevice, alias: &str, born: i64, gender: &str) -> Re
     let mut person = Person::new(alias, Timestamp::now());
     person.birth_year = Some(born);
     person.gender = Gender::new(gender);
+    // As the app registers a person: naming who did.
+    person.created_by = device.engine.identity().await.map(|i| i.user);
     device.engine.save(&person).await?;
     Ok(person.person_id())
 }
@@ -443,6 +445,25 @@ async fn the_office_in_a_browser() -> Result<()> {
         .find("[data-testid=audit-entry][data-action=change]")
         .await?;
     both_languages(&browser, "team", "[data-testid=audit-entry]").await?;
+
+    // A person the other member registered: the plan says only the
+    // consortium office may erase them, and offers no button.
+    browser.click("[data-testid=nav-persons]").await?;
+    browser
+        .type_into("[data-testid=person-search]", "żbyszek")
+        .await?;
+    browser
+        .click("[data-testid=person-row][data-alias='Żbyszek']")
+        .await?;
+    browser.click("[data-testid=erase-plan]").await?;
+    browser.find("[data-testid=erase-held-elsewhere]").await?;
+    ensure!(!browser.exists("[data-testid=erase-form]").await?);
+    both_languages(
+        &browser,
+        "erase-elsewhere",
+        "[data-testid=erase-held-elsewhere]",
+    )
+    .await?;
 
     // The coordinator erases Marek at his request: the plan first, then
     // the reason and a confirmation; the Erasures page lists the devices

@@ -505,7 +505,7 @@ translations! {
     /// `{contacts}`: a count.
     ErasePlanRewritten => pl: "Kontakty z tą osobą przepisane bez notatek i zadań, bez historii: {contacts}.", en: "Contacts with this person rewritten without notes and follow-ups, without history: {contacts}.";
     /// `{records}`: a count.
-    EraseHeldElsewhere => pl: "Inne organizacje mają {n} zapisów lub wpisów rejestru tej osoby: wymazać ją może tylko biuro konsorcjum.", en: "Other organisations hold {n} records or registry entries of this person: only the consortium office can erase them.";
+    EraseHeldElsewhere => pl: "Zapisy lub wpisy rejestru tej osoby mają też inne organizacje (liczba: {n}): wymazać ją może tylko biuro konsorcjum.", en: "Other organisations also hold records or registry entries of this person ({n}): only the consortium office can erase them.";
     ErasePlanKept => pl: "Sesje świetlicy i warsztaty z tą osobą zachowają tylko id: {records}.", en: "Day-room sessions and workshops with this person keep only the id: {records}.";
     ErasePlanDevices => pl: "Każde urządzenie usunie te dane przy najbliższej synchronizacji i to potwierdzi; lista niepotwierdzonych jest na stronie „Wymazania”.", en: "Every device deletes this data at its next sync and confirms it; the devices that have not are listed under “Erasures”.";
     EraseReason => pl: "Podstawa (numer wniosku, bez nazwiska osoby)", en: "Reason (the request's reference, not the person's name)";
