@@ -348,4 +348,77 @@ mod tests {
         assert!(kind_refusal(RecordKind::Person, SpaceId::REGISTRY).is_none());
         assert!(kind_refusal(RecordKind::Contact, team).is_none());
     }
+
+    #[test]
+    fn a_device_changes_only_what_is_its_own_of_a_registry_entry() {
+        use crate::records::Consent;
+        use crate::time::Timestamp;
+        let (a, b) = (Some(OrgId::random()), Some(OrgId::random()));
+        let (ola, jan) = (UserId::random(), UserId::random());
+        let mut theirs = Person::new("Zenek", Timestamp(1));
+        theirs.created_by = Some(jan);
+        theirs.consent = Some(Consent::given(Timestamp(1), jan, b, "services"));
+        let edit = |change: &dyn Fn(&mut Person)| {
+            let mut after = theirs.clone();
+            change(&mut after);
+            person_edit_refusal(Some(&theirs), &after, a, ola)
+        };
+        assert!(
+            edit(&|p| p.birth_year = Some(1970)).is_none(),
+            "a correction"
+        );
+        assert!(edit(&|p| p.merged_into = Some(crate::ids::PersonId::random())).is_some());
+        assert!(
+            edit(&|p| if let Some(c) = p.consent.as_mut() {
+                c.withdrawn_at = Some(Timestamp(2));
+            })
+            .is_some(),
+            "another organisation's consent"
+        );
+        assert!(edit(&|p| p.consent = None).is_some());
+        // B withdraws; A may change nothing of the entry any more.
+        let mut withdrawn = theirs.clone();
+        if let Some(c) = withdrawn.consent.as_mut() {
+            c.withdrawn_at = Some(Timestamp(2));
+            c.withdrawn_by = Some(jan);
+        }
+        assert!(person_edit_refusal(Some(&theirs), &withdrawn, b, jan).is_none());
+        let mut renamed = withdrawn.clone();
+        renamed.alias = "Zenon".into();
+        assert!(person_edit_refusal(Some(&withdrawn), &renamed, a, ola).is_some());
+        assert!(person_edit_refusal(Some(&withdrawn), &renamed, b, jan).is_none());
+        // A new entry: its own creator, its own organisation's consent.
+        let mut new = Person::new("Tadek", Timestamp(3));
+        new.created_by = Some(ola);
+        assert!(person_edit_refusal(None, &new, a, ola).is_none());
+        new.consent = Some(Consent::given(Timestamp(3), ola, b, "services"));
+        assert!(person_edit_refusal(None, &new, a, ola).is_some());
+        new.consent = Some(Consent::given(Timestamp(3), jan, a, "services"));
+        assert!(
+            person_edit_refusal(None, &new, a, ola).is_some(),
+            "another recorder"
+        );
+        new.consent = None;
+        new.created_by = Some(jan);
+        assert!(
+            person_edit_refusal(None, &new, a, ola).is_some(),
+            "another creator"
+        );
+    }
+
+    #[test]
+    fn a_site_s_sessions_live_in_its_organisation_s_spaces() {
+        let (a, b) = (Some(OrgId::random()), Some(OrgId::random()));
+        let site = |org| CatalogueSite {
+            name: "Świetlica".into(),
+            site_kind: "day_room".into(),
+            org,
+        };
+        assert!(site_refusal(Some(&site(a)), a).is_none());
+        assert!(site_refusal(Some(&site(a)), b).is_some());
+        assert!(site_refusal(Some(&site(a)), None).is_some());
+        assert!(site_refusal(Some(&site(None)), None).is_none());
+        assert!(site_refusal(Some(&site(None)), a).is_some());
+        assert!(site_refusal(None, a).is_some(), "not in the catalogue");
+    }
 }

@@ -707,6 +707,11 @@ impl SyncService {
                 self.db.withheld_resent(peer.device, doc, None).await?;
                 continue;
             }
+            // Within the page's budget (the rest goes in later exchanges):
+            // no more than a fresh cursor's snapshots would cost.
+            if *budget == 0 {
+                break;
+            }
             let Some(stored) = self.db.load_doc(doc).await? else {
                 self.db.withheld_resent(peer.device, doc, None).await?;
                 continue;
@@ -714,6 +719,9 @@ impl SyncService {
             let size = UPDATE_OVERHEAD
                 + stored.snapshot.as_ref().map_or(0, Vec::len)
                 + stored.changes.iter().map(Vec::len).sum::<usize>();
+            if size > *budget && !updates.is_empty() {
+                break;
+            }
             *budget = budget.saturating_sub(size);
             updates.push(DocUpdate {
                 doc,

@@ -247,6 +247,13 @@ fn is_driver_glitch(error: &anyhow::Error) -> bool {
     format!("{error:#}").contains("Could not parse script result")
 }
 
+/// Whether the driver failed to open a session (it answered, but could
+/// not reach the browser driver behind it).
+fn is_session_glitch(error: &anyhow::Error) -> bool {
+    let text = format!("{error:#}");
+    text.contains("the WebDriver session was refused") && text.contains("did not respond")
+}
+
 /// Whether WebDriver refused because the element is no longer in the page.
 fn is_stale(error: &anyhow::Error) -> bool {
     error
@@ -308,8 +315,27 @@ pub struct AppUnderTest {
 
 impl AppUnderTest {
     /// Launches the app in `display` with a fresh data directory. `name`
-    /// names its screenshots.
+    /// names its screenshots. When the driver fails to open the session
+    /// (tauri-driver could not reach the WebKitWebDriver it started: a
+    /// port taken meanwhile, or a driver slow to listen on a loaded
+    /// machine), it starts again on fresh ports, three times at most,
+    /// each failure logged.
     pub async fn launch(display: &VirtualDisplay, name: &str) -> Result<Self> {
+        let mut tries = 1;
+        loop {
+            match Self::launch_once(display, name).await {
+                Err(e) if tries < DRIVER_TRIES && is_session_glitch(&e) => {
+                    tracing::warn!(
+                        "{name}: the driver did not open a session ({e:#}); starting it again"
+                    );
+                    tries += 1;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    async fn launch_once(display: &VirtualDisplay, name: &str) -> Result<Self> {
         let binary = app_binary()?;
         let data_dir = tempfile::tempdir()?;
         let (port, native_port) = (free_port()?, free_port()?);
@@ -384,8 +410,21 @@ impl AppUnderTest {
     }
 
     /// Waits for the element `css` to exist and returns it.
+    /// Waits for `css`; when it never appears, the error says what the
+    /// screen showed instead.
     pub async fn find(&self, css: &str) -> Result<Element> {
-        find(self.client()?, &self.name, css).await
+        match find(self.client()?, &self.name, css).await {
+            Ok(element) => Ok(element),
+            Err(e) => {
+                let shown = self
+                    .eval("return document.body ? document.body.innerText : ''")
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_str().map(|t| t.chars().take(600).collect::<String>()))
+                    .unwrap_or_default();
+                Err(anyhow!("{e:#}; the screen showed: {shown:?}"))
+            }
+        }
     }
 
     /// Whether `css` matches an element right now.

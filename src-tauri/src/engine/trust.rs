@@ -88,6 +88,10 @@ impl ServerTrust {
             .use_preconfigured_tls((*self.http).clone())
             .connect_timeout(std::time::Duration::from_secs(10))
             .timeout(std::time::Duration::from_secs(60))
+            // The server closes a connection that sends no request for
+            // 10 s: the device lets go of it first, so that a request never
+            // meets a connection the server is closing.
+            .pool_idle_timeout(std::time::Duration::from_secs(5))
             .build()
             .map_err(|e| EngineError::Offline(e.to_string()))
     }
