@@ -551,17 +551,22 @@ async fn the_app_locks_and_leaves_no_plaintext_on_disk() -> Result<()> {
     app.tap(&tid("lock-submit")).await?;
     app.wait_for_text(&tid("lock-attempts"), "9").await?;
     screenshots_pl_en(&mut app, "phone-lock-wrong-pin").await?;
+    // The page under the lock stays mounted (hidden): wait for the rows
+    // to be shown, not merely present, or the test runs on while the PIN
+    // is still being checked.
+    let shown_row = format!("main:not([hidden]) {}", tid("contact-row"));
     app.type_into(&tid("lock-pin"), APP_PIN).await?;
     app.tap(&tid("lock-submit")).await?;
-    app.wait_for_text(&tid("contact-row"), "Kapuścińska")
-        .await?;
+    app.wait_for_text(&shown_row, "Kapuścińska").await?;
     app.resize(TABLET.0, TABLET.1).await?;
     app.tap(&tid("lock-now")).await?;
     app.find(&tid("lock-pin")).await?;
     screenshots_pl_en(&mut app, "tablet-lock").await?;
     app.type_into(&tid("lock-pin"), APP_PIN).await?;
     app.tap(&tid("lock-submit")).await?;
-    app.find(&tid("contact-row")).await?;
+    // Unlocked for real: a locked device holds no token and could not
+    // learn that it is revoked below.
+    app.find(&shown_row).await?;
     app.resize(PHONE.0, PHONE.1).await?;
 
     // Revoked by the office: the app says so and offers only erasing.
