@@ -262,22 +262,22 @@ fn is_stale(error: &anyhow::Error) -> bool {
         .any(fantoccini::error::CmdError::is_stale_element_reference)
 }
 
-/// Types `text` into the field `css`, replacing what it held: all of it
-/// selected and typed over in one command, then read back. (Clearing and
-/// typing as two commands let a re-render of the form between them put
-/// the old value back: "2" cleared, "3" typed, "23" kept.) Should the
-/// field still hold something else, it is typed again, three times at
-/// most, each logged.
+/// Types `text` into the field `css`, replacing what it held, and reads
+/// it back. Clearing and typing are two WebDriver commands, and a
+/// re-render of the form between them can put the old value back ("2"
+/// cleared, "3" typed, "23" kept); typing over a selection in one command
+/// (Control+A) types nothing at all in WebKitWebDriver. So the field is
+/// checked, and cleared and typed again when it holds something else,
+/// three times at most, each logged.
 pub(crate) async fn type_into(client: &Client, name: &str, css: &str, text: &str) -> Result<()> {
-    // Control+A, every modifier released, then the text.
-    let keys = format!("\u{E009}a\u{E000}{text}");
+    let keys = text;
     let mut tries = 1;
     loop {
         let element = find(client, name, css).await?;
         step(format!("{name}: clear `{css}`"), element.clear()).await?;
         step(
             format!("{name}: type into `{css}`"),
-            element.send_keys(&keys),
+            element.send_keys(keys),
         )
         .await?;
         let held = step(format!("{name}: read `{css}`"), element.prop("value"))
