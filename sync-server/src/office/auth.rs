@@ -316,9 +316,90 @@ impl Db {
     }
 }
 
-/// Password verifications that may run at once (one per core of the
-/// machine this runs on is enough; more only takes memory).
-static ARGON2_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// Threads that verify passwords: two, always the same. Each Argon2
+/// verification takes a 19 MiB block; on the runtime's blocking pool every
+/// call could land on another thread, and each thread's allocator arena
+/// kept its block (a flood of 512 logins left 476 MiB resident). Two fixed
+/// threads keep at most two blocks, and a flood waits its turn.
+const ARGON2_THREADS: usize = 2;
+
+type Verification = (String, String, tokio::sync::oneshot::Sender<bool>);
+
+fn argon2_workers() -> &'static std::sync::mpsc::Sender<Verification> {
+    static WORKERS: std::sync::OnceLock<std::sync::mpsc::Sender<Verification>> =
+        std::sync::OnceLock::new();
+    WORKERS.get_or_init(|| {
+        let (jobs, queue) = std::sync::mpsc::channel::<Verification>();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        for n in 0..ARGON2_THREADS {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || {
+                    // One Argon2 memory block per thread, reused.
+                    let mut blocks: Vec<argon2::Block> = Vec::new();
+                    loop {
+                        let job = match queue.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(poisoned) => poisoned.into_inner().recv(),
+                        };
+                        let Ok((password, hash, answer)) = job else {
+                            break;
+                        };
+                        let _ = answer.send(verify_reusing(&password, &hash, &mut blocks));
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "could not start a password thread");
+            }
+        }
+        jobs
+    })
+}
+
+/// [`verify_password`] with Argon2's memory in `blocks`, kept for the next.
+fn verify_reusing(password: &str, hash: &str, blocks: &mut Vec<argon2::Block>) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
+        argon2::Algorithm::try_from(parsed.algorithm),
+        argon2::Params::try_from(&parsed),
+        parsed.salt,
+        parsed.hash,
+    ) else {
+        return false;
+    };
+    let version = match parsed.version.map(argon2::Version::try_from) {
+        None => argon2::Version::default(),
+        Some(Ok(version)) => version,
+        Some(Err(_)) => return false,
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    blocks.resize(params.block_count(), argon2::Block::default());
+    let mut out = vec![0u8; expected.len()];
+    let computed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        password.as_bytes(),
+        salt,
+        &mut out,
+        &mut blocks[..],
+    );
+    // `Output` compares in constant time.
+    computed.is_ok()
+        && argon2::password_hash::Output::new(&out).is_ok_and(|output| output == expected)
+}
+
+/// Verifies `password` against `hash` on the password threads.
+async fn verify_on_workers(password: String, hash: String) -> bool {
+    let (answer, verified) = tokio::sync::oneshot::channel();
+    if argon2_workers().send((password, hash, answer)).is_err() {
+        return false;
+    }
+    verified.await.unwrap_or(false)
+}
 
 /// Checks `password` for the user `name`: the user when it matches and
 /// the user may use the office; a refusal (logged) otherwise.
@@ -329,14 +410,7 @@ pub async fn login(db: &Db, name: &str, password: &str) -> Result<LoginUser, Ref
         .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(dummy_hash);
     let password = password.to_string();
-    // Each verification takes Argon2's 19 MiB for a moment: a flood of
-    // logins waits its turn instead of taking the server's memory.
-    let matches = match ARGON2_SLOTS.acquire().await {
-        Ok(_slot) => tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .unwrap_or(false),
-        Err(_) => false,
-    };
+    let matches = verify_on_workers(password, hash).await;
     let refused_name: String = name.chars().take(80).collect();
     let Some(user) = user.filter(|u| matches && u.password_hash.is_some()) else {
         return Err(refuse(
