@@ -316,12 +316,15 @@ async fn sessions_live_only_at_the_organisations_sites(backend: Backend) -> Resu
     Ok(())
 }
 
+/// A change made by hand to a person's entry.
+type PersonEdit = Box<dyn FnOnce(&mut Person)>;
+
 async fn another_organisations_registry_entries_are_not_rewritten(backend: Backend) -> Result<()> {
     let two = two(backend, ServerConfig::default()).await?;
     let person = jans_person(&two, "Zenek").await?;
     let other = jans_person(&two, "Marian").await?;
     let doc = person.doc_id();
-    let edit = |change: Box<dyn FnOnce(&mut Person)>| {
+    let edit = |change: PersonEdit| {
         move |edited: &mut automerge::Automerge| -> Result<()> {
             let mut record: Person = document::read(edited)?;
             change(&mut record);
@@ -331,72 +334,47 @@ async fn another_organisations_registry_entries_are_not_rewritten(backend: Backe
             Ok(())
         }
     };
-    // B's consent, withdrawn from A's phone.
-    let push = crafted(
-        &two,
-        doc,
-        RecordKind::Person,
-        SpaceId::REGISTRY,
-        two.ola_device,
-        edit(Box::new(|p| {
-            if let Some(consent) = p.consent.as_mut() {
-                consent.withdrawn_at = Some(Timestamp::now());
-            }
-        })),
-    )
-    .await?;
-    refused_as(
-        &two,
-        push,
-        RefusalCode::NotWritable,
-        "recorded by another organisation",
-    )
-    .await?;
-    // A new consent of A's written over B's.
+    // B's consent withdrawn from A's phone; a consent of A's written over
+    // B's; a merge (the office's).
     let ola_user = two.server.db.user_by_name("ola").await?;
     let org_a = two.server.db.org_by_name(ORG_A).await?;
-    let push = crafted(
-        &two,
-        doc,
-        RecordKind::Person,
-        SpaceId::REGISTRY,
-        two.ola_device,
-        edit(Box::new(move |p| {
-            p.consent = Some(Consent::given(
-                Timestamp::now(),
-                ola_user,
-                Some(org_a),
-                "services",
-            ));
-        })),
-    )
-    .await?;
-    refused_as(
-        &two,
-        push,
-        RefusalCode::NotWritable,
-        "recorded by another organisation",
-    )
-    .await?;
-    // Merging is the office's.
-    let push = crafted(
-        &two,
-        doc,
-        RecordKind::Person,
-        SpaceId::REGISTRY,
-        two.ola_device,
-        edit(Box::new(move |p| {
-            p.merged_into = Some(other);
-        })),
-    )
-    .await?;
-    refused_as(
-        &two,
-        push,
-        RefusalCode::NotWritable,
-        "merging persons is the consortium office's",
-    )
-    .await?;
+    let refused_edits: [(PersonEdit, &str); 3] = [
+        (
+            Box::new(|p| {
+                if let Some(consent) = p.consent.as_mut() {
+                    consent.withdrawn_at = Some(Timestamp::now());
+                }
+            }),
+            "recorded by another organisation",
+        ),
+        (
+            Box::new(move |p| {
+                p.consent = Some(Consent::given(
+                    Timestamp::now(),
+                    ola_user,
+                    Some(org_a),
+                    "services",
+                ));
+            }),
+            "recorded by another organisation",
+        ),
+        (
+            Box::new(move |p| p.merged_into = Some(other)),
+            "merging persons is the consortium office's",
+        ),
+    ];
+    for (change, why) in refused_edits {
+        let push = crafted(
+            &two,
+            doc,
+            RecordKind::Person,
+            SpaceId::REGISTRY,
+            two.ola_device,
+            edit(change),
+        )
+        .await?;
+        refused_as(&two, push, RefusalCode::NotWritable, why).await?;
+    }
     // A correction of the birth year is a colleague's right.
     let push = crafted(
         &two,
