@@ -663,15 +663,13 @@ impl Db {
 /// `contact` as a new generation after `old`: without its note and
 /// follow-up, one change by `by`, no history.
 fn rewrite_contact(
-    mut contact: Contact,
+    contact: Contact,
     old: DocMeta,
     by: &OfficeAuthor,
     at: i64,
 ) -> Result<Rewrite, ErasureError> {
     let doc = contact.id;
-    contact.note.clear();
-    contact.follow_up = None;
-    let fresh = document::rewrite(&contact, by.author(), Timestamp(at), "erasure")
+    let fresh = document::rewrite(&contact.erased(), by.author(), Timestamp(at), "erasure")
         .map_err(|e| ErasureError::Unreadable(format!("{doc}: {e}")))?;
     let changes = fresh
         .get_changes(&[])

@@ -24,10 +24,11 @@ use odnowa_shared::document::Author;
 use odnowa_shared::ids::{DeviceId, DocId, OrgId, SpaceId, UserId};
 use odnowa_shared::protocol::{
     self, DEFAULT_RESPONSE_BYTES, DevicePolicy, DocPush, DocUpdate, Refusal, RefusalCode,
-    SnapshotPhase, SpaceCursor, SyncRequest, SyncResponse,
+    SpaceCursor, SyncRequest, SyncResponse,
 };
 use odnowa_shared::records::{Catalogue, DaySession, Person, RecordKind};
-use odnowa_shared::sync::ingest::ingest_by;
+use odnowa_shared::sync::ingest::{self, Stored, erased_refusal};
+use odnowa_shared::sync::pull::{self, Budget, Opening, Read, SpacePull, UPDATE_OVERHEAD};
 use odnowa_shared::validate::ValidationContext;
 
 use crate::cursor::CursorSeal;
@@ -35,26 +36,8 @@ use crate::store::{Append, Db, DocMeta, QuarantineEntry, StoreError};
 
 /// The largest page a device may ask for (a frame is at most 1 MiB).
 const MAX_RESPONSE_BYTES: u32 = 768 * 1024;
-/// Bytes counted per update besides its changes (ids, kind, framing).
-const UPDATE_OVERHEAD: usize = 48;
-/// Documents read per snapshot page query.
-const SNAPSHOT_PAGE_DOCS: u32 = 200;
-/// Feed rows read per query.
-const FEED_PAGE_ROWS: u32 = 2_000;
-
-const ERASED: &str =
-    "this record was erased at a person's request: it cannot be changed or restored";
 const ERASED_PERSON: &str =
     "this person's records were erased at their request: no new case notes can be kept about them";
-
-fn erased_refusal(doc: DocId) -> Refusal {
-    Refusal {
-        doc,
-        change: None,
-        code: RefusalCode::Erased,
-        reason: ERASED.into(),
-    }
-}
 
 /// Who is syncing.
 #[derive(Debug, Clone, Copy)]
@@ -382,10 +365,10 @@ impl SyncService {
             response.purge.truncate(protocol::MAX_PURGES);
             response.more = true;
         }
-        let mut budget = match request.max_response_bytes {
+        let mut budget = Budget::new(match request.max_response_bytes {
             0 => DEFAULT_RESPONSE_BYTES,
             n => n.min(MAX_RESPONSE_BYTES),
-        } as usize;
+        } as usize);
         let mut epoch = self.db.epoch().await?;
         let sent: BTreeMap<SpaceId, SpaceCursor> =
             request.cursors.into_iter().map(|c| (c.space, c)).collect();
@@ -521,31 +504,18 @@ impl SyncService {
                 cached.meta = meta;
                 cached.loaded = true;
             }
-            if let Some(meta) = &cached.meta
-                && meta.space != push.space
-            {
-                return Ok(vec![Refusal {
-                    doc: push.doc,
-                    change: None,
-                    code: RefusalCode::SpaceMismatch,
-                    reason: "this record belongs to another space".into(),
-                }]);
-            }
-            if let Some(refusal) = self.generation_refusal(push, cached.meta.as_ref()).await? {
-                return Ok(vec![refusal]);
-            }
-            // Which kinds may live in which space (case notes never in the
-            // registry, persons only there): after the space check, so a
-            // record moved between spaces is named as such.
-            if let Some(why) = access::kind_refusal(push.kind, push.space) {
-                return Ok(vec![Refusal {
-                    doc: push.doc,
-                    change: None,
-                    code: RefusalCode::NotWritable,
-                    reason: why.into(),
-                }]);
-            }
-            let outcome = ingest_by(cached.doc.as_ref(), push, &ctx, &pusher.author);
+            let stored = cached
+                .meta
+                .as_ref()
+                .zip(cached.doc.as_ref())
+                .map(|(meta, doc)| Stored {
+                    doc,
+                    space: meta.space,
+                    generation: meta.generation,
+                });
+            // Asked only of a record the server does not hold.
+            let erased = stored.is_none() && self.db.erased_doc(push.doc).await?.is_some();
+            let outcome = ingest::admit(stored, erased, push, &ctx, &pusher.author);
             let Some(new_doc) = outcome.doc else {
                 return Ok(outcome.refused);
             };
@@ -638,53 +608,6 @@ impl SyncService {
         Err(StoreError::Conflict)
     }
 
-    /// Refuses a push for an erased document, or one built on another
-    /// generation than the stored one (an erasure rewrote the document:
-    /// the device's copy holds what was erased and must not merge back).
-    async fn generation_refusal(
-        &self,
-        push: &DocPush,
-        stored: Option<&DocMeta>,
-    ) -> Result<Option<Refusal>, StoreError> {
-        let refusal = |code, reason: String| {
-            Some(Refusal {
-                doc: push.doc,
-                change: None,
-                code,
-                reason,
-            })
-        };
-        Ok(match stored {
-            Some(meta) if push.generation < meta.generation => refusal(
-                RefusalCode::OldGeneration,
-                format!(
-                    "this record was rewritten when a person's data was erased (generation {}); \
-                     this copy is older and was not merged: the device replaces it at its next sync",
-                    meta.generation
-                ),
-            ),
-            Some(meta) if push.generation > meta.generation => refusal(
-                RefusalCode::HeaderChanged,
-                format!(
-                    "this record has no generation {} on the server",
-                    push.generation
-                ),
-            ),
-            Some(_) => None,
-            None => match self.db.erased_doc(push.doc).await? {
-                Some(_) => Some(erased_refusal(push.doc)),
-                None if push.generation != 0 => refusal(
-                    RefusalCode::HeaderChanged,
-                    format!(
-                        "a new record cannot start at generation {}",
-                        push.generation
-                    ),
-                ),
-                None => None,
-            },
-        })
-    }
-
     /// Sends `peer` whole the registry entries it dropped while they were
     /// withheld from its organisation and may hold again; forgets those
     /// its cursor shows it received (`cursor` as it arrived, `last` the
@@ -697,7 +620,7 @@ impl SyncService {
         cursor: &SpaceCursor,
         start_over: bool,
         last: u64,
-        budget: &mut usize,
+        budget: &mut Budget,
         updates: &mut Vec<DocUpdate>,
     ) -> Result<(), StoreError> {
         for (doc, resent_upto) in self.db.withheld_to_resend(peer.device, org).await? {
@@ -709,7 +632,7 @@ impl SyncService {
             }
             // Within the page's budget (the rest goes in later exchanges):
             // no more than a fresh cursor's snapshots would cost.
-            if *budget == 0 {
+            if budget.is_spent() {
                 break;
             }
             let Some(stored) = self.db.load_doc(doc).await? else {
@@ -719,10 +642,9 @@ impl SyncService {
             let size = UPDATE_OVERHEAD
                 + stored.snapshot.as_ref().map_or(0, Vec::len)
                 + stored.changes.iter().map(Vec::len).sum::<usize>();
-            if size > *budget && !updates.is_empty() {
+            if !budget.take(size) {
                 break;
             }
-            *budget = budget.saturating_sub(size);
             updates.push(DocUpdate {
                 doc,
                 space: SpaceId::REGISTRY,
@@ -738,135 +660,59 @@ impl SyncService {
         Ok(())
     }
 
-    /// Fills `updates` from one space within `budget`; returns the new
-    /// cursor and whether more is waiting.
+    /// Fills `updates` from one space within `budget`, as
+    /// [`pull::SpacePull`] plans it; returns the new cursor (unsealed) and
+    /// whether more is waiting.
     async fn pull(
         &self,
         peer: Peer,
         org: Option<OrgId>,
-        mut cursor: SpaceCursor,
+        cursor: SpaceCursor,
         epoch: &mut u64,
-        budget: &mut usize,
+        budget: &mut Budget,
         updates: &mut Vec<DocUpdate>,
     ) -> Result<(SpaceCursor, bool), StoreError> {
-        let last = self.db.last_seq(cursor.space).await?;
-        let ahead = cursor.seq > last || cursor.snapshot.as_ref().is_some_and(|p| p.upto > last);
-        let mut start_over = cursor.epoch != *epoch;
-        if cursor.epoch == *epoch && ahead {
-            if self.cursor_seal().await?.issued(&cursor) {
+        let space = cursor.space;
+        let last = self.db.last_seq(space).await?;
+        let issued = self.cursor_seal().await?.issued(&cursor);
+        let opening = pull::opening(&cursor, *epoch, last, issued);
+        match opening {
+            Opening::NewEpoch => {
                 // The device has seen more than the feed holds, and this
                 // server told it so: the database was restored from an
-                // older backup. Start a new epoch, so that every device
-                // pushes everything again.
-                tracing::warn!(space = %cursor.space, "a device is ahead of the feed: starting a new epoch");
+                // older backup.
+                tracing::warn!(%space, "a device is ahead of the feed: starting a new epoch");
                 *epoch = self.db.bump_epoch().await?;
-            } else {
-                // A cursor this server never handed out: answered for this
-                // device alone, from the start; nothing shared changes.
-                tracing::warn!(device = %peer.device, space = %cursor.space, seq = cursor.seq, "a cursor ahead of the feed that this server never issued: the device starts the space again");
             }
-            start_over = true;
+            Opening::StartOver if cursor.epoch == *epoch => {
+                tracing::warn!(device = %peer.device, %space, seq = cursor.seq, "a cursor ahead of the feed that this server never issued: the device starts the space again");
+            }
+            _ => {}
         }
         // Registry entries withheld from the device's organisation (a
         // consent withdrawn that another organisation recorded) never
         // reach it; those it dropped and may hold again go whole.
-        let withheld = if cursor.space.is_registry() {
+        let withheld = if space.is_registry() {
+            let start_over = opening != Opening::Continue;
             self.resend_withheld(peer, org, &cursor, start_over, last, budget, updates)
                 .await?;
             self.db.withheld_persons(org).await?
         } else {
             Default::default()
         };
-        if start_over {
-            cursor = SpaceCursor {
-                space: cursor.space,
-                epoch: *epoch,
-                seq: 0,
-                snapshot: Some(SnapshotPhase {
-                    after: None,
-                    upto: last,
-                }),
-                mac: None,
-            };
-        }
-        if *budget == 0 {
-            return Ok((cursor, true));
-        }
-        if let Some(mut phase) = cursor.snapshot.take() {
-            loop {
-                let rows = self
-                    .db
-                    .snapshot_page(cursor.space, phase.after, SNAPSHOT_PAGE_DOCS)
-                    .await?;
-                let full_page = rows.len() == SNAPSHOT_PAGE_DOCS as usize;
-                for row in rows {
-                    if withheld.contains(&row.doc) {
-                        phase.after = Some(row.doc);
-                        continue;
-                    }
-                    let size = UPDATE_OVERHEAD
-                        + row.snapshot.as_ref().map_or(0, Vec::len)
-                        + row.changes.iter().map(Vec::len).sum::<usize>();
-                    if size > *budget && !updates.is_empty() {
-                        *budget = 0;
-                        cursor.snapshot = Some(phase);
-                        return Ok((cursor, true));
-                    }
-                    *budget = budget.saturating_sub(size);
-                    phase.after = Some(row.doc);
-                    updates.push(DocUpdate {
-                        doc: row.doc,
-                        space: cursor.space,
-                        kind: row.kind,
-                        generation: row.generation,
-                        snapshot: row.snapshot.map(ByteBuf::from),
-                        changes: row.changes.into_iter().map(ByteBuf::from).collect(),
-                    });
+        let mut plan = SpacePull::new(cursor, opening, *epoch, last, budget);
+        while let Some(read) = plan.next_read() {
+            match read {
+                Read::Snapshots { after, limit } => {
+                    let rows = self.db.snapshot_page(space, after, limit).await?;
+                    plan.take_snapshots(rows, |doc| withheld.contains(&doc), budget, updates);
                 }
-                if !full_page {
-                    break;
+                Read::Feed { after, upto, limit } => {
+                    let rows = self.db.feed(space, after, upto, peer.device, limit).await?;
+                    plan.take_feed(rows, |doc| withheld.contains(&doc), budget, updates);
                 }
             }
-            cursor.seq = phase.upto;
         }
-        loop {
-            let rows = self
-                .db
-                .feed(cursor.space, cursor.seq, last, peer.device, FEED_PAGE_ROWS)
-                .await?;
-            let full_page = rows.len() == FEED_PAGE_ROWS as usize;
-            for row in rows {
-                if withheld.contains(&row.doc) {
-                    cursor.seq = row.seq;
-                    continue;
-                }
-                let size = UPDATE_OVERHEAD + row.bytes.len();
-                if size > *budget && !updates.is_empty() {
-                    *budget = 0;
-                    return Ok((cursor, true));
-                }
-                *budget = budget.saturating_sub(size);
-                cursor.seq = row.seq;
-                match updates.last_mut() {
-                    // Consecutive changes of one document travel together.
-                    Some(update) if update.doc == row.doc && update.snapshot.is_none() => {
-                        update.changes.push(ByteBuf::from(row.bytes));
-                    }
-                    _ => updates.push(DocUpdate {
-                        doc: row.doc,
-                        space: cursor.space,
-                        kind: row.kind,
-                        generation: row.generation,
-                        snapshot: None,
-                        changes: vec![ByteBuf::from(row.bytes)],
-                    }),
-                }
-            }
-            if !full_page {
-                break;
-            }
-        }
-        cursor.seq = last;
-        Ok((cursor, false))
+        Ok(plan.finish())
     }
 }

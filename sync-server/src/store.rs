@@ -257,25 +257,7 @@ pub struct Append<'a> {
     pub projection: &'a Projection,
 }
 
-/// One change from a space's feed.
-#[derive(Debug, Clone)]
-pub struct FeedRow {
-    pub seq: u64,
-    pub doc: DocId,
-    pub kind: RecordKind,
-    pub generation: u32,
-    pub bytes: Vec<u8>,
-}
-
-/// One document of a space for a device that starts the space afresh.
-#[derive(Debug, Clone)]
-pub struct SnapshotRow {
-    pub doc: DocId,
-    pub kind: RecordKind,
-    pub generation: u32,
-    pub snapshot: Option<Vec<u8>>,
-    pub changes: Vec<Vec<u8>>,
-}
+pub use odnowa_shared::sync::pull::{FeedRow, SnapshotRow};
 
 /// A refused push kept for a coordinator.
 #[derive(Debug, Clone)]

@@ -125,6 +125,15 @@ impl Contact {
         self
     }
 
+    /// What an erasure of a person keeps of a contact with them: the
+    /// contact as a count (who, when, where, what was delivered), without
+    /// its free text and follow-up, which may say anything about them.
+    pub fn erased(mut self) -> Self {
+        self.note.clear();
+        self.follow_up = None;
+        self
+    }
+
     /// The persons met, parsed (entries whose key is not an id are skipped;
     /// validation refuses them).
     pub fn person_ids(&self) -> Vec<PersonId> {

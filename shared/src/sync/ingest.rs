@@ -65,8 +65,10 @@ pub fn ingest(current: Option<&Automerge>, push: &DocPush, ctx: &ValidationConte
 /// every new change must be `author.device`'s (its Automerge actor; the
 /// genesis actor only for a record's deterministic genesis change), and
 /// the push may write no author name but its own (`by:<device>`), which
-/// must be `author.name` when that is given. Otherwise the whole push is
-/// refused as [`RefusalCode::ForeignAuthor`].
+/// must be `author.name` when that is given. A change of another actor is
+/// refused alone as [`RefusalCode::ForeignAuthor`] (the changes built on it
+/// as missing dependencies; the rest of the push goes); a false author
+/// name refuses the whole push as [`RefusalCode::ForeignAuthor`].
 pub fn ingest_by(
     current: Option<&Automerge>,
     push: &DocPush,
@@ -74,6 +76,106 @@ pub fn ingest_by(
     author: &document::Author,
 ) -> Ingested {
     ingest_checked(current, push, ctx, Some(author))
+}
+
+/// Why a record is refused because it was erased.
+pub const ERASED: &str =
+    "this record was erased at a person's request: it cannot be changed or restored";
+
+/// The refusal of a push for an erased record.
+pub fn erased_refusal(doc: crate::ids::DocId) -> Refusal {
+    Refusal {
+        doc,
+        change: None,
+        code: RefusalCode::Erased,
+        reason: ERASED.into(),
+    }
+}
+
+/// What the server holds of a document a push is judged against.
+#[derive(Debug, Clone, Copy)]
+pub struct Stored<'a> {
+    pub doc: &'a Automerge,
+    pub space: crate::ids::SpaceId,
+    pub generation: u32,
+}
+
+/// The server's judgement of one push, before the rules that need more
+/// than the document (grants, field rules of the pusher's organisation):
+/// the record stays in its space and its generation (a push built on
+/// another generation than the stored one would merge back what an erasure
+/// removed), an erased record is not created again (`erased`: whether the
+/// server erased `push.doc`; asked only where nothing is stored), the kind
+/// belongs in the space, and then [`ingest_by`].
+pub fn admit(
+    stored: Option<Stored<'_>>,
+    erased: bool,
+    push: &DocPush,
+    ctx: &ValidationContext,
+    author: &document::Author,
+) -> Ingested {
+    if let Some(refusal) = placement_refusal(stored, erased, push) {
+        return Ingested {
+            refused: vec![refusal],
+            ..Ingested::default()
+        };
+    }
+    ingest_by(stored.map(|s| s.doc), push, ctx, author)
+}
+
+fn placement_refusal(stored: Option<Stored<'_>>, erased: bool, push: &DocPush) -> Option<Refusal> {
+    let refusal = |code, reason: String| {
+        Some(Refusal {
+            doc: push.doc,
+            change: None,
+            code,
+            reason,
+        })
+    };
+    match stored {
+        Some(s) if s.space != push.space => {
+            return refusal(
+                RefusalCode::SpaceMismatch,
+                "this record belongs to another space".into(),
+            );
+        }
+        Some(s) if push.generation < s.generation => {
+            return refusal(
+                RefusalCode::OldGeneration,
+                format!(
+                    "this record was rewritten when a person's data was erased (generation {}); \
+                     this copy is older and was not merged: the device replaces it at its next sync",
+                    s.generation
+                ),
+            );
+        }
+        Some(s) if push.generation > s.generation => {
+            return refusal(
+                RefusalCode::HeaderChanged,
+                format!(
+                    "this record has no generation {} on the server",
+                    push.generation
+                ),
+            );
+        }
+        Some(_) => {}
+        None if erased => return Some(erased_refusal(push.doc)),
+        None if push.generation != 0 => {
+            return refusal(
+                RefusalCode::HeaderChanged,
+                format!(
+                    "a new record cannot start at generation {}",
+                    push.generation
+                ),
+            );
+        }
+        None => {}
+    }
+    // Which kinds may live in which space (case notes never in the
+    // registry, persons only there): after the space check, so a record
+    // moved between spaces is named as such.
+    crate::access::kind_refusal(push.kind, push.space)
+        .and_then(|why| refusal(RefusalCode::NotWritable, why.into()))
 }
 
 fn ingest_checked(
@@ -202,22 +304,52 @@ fn ingest_checked(
                 .to_string(),
         );
     }
+    // A device pushes only its own changes: one signed by another actor
+    // is refused, with every change built on it; the rest of the push
+    // goes. After a restore from backup, a device that holds another
+    // device's change the server lost is told so per change, and pushes
+    // it again until its own device has brought it back.
     if let Some(author) = author {
         let own = document::device_actor(author.device);
         let genesis = ActorId::from(document::GENESIS_ACTOR.as_slice());
-        if let Some(other) = ordered
-            .iter()
-            .map(|c| c.actor_id())
-            .find(|a| **a != own && **a != genesis)
-        {
-            return refuse_all(
-                push,
-                RefusalCode::ForeignAuthor,
-                format!(
-                    "a change is signed by another author ({other}) than the device that sent \
-                     it: a device pushes only its own changes"
-                ),
-            );
+        let mut dropped: BTreeSet<ChangeHash> = BTreeSet::new();
+        let mut kept = Vec::with_capacity(ordered.len());
+        for change in ordered {
+            let actor = change.actor_id();
+            let refusal = if *actor != own && *actor != genesis {
+                Some((
+                    RefusalCode::ForeignAuthor,
+                    format!(
+                        "a change is signed by another author ({actor}) than the device that \
+                         sent it: a device pushes only its own changes"
+                    ),
+                ))
+            } else if change.deps().iter().any(|d| dropped.contains(d)) {
+                Some((
+                    RefusalCode::MissingDependencies,
+                    "this change builds on a change of another device that the server does \
+                     not hold: it goes once that device has sent it"
+                        .to_string(),
+                ))
+            } else {
+                None
+            };
+            match refusal {
+                Some((code, reason)) => {
+                    dropped.insert(change.hash());
+                    outcome.refused.push(Refusal {
+                        doc: push.doc,
+                        change: Some(wire_hash(&change.hash())),
+                        code,
+                        reason,
+                    });
+                }
+                None => kept.push(change),
+            }
+        }
+        ordered = kept;
+        if ordered.is_empty() {
+            return outcome;
         }
     }
     let genesis_changes: Vec<ChangeHash> = ordered
@@ -445,6 +577,43 @@ mod tests {
         let outcome = ingest(None, &push, &ValidationContext::default());
         assert_eq!(outcome.refused.len(), 1);
         assert_eq!(outcome.refused[0].code, RefusalCode::MissingDependencies);
+    }
+
+    #[test]
+    fn another_devices_change_is_refused_alone_with_what_builds_on_it() {
+        let (mut replica, creator) = person_replica();
+        let server = replica.doc.fork();
+        replica.confirm(&server.get_heads());
+        let other = DeviceId::random();
+        // Own, then the other device's on top, then own again on top.
+        let mut person: Person = read(&replica.doc).expect("read");
+        person.gender = crate::records::Gender::new(crate::records::Gender::FEMALE);
+        write(&mut replica.doc, &person, creator, Timestamp(1), "edit").expect("write");
+        person.alias = "theirs".into();
+        write(&mut replica.doc, &person, other, Timestamp(2), "edit").expect("write");
+        person.birth_year = Some(1970);
+        write(&mut replica.doc, &person, creator, Timestamp(3), "edit").expect("write");
+        let push = replica.push().expect("push");
+        assert_eq!(push.changes.len(), 3);
+        let author = document::Author {
+            device: creator,
+            name: None,
+        };
+        let outcome = ingest_by(Some(&server), &push, &ValidationContext::default(), &author);
+        let codes: Vec<RefusalCode> = outcome.refused.iter().map(|r| r.code).collect();
+        assert_eq!(
+            codes,
+            vec![RefusalCode::ForeignAuthor, RefusalCode::MissingDependencies]
+        );
+        assert!(outcome.refused.iter().all(|r| r.change.is_some()));
+        assert_eq!(
+            outcome.stored.len(),
+            1,
+            "the own change on the server's copy goes"
+        );
+        let stored: Person = read(outcome.doc.as_ref().expect("stored")).expect("read");
+        assert_eq!(stored.gender.0, crate::records::Gender::FEMALE);
+        assert_ne!(stored.alias, "theirs");
     }
 
     #[test]

@@ -1,16 +1,26 @@
 //! Sans-I/O sync logic.
 //!
-//! - [`replica`]: the device side: which changes to push, what the server
-//!   has confirmed, applying pulled changes and snapshots, cursors.
-//! - [`ingest`]: the server side of one pushed document: decode, order by
-//!   dependencies, apply, validate; what to store and what to refuse.
+//! - [`replica`]: one document on a device: which changes to push, what
+//!   the server has confirmed, applying pulled changes and snapshots; the
+//!   device's cursors.
+//! - [`device`]: the device side of an exchange: what a request pushes,
+//!   and what an answer does to the device's copies ([`device::Effects`]).
+//! - [`ingest`]: the server side of one pushed document: where it may go,
+//!   decode, order by dependencies, apply, validate; what to store and
+//!   what to refuse.
+//! - [`pull`]: the server side of a pull: what a cursor means, which rows
+//!   to read, what fits in the answer, the cursor handed back.
 //!
-//! Neither touches a socket or a disk: the device engine and the sync server
-//! carry out what these functions decide. The property test in
-//! `tests/convergence.rs` runs them on several replicas and an in-memory
-//! feed with partitions and dropped messages.
+//! None of them touches a socket or a disk: the device engine and the sync
+//! server carry out what these functions decide, and decide nothing about
+//! sync of their own. The property test in `tests/convergence.rs` runs the
+//! same functions on several replicas and an in-memory store, with
+//! partitions, lost, repeated and reordered messages, restores and
+//! erasures.
 
+pub mod device;
 pub mod ingest;
+pub mod pull;
 pub mod replica;
 
 use automerge::{Automerge, ChangeHash};

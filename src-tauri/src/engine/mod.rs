@@ -14,12 +14,11 @@ mod store;
 mod trust;
 pub mod vault;
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use automerge::{Automerge, Change, ChangeHash};
+use automerge::{Automerge, ChangeHash};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, Notify, RwLock};
 
@@ -28,10 +27,11 @@ use odnowa_shared::conflicts::{self, Conflict};
 use odnowa_shared::document::{self, HistoryEntry};
 use odnowa_shared::ids::{DeviceId, DocId, OrgId, PersonId, SiteId, SpaceId, UserId};
 use odnowa_shared::protocol::{
-    self, ClientMessage, DevicePolicy, DocPush, MAX_FRAME_BYTES, Purge, ReadReport, RefusalCode,
-    ServerMessage, SpaceAccess, SyncRequest, SyncResponse,
+    self, ClientMessage, DevicePolicy, DocPush, Purge, ReadReport, ServerMessage, SpaceAccess,
+    SyncRequest, SyncResponse,
 };
 use odnowa_shared::records::{Catalogue, DaySession, Record};
+use odnowa_shared::sync::device::{self, Held};
 use odnowa_shared::sync::replica::{CursorBook, ReplicaDoc};
 use odnowa_shared::time::{Date, Timestamp};
 use odnowa_shared::validate::ValidationContext;
@@ -199,10 +199,6 @@ impl Drop for Background {
         }
     }
 }
-
-/// Kept as the refusal of a record whose unsent edits an erasure dropped.
-const REWRITTEN: &str = "this record was rewritten when a person's data was erased: \
-     the changes not yet sent from this device were dropped";
 
 fn now() -> Timestamp {
     Timestamp::now()
@@ -1029,25 +1025,19 @@ impl Engine {
 
     /// Pushes for the documents with unconfirmed changes, within one frame.
     async fn pushes(&self) -> Result<(Vec<DocPush>, bool)> {
-        let budget = MAX_FRAME_BYTES * 3 / 4;
-        let mut used = 0usize;
-        let mut pushes = Vec::new();
-        for row in self.inner.store.dirty_docs().await? {
-            let Some(push) = replica_of(&row)?.push() else {
-                continue;
-            };
-            let size: usize = 64 + push.changes.iter().map(|c| c.len()).sum::<usize>();
-            if used + size > budget && !pushes.is_empty() {
-                return Ok((pushes, true));
-            }
-            used += size;
-            pushes.push(push);
-        }
-        Ok((pushes, false))
+        let rows = self.inner.store.dirty_docs().await?;
+        let held = rows.into_iter().map(|row| {
+            Ok(Held {
+                replica: replica_of(&row)?,
+                refused: row.refused,
+            })
+        });
+        device::pushes(held, device::PUSH_BUDGET)
     }
 
-    /// Applies an answer in one local transaction; returns whether another
-    /// exchange is needed at once (a document must be pushed whole).
+    /// Applies an answer in one local transaction, as
+    /// [`device::answer`] decides; returns whether another exchange is
+    /// needed at once.
     async fn apply_response(
         &self,
         pushes: &[DocPush],
@@ -1055,135 +1045,63 @@ impl Engine {
         report: &mut SyncReport,
     ) -> Result<bool> {
         let _edits = self.inner.edits.lock().await;
-        let mut retry = false;
-        let mut touched: HashMap<DocId, (ReplicaDoc, Option<String>)> = HashMap::new();
-        for push in pushes {
-            let Some(row) = self.inner.store.doc(push.doc).await? else {
-                continue;
-            };
-            let mut replica = replica_of(&row)?;
-            let refusals: Vec<_> = response
-                .refused
-                .iter()
-                .filter(|r| r.doc == push.doc)
-                .collect();
-            let mut refused = None;
-            if refusals.is_empty() {
-                let hashes: Vec<ChangeHash> = push
-                    .changes
-                    .iter()
-                    .filter_map(|bytes| Change::try_from(bytes.as_slice()).ok())
-                    .map(|c| c.hash())
-                    .collect();
-                replica.confirm(&hashes);
-            } else if refusals
-                .iter()
-                .all(|r| r.code == RefusalCode::MissingDependencies)
-            {
-                replica.unconfirm();
-                retry = true;
-            } else {
-                let reason = refusals
-                    .iter()
-                    .map(|r| r.reason.clone())
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                tracing::warn!(doc = %push.doc, %reason, "the server refused a record");
-                report.refused.push((push.doc, reason.clone()));
-                refused = Some(reason);
+        let mut held = std::collections::BTreeMap::new();
+        for doc in device::concerned(pushes, response) {
+            if let Some(row) = self.inner.store.doc(doc).await? {
+                let replica = replica_of(&row)?;
+                let refused = row.refused;
+                held.insert(doc, Held { replica, refused });
             }
-            touched.insert(push.doc, (replica, refused));
-        }
-        // Erasures: drop every copy the server says must go, before the
-        // updates (which may bring the document's new generation).
-        let mut deleted: Vec<DocId> = Vec::new();
-        // Rewritten records whose unsent edits are dropped with the old copy.
-        let mut lost: Vec<DocId> = Vec::new();
-        for purge in &response.purge {
-            let held = match touched.get(&purge.doc) {
-                Some((replica, _)) => Some(replica.clone()),
-                None => match self.inner.store.doc(purge.doc).await? {
-                    Some(row) => Some(replica_of(&row)?),
-                    None => None,
-                },
-            };
-            if let Some(held) = held.filter(|h| purge.drops(h.generation)) {
-                if purge.keep_from.is_some() && !held.is_confirmed() {
-                    lost.push(purge.doc);
-                }
-                touched.remove(&purge.doc);
-                deleted.push(purge.doc);
-            }
-        }
-        if !response.purge.is_empty() {
-            tracing::info!(
-                purged = deleted.len(),
-                asked = response.purge.len(),
-                "erasures carried out"
-            );
-            retry = true; // confirm them at once
-        }
-        for update in &response.updates {
-            let current = match touched.remove(&update.doc) {
-                Some(held) => Some(held),
-                None => match self.inner.store.doc(update.doc).await? {
-                    Some(row) => Some((replica_of(&row)?, row.refused)),
-                    None => None,
-                },
-            };
-            let (replica, refused) = match current {
-                Some((mut replica, refused)) if replica.generation == update.generation => {
-                    replica.apply(update)?;
-                    (replica, refused)
-                }
-                // A copy newer than the update: the update is stale.
-                Some(held) if held.0.generation > update.generation => held,
-                // The server rewrote the record (an erasure): the older
-                // copy goes, unsent edits with it.
-                Some((old, _)) => (
-                    ReplicaDoc::from_update(update)?,
-                    (!old.is_confirmed()).then(|| REWRITTEN.to_string()),
-                ),
-                None => (
-                    ReplicaDoc::from_update(update)?,
-                    lost.contains(&update.doc).then(|| REWRITTEN.to_string()),
-                ),
-            };
-            deleted.retain(|d| *d != update.doc);
-            touched.insert(update.doc, (replica, refused));
         }
         let mut book = CursorBook::from_cursors(self.inner.store.cursors().await?);
-        let changes = book.update(response);
+        let effects = device::answer(pushes, response, held, &mut book)?;
+        for (doc, reason) in &effects.refused {
+            tracing::warn!(%doc, %reason, "the server refused a record");
+        }
+        report.refused.extend(effects.refused.iter().cloned());
+        if !effects.waiting.is_empty() {
+            tracing::info!(
+                records = effects.waiting.len(),
+                "records hold another device's changes the server lost: pushed again until that device sends them"
+            );
+        }
+        if !effects.purged.is_empty() {
+            tracing::info!(
+                deleted = effects.delete.len(),
+                asked = effects.purged.len(),
+                lost = effects.lost.len(),
+                "erasures carried out"
+            );
+        }
         let mut tx = self.inner.store.begin().await?;
         let at = now().0;
-        for doc in &deleted {
+        for doc in &effects.delete {
             LocalStore::delete_doc(&mut tx, *doc).await?;
         }
-        for (replica, refused) in touched.values() {
+        for copy in &effects.store {
             self.inner
                 .store
-                .put_doc(&mut tx, &row_of(replica, refused.clone()), at)
+                .put_doc(&mut tx, &row_of(&copy.replica, copy.refused.clone()), at)
                 .await?;
         }
-        for space in &changes.epoch_changed {
+        for space in &effects.unconfirm_spaces {
             tracing::warn!(%space, "the server's feed was restored: pushing everything again");
             LocalStore::unconfirm_space(&mut tx, *space).await?;
-            retry = true;
         }
         LocalStore::put_cursors(&mut tx, &book.cursors(), &response.spaces).await?;
         tx.commit().await?;
-        if !response.purge.is_empty() {
+        if !effects.purged.is_empty() {
             let mut pending = match self.inner.purged.lock() {
                 Ok(pending) => pending,
                 Err(poisoned) => poisoned.into_inner(),
             };
-            for purge in &response.purge {
-                if !pending.contains(purge) {
-                    pending.push(*purge);
+            for purge in effects.purged {
+                if !pending.contains(&purge) {
+                    pending.push(purge);
                 }
             }
         }
-        Ok(retry)
+        Ok(effects.again)
     }
 
     /// Starts background sync: after every save, on the server's pokes, and
