@@ -51,6 +51,9 @@ pub mod path {
     pub const TIMELINE: &str = "/persons/{id}/timeline";
     /// GET → `Vec<`[`super::DuplicatePair`]`>`.
     pub const DUPLICATES: &str = "/duplicates";
+    /// GET → `Vec<`[`super::PersonSummary`]`>`: persons merged into
+    /// another, for undoing a merge.
+    pub const DUPLICATES_MERGED: &str = "/duplicates/merged";
     /// POST [`super::MergeRequest`] → [`super::PersonSummary`] of the merged.
     pub const MERGE: &str = "/duplicates/merge";
     /// POST [`super::UnmergeRequest`] → [`super::PersonSummary`].
@@ -94,7 +97,42 @@ pub mod path {
     /// GET → `Vec<`[`super::Erasure`]`>`, newest first, each with the
     /// devices that have not confirmed their purge yet.
     pub const ERASURES: &str = "/erasures";
+
+    use crate::ids::{DeviceId, DocId, PersonId, UserId};
+
+    /// [`RECORD`] of `id`.
+    pub fn record(id: DocId) -> String {
+        RECORD.replace("{id}", &id.to_string())
+    }
+
+    /// [`TIMELINE`] of `person`.
+    pub fn timeline(person: PersonId) -> String {
+        TIMELINE.replace("{id}", &person.to_string())
+    }
+
+    /// [`TEAM_ENROL_CODE`] for `user`.
+    pub fn enrol_code(user: UserId) -> String {
+        TEAM_ENROL_CODE.replace("{user}", &user.to_string())
+    }
+
+    /// [`DEVICE_REVOKE`] of `device`.
+    pub fn revoke(device: DeviceId) -> String {
+        DEVICE_REVOKE.replace("{device}", &device.to_string())
+    }
+
+    /// [`ERASURE_PLAN`] of `person`.
+    pub fn erasure_plan(person: PersonId) -> String {
+        ERASURE_PLAN.replace("{id}", &person.to_string())
+    }
+
+    /// [`ERASE`] of `person`.
+    pub fn erase(person: PersonId) -> String {
+        ERASE.replace("{id}", &person.to_string())
+    }
 }
+
+/// Records per page of [`path::RECORDS`].
+pub const RECORDS_PAGE: u32 = 50;
 
 /// The longest reason an erasure may carry.
 pub const MAX_ERASURE_REASON: usize = 500;

@@ -19,7 +19,7 @@
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 
-use crate::ids::{DocId, OrgId, SpaceId};
+use crate::ids::{DeviceId, DocId, OrgId, SpaceId, UserId};
 use crate::records::RecordKind;
 use crate::time::Timestamp;
 
@@ -31,6 +31,36 @@ pub const MAX_FRAME_BYTES: usize = 1 << 20;
 pub const DEFAULT_RESPONSE_BYTES: u32 = 512 * 1024;
 /// The HTTP route prefix of this version.
 pub const ROUTE_PREFIX: &str = "/v1";
+
+/// Where a device enrols, under [`ROUTE_PREFIX`]: POST [`Enrol`] as JSON →
+/// [`Enrolled`], or an error status with `{"error": "..."}` (403 for a
+/// code that does not work, 429 after too many wrong codes, 400 for a
+/// malformed request).
+pub const ENROL_PATH: &str = "/enrol";
+
+/// The longest name a device may be given (characters).
+pub const MAX_DEVICE_NAME: usize = 100;
+
+/// What a device sends to enrol: the one-time code from the office and a
+/// name for the device in the office's lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrol {
+    pub code: String,
+    pub device_name: String,
+}
+
+/// What a device gets when it enrols.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolled {
+    pub device: DeviceId,
+    pub user: UserId,
+    /// The user's name, which the device writes beside its changes so that
+    /// every device can say who changed what (servers before the field app
+    /// did not send it).
+    #[serde(default)]
+    pub user_name: String,
+    pub token: String,
+}
 /// The header an HTTP response carries with the server's protocol version.
 pub const VERSION_HEADER: &str = "x-odnowa-protocol";
 

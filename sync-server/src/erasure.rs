@@ -705,7 +705,21 @@ impl SyncService {
     /// that names an erased person and holds a note or a follow-up is
     /// rewritten like the erasure rewrote the others: what it says about
     /// the person does not outlive the erasure. Returns whether it was.
-    pub(crate) async fn erase_late(&self, doc: DocId) -> Result<bool, ErasureError> {
+    ///
+    /// A contact that cannot be rewritten is logged and left as it is;
+    /// only a failure of the database is an error.
+    pub(crate) async fn erase_late(&self, doc: DocId) -> Result<bool, StoreError> {
+        match self.try_erase_late(doc).await {
+            Ok(done) => Ok(done),
+            Err(ErasureError::Store(e)) => Err(e),
+            Err(e) => {
+                tracing::error!(%doc, error = %e, "a late erasure failed");
+                Ok(false)
+            }
+        }
+    }
+
+    async fn try_erase_late(&self, doc: DocId) -> Result<bool, ErasureError> {
         let entry = self.entry(doc);
         let mut cached = entry.lock().await;
         // The copy ingestion just cached, or the stored one.

@@ -256,20 +256,10 @@ impl SyncService {
         let Some(stored) = self.db.load_doc(doc).await? else {
             return Ok(None);
         };
-        let mut loaded = match &stored.snapshot {
-            Some(bytes) => Automerge::load(bytes)
-                .map_err(|e| StoreError::Corrupt(format!("snapshot of {doc}: {e}")))?,
-            None => Automerge::new(),
-        };
-        let changes = stored
-            .changes
-            .iter()
-            .map(|bytes| automerge::Change::try_from(bytes.as_slice()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| StoreError::Corrupt(format!("change of {doc}: {e}")))?;
-        loaded
-            .apply_changes(changes)
-            .map_err(|e| StoreError::Corrupt(format!("changes of {doc}: {e}")))?;
+        let loaded = stored.document().map_err(|e| match e {
+            StoreError::Corrupt(why) => StoreError::Corrupt(format!("{doc}: {why}")),
+            other => other,
+        })?;
         Ok(Some((loaded, stored.meta)))
     }
 
@@ -434,13 +424,7 @@ impl SyncService {
             Some(true) => {
                 let refused = self.ingest_push(pusher, push).await?;
                 if push.kind == RecordKind::Contact {
-                    match self.erase_late(push.doc).await {
-                        Ok(_) => {}
-                        Err(crate::erasure::ErasureError::Store(e)) => return Err(e),
-                        Err(e) => {
-                            tracing::error!(doc = %push.doc, error = %e, "a late erasure failed")
-                        }
-                    }
+                    self.erase_late(push.doc).await?;
                 }
                 refused
             }

@@ -22,6 +22,7 @@
 //! - [`headers`]: security headers (CSP, framing, HSTS, no-store).
 //! - [`forwarded`]: the client's address behind a trusted reverse proxy.
 
+pub mod accounts;
 pub mod admin;
 pub mod auth;
 pub mod conn;
@@ -34,9 +35,11 @@ pub mod forwarded;
 pub mod headers;
 pub mod limits;
 pub mod office;
+pub mod passwords;
 pub mod projection;
 pub mod report;
 pub mod routes;
+pub mod state;
 pub mod store;
 pub mod tls;
 pub mod writer;
@@ -44,7 +47,8 @@ pub mod writer;
 use std::future::Future;
 use std::sync::Arc;
 
-pub use routes::{AppState, app};
+pub use routes::app;
+pub use state::AppState;
 pub use store::Db;
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets open

@@ -14,7 +14,9 @@ use odnowa_sync_server::exchange::SyncService;
 use odnowa_sync_server::office::OfficeConfig;
 use odnowa_sync_server::tls::{TlsListener, launch_tls};
 use odnowa_sync_server::writer::OfficeAuthor;
-use odnowa_sync_server::{Db, ServerConfig, admin, app, forwarded, launch, state_configured, tls};
+use odnowa_sync_server::{
+    Db, ServerConfig, accounts, admin, app, forwarded, launch, state_configured, tls,
+};
 
 #[derive(Parser)]
 #[command(name = "odnowa-sync", version, about = "Odnowa sync server")]
@@ -122,7 +124,7 @@ enum Admin {
     /// Issue a one-time enrolment code for a user's new device.
     EnrolCode {
         user: String,
-        #[arg(long, default_value_t = admin::DEFAULT_CODE_HOURS)]
+        #[arg(long, default_value_t = accounts::DEFAULT_CODE_HOURS)]
         hours: i64,
     },
     /// List enrolled devices.
@@ -321,24 +323,24 @@ async fn run_admin(db: Arc<Db>, command: Admin) -> anyhow::Result<()> {
             write,
         } => println!(
             "{}",
-            admin::create_user(db, &name, org.as_deref(), &role, &read, &write).await?
+            accounts::create_user(db, &name, org.as_deref(), &role, &read, &write).await?
         ),
-        Admin::Grant { user, space, write } => admin::grant(db, &user, &space, write).await?,
+        Admin::Grant { user, space, write } => accounts::grant(db, &user, &space, write).await?,
         Admin::SetPassword { user } => {
             let mut line = String::new();
             std::io::stdin()
                 .read_line(&mut line)
                 .context("reading the password from standard input")?;
             let password = line.trim_end_matches(['\r', '\n']);
-            admin::set_password(db, &user, password).await?;
+            accounts::set_password(db, &user, password).await?;
             println!("password set for {user}");
         }
         Admin::EnrolCode { user, hours } => {
             anyhow::ensure!((1..=24 * 30).contains(&hours), "--hours must be 1 to 720");
-            println!("{}", admin::enrol_code(db, &user, hours).await?)
+            println!("{}", accounts::enrol_code(db, &user, hours).await?)
         }
         Admin::Devices => {
-            for d in admin::devices(db).await? {
+            for d in accounts::devices(db).await? {
                 println!(
                     "{}\t{}\t{}\tenrolled {}\tlast seen {}\t{}",
                     d.device,
@@ -356,14 +358,14 @@ async fn run_admin(db: Arc<Db>, command: Admin) -> anyhow::Result<()> {
         }
         Admin::Revoke { device } => {
             anyhow::ensure!(
-                admin::revoke(db, device).await?,
+                accounts::revoke(db, device).await?,
                 "no such device, or already revoked"
             );
             println!("revoked {device}");
         }
         Admin::DisableUser { user } => {
             anyhow::ensure!(
-                admin::disable_user(db, &user).await?,
+                accounts::disable_user(db, &user).await?,
                 "the user {user} is disabled already"
             );
             println!("disabled {user}");
@@ -457,7 +459,7 @@ async fn run_admin(db: Arc<Db>, command: Admin) -> anyhow::Result<()> {
         }
         Admin::NewEpoch => println!("epoch {}", db.bump_epoch().await?),
         Admin::RebuildProjections => {
-            let done = odnowa_sync_server::projection::rebuild(&sync).await?;
+            let done = odnowa_sync_server::projection::rebuild(sync.db()).await?;
             println!("{} documents, {} projected", done.documents, done.projected);
         }
     }

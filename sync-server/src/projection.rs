@@ -11,8 +11,7 @@ use odnowa_shared::ids::DocId;
 use odnowa_shared::projection::{Projection, project};
 use odnowa_shared::records::RecordKind;
 
-use crate::exchange::SyncService;
-use crate::store::StoreError;
+use crate::store::{Db, StoreError};
 
 /// Documents read and written per transaction of a rebuild.
 const REBUILD_BATCH: u32 = 200;
@@ -40,8 +39,7 @@ pub struct Rebuilt {
 /// document, in batches. Reports read partial figures while it runs: run
 /// it when the office is not reporting (after a restore, or after a
 /// projection's definition changed).
-pub async fn rebuild(sync: &SyncService) -> Result<Rebuilt, StoreError> {
-    let db = sync.db();
+pub async fn rebuild(db: &Db) -> Result<Rebuilt, StoreError> {
     db.clear_projections().await?;
     let mut done = Rebuilt::default();
     let mut after = None;
@@ -53,9 +51,10 @@ pub async fn rebuild(sync: &SyncService) -> Result<Rebuilt, StoreError> {
         let mut batch = Vec::with_capacity(ids.len());
         for (id, kind) in ids {
             done.documents += 1;
-            let Some((doc, _)) = sync.load_current(id).await? else {
+            let Some(stored) = db.load_doc(id).await? else {
                 continue;
             };
+            let doc = stored.document()?;
             let projection = project_or_log(kind, id, &doc);
             if projection != Projection::Nothing {
                 done.projected += 1;

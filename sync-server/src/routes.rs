@@ -13,51 +13,19 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use odnowa_shared::ids::{DeviceId, UserId};
+use odnowa_shared::ids::DeviceId;
 use odnowa_shared::protocol::{
-    self, ClientMessage, MAX_FRAME_BYTES, PROTOCOL_VERSION, Poke, ServerMessage, VERSION_HEADER,
+    self, ClientMessage, Enrol, Enrolled, MAX_FRAME_BYTES, PROTOCOL_VERSION, Poke, ServerMessage,
+    VERSION_HEADER,
 };
 
 use crate::auth;
 use crate::error::{ApiError, FrameError};
-use crate::exchange::{Peer, SyncService};
+use crate::exchange::Peer;
+use crate::state::{AppState, ClientIp, LiveDevices};
 use crate::store::{EnrolRefusal, StoreError};
-
-/// What every handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    pub sync: Arc<SyncService>,
-    /// Turns true when the server stops: live connections close then.
-    pub stopping: tokio::sync::watch::Receiver<bool>,
-    /// How office sessions behave.
-    pub office: crate::office::OfficeConfig,
-    /// Unknown enrolment codes counted per client address.
-    pub enrol_guard: Arc<crate::limits::EnrolGuard>,
-    /// Wrong office passwords counted per account and per address.
-    pub login_guard: Arc<crate::limits::LoginGuard>,
-    /// Live WebSocket connections per device.
-    pub live_devices: LiveDevices,
-}
-
-/// The address of the client, when the server was launched with connect
-/// info (behind a reverse proxy: the proxy's, unless the proxy is trusted
-/// with `--trusted-proxy`, see [`crate::forwarded`]).
-pub struct ClientIp(pub Option<std::net::IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip()),
-        ))
-    }
-}
 
 /// The server's routes. `ui_dir`, when given, is served at `/` (the office
 /// pages built by trunk). Every answer carries the security headers of
@@ -68,7 +36,7 @@ pub fn app(state: AppState, ui_dir: Option<std::path::PathBuf>) -> Router {
         state.office.secure_cookies,
     ));
     let api = Router::new()
-        .route("/enrol", post(enrol))
+        .route(protocol::ENROL_PATH, post(enrol))
         .route("/sync", post(sync_http))
         .route("/ws", get(sync_ws));
     let mut router = Router::new()
@@ -109,36 +77,19 @@ async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
     }))
 }
 
-/// An enrolment request: the one-time code and a name for the device.
-#[derive(Debug, Deserialize, Serialize)]
-pub struct EnrolRequest {
-    pub code: String,
-    pub device_name: String,
-}
-
-/// What a device gets when it enrols.
-#[derive(Debug, Deserialize, Serialize)]
-pub struct EnrolResponse {
-    pub device: DeviceId,
-    pub user: UserId,
-    /// The user's name, which the device writes beside its changes so
-    /// that every device can say who changed what.
-    pub user_name: String,
-    pub token: String,
-}
-
 async fn enrol(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
     body: Bytes,
-) -> Result<Json<EnrolResponse>, ApiError> {
-    let request: EnrolRequest = serde_json::from_slice(&body)
+) -> Result<Json<Enrolled>, ApiError> {
+    let request: Enrol = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("expected {{code, device_name}}: {e}")))?;
     let name = request.device_name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::BadRequest(
-            "the device name must be 1 to 100 characters".into(),
-        ));
+    if name.is_empty() || name.chars().count() > protocol::MAX_DEVICE_NAME {
+        return Err(ApiError::BadRequest(format!(
+            "the device name must be 1 to {} characters",
+            protocol::MAX_DEVICE_NAME
+        )));
     }
     state
         .enrol_guard
@@ -170,7 +121,7 @@ async fn enrol(
     match redeemed {
         Ok((user, user_name)) => {
             tracing::info!(%device, %user, "device enrolled");
-            Ok(Json(EnrolResponse {
+            Ok(Json(Enrolled {
                 device,
                 user,
                 user_name,
@@ -316,9 +267,6 @@ async fn sync_ws(
 
 /// Live WebSocket connections a device may hold at once.
 pub const MAX_LIVE_PER_DEVICE: usize = 4;
-
-/// Live connections per device.
-pub type LiveDevices = Arc<std::sync::Mutex<std::collections::HashMap<DeviceId, usize>>>;
 
 /// One of a device's live connections, counted until dropped.
 struct LiveConnection {

@@ -238,6 +238,27 @@ pub struct StoredDoc {
     pub changes: Vec<Vec<u8>>,
 }
 
+impl StoredDoc {
+    /// The document: its snapshot with the changes after it applied.
+    pub fn document(&self) -> Result<automerge::Automerge, StoreError> {
+        let mut loaded = match &self.snapshot {
+            Some(bytes) => automerge::Automerge::load(bytes)
+                .map_err(|e| StoreError::Corrupt(format!("a snapshot: {e}")))?,
+            None => automerge::Automerge::new(),
+        };
+        let changes = self
+            .changes
+            .iter()
+            .map(|bytes| automerge::Change::try_from(bytes.as_slice()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::Corrupt(format!("a stored change: {e}")))?;
+        loaded
+            .apply_changes(changes)
+            .map_err(|e| StoreError::Corrupt(format!("stored changes: {e}")))?;
+        Ok(loaded)
+    }
+}
+
 /// Changes to append to a document and its space's feed.
 #[derive(Debug)]
 pub struct Append<'a> {

@@ -16,14 +16,13 @@ use odnowa_shared::document::{self, Author};
 use odnowa_shared::ids::{DeviceId, DocId, OrgId, PersonId, SiteId, UserId};
 use odnowa_shared::office::{ServiceEdit, SiteEdit, TARGET_METRICS};
 use odnowa_shared::protocol::DocPush;
-use odnowa_shared::records::{Catalogue, CatalogueOrg, CatalogueSite, Person, Record, RecordKind};
+use odnowa_shared::records::{
+    Catalogue, CatalogueOrg, CatalogueSite, Person, Record, RecordKind, site_kind,
+};
 use odnowa_shared::time::Timestamp;
 
 use crate::exchange::{Peer, SyncService};
 use crate::store::{DocMeta, StoreError};
-
-/// Site kinds the catalogue knows.
-pub const SITE_KINDS: [&str; 4] = ["day_room", "day_centre", "workshop", "street"];
 
 /// How many `merged_into` links a merge follows before it calls the chain
 /// broken.
@@ -151,11 +150,11 @@ impl SyncService {
         if edit.name.trim().is_empty() {
             return Err(WriteError::Invalid("a site needs a name".into()));
         }
-        if !SITE_KINDS.contains(&edit.site_kind.as_str()) {
+        if !site_kind::ALL.contains(&edit.site_kind.as_str()) {
             return Err(WriteError::Invalid(format!(
                 "unknown site kind {:?} (known: {})",
                 edit.site_kind,
-                SITE_KINDS.join(", ")
+                site_kind::ALL.join(", ")
             )));
         }
         let id = edit.id.unwrap_or_else(SiteId::random);

@@ -21,11 +21,11 @@ use odnowa_shared::protocol::{
     self, ClientMessage, DocPush, ErrorCode, MAX_FRAME_BYTES, Refusal, RefusalCode, ServerMessage,
     SyncRequest, SyncResponse, WireError,
 };
+use odnowa_shared::protocol::{Enrol, Enrolled};
 use odnowa_shared::records::{Contact, RecordKind};
 use odnowa_shared::sync::replica::ReplicaDoc;
 use odnowa_shared::time::Timestamp;
-use odnowa_sync_server::routes::{EnrolRequest, EnrolResponse};
-use odnowa_sync_server::{Db, Stopper, admin, app, auth, state};
+use odnowa_sync_server::{Db, Stopper, accounts, admin, app, auth, state};
 
 const SPACE_A: &str = "Streetwork — Org A";
 const SPACE_B: &str = "Day room — Org B";
@@ -178,7 +178,7 @@ impl Env {
     }
 
     async fn enrol(&self, code: &str, name: &str) -> Result<(StatusCode, serde_json::Value)> {
-        let body = serde_json::to_vec(&EnrolRequest {
+        let body = serde_json::to_vec(&Enrol {
             code: code.to_string(),
             device_name: name.to_string(),
         })?;
@@ -188,11 +188,11 @@ impl Env {
     /// A new user with these grants (space names) and one enrolled device.
     async fn device(&self, user: &str, read: &[&str], write: &[&str]) -> Result<Device> {
         let names = |spaces: &[&str]| spaces.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        admin::create_user(&self.db, user, None, "worker", &names(read), &names(write)).await?;
-        let code = admin::enrol_code(&self.db, user, admin::DEFAULT_CODE_HOURS).await?;
+        accounts::create_user(&self.db, user, None, "worker", &names(read), &names(write)).await?;
+        let code = accounts::enrol_code(&self.db, user, accounts::DEFAULT_CODE_HOURS).await?;
         let (status, body) = self.enrol(&code, &format!("phone of {user}")).await?;
         ensure!(status == StatusCode::OK, "enrolment: {status} {body}");
-        let enrolled: EnrolResponse = serde_json::from_value(body)?;
+        let enrolled: Enrolled = serde_json::from_value(body)?;
         Ok(Device {
             device: enrolled.device,
             user: enrolled.user,
@@ -240,7 +240,7 @@ impl Env {
         Ok(Stored {
             changes: self.db.change_count().await?,
             quarantined: admin::quarantine(&self.db, 10_000).await?.len(),
-            devices: admin::devices(&self.db).await?.len(),
+            devices: accounts::devices(&self.db).await?.len(),
         })
     }
 
@@ -310,7 +310,8 @@ async fn health_names_the_backend(env: &Env, backend: Backend) -> Result<()> {
 }
 
 async fn enrolment_refuses_bad_codes(env: &Env, _: Backend) -> Result<()> {
-    let user = admin::create_user(&env.db, "ala", None, "worker", &[], &[SPACE_A.into()]).await?;
+    let user =
+        accounts::create_user(&env.db, "ala", None, "worker", &[], &[SPACE_A.into()]).await?;
     let before = env.stored().await?;
 
     // An unknown code.
@@ -341,7 +342,7 @@ async fn enrolment_refuses_bad_codes(env: &Env, _: Backend) -> Result<()> {
 
     // An empty (or blank, or too long) device name: refused before the code
     // is spent.
-    let code = admin::enrol_code(&env.db, "ala", 1).await?;
+    let code = accounts::enrol_code(&env.db, "ala", 1).await?;
     for name in ["", "   ", &"x".repeat(101)] {
         let (status, body) = env.enrol(&code, name).await?;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
@@ -356,12 +357,12 @@ async fn enrolment_refuses_bad_codes(env: &Env, _: Backend) -> Result<()> {
     // The code still works once, and only once.
     let (status, body) = env.enrol(&code, "phone").await?;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let first: EnrolResponse = serde_json::from_value(body)?;
+    let first: Enrolled = serde_json::from_value(body)?;
     assert_eq!(first.user, user);
     let (status, body) = env.enrol(&code, "another phone").await?;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert!(json_error(&body).contains("already used"), "{body}");
-    let devices = admin::devices(&env.db).await?;
+    let devices = accounts::devices(&env.db).await?;
     assert_eq!(devices.len(), before.devices + 1);
     assert_eq!(devices[devices.len() - 1].device, first.device);
     Ok(())
@@ -396,7 +397,7 @@ async fn sync_needs_a_valid_token(env: &Env, _: Backend) -> Result<()> {
     assert_eq!(error_frame(&body)?.code, ErrorCode::Unauthorized);
 
     // A revoked device is cut off at once.
-    assert!(admin::revoke(&env.db, device.device).await?);
+    assert!(accounts::revoke(&env.db, device.device).await?);
     let (status, body) = env.sync_raw(Some(&device.token), frame).await?;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let error = error_frame(&body)?;

@@ -18,7 +18,7 @@ use odnowa_sync_server::exchange::SyncService;
 use odnowa_sync_server::office::OfficeConfig;
 use odnowa_sync_server::tls::{TlsListener, launch_tls};
 use odnowa_sync_server::{
-    Db, ServerConfig, Stopper, admin, app, forwarded, launch, state_configured,
+    Db, ServerConfig, Stopper, accounts, admin, app, forwarded, launch, state_configured,
 };
 use tokio::task::JoinHandle;
 
@@ -414,8 +414,8 @@ impl TestServer {
                 .map(|(_, name)| name),
             None => None,
         };
-        admin::create_user(&self.db, name, org_name.as_deref(), "worker", &read, &write).await?;
-        Ok(admin::enrol_code(&self.db, name, 24).await?)
+        accounts::create_user(&self.db, name, org_name.as_deref(), "worker", &read, &write).await?;
+        Ok(accounts::enrol_code(&self.db, name, 24).await?)
     }
 
     /// A device of a new user who writes `spaces`, enrolled and synced once.

@@ -27,8 +27,8 @@ impl OfficeClient {
         role: &str,
         org: Option<&str>,
     ) -> Result<Self> {
-        odnowa_sync_server::admin::create_user(&server.db, name, org, role, &[], &[]).await?;
-        odnowa_sync_server::admin::set_password(&server.db, name, OFFICE_PASSWORD).await?;
+        odnowa_sync_server::accounts::create_user(&server.db, name, org, role, &[], &[]).await?;
+        odnowa_sync_server::accounts::set_password(&server.db, name, OFFICE_PASSWORD).await?;
         let mut client = OfficeClient::new(server);
         ensure!(
             client

@@ -465,7 +465,7 @@ async fn an_erasure_reaches_every_device_and_never_comes_back(backend: Backend) 
         "{:?}",
         figures(&biuro).await?
     );
-    odnowa_sync_server::projection::rebuild(&server.sync).await?;
+    odnowa_sync_server::projection::rebuild(server.sync.db()).await?;
     ensure!(figures(&biuro).await? == with_late, "after a rebuild too");
     ensure!(server.db.person_summaries(&[zenek]).await?[0].erased);
     Ok(())

@@ -17,7 +17,7 @@ use anyhow::{Context, Result, bail, ensure};
 use odnowa_shared::ids::{DocId, PersonId, SiteId};
 use odnowa_shared::records::{Catalogue, CatalogueSite, Contact, DaySession, Person, Workshop};
 use odnowa_shared::time::{Date, Timestamp};
-use odnowa_sync_server::admin;
+use odnowa_sync_server::{accounts, admin};
 use odnowa_tests::app::{AppUnderTest, VirtualDisplay};
 use odnowa_tests::{Backend, TestDevice, TestServer, eventually};
 
@@ -571,12 +571,12 @@ async fn the_app_locks_and_leaves_no_plaintext_on_disk() -> Result<()> {
 
     // Revoked by the office: the app says so and offers only erasing.
     let office = &world.office.engine;
-    let devices = admin::devices(&world.server.db).await?;
+    let devices = accounts::devices(&world.server.db).await?;
     let ewa = devices
         .iter()
         .find(|d| d.user == "ewa")
         .context("ewa's device")?;
-    ensure!(admin::revoke(&world.server.db, ewa.device).await?);
+    ensure!(accounts::revoke(&world.server.db, ewa.device).await?);
     app.find(&tid("revoked-erase"))
         .await
         .context("the app did not show that it was revoked")?;

@@ -28,8 +28,8 @@ use odnowa_shared::protocol::{
 };
 use odnowa_shared::records::{Catalogue, Person, RecordKind};
 use odnowa_shared::time::Timestamp;
-use odnowa_sync_server::admin;
 use odnowa_sync_server::store::DocMeta;
+use odnowa_sync_server::{accounts, admin};
 use odnowa_tests::craft::{self, changes_after};
 use odnowa_tests::{Backend, TestDevice, TestServer};
 use serde_bytes::ByteBuf;
@@ -430,7 +430,7 @@ async fn a_field_worker_cannot_change_the_catalogue(backend: Backend) -> Result<
 
 async fn a_replayed_enrolment_code_is_refused(backend: Backend) -> Result<()> {
     let world = world(backend).await?;
-    let code = admin::enrol_code(&world.server.db, "ola", 24).await?;
+    let code = accounts::enrol_code(&world.server.db, "ola", 24).await?;
     let enrol = || {
         reqwest::Client::new()
             .post(format!("{}/v1/enrol", world.server.url()))

@@ -16,9 +16,9 @@ use odnowa_shared::office::{
 };
 use odnowa_shared::records::{Contact, Gender, Person};
 use odnowa_shared::time::Timestamp;
-use odnowa_sync_server::admin;
 use odnowa_sync_server::office::OfficeConfig;
 use odnowa_sync_server::writer::OfficeAuthor;
+use odnowa_sync_server::{accounts, admin};
 use odnowa_tests::office::{OfficeClient as Office, refusal};
 use odnowa_tests::{Backend, TestDevice, TestServer};
 use reqwest::StatusCode;
@@ -36,8 +36,8 @@ async fn user_with_password(
     role: &str,
     org: Option<&str>,
 ) -> Result<()> {
-    admin::create_user(&server.db, name, org, role, &[], &[]).await?;
-    admin::set_password(&server.db, name, PASSWORD).await?;
+    accounts::create_user(&server.db, name, org, role, &[], &[]).await?;
+    accounts::set_password(&server.db, name, PASSWORD).await?;
     Ok(())
 }
 

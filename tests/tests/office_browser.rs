@@ -17,9 +17,9 @@ use odnowa_shared::ids::{PersonId, SpaceId, UserId};
 use odnowa_shared::office::{Month, SESSION_COOKIE, ServiceEdit};
 use odnowa_shared::records::{Contact, Gender, Person};
 use odnowa_shared::time::{Date, Timestamp};
-use odnowa_sync_server::admin;
 use odnowa_sync_server::office::OfficeConfig;
 use odnowa_sync_server::writer::OfficeAuthor;
+use odnowa_sync_server::{accounts, admin};
 use odnowa_tests::browser::Browser;
 use odnowa_tests::{Backend, TestDevice, TestServer};
 
@@ -116,8 +116,8 @@ async fn consortium() -> Result<TestServer> {
             .put_service(&OfficeAuthor::admin_cli(), &edit)
             .await?;
     }
-    admin::create_user(&server.db, "biuro", None, "office", &[], &[]).await?;
-    admin::set_password(&server.db, "biuro", PASSWORD).await?;
+    accounts::create_user(&server.db, "biuro", None, "office", &[], &[]).await?;
+    accounts::set_password(&server.db, "biuro", PASSWORD).await?;
 
     let (a, ola, space_a) = device(&server, "ola", STREET_A).await?;
     let (b, jan, space_b) = device(&server, "jan", STREET_B).await?;
@@ -384,7 +384,7 @@ async fn the_office_in_a_browser() -> Result<()> {
     browser.find("[data-testid=login-form]").await?;
 
     // A coordinator enrols a new phone for Ola and revokes it.
-    admin::create_user(
+    accounts::create_user(
         &server.db,
         "kasia",
         Some("Stowarzyszenie Przystań"),
@@ -393,7 +393,7 @@ async fn the_office_in_a_browser() -> Result<()> {
         &[],
     )
     .await?;
-    admin::set_password(&server.db, "kasia", PASSWORD).await?;
+    accounts::set_password(&server.db, "kasia", PASSWORD).await?;
     browser
         .type_into("[data-testid=login-user]", "kasia")
         .await?;

@@ -565,11 +565,11 @@ async fn a_rebuild_gives_the_same_rows(backend: Backend) -> Result<()> {
 
     let incremental = dump(&c.server).await?;
     assert!(incremental.len() > 10, "{incremental:#?}");
-    let done = projection::rebuild(&c.server.sync).await?;
+    let done = projection::rebuild(c.server.sync.db()).await?;
     assert_eq!(done.projected, 5, "2 persons, 2 contacts, 1 day session");
     assert_eq!(dump(&c.server).await?, incremental);
     // Twice is the same as once.
-    projection::rebuild(&c.server.sync).await?;
+    projection::rebuild(c.server.sync.db()).await?;
     assert_eq!(dump(&c.server).await?, incremental);
     Ok(())
 }

@@ -22,7 +22,7 @@ use odnowa_shared::protocol::{
 use odnowa_shared::records::{CaseEntry, CaseNotes, Person};
 use odnowa_shared::sync::replica::ReplicaDoc;
 use odnowa_shared::time::Timestamp;
-use odnowa_sync_server::admin;
+use odnowa_sync_server::accounts;
 use odnowa_tests::office::{OFFICE_PASSWORD as PASSWORD, OfficeClient, refusal};
 use odnowa_tests::{Backend, TestDevice, TestServer};
 use reqwest::StatusCode;
@@ -54,8 +54,8 @@ async fn member(
     spaces: &[&str],
 ) -> Result<TestDevice> {
     let write: Vec<String> = spaces.iter().map(|s| s.to_string()).collect();
-    admin::create_user(&server.db, name, Some(org), role, &[], &write).await?;
-    let code = admin::enrol_code(&server.db, name, 24).await?;
+    accounts::create_user(&server.db, name, Some(org), role, &[], &write).await?;
+    let code = accounts::enrol_code(&server.db, name, 24).await?;
     let device = TestDevice::enrol(&server.url(), &code, name).await?;
     device.engine.sync_now().await?;
     Ok(device)
@@ -161,11 +161,11 @@ async fn field_roles_stay_inside_their_organisation(backend: Backend) -> Result<
 
     // The administrator's rules: known roles only, coordinators belong to
     // an organisation, no grant across organisations.
-    let unknown = admin::create_user(&server.db, "x", Some(ORG_A), "superuser", &[], &[]).await;
+    let unknown = accounts::create_user(&server.db, "x", Some(ORG_A), "superuser", &[], &[]).await;
     ensure!(format!("{:?}", unknown.err()).contains("unknown role"));
-    let orphan = admin::create_user(&server.db, "y", None, "coordinator", &[], &[]).await;
+    let orphan = accounts::create_user(&server.db, "y", None, "coordinator", &[], &[]).await;
     ensure!(format!("{:?}", orphan.err()).contains("--org"));
-    let across = admin::create_user(
+    let across = accounts::create_user(
         &server.db,
         "z",
         Some(ORG_B),
@@ -186,7 +186,7 @@ async fn field_roles_stay_inside_their_organisation(backend: Backend) -> Result<
     let ola = member(&server, "ola", "outreach", ORG_A, &["registry", STREET_A]).await?;
     let ewa = member(&server, "ewa", "day_room", ORG_A, &["registry", DAY_A]).await?;
     let jan = member(&server, "jan", "outreach", ORG_B, &["registry", STREET_B]).await?;
-    let refused = admin::grant(&server.db, "jan", STREET_A, true).await;
+    let refused = accounts::grant(&server.db, "jan", STREET_A, true).await;
     ensure!(format!("{:?}", refused.err()).contains("another organisation"));
     assert_eq!(
         space_names(&ola).await?,
@@ -253,7 +253,7 @@ async fn field_roles_stay_inside_their_organisation(backend: Backend) -> Result<
     refused_and_quarantined(&server, &refused, misplaced.id).await?;
 
     // Kasia lists her organisation's refused pushes, not Jan's.
-    admin::set_password(&server.db, "kasia", PASSWORD).await?;
+    accounts::set_password(&server.db, "kasia", PASSWORD).await?;
     let mut office = OfficeClient::new(&server);
     ensure!(office.login("kasia", PASSWORD).await?.status().is_success());
     let refused: Vec<QuarantinedPush> = office
@@ -274,10 +274,10 @@ async fn field_roles_stay_inside_their_organisation(backend: Backend) -> Result<
     );
 
     // An administrator holds no records: no device for them.
-    admin::create_user(&server.db, "root", None, "admin", &[], &[]).await?;
-    let code = admin::enrol_code(&server.db, "root", 24).await;
+    accounts::create_user(&server.db, "root", None, "admin", &[], &[]).await?;
+    let code = accounts::enrol_code(&server.db, "root", 24).await;
     ensure!(format!("{:?}", code.err()).contains("enrols no devices"));
-    let refused = admin::grant(&server.db, "root", "registry", false).await;
+    let refused = accounts::grant(&server.db, "root", "registry", false).await;
     ensure!(refused.is_err());
     Ok(())
 }

@@ -24,7 +24,7 @@ use odnowa_shared::protocol::{self, DevicePolicy, ServerMessage};
 use odnowa_shared::records::{Catalogue, Person};
 use odnowa_shared::time::{Date, Timestamp};
 use odnowa_sync_server::limits::EnrolLimits;
-use odnowa_sync_server::{ServerConfig, admin};
+use odnowa_sync_server::{ServerConfig, accounts, admin};
 use odnowa_tests::{Backend, TEST_PIN, TestDevice, TestServer, eventually, quick_policy};
 
 const TEAM: &str = "Streetwork — Org A";
@@ -313,7 +313,7 @@ async fn revocation_cuts_off_and_locks_the_device(backend: Backend) -> Result<()
     let identity = engine.identity().await.context("enrolled")?;
     let (device, token) = (identity.device, identity.token);
     let revoked_at = Instant::now();
-    assert!(admin::revoke(&server.db, device).await?);
+    assert!(accounts::revoke(&server.db, device).await?);
     assert!(
         eventually(10, || async { engine.access() == Access::Revoked }).await,
         "the device did not learn it was revoked"
@@ -365,7 +365,7 @@ async fn revocation_cuts_off_and_locks_the_device(backend: Backend) -> Result<()
     engine.reset().await?;
     assert_eq!(engine.access(), Access::New);
     assert_eq!(engine.doc_count().await?, 0);
-    let code = admin::enrol_code(&server.db, "ola", 24).await?;
+    let code = accounts::enrol_code(&server.db, "ola", 24).await?;
     engine.enrol(&server.url(), &code, "ola", "271828").await?;
     engine.sync_now().await?;
     assert_eq!(engine.search_persons("zdz").await?.len(), 1);
@@ -378,9 +378,9 @@ async fn disabling_a_user_cuts_off_their_devices(backend: Backend) -> Result<()>
     let _background = phone.engine.start();
     let engine = phone.engine.clone();
     assert!(eventually(10, || async { engine.status().live }).await);
-    assert!(admin::disable_user(&server.db, "ola").await?);
+    assert!(accounts::disable_user(&server.db, "ola").await?);
     assert!(eventually(10, || async { engine.access() == Access::Revoked }).await);
-    assert!(!admin::disable_user(&server.db, "ola").await?);
+    assert!(!accounts::disable_user(&server.db, "ola").await?);
     Ok(())
 }
 
@@ -459,7 +459,7 @@ async fn a_code_works_once_and_tokens_are_stored_as_hashes(backend: Backend) -> 
     assert_eq!(kind_of(weak), ErrorKind::Invalid);
 
     // The server keeps the token's hash, never the token.
-    let devices = admin::devices(&server.db).await?;
+    let devices = accounts::devices(&server.db).await?;
     assert_eq!(devices.len(), 1, "ola's phone alone");
     let hashes: Vec<String> = match backend {
         Backend::Sqlite => {

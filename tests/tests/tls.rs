@@ -24,7 +24,7 @@ use odnowa_app::engine::{Engine, EngineError, ServerTrust};
 use odnowa_shared::records::Contact;
 use odnowa_shared::time::Timestamp;
 use odnowa_sync_server::limits::EnrolLimits;
-use odnowa_sync_server::{ServerConfig, admin, headers, tls};
+use odnowa_sync_server::{ServerConfig, accounts, admin, headers, tls};
 use odnowa_tests::{Backend, Network, TEST_PIN, TestDevice, TestServer, eventually, quick_policy};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -307,8 +307,8 @@ async fn security_headers_on_pages_assets_and_the_office_api(backend: Backend) -
         ensure!(me.status() == StatusCode::UNAUTHORIZED, "{}", me.status());
         check_headers(&me, &policy, tls)?;
         ensure!(header(&me, "cache-control")? == "no-store");
-        admin::create_user(&server.db, "biuro", None, "office", &[], &[]).await?;
-        admin::set_password(&server.db, "biuro", "correct horse battery").await?;
+        accounts::create_user(&server.db, "biuro", None, "office", &[], &[]).await?;
+        accounts::set_password(&server.db, "biuro", "correct horse battery").await?;
         let login = client
             .post(format!("{}/office/api/login", server.url()))
             .json(&json!({"user": "biuro", "password": "correct horse battery"}))

@@ -142,58 +142,63 @@ pub async fn login(user: &str, password: &str) -> Result<OfficeUser, CallError> 
         user: user.to_string(),
         password: password.to_string(),
     })?;
-    call("POST", "/login", Some(body)).await
+    call("POST", path::LOGIN, Some(body)).await
 }
 
 pub async fn logout() -> Result<(), CallError> {
-    call("POST", "/logout", None).await
+    call("POST", path::LOGOUT, None).await
 }
 
 pub async fn me() -> Result<OfficeUser, CallError> {
-    call("GET", "/me", None).await
+    call("GET", path::ME, None).await
 }
 
 pub async fn dashboard(month: Month) -> Result<Dashboard, CallError> {
-    call("GET", &format!("/dashboard?month={month}"), None).await
+    call("GET", &format!("{}?month={month}", path::DASHBOARD), None).await
 }
 
 pub async fn filters() -> Result<FilterOptions, CallError> {
-    call("GET", "/filters", None).await
+    call("GET", path::FILTERS, None).await
 }
 
 pub async fn records(filter: RecordFilter) -> Result<RecordPage, CallError> {
-    call("GET", &format!("/records{}", filter_query(&filter)), None).await
+    call(
+        "GET",
+        &format!("{}{}", path::RECORDS, filter_query(&filter)),
+        None,
+    )
+    .await
 }
 
 pub async fn record(id: DocId) -> Result<RecordDetail, CallError> {
-    call("GET", &format!("/records/{id}"), None).await
+    call("GET", &path::record(id), None).await
 }
 
 pub async fn persons(query: String) -> Result<Vec<PersonSummary>, CallError> {
     call(
         "GET",
-        &format!("/persons?q={}", percent_encode(&query)),
+        &format!("{}?q={}", path::PERSONS, percent_encode(&query)),
         None,
     )
     .await
 }
 
 pub async fn timeline(person: PersonId) -> Result<Timeline, CallError> {
-    call("GET", &format!("/persons/{person}/timeline"), None).await
+    call("GET", &path::timeline(person), None).await
 }
 
 pub async fn duplicates() -> Result<Vec<DuplicatePair>, CallError> {
-    call("GET", "/duplicates", None).await
+    call("GET", path::DUPLICATES, None).await
 }
 
 pub async fn merged() -> Result<Vec<PersonSummary>, CallError> {
-    call("GET", "/duplicates/merged", None).await
+    call("GET", path::DUPLICATES_MERGED, None).await
 }
 
 pub async fn merge(from: PersonId, into: PersonId) -> Result<PersonSummary, CallError> {
     call(
         "POST",
-        "/duplicates/merge",
+        path::MERGE,
         Some(json(&MergeRequest { from, into })?),
     )
     .await
@@ -202,7 +207,7 @@ pub async fn merge(from: PersonId, into: PersonId) -> Result<PersonSummary, Call
 pub async fn unmerge(person: PersonId) -> Result<PersonSummary, CallError> {
     call(
         "POST",
-        "/duplicates/unmerge",
+        path::UNMERGE,
         Some(json(&UnmergeRequest { person })?),
     )
     .await
@@ -211,7 +216,11 @@ pub async fn unmerge(person: PersonId) -> Result<PersonSummary, CallError> {
 pub async fn report(period: Period) -> Result<Report, CallError> {
     call(
         "GET",
-        &format!("/report?period={}", percent_encode(&period.to_string())),
+        &format!(
+            "{}?period={}",
+            path::REPORT,
+            percent_encode(&period.to_string())
+        ),
         None,
     )
     .await
@@ -220,28 +229,32 @@ pub async fn report(period: Period) -> Result<Report, CallError> {
 pub async fn freeze(period: Period) -> Result<Report, CallError> {
     call(
         "POST",
-        "/report/freeze",
+        path::REPORT_FREEZE,
         Some(json(&FreezeRequest { period })?),
     )
     .await
 }
 
 pub async fn catalogue() -> Result<Catalogue, CallError> {
-    call("GET", "/catalogue", None).await
+    call("GET", path::CATALOGUE, None).await
 }
 
 pub async fn put_service(edit: ServiceEdit) -> Result<Catalogue, CallError> {
-    call("PUT", "/catalogue/services", Some(json(&edit)?)).await
+    call("PUT", path::CATALOGUE_SERVICE, Some(json(&edit)?)).await
 }
 
 pub async fn put_site(edit: SiteEdit) -> Result<Catalogue, CallError> {
-    call("PUT", "/catalogue/sites", Some(json(&edit)?)).await
+    call("PUT", path::CATALOGUE_SITE, Some(json(&edit)?)).await
 }
 
 /// The link that downloads the report as `ext` ("xlsx" or "csv").
 pub fn report_download(period: &Period, ext: &str) -> String {
+    let path = match ext {
+        "csv" => path::REPORT_CSV,
+        _ => path::REPORT_XLSX,
+    };
     url(&format!(
-        "/report.{ext}?period={}",
+        "{path}?period={}",
         percent_encode(&period.to_string())
     ))
 }
@@ -251,11 +264,11 @@ pub async fn team() -> Result<Vec<TeamMember>, CallError> {
 }
 
 pub async fn enrol_code(user: UserId) -> Result<EnrolCode, CallError> {
-    call("POST", &format!("/team/{user}/enrol-code"), None).await
+    call("POST", &path::enrol_code(user), None).await
 }
 
 pub async fn revoke_device(device: DeviceId) -> Result<(), CallError> {
-    call("POST", &format!("/devices/{device}/revoke"), None).await
+    call("POST", &path::revoke(device), None).await
 }
 
 pub async fn audit(subject: AuditSubject) -> Result<Vec<AuditEntry>, CallError> {
@@ -271,13 +284,13 @@ pub async fn quarantine() -> Result<Vec<QuarantinedPush>, CallError> {
 }
 
 pub async fn erasure_plan(person: PersonId) -> Result<ErasurePlan, CallError> {
-    call("GET", &format!("/persons/{person}/erasure"), None).await
+    call("GET", &path::erasure_plan(person), None).await
 }
 
 pub async fn erase(person: PersonId, reason: String) -> Result<Erasure, CallError> {
     call(
         "POST",
-        &format!("/persons/{person}/erase"),
+        &path::erase(person),
         Some(json(&EraseRequest { reason })?),
     )
     .await

@@ -64,11 +64,21 @@ pub struct CatalogueService {
     pub targets: BTreeMap<String, i64>,
 }
 
+/// The kinds of site the catalogue knows ([`CatalogueSite::site_kind`]).
+pub mod site_kind {
+    pub const DAY_ROOM: &str = "day_room";
+    pub const DAY_CENTRE: &str = "day_centre";
+    pub const WORKSHOP: &str = "workshop";
+    pub const STREET: &str = "street";
+    /// Every kind, in the order the office lists them.
+    pub const ALL: [&str; 4] = [DAY_ROOM, DAY_CENTRE, WORKSHOP, STREET];
+}
+
 /// A site: a day room, a day centre, a workshop room.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct CatalogueSite {
     pub name: String,
-    /// "day_room", "day_centre", "workshop", "street".
+    /// One of [`site_kind::ALL`].
     pub site_kind: String,
     #[autosurgeon(missing = "Default::default")]
     pub org: Option<OrgId>,

@@ -22,7 +22,7 @@ use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
 use serde::{Deserialize, Serialize};
 
 pub use case_notes::{CaseEntry, CaseNotes};
-pub use catalogue::{Catalogue, CatalogueOrg, CatalogueService, CatalogueSite};
+pub use catalogue::{Catalogue, CatalogueOrg, CatalogueService, CatalogueSite, site_kind};
 pub use contact::{Contact, ContactPerson, FollowUp, GeoPoint, ServiceDelivered};
 pub use day_session::{Attendance, DaySession};
 pub use kind::{RecordKind, UnknownKind};

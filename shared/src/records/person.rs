@@ -103,6 +103,9 @@ pub struct Consent {
 }
 
 impl Consent {
+    /// The most characters [`Consent::scope`] may hold.
+    pub const MAX_SCOPE: usize = 200;
+
     /// Consent given now by the person, recorded by `user` of `org`.
     pub fn given(at: Timestamp, user: UserId, org: Option<OrgId>, scope: &str) -> Self {
         Consent {
@@ -200,7 +203,7 @@ impl Record for Person {
         }
         check_text("alias", &self.alias, 120)?;
         if let Some(consent) = &self.consent {
-            check_text("consent.scope", &consent.scope, 200)?;
+            check_text("consent.scope", &consent.scope, Consent::MAX_SCOPE)?;
         }
         if let Some(year) = self.birth_year
             && !(1900..=2100).contains(&year)

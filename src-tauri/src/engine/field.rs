@@ -500,10 +500,11 @@ impl Engine {
     async fn consent_now(&self, scope: &str) -> Result<Consent> {
         let identity = self.require_identity().await?;
         let scope = scope.trim();
-        if scope.is_empty() || scope.chars().count() > 200 {
-            return Err(EngineError::Invalid(
-                "say what the consent covers (at most 200 characters)".into(),
-            ));
+        if scope.is_empty() || scope.chars().count() > Consent::MAX_SCOPE {
+            return Err(EngineError::Invalid(format!(
+                "say what the consent covers (at most {} characters)",
+                Consent::MAX_SCOPE
+            )));
         }
         Ok(Consent::given(
             Timestamp::now(),

@@ -338,8 +338,15 @@ impl Engine {
             .inner
             .trust
             .http_client()?
-            .post(format!("{server}{}/enrol", protocol::ROUTE_PREFIX))
-            .json(&serde_json::json!({ "code": code, "device_name": device_name }))
+            .post(format!(
+                "{server}{}{}",
+                protocol::ROUTE_PREFIX,
+                protocol::ENROL_PATH
+            ))
+            .json(&protocol::Enrol {
+                code: code.to_string(),
+                device_name: device_name.to_string(),
+            })
             .send()
             .await
             .map_err(link::offline)?;
@@ -360,16 +367,7 @@ impl Engine {
                 _ => EngineError::Refused(message),
             });
         }
-        #[derive(Deserialize)]
-        struct Answer {
-            device: DeviceId,
-            user: UserId,
-            /// Servers before the field app did not send it.
-            #[serde(default)]
-            user_name: String,
-            token: String,
-        }
-        let answer: Answer = serde_json::from_value(body)
+        let answer: protocol::Enrolled = serde_json::from_value(body)
             .map_err(|e| EngineError::Refused(format!("unexpected enrolment answer: {e}")))?;
         let (keyring, key) = self.derive(pin, None).await?;
         let identity = Identity {

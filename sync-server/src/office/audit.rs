@@ -14,9 +14,9 @@ use odnowa_shared::office::{
 };
 use odnowa_shared::time::Timestamp;
 
-use super::auth::{OfficeSession, Refusal, refuse};
-use super::parse_id;
-use crate::routes::AppState;
+use super::refusal::{Refusal, parse_id, refuse};
+use super::session::OfficeSession;
+use crate::state::AppState;
 
 /// The most rows one listing returns.
 pub const AUDIT_ROWS: u32 = 500;

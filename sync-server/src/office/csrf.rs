@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 
 use odnowa_shared::office::OfficeErrorCode;
 
-use super::auth::Refusal;
+use super::refusal::Refusal;
 
 /// Refuses a state-changing office request that another site could have
 /// made; passes everything else on.

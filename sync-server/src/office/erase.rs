@@ -9,10 +9,10 @@ use axum::extract::{Path, State};
 use odnowa_shared::ids::PersonId;
 use odnowa_shared::office::{EraseRequest, Erasure, ErasurePlan, OfficeErrorCode, OfficeRole};
 
-use super::auth::{OfficeSession, Refusal};
-use super::{author, json_body, parse_id};
+use super::refusal::{Refusal, json_body, parse_id};
+use super::session::{OfficeSession, author};
 use crate::erasure::ErasureError;
-use crate::routes::AppState;
+use crate::state::AppState;
 
 /// The most erasures one listing returns.
 const ERASURE_ROWS: u32 = 100;
@@ -90,7 +90,7 @@ pub async fn erase(
         .await;
     if let Err(ErasureError::HeldElsewhere(n)) = &erased {
         // Audited like every refusal.
-        return Err(super::auth::refuse(
+        return Err(super::refusal::refuse(
             state.sync.db(),
             Some(session.user.id),
             OfficeErrorCode::Forbidden,

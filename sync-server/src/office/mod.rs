@@ -13,6 +13,8 @@ pub mod auth;
 pub mod csrf;
 mod erase;
 pub mod queries;
+pub mod refusal;
+pub mod session;
 mod team;
 
 use axum::body::Bytes;
@@ -22,7 +24,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
 use odnowa_shared::conflicts;
 use odnowa_shared::document;
@@ -37,14 +38,11 @@ use odnowa_shared::time::Date;
 
 use crate::export;
 use crate::report::{self, ReportError};
-use crate::routes::{AppState, ClientIp};
-use crate::writer::{OfficeAuthor, WriteError};
-use auth::{OfficeSession, Refusal, refuse, session_cookie};
+use crate::state::{AppState, ClientIp};
+use refusal::{Refusal, json_body, parse_id, refuse};
+use session::{OfficeOnly, OfficeSession, author, session_cookie};
 
-pub use auth::OfficeConfig;
-
-/// The largest office request body (a login, a catalogue edit).
-const MAX_BODY: usize = 64 * 1024;
+pub use crate::state::OfficeConfig;
 
 /// The office API's routes.
 pub fn router() -> Router<AppState> {
@@ -59,7 +57,7 @@ pub fn router() -> Router<AppState> {
         .route(path::PERSONS, get(persons))
         .route(path::TIMELINE, get(timeline))
         .route(path::DUPLICATES, get(duplicates))
-        .route("/duplicates/merged", get(merged))
+        .route(path::DUPLICATES_MERGED, get(merged))
         .route(path::MERGE, post(merge))
         .route(path::UNMERGE, post(unmerge))
         .route(path::REPORT, get(report_page))
@@ -79,36 +77,6 @@ pub fn router() -> Router<AppState> {
         .route(path::ERASURES, get(erase::list))
         .fallback(|| async { Refusal::new(OfficeErrorCode::NotFound, "no such office call") })
         .layer(axum::middleware::from_fn(csrf::check))
-}
-
-fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Refusal> {
-    if body.len() > MAX_BODY {
-        return Err(Refusal::new(
-            OfficeErrorCode::Invalid,
-            "the request is too large",
-        ));
-    }
-    serde_json::from_slice(body)
-        .map_err(|e| Refusal::new(OfficeErrorCode::Invalid, format!("malformed request: {e}")))
-}
-
-fn author(session: &OfficeSession) -> OfficeAuthor {
-    OfficeAuthor {
-        user: session.user.id,
-        name: session.user.name.clone(),
-    }
-}
-
-impl From<WriteError> for Refusal {
-    fn from(e: WriteError) -> Self {
-        match e {
-            WriteError::NotFound(what) => {
-                Refusal::new(OfficeErrorCode::NotFound, format!("{what} not found"))
-            }
-            WriteError::Invalid(why) => Refusal::new(OfficeErrorCode::Invalid, why),
-            WriteError::Store(e) => e.into(),
-        }
-    }
 }
 
 impl From<ReportError> for Refusal {
@@ -208,10 +176,9 @@ struct MonthQuery {
 
 async fn dashboard(
     State(state): State<AppState>,
-    session: OfficeSession,
+    _: OfficeOnly,
     Query(query): Query<MonthQuery>,
 ) -> Result<Json<Dashboard>, Refusal> {
-    session.require_office(state.sync.db(), "dashboard").await?;
     let month = match query.month {
         Some(text) => text
             .parse::<Month>()
@@ -278,15 +245,6 @@ async fn records(
             .records_page(&filter, session.scope(), &catalogue)
             .await?,
     ))
-}
-
-pub(crate) fn parse_id<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, Refusal> {
-    text.parse().map_err(|_| {
-        Refusal::new(
-            OfficeErrorCode::Invalid,
-            format!("not a {what} id: {text:?}"),
-        )
-    })
 }
 
 async fn record(
@@ -438,30 +396,23 @@ async fn timeline(
 
 async fn duplicates(
     State(state): State<AppState>,
-    session: OfficeSession,
+    _: OfficeOnly,
 ) -> Result<Json<Vec<DuplicatePair>>, Refusal> {
-    session
-        .require_office(state.sync.db(), "duplicates")
-        .await?;
     Ok(Json(state.sync.db().duplicates().await?))
 }
 
 async fn merged(
     State(state): State<AppState>,
-    session: OfficeSession,
+    _: OfficeOnly,
 ) -> Result<Json<Vec<PersonSummary>>, Refusal> {
-    session
-        .require_office(state.sync.db(), "merged persons")
-        .await?;
     Ok(Json(state.sync.db().merged_persons().await?))
 }
 
 async fn merge(
     State(state): State<AppState>,
-    session: OfficeSession,
+    OfficeOnly(session): OfficeOnly,
     body: Bytes,
 ) -> Result<Json<PersonSummary>, Refusal> {
-    session.require_office(state.sync.db(), "merge").await?;
     let request: MergeRequest = json_body(&body)?;
     state
         .sync
@@ -472,10 +423,9 @@ async fn merge(
 
 async fn unmerge(
     State(state): State<AppState>,
-    session: OfficeSession,
+    OfficeOnly(session): OfficeOnly,
     body: Bytes,
 ) -> Result<Json<PersonSummary>, Refusal> {
-    session.require_office(state.sync.db(), "unmerge").await?;
     let request: UnmergeRequest = json_body(&body)?;
     state
         .sync
@@ -517,19 +467,17 @@ fn period_of(query: PeriodQuery) -> Result<Period, Refusal> {
 
 async fn report_page(
     State(state): State<AppState>,
-    session: OfficeSession,
+    _: OfficeOnly,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Json<Report>, Refusal> {
-    session.require_office(state.sync.db(), "report").await?;
     Ok(Json(report::report(&state.sync, period_of(query)?).await?))
 }
 
 async fn freeze(
     State(state): State<AppState>,
-    session: OfficeSession,
+    OfficeOnly(session): OfficeOnly,
     body: Bytes,
 ) -> Result<Json<Report>, Refusal> {
-    session.require_office(state.sync.db(), "freeze").await?;
     let request: FreezeRequest = json_body(&body)?;
     let report = report::freeze(&state.sync, request.period, &session.user.name).await?;
     state
@@ -557,12 +505,9 @@ fn download(bytes: Vec<u8>, content_type: &'static str, filename: String) -> Res
 
 async fn report_xlsx(
     State(state): State<AppState>,
-    session: OfficeSession,
+    _: OfficeOnly,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, Refusal> {
-    session
-        .require_office(state.sync.db(), "report export")
-        .await?;
     let period = period_of(query)?;
     let report = report::report(&state.sync, period).await?;
     let bytes = export::report_xlsx(&report).map_err(|e| {
@@ -581,12 +526,9 @@ async fn report_xlsx(
 
 async fn report_csv(
     State(state): State<AppState>,
-    session: OfficeSession,
+    _: OfficeOnly,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, Refusal> {
-    session
-        .require_office(state.sync.db(), "report export")
-        .await?;
     let period = period_of(query)?;
     let report = report::report(&state.sync, period).await?;
     Ok(download(
@@ -610,10 +552,9 @@ async fn catalogue(
 
 async fn put_service(
     State(state): State<AppState>,
-    session: OfficeSession,
+    OfficeOnly(session): OfficeOnly,
     body: Bytes,
 ) -> Result<Json<Catalogue>, Refusal> {
-    session.require_office(state.sync.db(), "catalogue").await?;
     let edit: ServiceEdit = json_body(&body)?;
     Ok(Json(
         state.sync.put_service(&author(&session), &edit).await?,
@@ -622,10 +563,9 @@ async fn put_service(
 
 async fn put_site(
     State(state): State<AppState>,
-    session: OfficeSession,
+    OfficeOnly(session): OfficeOnly,
     body: Bytes,
 ) -> Result<Json<Catalogue>, Refusal> {
-    session.require_office(state.sync.db(), "catalogue").await?;
     let edit: SiteEdit = json_body(&body)?;
     Ok(Json(state.sync.put_site(&author(&session), &edit).await?))
 }

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use odnowa_shared::ids::{DocId, OrgId, PersonId, SpaceId};
 use odnowa_shared::office::{
-    DuplicatePair, DuplicateReason, NamedOption, PersonSummary, RecordFilter, RecordPage,
-    RecordSummary,
+    DuplicatePair, DuplicateReason, NamedOption, PersonSummary, RECORDS_PAGE, RecordFilter,
+    RecordPage, RecordSummary,
 };
 use odnowa_shared::records::{Catalogue, RecordKind};
 use odnowa_shared::report::roots;
@@ -17,8 +17,6 @@ use odnowa_shared::time::Timestamp;
 
 use crate::store::{Db, StoreError, on_pool, parse};
 
-/// Records per page of the records list.
-pub const PAGE: u32 = 50;
 /// Duplicate pairs listed at most.
 pub const MAX_PAIRS: usize = 200;
 
@@ -82,7 +80,7 @@ impl Db {
         let offset = filter.offset.unwrap_or(0);
         let count_sql = format!("SELECT COUNT(*) FROM p_records r {filter_sql}");
         let page_sql = format!(
-            "SELECT r.doc_id FROM p_records r {filter_sql} ORDER BY r.at DESC, r.doc_id LIMIT {PAGE} OFFSET {offset}"
+            "SELECT r.doc_id FROM p_records r {filter_sql} ORDER BY r.at DESC, r.doc_id LIMIT {RECORDS_PAGE} OFFSET {offset}"
         );
         let (total, ids): (i64, Vec<String>) = on_pool!(self, pool => {
             let mut count = sqlx::query_scalar(&count_sql);

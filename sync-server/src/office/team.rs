@@ -8,25 +8,24 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use odnowa_shared::access::Role;
-use odnowa_shared::ids::{DeviceId, UserId};
+use odnowa_shared::ids::{DeviceId, OrgId, UserId};
 use odnowa_shared::office::{DeviceSummary, EnrolCode, OfficeErrorCode, TeamMember};
 use odnowa_shared::time::Timestamp;
 
-use super::auth::{OfficeSession, Refusal, refuse};
-use super::parse_id;
-use crate::admin::{self, AdminError};
-use crate::routes::AppState;
+use super::refusal::{Refusal, parse_id, refuse};
+use super::session::{Coordinator, OfficeSession};
+use crate::accounts::{self, AccountError};
+use crate::state::AppState;
 use crate::store::UserFacts;
 
 /// How long a code issued from the office pages works.
-const CODE_HOURS: i64 = admin::DEFAULT_CODE_HOURS;
+const CODE_HOURS: i64 = accounts::DEFAULT_CODE_HOURS;
 
 pub async fn team(
     State(state): State<AppState>,
-    session: OfficeSession,
+    Coordinator { org, .. }: Coordinator,
 ) -> Result<Json<Vec<TeamMember>>, Refusal> {
     let db = state.sync.db();
-    let org = session.require_coordinator(db, "team").await?;
     let mut devices = db.list_devices(Some(org)).await?;
     let mut members = Vec::new();
     for user in db.org_users(org).await? {
@@ -60,12 +59,10 @@ pub async fn team(
 async fn member(
     state: &AppState,
     session: &OfficeSession,
+    org: OrgId,
     id: UserId,
 ) -> Result<UserFacts, Refusal> {
     let db = state.sync.db();
-    let org = session
-        .require_coordinator(db, &format!("user {id}"))
-        .await?;
     // Another organisation's user is answered as a missing one.
     match db.user_facts(id).await? {
         Some(user) if user.org == Some(org) => Ok(user),
@@ -83,17 +80,17 @@ async fn member(
 
 pub async fn enrol_code(
     State(state): State<AppState>,
-    session: OfficeSession,
+    Coordinator { session, org }: Coordinator,
     Path(id): Path<String>,
 ) -> Result<Json<EnrolCode>, Refusal> {
     let id: UserId = parse_id(&id, "user")?;
-    let user = member(&state, &session, id).await?;
+    let user = member(&state, &session, org, id).await?;
     let db = state.sync.db();
-    let (code, expires_at) = admin::issue_enrol_code(db, &user, CODE_HOURS)
+    let (code, expires_at) = accounts::issue_enrol_code(db, &user, CODE_HOURS)
         .await
         .map_err(|e| match e {
-            AdminError::Invalid(why) => Refusal::new(OfficeErrorCode::Invalid, why),
-            AdminError::Store(e) => e.into(),
+            AccountError::Invalid(why) => Refusal::new(OfficeErrorCode::Invalid, why),
+            AccountError::Store(e) => e.into(),
         })?;
     db.audit(
         Some(session.user.id),
@@ -112,25 +109,22 @@ pub async fn enrol_code(
 
 pub async fn revoke(
     State(state): State<AppState>,
-    session: OfficeSession,
+    Coordinator { session, org }: Coordinator,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Refusal> {
     let id: DeviceId = parse_id(&id, "device")?;
     let db = state.sync.db();
     let Some(device) = db.device_auth(id).await? else {
-        session
-            .require_coordinator(db, &format!("device {id}"))
-            .await?;
         return Err(Refusal::new(OfficeErrorCode::NotFound, "no such device"));
     };
     // Another organisation's device is answered as a missing one.
-    let user = member(&state, &session, device.user)
+    let user = member(&state, &session, org, device.user)
         .await
         .map_err(|refusal| match refusal.0.code {
             OfficeErrorCode::NotFound => Refusal::new(OfficeErrorCode::NotFound, "no such device"),
             _ => refusal,
         })?;
-    if admin::revoke(db, id).await? {
+    if accounts::revoke(db, id).await? {
         db.audit(
             Some(session.user.id),
             None,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use odnowa_shared::ids::SiteId;
 use odnowa_shared::office::{NamedOption, ServiceEdit, SiteEdit};
-use odnowa_shared::records::Catalogue;
+use odnowa_shared::records::{Catalogue, site_kind};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -19,10 +19,10 @@ use crate::i18n::{Key, Lang, t};
 use crate::office_api;
 
 const SITE_KINDS: [(&str, Key); 4] = [
-    ("day_room", Key::SiteKindDayRoom),
-    ("day_centre", Key::SiteKindDayCentre),
-    ("workshop", Key::SiteKindWorkshop),
-    ("street", Key::SiteKindStreet),
+    (site_kind::DAY_ROOM, Key::SiteKindDayRoom),
+    (site_kind::DAY_CENTRE, Key::SiteKindDayCentre),
+    (site_kind::WORKSHOP, Key::SiteKindWorkshop),
+    (site_kind::STREET, Key::SiteKindStreet),
 ];
 
 fn input(node: &NodeRef) -> String {
@@ -336,7 +336,7 @@ fn view(
     let site_kind = site
         .as_ref()
         .map(|s| s.site_kind.clone())
-        .unwrap_or_else(|| "day_room".into());
+        .unwrap_or_else(|| site_kind::DAY_ROOM.into());
     let site_form = html! {
         <form class="office-filters office-card" key={editing_site.as_ref().cloned().unwrap_or_default()} onsubmit={save_site} data-testid="site-form">
             { field(lang, Key::ColName, &site_refs[0], "text", site.as_ref().map(|s| s.name.clone()).unwrap_or_default(), "site-name") }

@@ -227,10 +227,10 @@ pub fn records_page() -> Html {
                     }
                     <div class="button-row">
                         if offset > 0 {
-                            <button type="button" class="button" onclick={go(offset.saturating_sub(odnowa_page()))}>{ t(lang, Key::PagePrev) }</button>
+                            <button type="button" class="button" onclick={go(offset.saturating_sub(odnowa_shared::office::RECORDS_PAGE))}>{ t(lang, Key::PagePrev) }</button>
                         }
                         if more {
-                            <button type="button" class="button" onclick={go(offset + odnowa_page())} data-testid="page-next">{ t(lang, Key::PageNext) }</button>
+                            <button type="button" class="button" onclick={go(offset + odnowa_shared::office::RECORDS_PAGE)} data-testid="page-next">{ t(lang, Key::PageNext) }</button>
                         }
                     </div>
                 </>
@@ -244,11 +244,6 @@ pub fn records_page() -> Html {
             { body }
         </section>
     }
-}
-
-/// Records per page, as the server pages them.
-fn odnowa_page() -> u32 {
-    50
 }
 
 #[derive(Properties, PartialEq)]

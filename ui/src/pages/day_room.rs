@@ -25,8 +25,6 @@ use crate::tauri::{self, InvokeError};
 const SITE_KEY: &str = "odnowa.day-room.site";
 /// How often the board asks for today's session, in milliseconds.
 const POLL_MS: i32 = 4000;
-/// The catalogue's kind for day rooms.
-const DAY_ROOM_KIND: &str = "day_room";
 
 #[function_component(DayRoom)]
 pub fn day_room() -> Html {
@@ -40,7 +38,7 @@ pub fn day_room() -> Html {
         .catalogue
         .sites
         .iter()
-        .filter(|s| s.site_kind == DAY_ROOM_KIND)
+        .filter(|s| s.site_kind == odnowa_shared::records::site_kind::DAY_ROOM)
         .cloned()
         .collect();
     let chosen = (*site).filter(|id| sites.iter().any(|s| s.id == *id));

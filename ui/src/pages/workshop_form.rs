@@ -16,9 +16,6 @@ use crate::model::workshop_form::{WorkshopAction, WorkshopForm};
 use crate::state::{Action, AppHandle, Route};
 use crate::tauri;
 
-/// The catalogue's kind for workshop rooms.
-const WORKSHOP_KIND: &str = "workshop";
-
 /// The form in a reducer, so callbacks always act on the latest state.
 #[derive(Clone, Debug, PartialEq)]
 struct FormState(WorkshopForm);
@@ -60,7 +57,7 @@ pub fn workshop_form_page(props: &WorkshopFormProps) -> Html {
                 .catalogue
                 .sites
                 .iter()
-                .filter(|s| s.site_kind == WORKSHOP_KIND)
+                .filter(|s| s.site_kind == odnowa_shared::records::site_kind::WORKSHOP)
                 .cloned()
                 .collect();
             if rooms.is_empty() {

@@ -1,10 +1,13 @@
-//! Reconnect after offline: 10,000 documents, 100 changed on each side.
+//! Reconnect after offline: 10,000 documents, 100 changed on each side
+//! (`ODNOWA_BENCH_DOCS`, `ODNOWA_BENCH_CHANGED`).
 //!
 //! Runs the real `odnowa-sync` binary (release build, SQLite file) as its own
-//! process, and two device engines in this one. Prints exchanges, bytes each
-//! way and time of each reconnect, and the server's resident memory per
-//! idle document; then erases a person named in 500 of the contacts and
-//! times the erasure and each device's purge. Run: `cargo bench -p odnowa-sync-server --bench reconnect`
+//! process, and two device engines in this one: it lives in the tests crate,
+//! which may depend on both sides. Prints exchanges, bytes each way and time
+//! of each reconnect, and the server's resident memory per idle document;
+//! then erases a person named in 500 of the contacts (at most the documents
+//! left) and times the erasure and each device's purge. Run:
+//! `cargo build --release -p odnowa-sync-server && cargo bench -p odnowa-tests --bench reconnect`
 //! (figures go to BENCHMARKS.md by hand).
 
 use std::process::{Child, Command, Stdio};
@@ -16,10 +19,36 @@ use odnowa_shared::ids::SpaceId;
 use odnowa_shared::records::{Contact, Person};
 use odnowa_shared::time::Timestamp;
 
-const DOCS: usize = 10_000;
-const CHANGED: usize = 100;
 const CACHE_DOCS: usize = 1_000;
 const ERASED_CONTACTS: usize = 500;
+
+/// A size from the environment, or its default.
+fn size(name: &str, default: usize) -> Result<usize> {
+    match std::env::var(name) {
+        Ok(text) => text
+            .parse()
+            .with_context(|| format!("{name} must be a number, not {text:?}")),
+        Err(_) => Ok(default),
+    }
+}
+
+/// The `odnowa-sync` binary of the release build, beside this bench's own
+/// directory (`target/release/`).
+fn server_binary() -> Result<std::path::PathBuf> {
+    let exe = std::env::current_exe()?;
+    let release = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .context("the bench runs from target/release/deps")?;
+    let binary = release.join("odnowa-sync");
+    if !binary.exists() {
+        bail!(
+            "{} is missing: run `cargo build --release -p odnowa-sync-server` first",
+            binary.display()
+        );
+    }
+    Ok(binary)
+}
 
 struct Server {
     child: Child,
@@ -34,7 +63,7 @@ impl Drop for Server {
 }
 
 fn odnowa_sync(db: &str, args: &[&str]) -> Result<String> {
-    let output = Command::new(env!("CARGO_BIN_EXE_odnowa-sync"))
+    let output = Command::new(server_binary()?)
         .arg("--database-url")
         .arg(db)
         .args(args)
@@ -61,7 +90,7 @@ async fn start_server(db: &str) -> Result<Server> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_odnowa-sync"))
+    let child = Command::new(server_binary()?)
         .args(["--database-url", db, "serve", "--listen"])
         .arg(format!("127.0.0.1:{port}"))
         .args(["--ui-dir", "/nonexistent", "--cache-docs"])
@@ -111,6 +140,9 @@ async fn reconnect(name: &str, engine: &Engine) -> Result<()> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    let docs = size("ODNOWA_BENCH_DOCS", 10_000)?;
+    let changed = size("ODNOWA_BENCH_CHANGED", 100)?.min(docs / 2);
+    let erased_contacts = ERASED_CONTACTS.min(docs - 2 * changed);
     let dir = tempfile::tempdir()?;
     let db = format!("sqlite:{}", dir.path().join("server.sqlite").display());
     odnowa_sync(&db, &["admin", "create-space", "Streetwork"])?;
@@ -152,7 +184,7 @@ async fn main() -> Result<()> {
         .unwrap_or_else(SpaceId::random);
     let worker = a.identity().await.context("enrolled")?.user;
 
-    let contacts: Vec<Contact> = (0..DOCS)
+    let contacts: Vec<Contact> = (0..docs)
         .map(|i| {
             let mut c = Contact::new(space, worker, Timestamp::now()).with_service("hot_drink");
             c.anonymous_count = 1 + (i % 3) as i64;
@@ -163,7 +195,7 @@ async fn main() -> Result<()> {
     let started = Instant::now();
     a.save_all(&contacts).await?;
     println!(
-        "created {DOCS} contacts on A in {:.1} s",
+        "created {docs} contacts on A in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     let started = Instant::now();
@@ -184,16 +216,16 @@ async fn main() -> Result<()> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let loaded_rss = rss_kib(server.child.id())?;
     println!(
-        "server RSS: {} KiB idle before, {} KiB holding {DOCS} docs ({CACHE_DOCS} cached at most): {:.2} KiB per document",
+        "server RSS: {} KiB idle before, {} KiB holding {docs} docs ({CACHE_DOCS} cached at most): {:.2} KiB per document",
         idle_rss,
         loaded_rss,
-        (loaded_rss.saturating_sub(idle_rss)) as f64 / DOCS as f64
+        (loaded_rss.saturating_sub(idle_rss)) as f64 / docs as f64
     );
 
-    // Offline: 100 changes on each side, on different documents.
+    // Offline: `changed` changes on each side, on different documents.
     let mut edits_a = Vec::new();
     let mut edits_b = Vec::new();
-    for (i, contact) in contacts.iter().enumerate().take(2 * CHANGED) {
+    for (i, contact) in contacts.iter().enumerate().take(2 * changed) {
         let mut edited = contact.clone();
         edited.note = format!("zmiana offline {i}");
         if i % 2 == 0 {
@@ -213,17 +245,22 @@ async fn main() -> Result<()> {
         edits_b.len(),
         kib(changed_b)
     );
-    reconnect("A reconnects (push 100)", &a).await?;
-    reconnect("B reconnects (push 100, pull 100)", &b).await?;
-    reconnect("A again (pull 100)", &a).await?;
+    reconnect(&format!("A reconnects (push {changed})"), &a).await?;
+    reconnect(
+        &format!("B reconnects (push {changed}, pull {changed})"),
+        &b,
+    )
+    .await?;
+    reconnect(&format!("A again (pull {changed})"), &a).await?;
 
-    // Erasure: a person named in 500 contacts with notes, on both devices.
+    // Erasure: a person named in up to 500 contacts with notes, on both
+    // devices.
     let person = Person::new("Osoba do wymazania", Timestamp::now());
     a.save(&person).await?;
     let named: Vec<Contact> = contacts
         .iter()
-        .skip(2 * CHANGED)
-        .take(ERASED_CONTACTS)
+        .skip(2 * changed)
+        .take(erased_contacts)
         .map(|c| {
             let mut c = c.clone().with_person(person.person_id());
             c.note = "notatka o osobie".into();
@@ -245,7 +282,7 @@ async fn main() -> Result<()> {
         ],
     )?;
     println!(
-        "erasure of a person named in {ERASED_CONTACTS} contacts (the CLI, a process of its own): {:.0} ms; {}",
+        "erasure of a person named in {erased_contacts} contacts (the CLI, a process of its own): {:.0} ms; {}",
         started.elapsed().as_secs_f64() * 1000.0,
         said.lines().last().unwrap_or_default()
     );
