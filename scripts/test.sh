@@ -14,6 +14,9 @@ for tool in trunk wasm-bindgen; do
 done
 bash .ci/postgres.sh
 
+# The convergence property test, long: 2,000 cases (about 100 s).
+export ODNOWA_CONVERGENCE_CASES="${ODNOWA_CONVERGENCE_CASES:-2000}"
+
 # The Tauri crate embeds ui/dist at compile time: build the UI first.
 (cd ui && trunk build --offline)
 

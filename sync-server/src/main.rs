@@ -405,7 +405,7 @@ async fn run_admin(db: Arc<Db>, command: Admin) -> anyhow::Result<()> {
             reason,
             dry_run,
         } => {
-            let plan = db.erasure_plan(person).await?;
+            let plan = odnowa_sync_server::erasure::plan(db, person).await?;
             println!(
                 "{} registry entries, {} case notes deleted; {} contacts rewritten without notes; {} other records keep the id",
                 plan.persons.len(),

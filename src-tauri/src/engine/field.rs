@@ -34,8 +34,9 @@ use odnowa_shared::records::{
 use odnowa_shared::search;
 use odnowa_shared::time::{Date, Timestamp};
 
+use super::replica::replica_of;
 use super::store::DocRow;
-use super::{Engine, EngineError, Result, replica_of};
+use super::{Engine, EngineError, Result};
 
 /// At most this many persons come back from a search or a duplicate check.
 const MAX_PERSONS: usize = 50;
@@ -137,7 +138,7 @@ impl Engine {
     /// Every record of a kind with its confirmation and conflicts; records
     /// that do not read are skipped with a warning.
     async fn stored<R: Record>(&self, with_conflicts: bool) -> Result<Vec<Stored<R>>> {
-        let rows = self.inner.store.docs_of_kind(R::KIND).await?;
+        let rows = self.store().docs_of_kind(R::KIND).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             match read_row::<R>(&row, with_conflicts) {
@@ -150,7 +151,7 @@ impl Engine {
 
     /// One record of kind `R`; `NotFound` when there is none of that kind.
     async fn stored_one<R: Record>(&self, id: DocId) -> Result<Stored<R>> {
-        match self.inner.store.doc(id).await? {
+        match self.store().doc(id).await? {
             Some(row) if row.kind == R::KIND => read_row(&row, true),
             _ => Err(not_found(id)),
         }
@@ -184,7 +185,7 @@ impl Engine {
 
     /// Refuses a person id this device does not hold (`NotFound`).
     async fn require_person(&self, person: PersonId) -> Result<Person> {
-        match self.inner.store.doc(person.doc_id()).await? {
+        match self.store().doc(person.doc_id()).await? {
             Some(row) if row.kind == RecordKind::Person => {
                 Ok(document::read(&replica_of(&row)?.doc)?)
             }
@@ -277,10 +278,10 @@ impl Engine {
             &request.pin,
         )
         .await?;
-        self.set_status(|s| {
+        self.inner.sync.set_status(|s| {
             s.first_sync = Some(Progress::default());
         });
-        self.inner.wake.notify_one();
+        self.inner.sync.wake();
         self.app_info().await
     }
 
@@ -763,7 +764,7 @@ impl Engine {
         self.require_identity().await?;
         let date = Date::today();
         let id = DocId::day_session(site, &date);
-        if self.inner.store.doc(id).await?.is_none() {
+        if self.store().doc(id).await?.is_none() {
             self.require_site(site).await?;
             let space = self.space_for(RecordKind::DaySession).await?;
             self.open_day_session(space, site, date).await?;

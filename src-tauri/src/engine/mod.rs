@@ -1,45 +1,55 @@
 //! The device engine: a local replica of the documents this device may
 //! read, the typed API the screens call, and the sync client.
 //!
+//! [`Engine`] is the façade the shell and the tests call; it composes
+//! named parts, each with only the locks it needs:
+//! - `gate` — whether the screens may read (new, locked, open, stale,
+//!   revoked): one lock, never held across an await;
+//! - `replica` — the records over the local store (`store`): one edit
+//!   lock;
+//! - `sync` — the sync client: the link, the status, erasures to confirm,
+//!   one sync at a time; it carries out what `odnowa_shared::sync::device`
+//!   decides of each answer and decides nothing of its own;
+//! - this module — enrolment, the PIN (`vault`) and the identity, and the
+//!   background tasks; `field` — one method per command of the field app.
+//!
 //! Every save is written to SQLite before it returns; sync runs on every
 //! save while online, on the server's pokes, and with exponential backoff
-//! with jitter while not. The sync decisions themselves (what to push, what
-//! is confirmed, applying pulls, cursors) are the sans-I/O functions of
-//! `odnowa_shared::sync::replica`; this module carries them out.
+//! with jitter while not.
 
 mod error;
 mod field;
+mod gate;
 mod link;
+mod replica;
 mod store;
+mod sync;
 mod trust;
 pub mod vault;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use automerge::{Automerge, ChangeHash};
+use automerge::ChangeHash;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{Mutex, Notify, RwLock};
+use tokio::sync::{Mutex, RwLock};
 
-use odnowa_shared::api::{Access, LockView, Progress};
-use odnowa_shared::conflicts::{self, Conflict};
+use odnowa_shared::api::{Access, LockView};
+use odnowa_shared::conflicts::Conflict;
 use odnowa_shared::document::{self, HistoryEntry};
 use odnowa_shared::ids::{DeviceId, DocId, OrgId, PersonId, SiteId, SpaceId, UserId};
-use odnowa_shared::protocol::{
-    self, ClientMessage, DevicePolicy, DocPush, Purge, ReadReport, ServerMessage, SpaceAccess,
-    SyncRequest, SyncResponse,
-};
-use odnowa_shared::records::{Catalogue, DaySession, Record};
-use odnowa_shared::sync::device::{self, Held};
-use odnowa_shared::sync::replica::{CursorBook, ReplicaDoc};
+use odnowa_shared::protocol::{self, DevicePolicy, ReadReport, SpaceAccess};
+use odnowa_shared::records::{DaySession, Record};
 use odnowa_shared::time::{Date, Timestamp};
-use odnowa_shared::validate::ValidationContext;
 
 pub use error::{EngineError, Result};
+use gate::Gate;
 pub use link::StatsSnapshot;
-use link::{Link, Stats};
+use replica::Replica;
 use store::{DocRow, LocalStore};
+use sync::SyncClient;
+pub use sync::{SyncPolicy, SyncReport, backoff_delay};
 pub use trust::ServerTrust;
 use vault::{KdfParams, Keyring, VaultError};
 
@@ -81,104 +91,15 @@ impl Identity {
 /// `Engine::sync_view` counts them).
 pub use odnowa_shared::api::SyncView as SyncStatus;
 
-/// What one call of [`Engine::sync_now`] did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct SyncReport {
-    pub exchanges: u64,
-    pub pushed_docs: u64,
-    pub pulled_updates: u64,
-    pub refused: Vec<(DocId, String)>,
-}
-
-/// Timing of the background sync.
-#[derive(Debug, Clone, Copy)]
-pub struct SyncPolicy {
-    /// First retry after a failure (then doubling, with full jitter).
-    pub backoff_base: Duration,
-    pub backoff_max: Duration,
-    /// Sync at least this often even without saves or pokes.
-    pub idle_interval: Duration,
-}
-
-impl Default for SyncPolicy {
-    fn default() -> Self {
-        SyncPolicy {
-            backoff_base: Duration::from_secs(1),
-            backoff_max: Duration::from_secs(300),
-            idle_interval: Duration::from_secs(120),
-        }
-    }
-}
-
-/// The delay before retry `attempt` (0-based): uniformly random up to
-/// `base * 2^attempt`, capped at `max` ("full jitter"), so that phones that
-/// lost the network together do not all come back in the same second.
-pub fn backoff_delay(policy: &SyncPolicy, attempt: u32) -> Duration {
-    let cap = policy
-        .backoff_base
-        .saturating_mul(2u32.saturating_pow(attempt.min(20)))
-        .min(policy.backoff_max);
-    let millis = cap.as_millis().max(1) as u64;
-    Duration::from_millis(rand::random_range(0..=millis))
-}
-
+/// The parts of an engine.
 struct Inner {
-    store: LocalStore,
+    replica: Replica,
+    gate: Gate,
+    sync: SyncClient,
     identity: RwLock<Option<Identity>>,
-    link: RwLock<Option<Arc<Link>>>,
-    stats: Arc<Stats>,
-    /// Held while a document is read, changed and written, and while a
-    /// sync answer is applied.
-    edits: Mutex<()>,
-    /// One sync at a time.
-    syncing: Mutex<()>,
-    /// Erasures carried out and not yet confirmed to the server (the
-    /// server asks again until they are, so losing them costs nothing).
-    purged: std::sync::Mutex<Vec<Purge>>,
-    wake: Arc<Notify>,
-    status: std::sync::Mutex<SyncStatus>,
-    policy: SyncPolicy,
-    /// The certificates accepted from the server over TLS.
-    trust: ServerTrust,
-    /// Whether the screens may read, and since when nobody tapped.
-    guard: std::sync::Mutex<Guard>,
     /// One PIN check at a time (each counts against the limit).
     unlocking: Mutex<()>,
     kdf: KdfParams,
-}
-
-/// The lock state.
-struct Guard {
-    access: Access,
-    last_activity: Instant,
-    policy: DevicePolicy,
-    last_contact: Option<Timestamp>,
-}
-
-impl Guard {
-    /// `access` brought up to date: locked after inactivity, stale after
-    /// too long without the server.
-    fn current(&mut self) -> Access {
-        if matches!(self.access, Access::Open | Access::Stale) {
-            let lock_after = Duration::from_secs(u64::from(self.policy.lock_secs));
-            if self.last_activity.elapsed() >= lock_after {
-                self.access = Access::Locked;
-            } else {
-                self.access = match self.stale_days() {
-                    Some(_) => Access::Stale,
-                    None => Access::Open,
-                };
-            }
-        }
-        self.access
-    }
-
-    /// Days since the server was last reached, when over the policy.
-    fn stale_days(&self) -> Option<u64> {
-        let last = self.last_contact?;
-        let days = (now().0 - last.0).max(0) as u64 / 86_400_000;
-        (days >= u64::from(self.policy.stale_days)).then_some(days)
-    }
 }
 
 /// The device engine. Cheap to clone.
@@ -202,32 +123,6 @@ impl Drop for Background {
 
 fn now() -> Timestamp {
     Timestamp::now()
-}
-
-fn replica_of(row: &DocRow) -> Result<ReplicaDoc> {
-    let doc = Automerge::load(&row.bytes)
-        .map_err(|e| EngineError::Corrupt(format!("record {}: {e}", row.id)))?;
-    Ok(ReplicaDoc {
-        id: row.id,
-        space: row.space,
-        kind: row.kind,
-        generation: row.generation,
-        doc,
-        confirmed: row.confirmed.clone(),
-    })
-}
-
-fn row_of(replica: &ReplicaDoc, refused: Option<String>) -> DocRow {
-    DocRow {
-        id: replica.id,
-        space: replica.space,
-        kind: replica.kind,
-        generation: replica.generation,
-        bytes: replica.doc.save(),
-        confirmed: replica.confirmed.clone(),
-        dirty: !replica.is_confirmed(),
-        refused,
-    }
 }
 
 impl Engine {
@@ -275,30 +170,18 @@ impl Engine {
         } else {
             Access::New
         };
+        let status = SyncStatus {
+            enrolled: access != Access::New,
+            revoked: access == Access::Revoked,
+            access,
+            ..SyncStatus::default()
+        };
         let engine = Engine {
             inner: Arc::new(Inner {
-                store,
+                replica: Replica::new(store),
+                gate: Gate::new(access, device_policy, last_contact),
+                sync: SyncClient::new(policy, trust, status),
                 identity: RwLock::new(None),
-                link: RwLock::new(None),
-                stats: Arc::new(Stats::default()),
-                edits: Mutex::new(()),
-                syncing: Mutex::new(()),
-                purged: std::sync::Mutex::new(Vec::new()),
-                wake: Arc::new(Notify::new()),
-                status: std::sync::Mutex::new(SyncStatus {
-                    enrolled: access != Access::New,
-                    revoked: access == Access::Revoked,
-                    access,
-                    ..SyncStatus::default()
-                }),
-                policy,
-                trust,
-                guard: std::sync::Mutex::new(Guard {
-                    access,
-                    last_activity: Instant::now(),
-                    policy: device_policy,
-                    last_contact,
-                }),
                 unlocking: Mutex::new(()),
                 kdf: KdfParams::default(),
             }),
@@ -309,7 +192,12 @@ impl Engine {
 
     /// Closes the local database.
     pub async fn close(&self) {
-        self.inner.store.close().await
+        self.store().close().await
+    }
+
+    /// The local store.
+    fn store(&self) -> &LocalStore {
+        self.inner.replica.store()
     }
 
     // ---- enrolment and identity ----
@@ -336,7 +224,7 @@ impl Engine {
         }
         let response = self
             .inner
-            .trust
+            .sync
             .http_client()?
             .post(format!(
                 "{server}{}{}",
@@ -379,7 +267,7 @@ impl Engine {
         };
         let stored = serde_json::to_string(&StoredIdentity::from(&identity))
             .map_err(|e| EngineError::Corrupt(e.to_string()))?;
-        let store = &self.inner.store;
+        let store = self.store();
         store.wipe().await?;
         store.set_key(key);
         let mut tx = store.begin().await?;
@@ -388,7 +276,7 @@ impl Engine {
         tx.commit().await?;
         self.reached_server().await?;
         self.open_identity(identity.clone()).await?;
-        self.set_status(|s| {
+        self.inner.sync.set_status(|s| {
             s.enrolled = true;
             s.revoked = false;
         });
@@ -416,51 +304,24 @@ impl Engine {
 
     /// Makes `identity` this device's and opens the way to the server.
     async fn open_identity(&self, identity: Identity) -> Result<()> {
-        *self.inner.link.write().await = Some(Arc::new(Link::new(
-            &identity.server,
-            &identity.token,
-            self.inner.stats.clone(),
-            &self.inner.trust,
-        )?));
+        self.inner
+            .sync
+            .connect(&identity.server, &identity.token)
+            .await?;
         *self.inner.identity.write().await = Some(identity);
-        self.with_guard(|g| {
-            g.access = Access::Open;
-            g.last_activity = Instant::now();
-        });
-        self.inner.wake.notify_one();
+        self.inner.gate.open();
         Ok(())
-    }
-
-    fn with_guard<T>(&self, f: impl FnOnce(&mut Guard) -> T) -> T {
-        let mut guard = match self.inner.guard.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        f(&mut guard)
     }
 
     /// Whether records may be shown now.
     pub fn access(&self) -> Access {
-        self.with_guard(Guard::current)
+        self.inner.gate.access()
     }
 
     /// Refuses to go on unless records may be shown; `activity` (a tap,
     /// not a poll) keeps the app from locking for another while.
     pub fn gate(&self, activity: bool) -> Result<()> {
-        self.with_guard(|g| match g.current() {
-            Access::New => Err(EngineError::NotEnrolled),
-            Access::Locked => Err(EngineError::Locked),
-            Access::Revoked => Err(EngineError::Revoked),
-            Access::Stale => Err(EngineError::Stale {
-                days: g.stale_days().unwrap_or_default(),
-            }),
-            Access::Open => {
-                if activity {
-                    g.last_activity = Instant::now();
-                }
-                Ok(())
-            }
-        })
+        self.inner.gate.check(activity)
     }
 
     /// Opens the data with the PIN. Every attempt is counted before it is
@@ -473,7 +334,7 @@ impl Engine {
             Access::Revoked => return Err(EngineError::Revoked),
             Access::Open | Access::Stale | Access::Locked => {}
         }
-        let store = &self.inner.store;
+        let store = self.store();
         let stored = store.keyring().await?.ok_or(EngineError::NotEnrolled)?;
         // A PIN no enrolment accepts cannot be the right one: refused
         // without spending an attempt (a slip of the finger on "Unlock").
@@ -522,38 +383,30 @@ impl Engine {
     /// Locks the screens now. The data key stays in memory so that saved
     /// records keep syncing; the PIN opens the screens again.
     pub fn lock(&self) {
-        self.with_guard(|g| {
-            if matches!(g.access, Access::Open | Access::Stale) {
-                g.access = Access::Locked;
-            }
-        });
+        self.inner.gate.lock();
     }
 
     /// Erases everything this device holds (keyring, records, identity)
     /// so it can be enrolled again.
     pub async fn reset(&self) -> Result<()> {
-        let _edits = self.inner.edits.lock().await;
-        *self.inner.link.write().await = None;
+        let _edits = self.inner.replica.edits().await;
+        self.inner.sync.disconnect().await;
         *self.inner.identity.write().await = None;
-        self.inner.store.wipe().await?;
-        self.with_guard(|g| {
-            g.access = Access::New;
-            g.policy = DevicePolicy::default();
-            g.last_contact = None;
-        });
-        self.set_status(|s| *s = SyncStatus::default());
+        self.store().wipe().await?;
+        self.inner.gate.reset();
+        self.inner.sync.set_status(|s| *s = SyncStatus::default());
         Ok(())
     }
 
     /// What the lock screen shows.
     pub async fn lock_view(&self) -> Result<LockView> {
         let access = self.access();
-        let failed = match self.inner.store.keyring().await? {
+        let failed = match self.store().keyring().await? {
             Some(stored) => stored.failed,
             None => 0,
         };
-        let (pending, refused) = self.inner.store.pending_counts().await?;
-        let (policy, last_contact) = self.with_guard(|g| (g.policy, g.last_contact));
+        let (pending, refused) = self.store().pending_counts().await?;
+        let (policy, last_contact) = self.inner.gate.policy();
         Ok(LockView {
             access,
             attempts_left: MAX_PIN_ATTEMPTS.saturating_sub(failed),
@@ -567,11 +420,10 @@ impl Engine {
     /// The server was reached: the stale lock starts counting again.
     async fn reached_server(&self) -> Result<()> {
         let at = now();
-        self.inner
-            .store
+        self.store()
             .set_meta(META_LAST_CONTACT, &at.0.to_string())
             .await?;
-        self.with_guard(|g| g.last_contact = Some(at));
+        self.inner.gate.reached(at);
         Ok(())
     }
 
@@ -579,31 +431,16 @@ impl Engine {
     /// and the data stays locked until it is erased.
     async fn revoked_by_server(&self) {
         tracing::warn!("this device was revoked: locking its data");
-        if let Err(e) = self.inner.store.set_meta(META_REVOKED, "1").await {
+        if let Err(e) = self.store().set_meta(META_REVOKED, "1").await {
             tracing::error!(error = %e, "could not record the revocation");
         }
-        self.inner.store.set_key(None);
-        *self.inner.link.write().await = None;
-        self.with_guard(|g| g.access = Access::Revoked);
-        self.set_status(|s| {
+        self.store().set_key(None);
+        self.inner.sync.disconnect().await;
+        self.inner.gate.revoke();
+        self.inner.sync.set_status(|s| {
             s.revoked = true;
             s.live = false;
         });
-    }
-
-    /// Takes the server's device policy when it differs from the one kept.
-    async fn adopt_policy(&self, policy: DevicePolicy) -> Result<()> {
-        let changed = self.with_guard(|g| {
-            let changed = g.policy != policy;
-            g.policy = policy;
-            changed
-        });
-        if changed {
-            let json =
-                serde_json::to_string(&policy).map_err(|e| EngineError::Corrupt(e.to_string()))?;
-            self.inner.store.set_meta(META_POLICY, &json).await?;
-        }
-        Ok(())
     }
 
     /// This device's identity, if enrolled.
@@ -617,19 +454,10 @@ impl Engine {
 
     /// The spaces this device may read (as of the last sync).
     pub async fn spaces(&self) -> Result<Vec<SpaceAccess>> {
-        self.inner.store.spaces().await
+        self.store().spaces().await
     }
 
     // ---- records ----
-
-    async fn validation_context(&self) -> Result<ValidationContext> {
-        match self.get::<Catalogue>(DocId::catalogue()).await? {
-            Some(catalogue) => Ok(ValidationContext::with_services(
-                catalogue.services.keys().cloned(),
-            )),
-            None => Ok(ValidationContext::default()),
-        }
-    }
 
     /// Saves `record`: creates its document or writes the fields that
     /// differ. Returns once it is on disk.
@@ -641,55 +469,16 @@ impl Engine {
     /// of ticks): all are on disk when this returns, or none.
     pub async fn save_all<R: Record>(&self, records: &[R]) -> Result<()> {
         let identity = self.require_identity().await?;
-        let ctx = self.validation_context().await?;
-        for record in records {
-            record.validate(&ctx).map_err(document::DocError::from)?;
+        if self
+            .inner
+            .replica
+            .save_all(records, identity.as_author())
+            .await?
+        {
+            self.refresh_counts().await?;
+            self.inner.sync.wake();
         }
-        let edits = self.inner.edits.lock().await;
-        let at = now();
-        let mut replicas = Vec::with_capacity(records.len());
-        for record in records {
-            match self.inner.store.doc(record.doc_id()).await? {
-                Some(row) => {
-                    let mut replica = replica_of(&row)?;
-                    if document::write(&mut replica.doc, record, identity.as_author(), at, "edit")?
-                        .is_some()
-                    {
-                        replicas.push(replica);
-                    }
-                }
-                None => {
-                    let doc = document::create(record, identity.as_author(), at)?;
-                    let header = document::header(&doc)?;
-                    replicas.push(ReplicaDoc::local(header, 0, doc));
-                }
-            }
-        }
-        if replicas.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.inner.store.begin().await?;
-        for replica in &replicas {
-            self.inner
-                .store
-                .put_doc(&mut tx, &row_of(replica, None), at.0)
-                .await?;
-        }
-        tx.commit().await?;
-        drop(edits);
-        self.refresh_counts().await?;
-        self.inner.wake.notify_one();
         Ok(())
-    }
-
-    async fn put(&self, replica: &ReplicaDoc, refused: Option<String>) -> Result<()> {
-        let mut tx = self.inner.store.begin().await?;
-        self.inner
-            .store
-            .put_doc(&mut tx, &row_of(replica, refused), now().0)
-            .await?;
-        tx.commit().await?;
-        self.refresh_counts().await
     }
 
     /// Changes a stored record with `edit` and saves it.
@@ -702,29 +491,13 @@ impl Engine {
 
     /// A record by id.
     pub async fn get<R: Record>(&self, id: DocId) -> Result<Option<R>> {
-        match self.inner.store.doc(id).await? {
-            Some(row) if row.kind == R::KIND => Ok(Some(document::read(&replica_of(&row)?.doc)?)),
-            Some(row) => Err(document::DocError::WrongKind {
-                expected: R::KIND,
-                found: row.kind,
-            }
-            .into()),
-            None => Ok(None),
-        }
+        self.inner.replica.get(id).await
     }
 
     /// Every record of a kind. Records that do not read (written by a newer
     /// app in a way this one cannot follow) are skipped with a warning.
     pub async fn list<R: Record>(&self) -> Result<Vec<R>> {
-        let rows = self.inner.store.docs_of_kind(R::KIND).await?;
-        let mut records = Vec::with_capacity(rows.len());
-        for row in rows {
-            match replica_of(&row).and_then(|r| Ok(document::read::<R>(&r.doc)?)) {
-                Ok(record) => records.push(record),
-                Err(e) => tracing::warn!(doc = %row.id, error = %e, "record skipped"),
-            }
-        }
-        Ok(records)
+        self.inner.replica.list().await
     }
 
     /// Today's (or any day's) session of a day room: opened from the
@@ -742,12 +515,8 @@ impl Engine {
             return Ok(session);
         }
         let value = DaySession::genesis_value(space, site, date);
-        let _edits = self.inner.edits.lock().await;
-        if self.inner.store.doc(id).await?.is_none() {
-            let doc = document::genesis(&value)?;
-            let header = document::header(&doc)?;
-            self.put(&ReplicaDoc::local(header, 0, doc), None).await?;
-        }
+        self.inner.replica.open_day_session(&value).await?;
+        self.refresh_counts().await?;
         Ok(value)
     }
 
@@ -760,76 +529,50 @@ impl Engine {
 
     /// The stored row of record `id`, or [`EngineError::NotFound`].
     pub(crate) async fn row(&self, id: DocId) -> Result<DocRow> {
-        self.inner
-            .store
-            .doc(id)
-            .await?
-            .ok_or(EngineError::NotFound(id))
+        self.inner.replica.row(id).await
     }
 
     /// Fields of a record that hold concurrent values.
     pub async fn conflicts(&self, id: DocId) -> Result<Vec<Conflict>> {
-        let row = self.row(id).await?;
-        Ok(conflicts::conflicts(&replica_of(&row)?.doc))
+        self.inner.replica.conflicts(id).await
     }
 
     /// Keeps one of a field's concurrent values.
     pub async fn resolve_conflict(&self, id: DocId, path: &[String], change: &str) -> Result<()> {
         let identity = self.require_identity().await?;
-        let _edits = self.inner.edits.lock().await;
-        let row = self.row(id).await?;
-        let mut replica = replica_of(&row)?;
-        conflicts::resolve(&mut replica.doc, path, change, identity.as_author(), now())
-            .map_err(|e| EngineError::Invalid(e.to_string()))?;
-        self.put(&replica, None).await?;
-        drop(_edits);
-        self.inner.wake.notify_one();
+        self.inner
+            .replica
+            .resolve_conflict(id, path, change, identity.as_author())
+            .await?;
+        self.refresh_counts().await?;
+        self.inner.sync.wake();
         Ok(())
     }
 
     /// A record's history, oldest first.
     pub async fn history(&self, id: DocId) -> Result<Vec<HistoryEntry>> {
-        let row = self.row(id).await?;
-        Ok(document::history(&replica_of(&row)?.doc))
+        self.inner.replica.history(id).await
     }
 
     /// Whether the server has confirmed every change of a record.
     pub async fn is_confirmed(&self, id: DocId) -> Result<bool> {
-        let row = self.row(id).await?;
-        Ok(!row.dirty)
+        self.inner.replica.is_confirmed(id).await
     }
 
     /// The current heads of a record (for comparing replicas).
     pub async fn heads(&self, id: DocId) -> Result<Vec<ChangeHash>> {
-        let row = self.row(id).await?;
-        let mut heads = replica_of(&row)?.doc.get_heads();
-        heads.sort();
-        Ok(heads)
+        self.inner.replica.heads(id).await
     }
 
     /// Bytes of a record's changes that the server has not confirmed.
     pub async fn pending_bytes(&self, id: DocId) -> Result<u64> {
-        let row = self.row(id).await?;
-        Ok(replica_of(&row)?
-            .pending()
-            .iter()
-            .map(|c| c.raw_bytes().len() as u64)
-            .sum())
-    }
-
-    async fn adopt_org(&self, org: Option<OrgId>) -> Result<()> {
-        let text = org.map(|o| o.to_string()).unwrap_or_default();
-        if self.inner.store.meta(META_ORG).await?.as_deref() != Some(text.as_str()) {
-            self.inner.store.set_meta(META_ORG, &text).await?;
-        }
-        Ok(())
+        self.inner.replica.pending_bytes(id).await
     }
 
     /// The user's member organisation, as of the last sync.
     pub async fn own_org(&self) -> Result<Option<OrgId>> {
         Ok(self
-            .inner
-            .store
+            .store()
             .meta(META_ORG)
             .await?
             .and_then(|text| text.parse().ok()))
@@ -839,8 +582,7 @@ impl Engine {
     /// notes, a contact with its notes); the next sync reports it to the
     /// server's audit log.
     pub async fn note_read(&self, doc: DocId) -> Result<()> {
-        self.inner
-            .store
+        self.store()
             .note_read(&ReadReport {
                 doc,
                 at: Timestamp::now(),
@@ -850,68 +592,48 @@ impl Engine {
 
     /// Reads not yet reported to the server.
     pub async fn unreported_reads(&self) -> Result<u64> {
-        self.inner.store.read_count().await
+        self.store().read_count().await
     }
 
     /// The request frame the next exchange would send, without sending it
     /// (for diagnostics, and for tests that replay a request).
     pub async fn outgoing_frame(&self) -> Result<Vec<u8>> {
-        let (pushes, _) = self.pushes().await?;
-        let request = SyncRequest {
-            request_id: 0,
-            cursors: self.inner.store.cursors().await?,
-            pushes,
-            max_response_bytes: 0,
-            reads: Vec::new(),
-            purged: Vec::new(),
-        };
-        Ok(protocol::encode(&ClientMessage::Sync(request))?)
+        self.inner.sync.outgoing_frame(&self.inner.replica).await
     }
 
     /// How many documents the replica holds.
     pub async fn doc_count(&self) -> Result<u64> {
-        self.inner.store.doc_count().await
+        self.store().doc_count().await
     }
 
     // ---- sync ----
 
     /// Network counters since the engine opened.
     pub fn stats(&self) -> StatsSnapshot {
-        self.inner.stats.snapshot()
+        self.inner.sync.stats()
     }
 
     /// The sync status for the screens.
     pub fn status(&self) -> SyncStatus {
-        self.inner
-            .status
-            .lock()
-            .map(|s| s.clone())
-            .unwrap_or_default()
-    }
-
-    fn set_status(&self, change: impl FnOnce(&mut SyncStatus)) {
-        if let Ok(mut status) = self.inner.status.lock() {
-            change(&mut status);
-        }
+        self.inner.sync.status()
     }
 
     async fn refresh_counts(&self) -> Result<()> {
-        let (pending, refused) = self.inner.store.pending_counts().await?;
-        self.set_status(|s| {
-            s.pending = pending;
-            s.refused = refused;
-        });
-        Ok(())
+        self.inner.sync.refresh_counts(self.store()).await
     }
 
     /// Syncs until the server has nothing more: pushes what the server has
     /// not confirmed, pulls what this device lacks.
     pub async fn sync_now(&self) -> Result<SyncReport> {
-        let result = self.sync_rounds().await;
+        let result = self
+            .inner
+            .sync
+            .rounds(&self.inner.replica, &self.inner.gate)
+            .await;
         match &result {
             Ok(_) => {
                 self.reached_server().await?;
-                self.set_status(|s| {
+                self.inner.sync.set_status(|s| {
                     s.online = true;
                     s.last_sync = Some(now());
                     s.last_error = None;
@@ -919,187 +641,15 @@ impl Engine {
             }
             Err(EngineError::Revoked) => self.revoked_by_server().await,
             Err(e) => {
-                let revoked = matches!(e, EngineError::Revoked);
                 let message = e.to_string();
-                self.set_status(|s| {
+                self.inner.sync.set_status(|s| {
                     s.online = false;
                     s.last_error = Some(message);
-                    s.revoked |= revoked;
                 })
             }
         }
         self.refresh_counts().await?;
         result
-    }
-
-    async fn sync_rounds(&self) -> Result<SyncReport> {
-        if self.access() == Access::Revoked {
-            return Err(EngineError::Revoked);
-        }
-        let _syncing = self.inner.syncing.lock().await;
-        let link = self
-            .inner
-            .link
-            .read()
-            .await
-            .clone()
-            .ok_or(EngineError::NotEnrolled)?;
-        let mut report = SyncReport::default();
-        let mut request_id = 0u64;
-        loop {
-            request_id += 1;
-            let (pushes, more_to_push) = self.pushes().await?;
-            let reads = self.inner.store.pending_reads(protocol::MAX_READS).await?;
-            let reads_upto = reads.last().map(|(id, _)| *id);
-            let (purged, more_purged) = self.take_purged();
-            let more_to_push = more_to_push || reads.len() == protocol::MAX_READS || more_purged;
-            let request = SyncRequest {
-                request_id,
-                cursors: self.inner.store.cursors().await?,
-                pushes,
-                max_response_bytes: 0,
-                reads: reads.into_iter().map(|(_, read)| read).collect(),
-                purged,
-            };
-            let frame = protocol::encode(&ClientMessage::Sync(request.clone()))?;
-            let reply = link.exchange(frame).await?;
-            report.exchanges += 1;
-            let response = match protocol::decode_server(&reply)? {
-                ServerMessage::Sync(response) => response,
-                ServerMessage::Error(e) if e.code == protocol::ErrorCode::Revoked => {
-                    return Err(EngineError::Revoked);
-                }
-                ServerMessage::Error(e) => return Err(EngineError::Refused(e.message)),
-                ServerMessage::Poke(_) => {
-                    return Err(EngineError::Refused("a poke instead of an answer".into()));
-                }
-            };
-            if let Some(policy) = response.policy {
-                self.adopt_policy(policy).await?;
-            }
-            self.adopt_org(response.org).await?;
-            // The server logged the reports with its answer.
-            if let Some(upto) = reads_upto {
-                self.inner.store.forget_reads(upto).await?;
-            }
-            report.pushed_docs += request.pushes.len() as u64;
-            report.pulled_updates += response.updates.len() as u64;
-            let retry = self
-                .apply_response(&request.pushes, &response, &mut report)
-                .await?;
-            if let Some(total) = response.total_docs {
-                let done = self.inner.store.doc_count().await?;
-                self.set_status(|s| {
-                    s.first_sync = Some(Progress {
-                        done,
-                        total: total.max(done),
-                    })
-                });
-            }
-            if !response.more && !more_to_push && !retry {
-                self.set_status(|s| s.first_sync = None);
-                break;
-            }
-            if request_id > 100_000 {
-                return Err(EngineError::Refused(
-                    "the server keeps saying there is more".into(),
-                ));
-            }
-        }
-        Ok(report)
-    }
-
-    /// Purge confirmations for the next request (at most
-    /// [`protocol::MAX_PURGES`]), and whether more wait.
-    fn take_purged(&self) -> (Vec<Purge>, bool) {
-        let mut pending = match self.inner.purged.lock() {
-            Ok(pending) => pending,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let n = pending.len().min(protocol::MAX_PURGES);
-        let taken: Vec<Purge> = pending.drain(..n).collect();
-        (taken, !pending.is_empty())
-    }
-
-    /// Pushes for the documents with unconfirmed changes, within one frame.
-    async fn pushes(&self) -> Result<(Vec<DocPush>, bool)> {
-        let rows = self.inner.store.dirty_docs().await?;
-        let held = rows.into_iter().map(|row| {
-            Ok(Held {
-                replica: replica_of(&row)?,
-                refused: row.refused,
-            })
-        });
-        device::pushes(held, device::PUSH_BUDGET)
-    }
-
-    /// Applies an answer in one local transaction, as
-    /// [`device::answer`] decides; returns whether another exchange is
-    /// needed at once.
-    async fn apply_response(
-        &self,
-        pushes: &[DocPush],
-        response: &SyncResponse,
-        report: &mut SyncReport,
-    ) -> Result<bool> {
-        let _edits = self.inner.edits.lock().await;
-        let mut held = std::collections::BTreeMap::new();
-        for doc in device::concerned(pushes, response) {
-            if let Some(row) = self.inner.store.doc(doc).await? {
-                let replica = replica_of(&row)?;
-                let refused = row.refused;
-                held.insert(doc, Held { replica, refused });
-            }
-        }
-        let mut book = CursorBook::from_cursors(self.inner.store.cursors().await?);
-        let effects = device::answer(pushes, response, held, &mut book)?;
-        for (doc, reason) in &effects.refused {
-            tracing::warn!(%doc, %reason, "the server refused a record");
-        }
-        report.refused.extend(effects.refused.iter().cloned());
-        if !effects.waiting.is_empty() {
-            tracing::info!(
-                records = effects.waiting.len(),
-                "records hold another device's changes the server lost: pushed again until that device sends them"
-            );
-        }
-        if !effects.purged.is_empty() {
-            tracing::info!(
-                deleted = effects.delete.len(),
-                asked = effects.purged.len(),
-                lost = effects.lost.len(),
-                "erasures carried out"
-            );
-        }
-        let mut tx = self.inner.store.begin().await?;
-        let at = now().0;
-        for doc in &effects.delete {
-            LocalStore::delete_doc(&mut tx, *doc).await?;
-        }
-        for copy in &effects.store {
-            self.inner
-                .store
-                .put_doc(&mut tx, &row_of(&copy.replica, copy.refused.clone()), at)
-                .await?;
-        }
-        for space in &effects.unconfirm_spaces {
-            tracing::warn!(%space, "the server's feed was restored: pushing everything again");
-            LocalStore::unconfirm_space(&mut tx, *space).await?;
-        }
-        LocalStore::put_cursors(&mut tx, &book.cursors(), &response.spaces).await?;
-        tx.commit().await?;
-        if !effects.purged.is_empty() {
-            let mut pending = match self.inner.purged.lock() {
-                Ok(pending) => pending,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            for purge in effects.purged {
-                if !pending.contains(&purge) {
-                    pending.push(purge);
-                }
-            }
-        }
-        Ok(effects.again)
     }
 
     /// Starts background sync: after every save, on the server's pokes, and
@@ -1121,26 +671,19 @@ impl Engine {
     async fn sync_loop(&self) {
         let mut failures = 0u32;
         loop {
+            let idle = self.inner.sync.policy.idle_interval;
             if self.identity().await.is_none() || self.status().revoked {
-                let _ = tokio::time::timeout(
-                    self.inner.policy.idle_interval,
-                    self.inner.wake.notified(),
-                )
-                .await;
+                self.inner.sync.woken(idle).await;
                 continue;
             }
             match self.sync_now().await {
                 Ok(_) => {
                     failures = 0;
-                    let _ = tokio::time::timeout(
-                        self.inner.policy.idle_interval,
-                        self.inner.wake.notified(),
-                    )
-                    .await;
+                    self.inner.sync.woken(idle).await;
                 }
                 Err(e) => {
                     tracing::info!(error = %e, "sync failed; retrying later");
-                    let delay = backoff_delay(&self.inner.policy, failures);
+                    let delay = backoff_delay(&self.inner.sync.policy, failures);
                     failures = failures.saturating_add(1);
                     // A save while offline does not shorten the wait: the
                     // network is what we are waiting for.
@@ -1153,23 +696,28 @@ impl Engine {
     async fn socket_loop(&self) {
         let mut failures = 0u32;
         loop {
-            let link = self.inner.link.read().await.clone();
-            let Some(link) = link else {
-                tokio::time::sleep(self.inner.policy.backoff_max.min(Duration::from_secs(5))).await;
+            let Some(link) = self.inner.sync.link().await else {
+                let wait = self
+                    .inner
+                    .sync
+                    .policy
+                    .backoff_max
+                    .min(Duration::from_secs(5));
+                tokio::time::sleep(wait).await;
                 continue;
             };
             if self.status().revoked {
                 tokio::time::sleep(Duration::from_secs(5)).await;
                 continue;
             }
-            self.set_status(|s| s.live = false);
+            self.inner.sync.set_status(|s| s.live = false);
             let opened = std::time::Instant::now();
             let result = link
-                .run_socket(self.inner.wake.clone(), || {
-                    self.set_status(|s| s.live = true)
+                .run_socket(self.inner.sync.waker(), || {
+                    self.inner.sync.set_status(|s| s.live = true)
                 })
                 .await;
-            self.set_status(|s| s.live = false);
+            self.inner.sync.set_status(|s| s.live = false);
             match result {
                 Err(EngineError::Revoked) => {
                     self.revoked_by_server().await;
@@ -1178,7 +726,7 @@ impl Engine {
                 _ if opened.elapsed() > Duration::from_secs(30) => failures = 0,
                 _ => failures = failures.saturating_add(1),
             }
-            tokio::time::sleep(backoff_delay(&self.inner.policy, failures)).await;
+            tokio::time::sleep(backoff_delay(&self.inner.sync.policy, failures)).await;
         }
     }
 }

@@ -1,18 +1,19 @@
 //! The consortium office's HTTP API (`odnowa_shared::office`), under
-//! `/office/api`: login and sessions (`auth`), what the pages read
-//! (`queries`, `report`), and what the office writes (`writer`).
+//! `/office/api`: login (`auth`) and sessions with the roles a route
+//! requires (`session`), what the pages read (`crate::store`'s office
+//! queries, `report`), and what the office writes (`writer`).
 //!
 //! Access: the office role reads everything and alone may see duplicates,
 //! merge, report, freeze, export and edit the catalogue; a coordinator
 //! reads the records of their own organisation's spaces and manages its
-//! devices (`team`); both may erase a person (`erase`). Case notes are never shown here. Every refusal is
-//! answered with an `OfficeError` and written to the audit log.
+//! devices (`team`); both may erase a person (`erase`). Case notes are
+//! never shown here. Every refusal is answered with an `OfficeError` and
+//! written to the audit log (`refusal`).
 
 mod audit;
 pub mod auth;
 pub mod csrf;
 mod erase;
-pub mod queries;
 pub mod refusal;
 pub mod session;
 mod team;

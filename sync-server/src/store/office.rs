@@ -15,7 +15,7 @@ use odnowa_shared::report::roots;
 use odnowa_shared::search::{edit_distance, fold, looks_alike};
 use odnowa_shared::time::Timestamp;
 
-use crate::store::{Db, StoreError, on_pool, parse};
+use super::{Db, StoreError, on_pool, parse};
 
 /// Duplicate pairs listed at most.
 pub const MAX_PAIRS: usize = 200;

@@ -1,0 +1,252 @@
+//! The replica: the records this device holds, over the local store.
+//! Reading a record decodes its stored document; changing one reads,
+//! changes and writes it under the one edit lock, which the sync client
+//! also takes while it carries out an answer, so that an edit and an
+//! answer never interleave on one document.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::{Automerge, ChangeHash};
+use tokio::sync::{Mutex, MutexGuard};
+
+use odnowa_shared::conflicts::{self, Conflict};
+use odnowa_shared::document::{self, Author, HistoryEntry};
+use odnowa_shared::ids::DocId;
+use odnowa_shared::records::{Catalogue, DaySession, Record};
+use odnowa_shared::sync::device::Held;
+use odnowa_shared::sync::replica::ReplicaDoc;
+use odnowa_shared::time::Timestamp;
+use odnowa_shared::validate::ValidationContext;
+
+use super::error::{EngineError, Result};
+use super::store::{DocRow, LocalStore};
+
+/// A stored row as a document with what the server confirmed.
+pub(crate) fn replica_of(row: &DocRow) -> Result<ReplicaDoc> {
+    let doc = Automerge::load(&row.bytes)
+        .map_err(|e| EngineError::Corrupt(format!("record {}: {e}", row.id)))?;
+    Ok(ReplicaDoc {
+        id: row.id,
+        space: row.space,
+        kind: row.kind,
+        generation: row.generation,
+        doc,
+        confirmed: row.confirmed.clone(),
+    })
+}
+
+/// A stored row as the sync functions take it.
+pub(crate) fn held_of(row: DocRow) -> Result<Held> {
+    Ok(Held {
+        replica: replica_of(&row)?,
+        refused: row.refused,
+    })
+}
+
+/// The row to store for a document.
+pub(crate) fn row_of(replica: &ReplicaDoc, refused: Option<String>) -> DocRow {
+    DocRow {
+        id: replica.id,
+        space: replica.space,
+        kind: replica.kind,
+        generation: replica.generation,
+        bytes: replica.doc.save(),
+        confirmed: replica.confirmed.clone(),
+        dirty: !replica.is_confirmed(),
+        refused,
+    }
+}
+
+/// The records of this device.
+pub(crate) struct Replica {
+    store: LocalStore,
+    /// Held while a document is read, changed and written, and while a
+    /// sync answer is carried out.
+    edits: Mutex<()>,
+}
+
+impl Replica {
+    pub(crate) fn new(store: LocalStore) -> Self {
+        Replica {
+            store,
+            edits: Mutex::new(()),
+        }
+    }
+
+    /// The local store.
+    pub(crate) fn store(&self) -> &LocalStore {
+        &self.store
+    }
+
+    /// The edit lock.
+    pub(crate) async fn edits(&self) -> MutexGuard<'_, ()> {
+        self.edits.lock().await
+    }
+
+    /// The service codes records are validated against: the catalogue's.
+    pub(crate) async fn validation_context(&self) -> Result<ValidationContext> {
+        match self.get::<Catalogue>(DocId::catalogue()).await? {
+            Some(catalogue) => Ok(ValidationContext::with_services(
+                catalogue.services.keys().cloned(),
+            )),
+            None => Ok(ValidationContext::default()),
+        }
+    }
+
+    /// Saves `records` as `author` in one local transaction: all are on
+    /// disk when this returns, or none. Returns whether anything changed.
+    pub(crate) async fn save_all<R: Record>(&self, records: &[R], author: Author) -> Result<bool> {
+        let ctx = self.validation_context().await?;
+        for record in records {
+            record.validate(&ctx).map_err(document::DocError::from)?;
+        }
+        let _edits = self.edits().await;
+        let at = Timestamp::now();
+        let mut replicas = Vec::with_capacity(records.len());
+        for record in records {
+            match self.store.doc(record.doc_id()).await? {
+                Some(row) => {
+                    let mut replica = replica_of(&row)?;
+                    if document::write(&mut replica.doc, record, author.clone(), at, "edit")?
+                        .is_some()
+                    {
+                        replicas.push(replica);
+                    }
+                }
+                None => {
+                    let doc = document::create(record, author.clone(), at)?;
+                    let header = document::header(&doc)?;
+                    replicas.push(ReplicaDoc::local(header, 0, doc));
+                }
+            }
+        }
+        if replicas.is_empty() {
+            return Ok(false);
+        }
+        let mut tx = self.store.begin().await?;
+        for replica in &replicas {
+            self.store
+                .put_doc(&mut tx, &row_of(replica, None), at.0)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Writes one document (the caller holds the edit lock).
+    pub(crate) async fn put(&self, replica: &ReplicaDoc, refused: Option<String>) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        self.store
+            .put_doc(&mut tx, &row_of(replica, refused), Timestamp::now().0)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A record by id.
+    pub(crate) async fn get<R: Record>(&self, id: DocId) -> Result<Option<R>> {
+        match self.store.doc(id).await? {
+            Some(row) if row.kind == R::KIND => Ok(Some(document::read(&replica_of(&row)?.doc)?)),
+            Some(row) => Err(document::DocError::WrongKind {
+                expected: R::KIND,
+                found: row.kind,
+            }
+            .into()),
+            None => Ok(None),
+        }
+    }
+
+    /// Every record of a kind. Records that do not read (written by a newer
+    /// app in a way this one cannot follow) are skipped with a warning.
+    pub(crate) async fn list<R: Record>(&self) -> Result<Vec<R>> {
+        let rows = self.store.docs_of_kind(R::KIND).await?;
+        let mut records = Vec::with_capacity(rows.len());
+        for row in rows {
+            match replica_of(&row).and_then(|r| Ok(document::read::<R>(&r.doc)?)) {
+                Ok(record) => records.push(record),
+                Err(e) => tracing::warn!(doc = %row.id, error = %e, "record skipped"),
+            }
+        }
+        Ok(records)
+    }
+
+    /// A day session as `value` opens it, from the deterministic genesis
+    /// when this device has not seen it.
+    pub(crate) async fn open_day_session(&self, value: &DaySession) -> Result<()> {
+        let _edits = self.edits().await;
+        if self.store.doc(value.id).await?.is_none() {
+            let doc = document::genesis(value)?;
+            let header = document::header(&doc)?;
+            self.put(&ReplicaDoc::local(header, 0, doc), None).await?;
+        }
+        Ok(())
+    }
+
+    /// The stored row of record `id`, or [`EngineError::NotFound`].
+    pub(crate) async fn row(&self, id: DocId) -> Result<DocRow> {
+        self.store.doc(id).await?.ok_or(EngineError::NotFound(id))
+    }
+
+    /// Fields of a record that hold concurrent values.
+    pub(crate) async fn conflicts(&self, id: DocId) -> Result<Vec<Conflict>> {
+        let row = self.row(id).await?;
+        Ok(conflicts::conflicts(&replica_of(&row)?.doc))
+    }
+
+    /// Keeps one of a field's concurrent values, as `author`.
+    pub(crate) async fn resolve_conflict(
+        &self,
+        id: DocId,
+        path: &[String],
+        change: &str,
+        author: Author,
+    ) -> Result<()> {
+        let _edits = self.edits().await;
+        let row = self.row(id).await?;
+        let mut replica = replica_of(&row)?;
+        conflicts::resolve(&mut replica.doc, path, change, author, Timestamp::now())
+            .map_err(|e| EngineError::Invalid(e.to_string()))?;
+        self.put(&replica, None).await
+    }
+
+    /// A record's history, oldest first.
+    pub(crate) async fn history(&self, id: DocId) -> Result<Vec<HistoryEntry>> {
+        let row = self.row(id).await?;
+        Ok(document::history(&replica_of(&row)?.doc))
+    }
+
+    /// Whether the server has confirmed every change of a record.
+    pub(crate) async fn is_confirmed(&self, id: DocId) -> Result<bool> {
+        Ok(!self.row(id).await?.dirty)
+    }
+
+    /// The current heads of a record (for comparing replicas).
+    pub(crate) async fn heads(&self, id: DocId) -> Result<Vec<ChangeHash>> {
+        let row = self.row(id).await?;
+        let mut heads = replica_of(&row)?.doc.get_heads();
+        heads.sort();
+        Ok(heads)
+    }
+
+    /// Bytes of a record's changes that the server has not confirmed.
+    pub(crate) async fn pending_bytes(&self, id: DocId) -> Result<u64> {
+        let row = self.row(id).await?;
+        Ok(replica_of(&row)?
+            .pending()
+            .iter()
+            .map(|c| c.raw_bytes().len() as u64)
+            .sum())
+    }
+
+    /// The copies of `docs` this device holds, as the sync functions take
+    /// them.
+    pub(crate) async fn held(&self, docs: BTreeSet<DocId>) -> Result<BTreeMap<DocId, Held>> {
+        let mut held = BTreeMap::new();
+        for doc in docs {
+            if let Some(row) = self.store.doc(doc).await? {
+                held.insert(doc, held_of(row)?);
+            }
+        }
+        Ok(held)
+    }
+}

@@ -1,0 +1,434 @@
+//! Documents and feeds: each space's feed of accepted changes with its
+//! sequence numbers and epoch, the documents' snapshots, and what a pull
+//! reads from them.
+
+use sqlx::Row;
+
+use odnowa_shared::ids::{DeviceId, DocId, SpaceId, UserId};
+use odnowa_shared::projection::Projection;
+use odnowa_shared::records::RecordKind;
+use odnowa_shared::sync::ingest::NewChange;
+
+use super::{Db, StoreError, on_pool, parse, project_rows};
+/// What the server knows of a document without loading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocMeta {
+    pub space: SpaceId,
+    pub kind: RecordKind,
+    pub generation: u32,
+    pub change_count: u64,
+}
+
+/// A document as stored: a snapshot and the changes after it.
+#[derive(Debug, Clone)]
+pub struct StoredDoc {
+    pub meta: DocMeta,
+    pub snapshot: Option<Vec<u8>>,
+    pub changes: Vec<Vec<u8>>,
+}
+
+impl StoredDoc {
+    /// The document: its snapshot with the changes after it applied.
+    pub fn document(&self) -> Result<automerge::Automerge, StoreError> {
+        let mut loaded = match &self.snapshot {
+            Some(bytes) => automerge::Automerge::load(bytes)
+                .map_err(|e| StoreError::Corrupt(format!("a snapshot: {e}")))?,
+            None => automerge::Automerge::new(),
+        };
+        let changes = self
+            .changes
+            .iter()
+            .map(|bytes| automerge::Change::try_from(bytes.as_slice()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::Corrupt(format!("a stored change: {e}")))?;
+        loaded
+            .apply_changes(changes)
+            .map_err(|e| StoreError::Corrupt(format!("stored changes: {e}")))?;
+        Ok(loaded)
+    }
+}
+
+/// Changes to append to a document and its space's feed.
+#[derive(Debug)]
+pub struct Append<'a> {
+    pub doc: DocId,
+    pub space: SpaceId,
+    pub kind: RecordKind,
+    pub generation: u32,
+    /// The change count the caller's copy was loaded at; a different count
+    /// in the database means another server appended meanwhile.
+    pub expected_change_count: u64,
+    pub changes: &'a [NewChange],
+    pub device: DeviceId,
+    pub user: UserId,
+    pub now: i64,
+    /// The document's rows after these changes, written in the same
+    /// transaction.
+    pub projection: &'a Projection,
+}
+
+pub use odnowa_shared::sync::pull::{FeedRow, SnapshotRow};
+
+impl Db {
+    /// The feed epoch. It changes when the feed was restored from a backup,
+    /// so that devices push everything again and start afresh.
+    pub async fn epoch(&self) -> Result<u64, StoreError> {
+        let value: String = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'epoch'")
+                .fetch_one(pool)
+                .await?
+        });
+        parse("epoch", &value)
+    }
+
+    /// The key that seals the cursors handed to devices (`cursor`), made
+    /// once with the database and restored with it.
+    pub async fn cursor_key(&self) -> Result<Vec<u8>, StoreError> {
+        let value: String = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'cursor_key'")
+                .fetch_one(pool)
+                .await?
+        });
+        let bytes = (0..value.len())
+            .step_by(2)
+            .map(|i| {
+                value
+                    .get(i..i + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            })
+            .collect::<Option<Vec<u8>>>()
+            .filter(|key| key.len() >= 32)
+            .ok_or_else(|| StoreError::Corrupt("meta.cursor_key is not 32 bytes of hex".into()))?;
+        Ok(bytes)
+    }
+
+    /// Starts a new epoch (after a restore from backup).
+    pub async fn bump_epoch(&self) -> Result<u64, StoreError> {
+        let epoch = self.epoch().await? + 1;
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE meta SET value = $1 WHERE key = 'epoch'")
+                .bind(epoch.to_string())
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(epoch)
+    }
+
+    // ---- organisations, spaces, users, grants ----
+
+    /// How many documents `space` holds (for a device's first-sync progress).
+    pub async fn space_doc_count(&self, space: SpaceId) -> Result<u64, StoreError> {
+        let n: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM docs WHERE space_id = $1")
+                .bind(space.to_string())
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    pub async fn doc_meta(&self, doc: DocId) -> Result<Option<DocMeta>, StoreError> {
+        let row: Option<(String, String, i64, i64)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT space_id, kind, generation, change_count FROM docs WHERE id = $1")
+                .bind(doc.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(|(space, kind, generation, change_count)| {
+            Ok(DocMeta {
+                space: parse("space id", &space)?,
+                kind: parse("record kind", &kind)?,
+                generation: u32::try_from(generation)
+                    .map_err(|_| StoreError::Corrupt("generation".into()))?,
+                change_count: u64::try_from(change_count)
+                    .map_err(|_| StoreError::Corrupt("change count".into()))?,
+            })
+        })
+        .transpose()
+    }
+
+    /// A document's snapshot and the changes after it.
+    pub async fn load_doc(&self, doc: DocId) -> Result<Option<StoredDoc>, StoreError> {
+        let Some(meta) = self.doc_meta(doc).await? else {
+            return Ok(None);
+        };
+        let (snapshot, changes) = on_pool!(self, pool => {
+            let snapshot: Option<(Option<Vec<u8>>, i64)> =
+                sqlx::query_as("SELECT snapshot, snapshot_seq FROM docs WHERE id = $1")
+                    .bind(doc.to_string())
+                    .fetch_optional(pool)
+                    .await?;
+            let (snapshot, snapshot_seq) = snapshot.unwrap_or((None, 0));
+            let changes: Vec<Vec<u8>> =
+                sqlx::query_scalar("SELECT bytes FROM changes WHERE doc_id = $1 AND seq > $2 ORDER BY seq")
+                    .bind(doc.to_string())
+                    .bind(snapshot_seq)
+                    .fetch_all(pool)
+                    .await?;
+            (snapshot, changes)
+        });
+        Ok(Some(StoredDoc {
+            meta,
+            snapshot,
+            changes,
+        }))
+    }
+
+    /// Stores new changes of one document and appends them to its space's
+    /// feed, in one transaction; also writes the audit log. Returns the
+    /// document's new change count.
+    pub async fn append(&self, append: Append<'_>) -> Result<u64, StoreError> {
+        let count = append.changes.len() as i64;
+        let expected = append.expected_change_count as i64;
+        let doc = append.doc.to_string();
+        let space = append.space.to_string();
+        let device = append.device.to_string();
+        let user = append.user.to_string();
+        let _gate = self.gate().await;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            // Lock the space's feed first: transactions of one space commit
+            // in sequence order.
+            let last_seq: i64 = sqlx::query_scalar(
+                "UPDATE spaces SET last_seq = last_seq + $1 WHERE id = $2 RETURNING last_seq",
+            )
+            .bind(count)
+            .bind(&space)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("space {space}")))?;
+            let first_seq = last_seq - count + 1;
+            let updated = sqlx::query(
+                "UPDATE docs SET change_count = change_count + $1, updated_at = $2 \
+                 WHERE id = $3 AND change_count = $4 AND generation = $5",
+            )
+            .bind(count)
+            .bind(append.now)
+            .bind(&doc)
+            .bind(expected)
+            .bind(i64::from(append.generation))
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() == 0 {
+                if expected != 0 {
+                    return Err(StoreError::Conflict);
+                }
+                // A document an erasure deleted never comes back (another
+                // server may not know of the erasure yet).
+                let erased: Option<i64> = sqlx::query_scalar("SELECT keep_from FROM erased_docs WHERE doc_id = $1")
+                    .bind(&doc)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if erased.is_some() {
+                    return Err(StoreError::Erased);
+                }
+                let inserted = sqlx::query(
+                    "INSERT INTO docs (id, space_id, kind, generation, change_count, snapshot, snapshot_seq, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, NULL, 0, $6) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(&doc)
+                .bind(&space)
+                .bind(append.kind.as_str())
+                .bind(i64::from(append.generation))
+                .bind(count)
+                .bind(append.now)
+                .execute(&mut *tx)
+                .await?;
+                if inserted.rows_affected() == 0 {
+                    return Err(StoreError::Conflict);
+                }
+            }
+            for (i, change) in append.changes.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO changes (hash, doc_id, space_id, seq, device_id, bytes, received_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(change.hash.0.as_slice())
+                .bind(&doc)
+                .bind(&space)
+                .bind(first_seq + i as i64)
+                .bind(&device)
+                .bind(change.bytes.as_slice())
+                .bind(append.now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) \
+                     VALUES ($1, $2, $3, $4, 'change', $5)",
+                )
+                .bind(append.now)
+                .bind(&user)
+                .bind(&device)
+                .bind(&doc)
+                .bind(change.hash.to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
+            project_rows!(tx, append.projection, append.now);
+            tx.commit().await?;
+        });
+        Ok(append.expected_change_count + append.changes.len() as u64)
+    }
+
+    /// Replaces a document's snapshot: `bytes` hold every change of the
+    /// document up to feed position `upto_seq`.
+    pub async fn save_snapshot(
+        &self,
+        doc: DocId,
+        bytes: &[u8],
+        upto_seq: u64,
+    ) -> Result<(), StoreError> {
+        let _gate = self.gate().await;
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE docs SET snapshot = $1, snapshot_seq = $2 WHERE id = $3 AND snapshot_seq <= $2")
+                .bind(bytes)
+                .bind(upto_seq as i64)
+                .bind(doc.to_string())
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// The highest sequence number of a document's changes.
+    pub async fn doc_last_seq(&self, doc: DocId) -> Result<u64, StoreError> {
+        let seq: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT MAX(seq) FROM changes WHERE doc_id = $1")
+                .bind(doc.to_string())
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(seq.unwrap_or(0) as u64)
+    }
+
+    /// The last sequence number of a space's feed.
+    pub async fn last_seq(&self, space: SpaceId) -> Result<u64, StoreError> {
+        let seq: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT last_seq FROM spaces WHERE id = $1")
+                .bind(space.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(seq.unwrap_or(0) as u64)
+    }
+
+    /// Changes of `space` with `after < seq <= upto`, in feed order,
+    /// without those `exclude` pushed itself; at most `limit` rows.
+    pub async fn feed(
+        &self,
+        space: SpaceId,
+        after: u64,
+        upto: u64,
+        exclude: DeviceId,
+        limit: u32,
+    ) -> Result<Vec<FeedRow>, StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "SELECT c.seq, c.doc_id, d.kind, d.generation, c.bytes FROM changes c \
+                 JOIN docs d ON d.id = c.doc_id \
+                 WHERE c.space_id = $1 AND c.seq > $2 AND c.seq <= $3 \
+                 AND (c.device_id IS NULL OR c.device_id <> $4) \
+                 ORDER BY c.seq LIMIT $5",
+            )
+            .bind(space.to_string())
+            .bind(after as i64)
+            .bind(upto as i64)
+            .bind(exclude.to_string())
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(|row| {
+                Ok(FeedRow {
+                    seq: row.try_get::<i64, _>(0)? as u64,
+                    doc: parse("doc id", &row.try_get::<String, _>(1)?)?,
+                    kind: parse("record kind", &row.try_get::<String, _>(2)?)?,
+                    generation: row.try_get::<i64, _>(3)? as u32,
+                    bytes: row.try_get(4)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()
+        })
+    }
+
+    /// Up to `limit` documents of `space` with ids after `after`, each with
+    /// its snapshot and the changes after it.
+    pub async fn snapshot_page(
+        &self,
+        space: SpaceId,
+        after: Option<DocId>,
+        limit: u32,
+    ) -> Result<Vec<SnapshotRow>, StoreError> {
+        let after = after.map(|d| d.to_string()).unwrap_or_default();
+        let (docs, changes) = on_pool!(self, pool => {
+            let docs: Vec<(String, String, i64, Option<Vec<u8>>)> = sqlx::query_as(
+                "SELECT id, kind, generation, snapshot FROM docs \
+                 WHERE space_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            )
+            .bind(space.to_string())
+            .bind(&after)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?;
+            let changes: Vec<(String, Vec<u8>)> = sqlx::query_as(
+                "SELECT c.doc_id, c.bytes FROM changes c JOIN docs d ON d.id = c.doc_id \
+                 WHERE c.doc_id IN (SELECT id FROM docs WHERE space_id = $1 AND id > $2 ORDER BY id LIMIT $3) \
+                 AND c.seq > d.snapshot_seq ORDER BY c.doc_id, c.seq",
+            )
+            .bind(space.to_string())
+            .bind(&after)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?;
+            (docs, changes)
+        });
+        let mut by_doc: std::collections::HashMap<String, Vec<Vec<u8>>> =
+            std::collections::HashMap::new();
+        for (doc, bytes) in changes {
+            by_doc.entry(doc).or_default().push(bytes);
+        }
+        docs.into_iter()
+            .map(|(doc, kind, generation, snapshot)| {
+                let changes = by_doc.remove(&doc).unwrap_or_default();
+                Ok(SnapshotRow {
+                    doc: parse("doc id", &doc)?,
+                    kind: parse("record kind", &kind)?,
+                    generation: generation as u32,
+                    snapshot,
+                    changes,
+                })
+            })
+            .collect()
+    }
+
+    // ---- projections ----
+
+    /// Every stored document's id and kind, in id order, after `after`.
+    pub async fn doc_ids(
+        &self,
+        after: Option<DocId>,
+        limit: u32,
+    ) -> Result<Vec<(DocId, RecordKind)>, StoreError> {
+        let after = after.map(|d| d.to_string()).unwrap_or_default();
+        let rows: Vec<(String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, kind FROM docs WHERE id > $1 ORDER BY id LIMIT $2")
+                .bind(&after)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|(id, kind)| Ok((parse("doc id", &id)?, parse("record kind", &kind)?)))
+            .collect()
+    }
+
+    /// How many changes the server holds (all spaces).
+    pub async fn change_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM changes").fetch_one(pool).await?
+        });
+        Ok(n as u64)
+    }
+}
