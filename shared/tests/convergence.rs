@@ -1335,7 +1335,8 @@ fn typed(doc: &Automerge, kind: RecordKind) -> Outcome<Typed> {
     value.map_err(|e| TestCaseError::fail(format!("reading a {kind}: {e}")))
 }
 
-fn run(case: &Case) -> Outcome<Stats> {
+/// The world after `case`'s steps, quiescence and the checks.
+fn converged(case: &Case) -> Outcome<World> {
     let mut world = World::new(case)?;
     for (index, step) in case.steps.iter().enumerate() {
         world.step(index, *step)?;
@@ -1343,6 +1344,19 @@ fn run(case: &Case) -> Outcome<Stats> {
     let oracle = world.oracle()?;
     world.settle()?;
     world.check(&oracle)?;
+    Ok(world)
+}
+
+/// [`converged`] for a scripted case, which must converge.
+fn settled(case: &Case) -> World {
+    match converged(case) {
+        Ok(world) => world,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn run(case: &Case) -> Outcome<Stats> {
+    let world = converged(case)?;
     let mut stats = world.stats;
     stats.duplicates = world.server.duplicates;
     stats.geneses = world.model.geneses;
@@ -1566,13 +1580,7 @@ fn scripted_conflicts_ticks_and_a_restore_converge() {
         snapshot_every: 3,
         steps,
     };
-    let mut world = World::new(&case).expect("setup");
-    for (index, step) in case.steps.iter().enumerate() {
-        world.step(index, *step).expect("step");
-    }
-    let oracle = world.oracle().expect("oracle");
-    world.settle().expect("quiescence");
-    world.check(&oracle).expect("converged");
+    let mut world = settled(&case);
     let person = world.persons[0];
     let doc = world.server.doc(person).expect("load").expect("stored");
     let aliases = doc.get_all(automerge::ROOT, "alias").expect("alias");
@@ -1635,13 +1643,7 @@ fn scripted_erasure_reaches_offline_devices() {
         snapshot_every: 2,
         steps,
     };
-    let mut world = World::new(&case).expect("setup");
-    for (index, step) in case.steps.iter().enumerate() {
-        world.step(index, *step).expect("step");
-    }
-    let oracle = world.oracle().expect("oracle");
-    world.settle().expect("quiescence");
-    world.check(&oracle).expect("converged");
+    let mut world = settled(&case);
     let stats = &world.stats;
     assert!(
         stats.lost > 0,

@@ -14,7 +14,7 @@ use odnowa_shared::office::{
 };
 use odnowa_shared::time::Timestamp;
 
-use super::refusal::{Refusal, parse_id, refuse};
+use super::refusal::{Refusal, parse_id};
 use super::session::OfficeSession;
 use crate::state::AppState;
 
@@ -54,14 +54,14 @@ pub async fn audit(
             .is_some_and(|u| u.org == Some(org));
         // Another organisation's user, or none: the same answer.
         if !theirs {
-            return Err(refuse(
-                db,
-                Some(session.user.id),
-                OfficeErrorCode::NotFound,
-                &format!("audit of user {user} (not of this organisation)"),
-                "no such user",
-            )
-            .await);
+            return Err(session
+                .refused(
+                    db,
+                    OfficeErrorCode::NotFound,
+                    &format!("audit of user {user} (not of this organisation)"),
+                    "no such user",
+                )
+                .await);
         }
     }
     let entries = db.audit_log(&subject, org, AUDIT_ROWS).await?;

@@ -90,14 +90,14 @@ pub async fn erase(
         .await;
     if let Err(ErasureError::HeldElsewhere(n)) = &erased {
         // Audited like every refusal.
-        return Err(super::refusal::refuse(
-            state.sync.db(),
-            Some(session.user.id),
-            OfficeErrorCode::Forbidden,
-            &format!("erase person {person}"),
-            &ErasureError::HeldElsewhere(*n).to_string(),
-        )
-        .await);
+        return Err(session
+            .refused(
+                state.sync.db(),
+                OfficeErrorCode::Forbidden,
+                &format!("erase person {person}"),
+                &ErasureError::HeldElsewhere(*n).to_string(),
+            )
+            .await);
     }
     let erasure = erased?;
     tracing::info!(user = %session.user.name, %person, "erased a person from the office pages");

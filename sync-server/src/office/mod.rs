@@ -263,14 +263,14 @@ async fn record(
     if let Some(scope) = session.scope()
         && db.doc_org(id).await? != scope
     {
-        return Err(refuse(
-            db,
-            Some(session.user.id),
-            OfficeErrorCode::NotFound,
-            &format!("record {id} of another member organisation"),
-            "no such record",
-        )
-        .await);
+        return Err(session
+            .refused(
+                db,
+                OfficeErrorCode::NotFound,
+                &format!("record {id} of another member organisation"),
+                "no such record",
+            )
+            .await);
     }
     let unreadable = |e: document::DocError| {
         tracing::warn!(doc = %id, error = %e, "record not readable");
@@ -296,14 +296,14 @@ async fn record(
             })
         }
         RecordKind::CaseNotes | RecordKind::Catalogue => {
-            return Err(refuse(
-                db,
-                Some(session.user.id),
-                OfficeErrorCode::Forbidden,
-                &format!("record {id}"),
-                "case notes and the catalogue are not shown here",
-            )
-            .await);
+            return Err(session
+                .refused(
+                    db,
+                    OfficeErrorCode::Forbidden,
+                    &format!("record {id}"),
+                    "case notes and the catalogue are not shown here",
+                )
+                .await);
         }
     };
     let catalogue = state.sync.catalogue().await?;

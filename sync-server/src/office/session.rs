@@ -58,6 +58,18 @@ impl OfficeSession {
         }
     }
 
+    /// Writes a refusal of this user's call to the log and the audit
+    /// table, and returns it.
+    pub async fn refused(
+        &self,
+        db: &Db,
+        code: OfficeErrorCode,
+        what: &str,
+        message: &str,
+    ) -> Refusal {
+        refuse(db, Some(self.user.id), code, what, message).await
+    }
+
     /// The organisation whose records this user is limited to (`None`:
     /// all of them).
     pub fn scope(&self) -> Option<Option<OrgId>> {

@@ -12,7 +12,7 @@ use odnowa_shared::ids::{DeviceId, OrgId, UserId};
 use odnowa_shared::office::{DeviceSummary, EnrolCode, OfficeErrorCode, TeamMember};
 use odnowa_shared::time::Timestamp;
 
-use super::refusal::{Refusal, parse_id, refuse};
+use super::refusal::{Refusal, parse_id};
 use super::session::{Coordinator, OfficeSession};
 use crate::accounts::{self, AccountError};
 use crate::state::AppState;
@@ -66,14 +66,14 @@ async fn member(
     // Another organisation's user is answered as a missing one.
     match db.user_facts(id).await? {
         Some(user) if user.org == Some(org) => Ok(user),
-        Some(_) => Err(refuse(
-            db,
-            Some(session.user.id),
-            OfficeErrorCode::NotFound,
-            &format!("user {id} of another member organisation"),
-            "no such user",
-        )
-        .await),
+        Some(_) => Err(session
+            .refused(
+                db,
+                OfficeErrorCode::NotFound,
+                &format!("user {id} of another member organisation"),
+                "no such user",
+            )
+            .await),
         None => Err(Refusal::new(OfficeErrorCode::NotFound, "no such user")),
     }
 }

@@ -54,24 +54,44 @@ pub struct LoginUser {
 }
 
 impl Db {
-    pub async fn create_org(&self, name: &str, now: i64) -> Result<OrgId, StoreError> {
-        let id = OrgId::random();
+    /// Runs `sql`, an insert of a named row with `texts` for `$1`, `$2`,
+    /// ... and `now` for the last parameter; a name already taken is
+    /// [`StoreError::Duplicate`] of `what`.
+    async fn insert_named(
+        &self,
+        what: &str,
+        name: &str,
+        sql: &str,
+        texts: &[Option<String>],
+        now: i64,
+    ) -> Result<(), StoreError> {
         let result = on_pool!(self, pool => {
-            sqlx::query("INSERT INTO orgs (id, name, created_at) VALUES ($1, $2, $3)")
-                .bind(id.to_string())
-                .bind(name)
-                .bind(now)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
+            let mut query = sqlx::query(sql);
+            for text in texts {
+                query = query.bind(text.as_deref());
+            }
+            query.bind(now).execute(pool).await.map(drop)
         });
         match result {
-            Ok(_) => Ok(id),
+            Ok(()) => Ok(()),
             Err(e) if is_unique_violation(&e) => {
-                Err(StoreError::Duplicate(format!("organisation {name:?}")))
+                Err(StoreError::Duplicate(format!("{what} {name:?}")))
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    pub async fn create_org(&self, name: &str, now: i64) -> Result<OrgId, StoreError> {
+        let id = OrgId::random();
+        self.insert_named(
+            "organisation",
+            name,
+            "INSERT INTO orgs (id, name, created_at) VALUES ($1, $2, $3)",
+            &[Some(id.to_string()), Some(name.to_string())],
+            now,
+        )
+        .await?;
+        Ok(id)
     }
 
     pub async fn create_space(
@@ -81,23 +101,19 @@ impl Db {
         now: i64,
     ) -> Result<SpaceId, StoreError> {
         let id = SpaceId::random();
-        let result = on_pool!(self, pool => {
-            sqlx::query("INSERT INTO spaces (id, org_id, name, last_seq, created_at) VALUES ($1, $2, $3, 0, $4)")
-                .bind(id.to_string())
-                .bind(org.map(|o| o.to_string()))
-                .bind(name)
-                .bind(now)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
-        });
-        match result {
-            Ok(_) => Ok(id),
-            Err(e) if is_unique_violation(&e) => {
-                Err(StoreError::Duplicate(format!("space {name:?}")))
-            }
-            Err(e) => Err(e.into()),
-        }
+        self.insert_named(
+            "space",
+            name,
+            "INSERT INTO spaces (id, org_id, name, last_seq, created_at) VALUES ($1, $2, $3, 0, $4)",
+            &[
+                Some(id.to_string()),
+                org.map(|o| o.to_string()),
+                Some(name.to_string()),
+            ],
+            now,
+        )
+        .await?;
+        Ok(id)
     }
 
     pub async fn create_user(
@@ -108,24 +124,20 @@ impl Db {
         now: i64,
     ) -> Result<UserId, StoreError> {
         let id = UserId::random();
-        let result = on_pool!(self, pool => {
-            sqlx::query("INSERT INTO users (id, org_id, name, role, created_at, disabled) VALUES ($1, $2, $3, $4, $5, 0)")
-                .bind(id.to_string())
-                .bind(org.map(|o| o.to_string()))
-                .bind(name)
-                .bind(role)
-                .bind(now)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
-        });
-        match result {
-            Ok(_) => Ok(id),
-            Err(e) if is_unique_violation(&e) => {
-                Err(StoreError::Duplicate(format!("user {name:?}")))
-            }
-            Err(e) => Err(e.into()),
-        }
+        self.insert_named(
+            "user",
+            name,
+            "INSERT INTO users (id, org_id, name, role, created_at, disabled) VALUES ($1, $2, $3, $4, $5, 0)",
+            &[
+                Some(id.to_string()),
+                org.map(|o| o.to_string()),
+                Some(name.to_string()),
+                Some(role.to_string()),
+            ],
+            now,
+        )
+        .await?;
+        Ok(id)
     }
 
     /// Gives `user` read (and, with `write`, write) access to `space`.
