@@ -48,18 +48,17 @@ use gate::Gate;
 pub use link::StatsSnapshot;
 use replica::Replica;
 use store::{DocRow, LocalStore};
-use sync::SyncClient;
+use sync::{META_ORG, META_POLICY, SyncClient};
 pub use sync::{SyncPolicy, SyncReport, backoff_delay};
 pub use trust::ServerTrust;
 use vault::{KdfParams, Keyring, VaultError};
 
 pub use odnowa_shared::api::MAX_PIN_ATTEMPTS;
 
-/// Plain `meta` keys (nothing in them names a person).
-const META_POLICY: &str = "policy";
+/// Plain `meta` keys (nothing in them names a person); the sync client
+/// keeps the policy and the organisation (`sync::META_POLICY`,
+/// `sync::META_ORG`).
 const META_LAST_CONTACT: &str = "last_contact";
-/// The user's member organisation, as the server last said (empty: none).
-const META_ORG: &str = "org";
 const META_REVOKED: &str = "revoked";
 /// The sealed identity (with the device token) in `secrets`.
 const SECRET_IDENTITY: &str = "identity";

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::{Mutex, Notify, RwLock};
 
-use odnowa_shared::api::Progress;
+use odnowa_shared::api::{Progress, SyncView as SyncStatus};
 use odnowa_shared::ids::{DocId, OrgId};
 use odnowa_shared::protocol::{
     self, ClientMessage, DevicePolicy, DocPush, Purge, ServerMessage, SyncRequest, SyncResponse,
@@ -26,7 +26,12 @@ use super::link::{Link, Stats, StatsSnapshot};
 use super::replica::{Replica, held_of, row_of};
 use super::store::LocalStore;
 use super::trust::ServerTrust;
-use super::{META_ORG, META_POLICY, SyncStatus};
+
+/// The `meta` key of the server's device policy, as last received.
+pub(crate) const META_POLICY: &str = "policy";
+/// The `meta` key of the user's member organisation, as the server last
+/// said (empty: none).
+pub(crate) const META_ORG: &str = "org";
 
 /// What one call of [`super::Engine::sync_now`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
