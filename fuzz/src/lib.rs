@@ -26,14 +26,15 @@ use odnowa_shared::document::{self, GENESIS_ACTOR, Header};
 use odnowa_shared::ids::{DeviceId, DocId, OrgId, PersonId, SiteId, SpaceId, UserId};
 use odnowa_shared::protocol::{self, DocPush};
 use odnowa_shared::records::{
-    CaseNotes, Catalogue, Contact, DaySession, Person, RecordKind, Workshop,
+    CaseNotes, Catalogue, Contact, DaySession, Diagnosis, DomainAssessment, Goal, Person,
+    Programme, RecordKind, Referral, ReferralTarget, Stamp, Workshop,
 };
 use odnowa_shared::sync::ingest::{Ingested, ingest};
 use odnowa_shared::time::{Date, Timestamp};
 use odnowa_shared::validate::ValidationContext;
 
 /// How many stored documents [`base`] offers.
-pub const BASES: u8 = 6;
+pub const BASES: u8 = 9;
 
 /// The team space of the base documents.
 pub fn team() -> SpaceId {
@@ -64,8 +65,9 @@ pub fn base(which: u8) -> Automerge {
 
 /// A valid stored document, always the same bytes: a person, a contact, a
 /// day session (deterministic genesis, then ticks), a workshop, case notes
-/// and the catalogue (genesis, then the office's services). `which` is
-/// taken modulo [`BASES`].
+/// the catalogue (genesis, then the office's services), a diagnosis, a
+/// programme and a referral to another organisation. `which` is taken
+/// modulo [`BASES`].
 pub fn make_base(which: u8) -> Automerge {
     let made = match which % BASES {
         0 => {
@@ -115,6 +117,58 @@ pub fn make_base(which: u8) -> Automerge {
             );
             notes.id = DocId(uuid::Uuid::from_u128(0xca5e));
             document::create(&notes, device(), Timestamp(5))
+        }
+        6 => {
+            let mut diagnosis = Diagnosis::new(
+                team(),
+                PersonId(uuid::Uuid::from_u128(0x9e75)),
+                OrgId(uuid::Uuid::from_u128(6)),
+                date(),
+                Timestamp(7),
+            );
+            diagnosis.id = DocId(uuid::Uuid::from_u128(0xd1a9));
+            diagnosis.domains.insert(
+                "housing".into(),
+                DomainAssessment {
+                    level: 1,
+                    note: "śpi na działkach".into(),
+                },
+            );
+            document::create(&diagnosis, device(), Timestamp(7))
+        }
+        7 => {
+            let mut programme = Programme::new(
+                team(),
+                PersonId(uuid::Uuid::from_u128(0x9e75)),
+                OrgId(uuid::Uuid::from_u128(6)),
+                date(),
+                Timestamp(8),
+            );
+            programme.id = DocId(uuid::Uuid::from_u128(0x1b3b));
+            programme.goals.insert(
+                "g1".into(),
+                Goal {
+                    text: "mieszkanie treningowe".into(),
+                    created_at: Timestamp(8),
+                },
+            );
+            document::create(&programme, device(), Timestamp(8))
+        }
+        8 => {
+            let mut referral = Referral::new(
+                PersonId(uuid::Uuid::from_u128(0x9e75)),
+                "Zbyszek",
+                OrgId(uuid::Uuid::from_u128(6)),
+                team(),
+                ReferralTarget::Org {
+                    org: OrgId(uuid::Uuid::from_u128(7)),
+                    service: Some("food".into()),
+                },
+                "nocleg na zimę",
+                Stamp::by(Timestamp(9), UserId(uuid::Uuid::from_u128(5)), ""),
+            );
+            referral.id = DocId(uuid::Uuid::from_u128(0x4ef));
+            document::create(&referral, device(), Timestamp(9))
         }
         _ => document::genesis(&Catalogue::genesis_value()).and_then(|mut doc| {
             let office = DeviceId::office(UserId(uuid::Uuid::from_u128(1)));

@@ -14,12 +14,24 @@
 //!   (never case notes) and alone writes the catalogue.
 //! - An administrator runs the server (organisations, spaces, users) and
 //!   holds no records.
+//!
+//! The one deliberate crossing between organisations is a referral. Each
+//! pair of member organisations has one referral space
+//! ([`SpaceId::between`]): every field worker and coordinator of the two
+//! reads and writes it without a grant, nobody else reads it, and it holds
+//! referrals between the two and nothing else ([`space_refusal`]). What a
+//! referral carries of the person's file is what their consent covers
+//! ([`ReferralConsent`]); the sender writes it, the receiver answers, and
+//! neither changes what the other wrote ([`referral_refusal`]).
 
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{OrgId, SpaceId, UserId};
 use crate::protocol::SpaceAccess;
-use crate::records::{CatalogueSite, Person, RecordKind};
+use crate::records::{
+    Catalogue, CatalogueSite, Person, RecordKind, Referral, ReferralShare, ReferralTarget,
+    consent_scope,
+};
 
 /// A user's role, stored as text in `users.role`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -98,6 +110,38 @@ pub struct SpaceFacts {
     pub org: Option<OrgId>,
     /// An explicit grant to this user: `Some(write)`.
     pub granted: Option<bool>,
+    /// For the referral space of two organisations: the second one
+    /// (`org` is the first).
+    pub partner: Option<OrgId>,
+}
+
+impl SpaceFacts {
+    /// Whether this is a referral space that `org` is one side of.
+    fn refers_for(&self, org: Option<OrgId>) -> bool {
+        org.is_some() && self.partner.is_some() && (self.org == org || self.partner == org)
+    }
+}
+
+/// What kind of space a record is put in, for [`space_refusal`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// The consortium registry.
+    Registry,
+    /// A team space of an organisation (`None`: a consortium space).
+    Team(Option<OrgId>),
+    /// The referral space of two organisations.
+    Referrals(OrgId, OrgId),
+}
+
+impl Place {
+    /// The place of a space a device was told of.
+    pub fn of(access: &SpaceAccess, org: Option<OrgId>) -> Place {
+        match (access.partner, org) {
+            _ if access.space.is_registry() => Place::Registry,
+            (Some(partner), Some(org)) => Place::Referrals(org, partner),
+            _ => Place::Team(org),
+        }
+    }
 }
 
 /// Whether `space` (owned by `space_org`) is inside the organisation `org`.
@@ -110,8 +154,21 @@ pub fn inside(org: Option<OrgId>, space: SpaceId, space_org: Option<OrgId>) -> b
 pub fn device_access(role: Role, org: Option<OrgId>, spaces: &[SpaceFacts]) -> Vec<SpaceAccess> {
     let mut access: Vec<SpaceAccess> = spaces
         .iter()
-        .filter(|s| inside(org, s.space, s.org))
         .filter_map(|s| {
+            if s.partner.is_some() {
+                // A referral space: every field worker and coordinator of
+                // its two organisations, without a grant; nobody else.
+                let member = role.is_field() || role == Role::Coordinator;
+                return (member && s.refers_for(org)).then(|| SpaceAccess {
+                    space: s.space,
+                    name: s.name.clone(),
+                    write: true,
+                    partner: if s.org == org { s.partner } else { s.org },
+                });
+            }
+            if !inside(org, s.space, s.org) {
+                return None;
+            }
             let write = match role {
                 Role::Admin => None,
                 Role::Coordinator if org.is_some() => Some(true),
@@ -121,6 +178,7 @@ pub fn device_access(role: Role, org: Option<OrgId>, spaces: &[SpaceFacts]) -> V
                 space: s.space,
                 name: s.name.clone(),
                 write,
+                partner: None,
             })
         })
         .collect();
@@ -147,16 +205,224 @@ pub fn grant_refusal(
 }
 
 /// Why a device may not write a record of `kind` into `space` at all,
-/// whatever its grants (`None`: the grants decide).
+/// whatever its grants (`None`: the grants decide), from what the space's
+/// id alone tells; [`space_refusal`] says the rest.
 pub fn kind_refusal(kind: RecordKind, space: SpaceId) -> Option<&'static str> {
     match kind {
-        RecordKind::CaseNotes if space.is_registry() => {
-            Some("case notes belong to a member organisation's team space, never to the registry")
+        RecordKind::CaseNotes
+        | RecordKind::Diagnosis
+        | RecordKind::Programme
+        | RecordKind::Referral
+            if space.is_registry() =>
+        {
+            Some("case work belongs to a member organisation's spaces, never to the registry")
         }
         RecordKind::Person if !space.is_registry() => {
             Some("a person belongs to the consortium registry")
         }
         _ => None,
+    }
+}
+
+/// Why a record of `kind` may not be put in a space at `place`: a referral
+/// space holds referrals between its two organisations and nothing else
+/// (case notes, diagnoses and programmes stay in their organisation's
+/// team spaces).
+pub fn space_refusal(kind: RecordKind, place: Place) -> Option<&'static str> {
+    match (kind, place) {
+        (RecordKind::Referral, Place::Referrals(..)) => None,
+        (_, Place::Referrals(..)) => {
+            Some("a referral space holds referrals between its two organisations and nothing else")
+        }
+        (_, Place::Registry) => kind_refusal(kind, SpaceId::REGISTRY),
+        (RecordKind::Person, Place::Team(_)) => kind_refusal(kind, SpaceId::random()),
+        _ => None,
+    }
+}
+
+/// Why a device of `writer` (an organisation) may not make case work
+/// (case notes, a diagnosis, a programme) owned by `before` into one owned
+/// by `after`, each `(person, organisation)`: a new record names the
+/// writer's own organisation, and whom a record is about and whose it is
+/// never change.
+pub fn case_work_refusal(
+    before: Option<(crate::ids::PersonId, OrgId)>,
+    after: (crate::ids::PersonId, OrgId),
+    writer: Option<OrgId>,
+) -> Option<&'static str> {
+    match before {
+        None if writer != Some(after.1) => {
+            Some("case work is kept in the name of the worker's own organisation")
+        }
+        Some(before) if before != after => {
+            Some("whom case work is about, and whose it is, never change")
+        }
+        _ => None,
+    }
+}
+
+/// What of a person's file their consent lets a referral carry to the
+/// organisation it goes to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReferralConsent {
+    /// The latest diagnosis's domains and the person's wishes.
+    pub diagnosis: bool,
+    /// The goals of their open programme.
+    pub programme: bool,
+}
+
+impl ReferralConsent {
+    /// What `person`'s consent covers now (`None`: no entry known, so nothing).
+    pub fn of(person: Option<&Person>) -> Self {
+        ReferralConsent {
+            diagnosis: person.is_some_and(|p| p.consents_to(consent_scope::SHARE_DIAGNOSIS)),
+            programme: person.is_some_and(|p| p.consents_to(consent_scope::SHARE_PROGRAMME)),
+        }
+    }
+
+    /// `share` cut down to what this consent covers.
+    pub fn within(self, share: &ReferralShare) -> ReferralShare {
+        let mut kept = share.clone();
+        if !self.diagnosis {
+            kept.diagnosis.clear();
+            kept.diagnosis_on = None;
+            kept.wishes.clear();
+        }
+        if !self.programme {
+            kept.goals.clear();
+        }
+        kept
+    }
+}
+
+/// Who writes a referral: a user of `org`, with what the person's consent
+/// covers at the moment of writing, and the catalogue the server holds.
+#[derive(Debug, Clone, Copy)]
+pub struct ReferralWriter<'a> {
+    pub org: Option<OrgId>,
+    pub user: UserId,
+    /// The organisation of the space the referral is written in (for a
+    /// referral to an institution: a team space of the sender's).
+    pub space_org: Option<OrgId>,
+    pub consent: ReferralConsent,
+    pub catalogue: Option<&'a Catalogue>,
+}
+
+/// Why a device of `writer` may not make the referral `before` (`None`: a
+/// new one) into `after`:
+///
+/// - a referral is sent by a user of its sending organisation, in its name,
+///   to a service of the receiving organisation or an institution the
+///   catalogue holds, from the sender's own space for an institution;
+/// - it carries of the person's file only what their consent covers;
+/// - after sending, nothing the sender wrote changes (person, target,
+///   reason, what is shared, the sending);
+/// - the answering organisation alone (the receiver; for an institution
+///   the sender, who records its answer) accepts, declines and marks it
+///   done, in the name of the user who does; an answer is never changed
+///   or taken back.
+pub fn referral_refusal(
+    before: Option<&Referral>,
+    after: &Referral,
+    writer: &ReferralWriter<'_>,
+) -> Option<&'static str> {
+    let Some(org) = writer.org else {
+        return Some("a referral is written by a member organisation's worker");
+    };
+    match before {
+        None => {
+            if after.from_org != org {
+                return Some("a referral is sent in the name of the worker's own organisation");
+            }
+            if after.sent.by != Some(writer.user) {
+                return Some("a referral names the worker who sent it, not another user");
+            }
+            if after.accepted.is_some() || after.declined.is_some() || after.done.is_some() {
+                return Some("a referral is answered after it was sent, not with it");
+            }
+            match after.target() {
+                Some(ReferralTarget::Institution(id)) => {
+                    if writer.space_org != Some(org) {
+                        return Some(
+                            "a referral to an institution stays in a space of the sending organisation",
+                        );
+                    }
+                    let known = writer
+                        .catalogue
+                        .and_then(|c| c.institutions.get(&id))
+                        .is_some_and(|i| !i.retired);
+                    if !known {
+                        return Some("this institution is not in the catalogue");
+                    }
+                }
+                Some(ReferralTarget::Org {
+                    org: to,
+                    service: Some(code),
+                }) => {
+                    let offers = writer
+                        .catalogue
+                        .and_then(|c| c.services.get(&code))
+                        .is_some_and(|s| s.org == Some(to) && !s.retired);
+                    if !offers {
+                        return Some(
+                            "this service is not one the receiving organisation offers in the catalogue",
+                        );
+                    }
+                }
+                Some(ReferralTarget::Org { org: to, .. }) => {
+                    let member = writer
+                        .catalogue
+                        .is_some_and(|c| c.orgs.contains_key(&to.to_string()));
+                    if !member {
+                        return Some("this organisation is not a member in the catalogue");
+                    }
+                }
+                None => {
+                    return Some("a referral goes to one member organisation or one institution");
+                }
+            }
+            if writer.consent.within(&after.shared) != after.shared {
+                return Some("the person's consent does not cover sharing this part of their file");
+            }
+            None
+        }
+        Some(before) => {
+            // Everything but the answers is the sender's.
+            let sent_part = |r: &Referral| Referral {
+                accepted: None,
+                declined: None,
+                done: None,
+                ..r.clone()
+            };
+            if sent_part(before) != sent_part(after) {
+                return Some("what the sender wrote in a referral is not changed after sending");
+            }
+            let answers = [
+                (&before.accepted, &after.accepted),
+                (&before.declined, &after.declined),
+                (&before.done, &after.done),
+            ];
+            for (then, now) in answers {
+                match (then, now) {
+                    (Some(then), Some(now)) if then == now => {}
+                    (Some(_), _) => {
+                        return Some("an answer to a referral is never changed or taken back");
+                    }
+                    (None, Some(now)) => {
+                        if org != after.answering_org() {
+                            return Some("only the organisation the referral went to answers it");
+                        }
+                        if now.by != Some(writer.user) {
+                            return Some(
+                                "an answer names the worker who gave it, not another user",
+                            );
+                        }
+                    }
+                    (None, None) => {}
+                }
+            }
+            None
+        }
     }
 }
 
@@ -253,6 +519,18 @@ mod tests {
             name: name.into(),
             org,
             granted,
+            partner: None,
+        }
+    }
+
+    fn referral_space(a: OrgId, b: OrgId) -> SpaceFacts {
+        let (low, high) = if a.0 <= b.0 { (a, b) } else { (b, a) };
+        SpaceFacts {
+            space: SpaceId::between(a, b),
+            name: "referrals".into(),
+            org: Some(low),
+            granted: None,
+            partner: Some(high),
         }
     }
 
@@ -420,5 +698,281 @@ mod tests {
         assert!(site_refusal(Some(&site(None)), None).is_none());
         assert!(site_refusal(Some(&site(None)), a).is_some());
         assert!(site_refusal(None, a).is_some(), "not in the catalogue");
+    }
+
+    #[test]
+    fn a_referral_space_is_read_by_its_two_organisations_and_nobody_else() {
+        let (a, b, c) = (OrgId::random(), OrgId::random(), OrgId::random());
+        let spaces = [
+            space("registry", None, Some(true)),
+            referral_space(a, b),
+            referral_space(b, c),
+        ];
+        let read = |role, org| {
+            device_access(role, Some(org), &spaces)
+                .into_iter()
+                .filter(|s| s.partner.is_some())
+                .map(|s| (s.space, s.partner, s.write))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            read(Role::Outreach, a),
+            [(SpaceId::between(a, b), Some(b), true)],
+            "no grant needed"
+        );
+        assert_eq!(read(Role::Coordinator, b).len(), 2);
+        assert!(
+            read(Role::Coordinator, b)
+                .iter()
+                .any(|(s, p, _)| *s == SpaceId::between(b, c) && *p == Some(c))
+        );
+        assert_eq!(
+            read(Role::DayRoom, c),
+            [(SpaceId::between(b, c), Some(b), true)],
+            "C never reads A and B's referrals"
+        );
+        assert!(read(Role::Office, a).is_empty());
+        assert!(device_access(Role::Admin, None, &spaces).is_empty());
+        assert!(
+            device_access(Role::Office, None, &spaces)
+                .iter()
+                .all(|s| s.partner.is_none())
+        );
+    }
+
+    #[test]
+    fn case_work_is_kept_in_the_writer_s_name_and_stays_with_its_person() {
+        let (a, b) = (OrgId::random(), OrgId::random());
+        let (zenek, ola) = (
+            crate::ids::PersonId::random(),
+            crate::ids::PersonId::random(),
+        );
+        assert!(case_work_refusal(None, (zenek, a), Some(a)).is_none());
+        assert!(case_work_refusal(None, (zenek, b), Some(a)).is_some());
+        assert!(case_work_refusal(None, (zenek, a), None).is_some());
+        assert!(case_work_refusal(Some((zenek, a)), (zenek, a), Some(a)).is_none());
+        assert!(case_work_refusal(Some((zenek, a)), (ola, a), Some(a)).is_some());
+        assert!(case_work_refusal(Some((zenek, a)), (zenek, b), Some(a)).is_some());
+    }
+
+    #[test]
+    fn a_referral_space_holds_referrals_only() {
+        let (a, b) = (OrgId::random(), OrgId::random());
+        let pair = Place::Referrals(a, b);
+        assert!(space_refusal(RecordKind::Referral, pair).is_none());
+        for kind in RecordKind::ALL {
+            if kind != RecordKind::Referral {
+                assert!(space_refusal(kind, pair).is_some(), "{kind}");
+            }
+        }
+        assert!(space_refusal(RecordKind::Diagnosis, Place::Team(Some(a))).is_none());
+        assert!(space_refusal(RecordKind::Programme, Place::Registry).is_some());
+        assert!(space_refusal(RecordKind::Person, Place::Team(Some(a))).is_some());
+        assert!(space_refusal(RecordKind::Person, Place::Registry).is_none());
+    }
+
+    mod referrals {
+        use super::*;
+        use crate::records::{
+            CatalogueInstitution, CatalogueOrg, Consent, DomainAssessment, Stamp,
+        };
+        use crate::time::Timestamp;
+
+        struct World {
+            a: OrgId,
+            b: OrgId,
+            ola: UserId,
+            jan: UserId,
+            catalogue: Catalogue,
+            team_a: SpaceId,
+        }
+
+        fn world() -> World {
+            let (a, b) = (OrgId::random(), OrgId::random());
+            let mut catalogue = Catalogue::with_default_services();
+            for org in [a, b] {
+                catalogue
+                    .orgs
+                    .insert(org.to_string(), CatalogueOrg { name: "org".into() });
+            }
+            if let Some(s) = catalogue.services.get_mut("ref_shelter") {
+                s.org = Some(b);
+            }
+            catalogue.institutions.insert(
+                "pup".into(),
+                CatalogueInstitution {
+                    name: "Powiatowy Urząd Pracy".into(),
+                    institution_kind: "labour_office".into(),
+                    address: String::new(),
+                    phone: String::new(),
+                    retired: false,
+                },
+            );
+            World {
+                a,
+                b,
+                ola: UserId::random(),
+                jan: UserId::random(),
+                catalogue,
+                team_a: SpaceId::random(),
+            }
+        }
+
+        impl World {
+            fn writer(&self, org: OrgId, user: UserId) -> ReferralWriter<'_> {
+                ReferralWriter {
+                    org: Some(org),
+                    user,
+                    space_org: None,
+                    consent: ReferralConsent::default(),
+                    catalogue: Some(&self.catalogue),
+                }
+            }
+            fn referral(&self, target: ReferralTarget) -> Referral {
+                Referral::new(
+                    crate::ids::PersonId::random(),
+                    "Zenek",
+                    self.a,
+                    self.team_a,
+                    target,
+                    "Potrzebuje noclegu",
+                    Stamp::by(Timestamp(10), self.ola, ""),
+                )
+            }
+            fn to_b(&self, service: Option<&str>) -> Referral {
+                self.referral(ReferralTarget::Org {
+                    org: self.b,
+                    service: service.map(Into::into),
+                })
+            }
+        }
+
+        #[test]
+        fn the_sender_sends_in_its_own_name_to_what_the_catalogue_holds() {
+            let w = world();
+            let ola = w.writer(w.a, w.ola);
+            assert!(referral_refusal(None, &w.to_b(Some("ref_shelter")), &ola).is_none());
+            assert!(referral_refusal(None, &w.to_b(None), &ola).is_none());
+            assert!(
+                referral_refusal(None, &w.to_b(Some("food")), &ola).is_some(),
+                "a service B does not offer"
+            );
+            let stranger = w.referral(ReferralTarget::Org {
+                org: OrgId::random(),
+                service: None,
+            });
+            assert!(referral_refusal(None, &stranger, &ola).is_some());
+            let as_b = w.writer(w.b, w.jan);
+            assert!(
+                referral_refusal(None, &w.to_b(None), &as_b).is_some(),
+                "sent in A's name by B"
+            );
+            let mut someone_else = w.to_b(None);
+            someone_else.sent.by = Some(w.jan);
+            assert!(referral_refusal(None, &someone_else, &ola).is_some());
+            let mut pre_accepted = w.to_b(None);
+            pre_accepted.accepted = Some(Stamp::by(Timestamp(11), w.ola, ""));
+            assert!(referral_refusal(None, &pre_accepted, &ola).is_some());
+        }
+
+        #[test]
+        fn an_institution_must_be_in_the_catalogue_and_the_referral_with_the_sender() {
+            let w = world();
+            let mut ola = w.writer(w.a, w.ola);
+            let pup = w.referral(ReferralTarget::Institution("pup".into()));
+            assert!(
+                referral_refusal(None, &pup, &ola).is_some(),
+                "space of nobody"
+            );
+            ola.space_org = Some(w.a);
+            assert!(referral_refusal(None, &pup, &ola).is_none());
+            let unknown = w.referral(ReferralTarget::Institution("nasa".into()));
+            assert!(referral_refusal(None, &unknown, &ola).is_some());
+            ola.space_org = Some(w.b);
+            assert!(referral_refusal(None, &pup, &ola).is_some());
+        }
+
+        #[test]
+        fn only_what_the_consent_covers_is_shared() {
+            let w = world();
+            let mut sharing = w.to_b(None);
+            sharing.shared.diagnosis.insert(
+                "housing".into(),
+                DomainAssessment {
+                    level: 1,
+                    note: "śpi na dworcu".into(),
+                },
+            );
+            let mut ola = w.writer(w.a, w.ola);
+            assert!(
+                referral_refusal(None, &sharing, &ola).is_some(),
+                "no consent"
+            );
+            let mut person = Person::new("Zenek", Timestamp(1));
+            person.consent = Some(Consent::given(
+                Timestamp(1),
+                w.ola,
+                Some(w.a),
+                "services share_diagnosis",
+            ));
+            ola.consent = ReferralConsent::of(Some(&person));
+            assert_eq!(
+                ola.consent,
+                ReferralConsent {
+                    diagnosis: true,
+                    programme: false
+                }
+            );
+            assert!(referral_refusal(None, &sharing, &ola).is_none());
+            sharing.shared.goals.insert("g".into(), "mieszkanie".into());
+            assert!(referral_refusal(None, &sharing, &ola).is_some(), "goals");
+            // Withdrawn: nothing any more.
+            if let Some(c) = person.consent.as_mut() {
+                c.withdrawn_at = Some(Timestamp(2));
+            }
+            assert_eq!(
+                ReferralConsent::of(Some(&person)),
+                ReferralConsent::default()
+            );
+            assert!(
+                ReferralConsent::default()
+                    .within(&sharing.shared)
+                    .is_empty()
+            );
+        }
+
+        #[test]
+        fn the_receiver_answers_and_nobody_rewrites_what_was_sent() {
+            let w = world();
+            let sent = w.to_b(None);
+            let (ola, jan) = (w.writer(w.a, w.ola), w.writer(w.b, w.jan));
+            let mut accepted = sent.clone();
+            accepted.accepted = Some(Stamp::by(Timestamp(20), w.jan, ""));
+            assert!(referral_refusal(Some(&sent), &accepted, &jan).is_none());
+            assert!(
+                referral_refusal(Some(&sent), &accepted, &ola).is_some(),
+                "the sender does not accept its own referral"
+            );
+            let mut in_another_name = sent.clone();
+            in_another_name.accepted = Some(Stamp::by(Timestamp(20), w.ola, ""));
+            assert!(referral_refusal(Some(&sent), &in_another_name, &jan).is_some());
+            let mut reasoned = sent.clone();
+            reasoned.reason = "coś innego".into();
+            assert!(referral_refusal(Some(&sent), &reasoned, &ola).is_some());
+            let mut taken_back = accepted.clone();
+            taken_back.accepted = None;
+            assert!(referral_refusal(Some(&accepted), &taken_back, &jan).is_some());
+            let mut done = accepted.clone();
+            done.done = Some(Stamp::by(Timestamp(30), w.jan, ""));
+            assert!(referral_refusal(Some(&accepted), &done, &jan).is_none());
+            // To an institution, the sender records the answer.
+            let mut own = w.writer(w.a, w.ola);
+            own.space_org = Some(w.a);
+            let pup = w.referral(ReferralTarget::Institution("pup".into()));
+            let mut answered = pup.clone();
+            answered.declined = Some(Stamp::by(Timestamp(20), w.ola, "brak ofert"));
+            assert!(referral_refusal(Some(&pup), &answered, &own).is_none());
+            assert!(referral_refusal(Some(&pup), &answered, &jan).is_some());
+        }
     }
 }

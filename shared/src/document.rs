@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{DeviceId, DocId, SpaceId};
 use crate::keep_conflicts::KeepConflicts;
 use crate::records::{
-    CaseNotes, Catalogue, Contact, DaySession, Person, Record, RecordKind, Workshop,
+    CaseNotes, Catalogue, Contact, DaySession, Diagnosis, Person, Programme, Record, RecordKind,
+    Referral, Workshop,
 };
 use crate::time::Timestamp;
 use crate::validate::{ValidationContext, ValidationError};
@@ -314,6 +315,9 @@ pub fn validate_document(doc: &Automerge, ctx: &ValidationContext) -> Result<Hea
         RecordKind::DaySession => check::<DaySession>(doc, ctx)?,
         RecordKind::Workshop => check::<Workshop>(doc, ctx)?,
         RecordKind::Catalogue => check::<Catalogue>(doc, ctx)?,
+        RecordKind::Diagnosis => check::<Diagnosis>(doc, ctx)?,
+        RecordKind::Programme => check::<Programme>(doc, ctx)?,
+        RecordKind::Referral => check::<Referral>(doc, ctx)?,
     }
     Ok(header)
 }

@@ -138,6 +138,18 @@ impl SpaceId {
     pub fn is_registry(&self) -> bool {
         *self == Self::REGISTRY
     }
+
+    /// The referral space of two member organisations: the one place
+    /// where records of one organisation reach another (referrals between
+    /// them, nothing else). The same id whichever of the two asks.
+    pub fn between(a: OrgId, b: OrgId) -> SpaceId {
+        let (low, high) = if a.0 <= b.0 { (a, b) } else { (b, a) };
+        SpaceId(derived_uuid(&[
+            "referrals",
+            &low.to_string(),
+            &high.to_string(),
+        ]))
+    }
 }
 
 impl DeviceId {
@@ -181,6 +193,14 @@ mod tests {
     fn a_malformed_id_is_a_clear_error() {
         let err = "not-a-uuid".parse::<SpaceId>().expect_err("must fail");
         assert_eq!(err.to_string(), "not a valid SpaceId: \"not-a-uuid\"");
+    }
+
+    #[test]
+    fn a_referral_space_is_the_same_from_either_side() {
+        let (a, b, c) = (OrgId::random(), OrgId::random(), OrgId::random());
+        assert_eq!(SpaceId::between(a, b), SpaceId::between(b, a));
+        assert_ne!(SpaceId::between(a, b), SpaceId::between(a, c));
+        assert!(!SpaceId::between(a, b).is_registry());
     }
 
     #[test]

@@ -12,7 +12,9 @@ use automerge::Automerge;
 
 use crate::document::{self, DocError};
 use crate::ids::{DocId, OrgId, PersonId, SiteId, SpaceId, UserId};
-use crate::records::{CaseNotes, Contact, DaySession, Person, RecordKind, Workshop};
+use crate::records::{
+    CaseNotes, Contact, DaySession, Diagnosis, Person, Programme, RecordKind, Referral, Workshop,
+};
 use crate::search::fold;
 use crate::time::{Date, Timestamp};
 
@@ -67,11 +69,16 @@ pub struct RecordRow {
 pub enum Projection {
     Person(PersonRow),
     Record(RecordRow),
-    /// Case notes: only which person they are about (`p_case_notes`), for
-    /// the audit log and erasure; never their content.
-    CaseNotes {
+    /// Case work about one person (case notes, a diagnosis, a programme,
+    /// a referral): which person it is about (`p_case_notes`), for the
+    /// audit log, the timeline and erasure, and the figures the office
+    /// counts of programmes and referrals; never the content of notes.
+    CaseWork {
         doc: DocId,
+        kind: RecordKind,
+        space: SpaceId,
         person: PersonId,
+        figures: CaseFigures,
     },
     /// Kinds the reports do not read (the catalogue).
     Nothing,
@@ -89,13 +96,122 @@ pub fn project(kind: RecordKind, doc: &Automerge) -> Result<Projection, DocError
         RecordKind::Workshop => Projection::Record(workshop_row(&document::read::<Workshop>(doc)?)),
         RecordKind::CaseNotes => {
             let notes = document::read::<CaseNotes>(doc)?;
-            Projection::CaseNotes {
-                doc: notes.id,
-                person: notes.person,
-            }
+            case_work(kind, notes.id, notes.space, notes.person, CaseFigures::None)
+        }
+        RecordKind::Diagnosis => {
+            let diagnosis = document::read::<Diagnosis>(doc)?;
+            case_work(
+                kind,
+                diagnosis.id,
+                diagnosis.space,
+                diagnosis.person,
+                CaseFigures::None,
+            )
+        }
+        RecordKind::Programme => {
+            let programme = document::read::<Programme>(doc)?;
+            let row = programme_row(&programme);
+            case_work(
+                kind,
+                programme.id,
+                programme.space,
+                programme.person,
+                CaseFigures::Programme(row),
+            )
+        }
+        RecordKind::Referral => {
+            let referral = document::read::<Referral>(doc)?;
+            let row = referral_row(&referral);
+            case_work(
+                kind,
+                referral.id,
+                referral.space,
+                referral.person,
+                CaseFigures::Referral(row),
+            )
         }
         RecordKind::Catalogue => Projection::Nothing,
     })
+}
+
+fn case_work(
+    kind: RecordKind,
+    doc: DocId,
+    space: SpaceId,
+    person: PersonId,
+    figures: CaseFigures,
+) -> Projection {
+    Projection::CaseWork {
+        doc,
+        kind,
+        space,
+        person,
+        figures,
+    }
+}
+
+/// What the office counts of a piece of case work.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CaseFigures {
+    /// Case notes and diagnoses: nothing beyond the person.
+    None,
+    Programme(ProgrammeRow),
+    Referral(ReferralRow),
+}
+
+/// A row of `p_programmes`: the days a report counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgrammeRow {
+    pub opened_on: Date,
+    pub agreed_on: Option<Date>,
+    pub closed_on: Option<Date>,
+    pub outcome: Option<String>,
+    /// The days reviews took place, sorted.
+    pub reviewed_on: Vec<Date>,
+}
+
+/// A row of `p_referrals`: who referred whom where, and when it moved on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferralRow {
+    pub from_org: OrgId,
+    pub to_org: Option<OrgId>,
+    pub institution: Option<String>,
+    pub service: Option<String>,
+    pub sent_at: Timestamp,
+    pub accepted_at: Option<Timestamp>,
+    pub declined_at: Option<Timestamp>,
+    pub done_at: Option<Timestamp>,
+}
+
+/// The `p_programmes` row of a programme.
+pub fn programme_row(programme: &Programme) -> ProgrammeRow {
+    let mut reviewed_on: Vec<Date> = programme
+        .reviews
+        .values()
+        .filter_map(|r| r.done_on)
+        .collect();
+    reviewed_on.sort();
+    ProgrammeRow {
+        opened_on: programme.opened_on,
+        agreed_on: programme.agreed_on,
+        closed_on: programme.closed_on,
+        outcome: programme.outcome.clone(),
+        reviewed_on,
+    }
+}
+
+/// The `p_referrals` row of a referral.
+pub fn referral_row(referral: &Referral) -> ReferralRow {
+    ReferralRow {
+        from_org: referral.from_org,
+        to_org: referral.to_org,
+        institution: referral.institution.clone(),
+        service: referral.service.clone(),
+        sent_at: referral.sent.at,
+        accepted_at: referral.accepted.as_ref().map(|s| s.at),
+        declined_at: referral.declined.as_ref().map(|s| s.at),
+        done_at: referral.done.as_ref().map(|s| s.at),
+    }
 }
 
 /// The `p_persons` row of a person.

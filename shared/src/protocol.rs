@@ -284,6 +284,11 @@ pub struct SpaceAccess {
     pub name: String,
     #[serde(rename = "w")]
     pub write: bool,
+    /// For the referral space of two organisations
+    /// ([`SpaceId::between`](crate::ids::SpaceId::between)): the other
+    /// organisation. A device puts nothing there but referrals.
+    #[serde(rename = "p", default, skip_serializing_if = "Option::is_none")]
+    pub partner: Option<crate::ids::OrgId>,
 }
 
 /// New content of one document for the device.

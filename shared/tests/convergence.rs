@@ -430,6 +430,7 @@ impl MemServer {
                 space,
                 name: format!("space {space}"),
                 write: true,
+                partner: None,
             });
         }
         Ok(response)

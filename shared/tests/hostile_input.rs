@@ -19,7 +19,8 @@ use odnowa_shared::document;
 use odnowa_shared::ids::{DeviceId, PersonId, UserId};
 use odnowa_shared::protocol::{self, DocUpdate, ServerMessage, SyncResponse, WireError};
 use odnowa_shared::records::{
-    CaseEntry, CaseNotes, Catalogue, Contact, DaySession, Person, RecordKind, Workshop,
+    CaseEntry, CaseNotes, Catalogue, Contact, DaySession, Diagnosis, DomainAssessment, Person,
+    Programme, RecordKind, Referral, Stamp, Step, Workshop,
 };
 use odnowa_shared::time::Timestamp;
 use serde_bytes::ByteBuf;
@@ -112,6 +113,40 @@ fn edited(which: u8) -> Vec<Vec<u8>> {
                 },
             );
             document::write(&mut doc, &notes, device, at, "note")
+        }
+        RecordKind::Diagnosis => {
+            let mut diagnosis: Diagnosis = document::read(&doc).expect("read");
+            diagnosis.wishes = "chce wrócić do córki".into();
+            diagnosis.domains.insert(
+                "income".into(),
+                DomainAssessment {
+                    level: 2,
+                    note: String::new(),
+                },
+            );
+            document::write(&mut doc, &diagnosis, device, at, "edit")
+        }
+        RecordKind::Programme => {
+            let mut programme: Programme = document::read(&doc).expect("read");
+            programme.steps.insert(
+                "s1".into(),
+                Step {
+                    text: "dowód osobisty".into(),
+                    due: Some("2026-12-01".parse().expect("date")),
+                    carrier: "person".into(),
+                    status: "planned".into(),
+                    note: String::new(),
+                    goal: Some("g1".into()),
+                    created_at: at,
+                    created_by: None,
+                },
+            );
+            document::write(&mut doc, &programme, device, at, "step")
+        }
+        RecordKind::Referral => {
+            let mut referral: Referral = document::read(&doc).expect("read");
+            referral.accepted = Some(Stamp::by(at, UserId(uuid::Uuid::from_u128(8)), ""));
+            document::write(&mut doc, &referral, device, at, "accept")
         }
         RecordKind::Catalogue => {
             let mut catalogue: Catalogue = document::read(&doc).expect("read");

@@ -18,15 +18,18 @@ use lru::LruCache;
 use serde_bytes::ByteBuf;
 use tokio::sync::{Mutex, RwLock, broadcast};
 
-use odnowa_shared::access;
+use odnowa_shared::access::{self, Place, ReferralConsent, ReferralWriter};
 use odnowa_shared::document;
 use odnowa_shared::document::Author;
 use odnowa_shared::ids::{DeviceId, DocId, OrgId, SpaceId, UserId};
+use odnowa_shared::projection::{self, Projection};
 use odnowa_shared::protocol::{
     self, DEFAULT_RESPONSE_BYTES, DevicePolicy, DocPush, DocUpdate, Refusal, RefusalCode,
     SpaceCursor, SyncRequest, SyncResponse,
 };
-use odnowa_shared::records::{Catalogue, DaySession, Person, RecordKind};
+use odnowa_shared::records::{
+    CaseNotes, Catalogue, DaySession, Diagnosis, Person, Programme, RecordKind, Referral,
+};
 use odnowa_shared::sync::ingest::{self, Stored, erased_refusal};
 use odnowa_shared::sync::pull::{self, Budget, Opening, Read, SpacePull, UPDATE_OVERHEAD};
 use odnowa_shared::validate::ValidationContext;
@@ -36,8 +39,7 @@ use crate::store::{Append, Db, DocMeta, QuarantineEntry, StoreError};
 
 /// The largest page a device may ask for (a frame is at most 1 MiB).
 const MAX_RESPONSE_BYTES: u32 = 768 * 1024;
-const ERASED_PERSON: &str =
-    "this person's records were erased at their request: no new case notes can be kept about them";
+const ERASED_PERSON: &str = "this person's records were erased at their request: no new case work (notes, diagnoses, programmes, referrals) can be kept about them";
 
 /// Who is syncing.
 #[derive(Debug, Clone, Copy)]
@@ -248,6 +250,44 @@ impl SyncService {
                     Err(_) => Some("this record is not a valid day-room session"),
                 }
             }
+            RecordKind::Referral => {
+                let before = before.and_then(|d| document::read::<Referral>(d).ok());
+                match document::read::<Referral>(after) {
+                    Ok(after) => {
+                        // What the person's consent covers matters only
+                        // when the referral is sent (what is shared is
+                        // never changed after).
+                        let person = match before {
+                            Some(_) => None,
+                            None => self
+                                .load(after.person.doc_id())
+                                .await?
+                                .and_then(|(doc, _)| document::read::<Person>(&doc).ok()),
+                        };
+                        let writer = ReferralWriter {
+                            org,
+                            user: peer.user,
+                            space_org: self.db.space_org(push.space).await?.flatten(),
+                            consent: ReferralConsent::of(person.as_ref()),
+                            catalogue: catalogue.as_ref(),
+                        };
+                        access::referral_refusal(before.as_ref(), &after, &writer)
+                    }
+                    Err(_) => Some("this record is not a valid referral"),
+                }
+            }
+            RecordKind::CaseNotes => {
+                let owner = |n: CaseNotes| (n.person, n.org);
+                owned_refusal(before, after, org, owner)
+            }
+            RecordKind::Diagnosis => {
+                let owner = |d: Diagnosis| (d.person, d.org);
+                owned_refusal(before, after, org, owner)
+            }
+            RecordKind::Programme => {
+                let owner = |p: Programme| (p.person, p.org);
+                owned_refusal(before, after, org, owner)
+            }
             _ => None,
         })
     }
@@ -294,9 +334,12 @@ impl SyncService {
         request: SyncRequest,
     ) -> Result<SyncResponse, StoreError> {
         let grants = self.db.grants(peer.user).await?;
-        let writable: HashMap<SpaceId, bool> = grants.iter().map(|g| (g.space, g.write)).collect();
         let user = self.db.user_facts(peer.user).await?;
         let org = user.as_ref().and_then(|u| u.org);
+        let writable: HashMap<SpaceId, (bool, Place)> = grants
+            .iter()
+            .map(|g| (g.space, (g.write, Place::of(g, org))))
+            .collect();
         let mut response = SyncResponse {
             request_id: request.request_id,
             policy: Some(self.policy),
@@ -400,7 +443,7 @@ impl SyncService {
         &self,
         pusher: &Pusher,
         push: &DocPush,
-        writable: &HashMap<SpaceId, bool>,
+        writable: &HashMap<SpaceId, (bool, Place)>,
     ) -> Result<Vec<Refusal>, StoreError> {
         let peer = pusher.peer;
         let refuse = |code, reason: String| {
@@ -421,14 +464,20 @@ impl SyncService {
                 "only the consortium office changes the catalogue: edit it on the office pages"
                     .into(),
             ),
-            Some(true) => {
+            Some((true, place)) if access::space_refusal(push.kind, *place).is_some() => refuse(
+                RefusalCode::NotWritable,
+                access::space_refusal(push.kind, *place)
+                    .unwrap_or_default()
+                    .into(),
+            ),
+            Some((true, _)) => {
                 let refused = self.ingest_push(pusher, push).await?;
                 if push.kind == RecordKind::Contact {
                     self.erase_late(push.doc).await?;
                 }
                 refused
             }
-            Some(false) => refuse(
+            Some((false, _)) => refuse(
                 RefusalCode::NotWritable,
                 "this user may read but not write this space".into(),
             ),
@@ -515,12 +564,13 @@ impl SyncService {
                     reason: why.into(),
                 }]);
             }
-            // New case notes about an erased person would bring back what
+            // New case work about an erased person would bring back what
             // the erasure removed.
             if cached.meta.is_none()
-                && push.kind == RecordKind::CaseNotes
-                && let Ok(notes) = document::read::<odnowa_shared::records::CaseNotes>(&new_doc)
-                && self.db.person_erased(notes.person).await? == Some(true)
+                && RecordKind::CASE_WORK.contains(&push.kind)
+                && let Ok(Projection::CaseWork { person, .. }) =
+                    projection::project(push.kind, &new_doc)
+                && self.db.person_erased(person).await? == Some(true)
             {
                 return Ok(vec![Refusal {
                     doc: push.doc,
@@ -698,5 +748,20 @@ impl SyncService {
             }
         }
         Ok(plan.finish())
+    }
+}
+
+/// [`access::case_work_refusal`] for a record of type `R`, whose owner
+/// (person, organisation) `owner` reads.
+fn owned_refusal<R: odnowa_shared::records::Record>(
+    before: Option<&Automerge>,
+    after: &Automerge,
+    org: Option<OrgId>,
+    owner: impl Fn(R) -> (odnowa_shared::ids::PersonId, OrgId),
+) -> Option<&'static str> {
+    let before = before.and_then(|d| document::read::<R>(d).ok()).map(&owner);
+    match document::read::<R>(after) {
+        Ok(after) => access::case_work_refusal(before, owner(after), org),
+        Err(_) => Some("this record is not valid"),
     }
 }

@@ -25,6 +25,75 @@ pub struct Catalogue {
     pub services: BTreeMap<String, CatalogueService>,
     /// Keyed by site id.
     pub sites: BTreeMap<String, CatalogueSite>,
+    /// Outside institutions a person may be referred to (the social
+    /// assistance centre, the labour office, a clinic, probation), keyed
+    /// by an id the office gives them. Added after schema 1 as a defaulted
+    /// field: older readers ignore it, older writers keep it.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub institutions: BTreeMap<String, CatalogueInstitution>,
+}
+
+/// The kinds of outside institution ([`CatalogueInstitution::institution_kind`]).
+pub mod institution_kind {
+    /// Municipal social assistance centre (OPS / MOPS).
+    pub const SOCIAL_ASSISTANCE: &str = "social_assistance";
+    /// Labour office (PUP).
+    pub const LABOUR_OFFICE: &str = "labour_office";
+    pub const HEALTH: &str = "health";
+    pub const ADDICTION: &str = "addiction";
+    pub const MENTAL_HEALTH: &str = "mental_health";
+    pub const HOUSING: &str = "housing";
+    /// Police, courts, probation officers.
+    pub const JUSTICE: &str = "justice";
+    pub const EDUCATION: &str = "education";
+    pub const OTHER: &str = "other";
+    /// Every kind, in the order the office lists them.
+    pub const ALL: [&str; 9] = [
+        SOCIAL_ASSISTANCE,
+        LABOUR_OFFICE,
+        HEALTH,
+        ADDICTION,
+        MENTAL_HEALTH,
+        HOUSING,
+        JUSTICE,
+        EDUCATION,
+        OTHER,
+    ];
+}
+
+/// An outside institution: it does not use the app, so a referral to it
+/// is kept up to date by the organisation that sent it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct CatalogueInstitution {
+    pub name: String,
+    /// One of [`institution_kind::ALL`].
+    pub institution_kind: String,
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub address: String,
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub phone: String,
+    /// Institutions no longer used stay (old referrals name them) but are
+    /// not offered.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub retired: bool,
+}
+
+impl CatalogueInstitution {
+    /// The most characters an institution's id may have.
+    pub const MAX_ID: usize = 40;
+
+    /// Whether `id` may name an institution: 1-40 characters of a-z, 0-9, `_` and `-`.
+    pub fn valid_id(id: &str) -> bool {
+        !id.is_empty()
+            && id.len() <= Self::MAX_ID
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+    }
 }
 
 /// A member organisation.
@@ -95,6 +164,7 @@ impl Catalogue {
             orgs: BTreeMap::new(),
             services: BTreeMap::new(),
             sites: BTreeMap::new(),
+            institutions: BTreeMap::new(),
         }
     }
 
@@ -208,6 +278,21 @@ impl Record for Catalogue {
         }
         for site in self.sites.values() {
             check_text("name", &site.name, 200)?;
+        }
+        for (id, institution) in &self.institutions {
+            if !CatalogueInstitution::valid_id(id) {
+                return Err(ValidationError::Invalid {
+                    field: "institutions",
+                    reason: "an institution's id is 1-40 characters of a-z, 0-9, _ and -",
+                });
+            }
+            if institution.name.trim().is_empty() {
+                return Err(ValidationError::Required("name"));
+            }
+            check_text("name", &institution.name, 200)?;
+            check_text("institution_kind", &institution.institution_kind, 40)?;
+            check_text("address", &institution.address, 300)?;
+            check_text("phone", &institution.phone, 40)?;
         }
         Ok(())
     }

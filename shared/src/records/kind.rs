@@ -16,17 +16,38 @@ pub enum RecordKind {
     DaySession,
     Workshop,
     Catalogue,
+    /// A needs diagnosis of a person (or a household), in a team space.
+    Diagnosis,
+    /// An individual programme for leaving homelessness (IPWB), in a team space.
+    Programme,
+    /// A referral to another member organisation (in the two
+    /// organisations' referral space) or to an outside institution (in the
+    /// sender's team space).
+    Referral,
 }
 
 impl RecordKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [RecordKind; 6] = [
+    pub const ALL: [RecordKind; 9] = [
         RecordKind::Person,
         RecordKind::CaseNotes,
         RecordKind::Contact,
         RecordKind::DaySession,
         RecordKind::Workshop,
         RecordKind::Catalogue,
+        RecordKind::Diagnosis,
+        RecordKind::Programme,
+        RecordKind::Referral,
+    ];
+
+    /// The kinds of case work about one person that live in a member
+    /// organisation's spaces: what an erasure of the person deletes, what
+    /// the audit lists per person, what the office never reads in full.
+    pub const CASE_WORK: [RecordKind; 4] = [
+        RecordKind::CaseNotes,
+        RecordKind::Diagnosis,
+        RecordKind::Programme,
+        RecordKind::Referral,
     ];
 
     /// The name stored in documents and databases.
@@ -38,6 +59,9 @@ impl RecordKind {
             RecordKind::DaySession => "day_session",
             RecordKind::Workshop => "workshop",
             RecordKind::Catalogue => "catalogue",
+            RecordKind::Diagnosis => "diagnosis",
+            RecordKind::Programme => "programme",
+            RecordKind::Referral => "referral",
         }
     }
 }

@@ -12,8 +12,11 @@ mod case_notes;
 mod catalogue;
 mod contact;
 mod day_session;
+mod diagnosis;
 pub mod kind;
 mod person;
+mod programme;
+mod referral;
 mod workshop;
 
 use std::fmt;
@@ -22,11 +25,17 @@ use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
 use serde::{Deserialize, Serialize};
 
 pub use case_notes::{CaseEntry, CaseNotes};
-pub use catalogue::{Catalogue, CatalogueOrg, CatalogueService, CatalogueSite, site_kind};
+pub use catalogue::{
+    Catalogue, CatalogueInstitution, CatalogueOrg, CatalogueService, CatalogueSite,
+    institution_kind, site_kind,
+};
 pub use contact::{Contact, ContactPerson, FollowUp, GeoPoint, ServiceDelivered};
 pub use day_session::{Attendance, DaySession};
+pub use diagnosis::{Diagnosis, DomainAssessment, HouseholdMember, domain, level};
 pub use kind::{RecordKind, UnknownKind};
-pub use person::{Consent, Gender, Person, SiteRegistration};
+pub use person::{Consent, Gender, Person, SiteRegistration, consent_scope};
+pub use programme::{Goal, Programme, Review, Step, carrier, outcome, step_status};
+pub use referral::{Referral, ReferralShare, ReferralStatus, ReferralTarget, Stamp};
 pub use workshop::{Participant, Workshop, WorkshopItem};
 
 use crate::ids::{DocId, SpaceId};

@@ -102,9 +102,31 @@ pub struct Consent {
     pub org: Option<OrgId>,
 }
 
+/// The codes a consent's [`Consent::scope`] holds, separated by spaces or
+/// commas. Codes this version does not know are kept and ignored.
+pub mod consent_scope {
+    /// Processing the person's data to give them services.
+    pub const SERVICES: &str = "services";
+    /// Sharing their latest needs diagnosis with a member organisation
+    /// they are referred to.
+    pub const SHARE_DIAGNOSIS: &str = "share_diagnosis";
+    /// Sharing the goals of their individual programme with a member
+    /// organisation they are referred to.
+    pub const SHARE_PROGRAMME: &str = "share_programme";
+}
+
 impl Consent {
     /// The most characters [`Consent::scope`] may hold.
     pub const MAX_SCOPE: usize = 200;
+
+    /// Whether the consent is in force and its scope holds `code`.
+    pub fn covers(&self, code: &str) -> bool {
+        self.withdrawn_at.is_none()
+            && self
+                .scope
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .any(|part| part == code)
+    }
 
     /// Consent given now by the person, recorded by `user` of `org`.
     pub fn given(at: Timestamp, user: UserId, org: Option<OrgId>, scope: &str) -> Self {
@@ -120,6 +142,12 @@ impl Consent {
 }
 
 impl Person {
+    /// Whether the person's consent is in force and covers `code`
+    /// ([`consent_scope`]).
+    pub fn consents_to(&self, code: &str) -> bool {
+        self.consent.as_ref().is_some_and(|c| c.covers(code))
+    }
+
     /// Whether the person withdrew their consent.
     pub fn consent_withdrawn(&self) -> bool {
         self.consent

@@ -501,6 +501,7 @@ mod tests {
                 space,
                 name: "registry".into(),
                 write: true,
+                partner: None,
             }],
             ..Default::default()
         };

@@ -332,6 +332,7 @@ mod tests {
                 space,
                 name: "x".into(),
                 write: true,
+                partner: None,
             }],
             ..Default::default()
         };

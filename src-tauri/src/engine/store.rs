@@ -531,28 +531,32 @@ impl LocalStore {
         }
         sqlx::query("DELETE FROM spaces").execute(&mut **tx).await?;
         for space in spaces {
-            sqlx::query("INSERT INTO spaces (space, name, can_write) VALUES ($1, $2, $3)")
-                .bind(space.space.to_string())
-                .bind(&space.name)
-                .bind(i64::from(space.write))
-                .execute(&mut **tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO spaces (space, name, can_write, partner) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(space.space.to_string())
+            .bind(&space.name)
+            .bind(i64::from(space.write))
+            .bind(space.partner.map(|o| o.to_string()))
+            .execute(&mut **tx)
+            .await?;
         }
         Ok(())
     }
 
     /// The spaces this device may read, as the server last said.
     pub async fn spaces(&self) -> Result<Vec<SpaceAccess>> {
-        let rows: Vec<(String, String, i64)> =
-            sqlx::query_as("SELECT space, name, can_write FROM spaces ORDER BY name")
+        let rows: Vec<(String, String, i64, Option<String>)> =
+            sqlx::query_as("SELECT space, name, can_write, partner FROM spaces ORDER BY name")
                 .fetch_all(&self.pool)
                 .await?;
         rows.into_iter()
-            .map(|(space, name, write)| {
+            .map(|(space, name, write, partner)| {
                 Ok(SpaceAccess {
                     space: parse("space id", &space)?,
                     name,
                     write: write != 0,
+                    partner: partner.map(|p| parse("org id", &p)).transpose()?,
                 })
             })
             .collect()

@@ -295,13 +295,17 @@ async fn record(
                 person
             })
         }
-        RecordKind::CaseNotes | RecordKind::Catalogue => {
+        RecordKind::CaseNotes
+        | RecordKind::Diagnosis
+        | RecordKind::Programme
+        | RecordKind::Referral
+        | RecordKind::Catalogue => {
             return Err(session
                 .refused(
                     db,
                     OfficeErrorCode::Forbidden,
                     &format!("record {id}"),
-                    "case notes and the catalogue are not shown here",
+                    "case work and the catalogue are not shown here: a person's timeline shows their case work",
                 )
                 .await);
         }

@@ -91,7 +91,44 @@ impl Db {
             now,
         )
         .await?;
+        self.ensure_referral_spaces(now).await?;
         Ok(id)
+    }
+
+    /// Makes the referral space of every pair of member organisations
+    /// that lacks one (`SpaceId::between`: the same id on every server
+    /// instance, so two instances making it at once make one). Run when an
+    /// organisation is created and when the database is opened.
+    pub async fn ensure_referral_spaces(&self, now: i64) -> Result<(), StoreError> {
+        let orgs: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM orgs ORDER BY id")
+                .fetch_all(pool)
+                .await?
+        });
+        let orgs = orgs
+            .iter()
+            .map(|o| parse::<OrgId>("org id", o))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (at, &a) in orgs.iter().enumerate() {
+            for &b in &orgs[at + 1..] {
+                let (low, high) = if a.0 <= b.0 { (a, b) } else { (b, a) };
+                let space = SpaceId::between(low, high);
+                on_pool!(self, pool => {
+                    sqlx::query(
+                        "INSERT INTO spaces (id, org_id, partner_org, name, last_seq, created_at) \
+                         VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (id) DO NOTHING",
+                    )
+                    .bind(space.to_string())
+                    .bind(low.to_string())
+                    .bind(high.to_string())
+                    .bind(format!("referrals {low} {high}"))
+                    .bind(now)
+                    .execute(pool)
+                    .await?;
+                });
+            }
+        }
+        Ok(())
     }
 
     pub async fn create_space(
@@ -171,9 +208,11 @@ impl Db {
             }
             return Ok(Vec::new());
         };
-        let rows: Vec<(String, String, Option<String>, Option<i64>)> = on_pool!(self, pool => {
+        // id, name, organisation, an explicit grant's write, the partner.
+        type SpaceRow = (String, String, Option<String>, Option<i64>, Option<String>);
+        let rows: Vec<SpaceRow> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT s.id, s.name, s.org_id, g.can_write FROM spaces s \
+                "SELECT s.id, s.name, s.org_id, g.can_write, s.partner_org FROM spaces s \
                  LEFT JOIN grants g ON g.space_id = s.id AND g.user_id = $1",
             )
             .bind(user.to_string())
@@ -182,12 +221,13 @@ impl Db {
         });
         let spaces = rows
             .into_iter()
-            .map(|(space, name, org, granted)| {
+            .map(|(space, name, org, granted, partner)| {
                 Ok(SpaceFacts {
                     space: parse("space id", &space)?,
                     name,
                     org: org.map(|o| parse("org id", &o)).transpose()?,
                     granted: granted.map(|w| w != 0),
+                    partner: partner.map(|o| parse("org id", &o)).transpose()?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -224,11 +264,14 @@ impl Db {
         }))
     }
 
-    /// The organisation a space belongs to (`Ok(None)`: no such space;
-    /// `Some(None)`: a consortium space, the registry among them).
+    /// The organisation that owns `space` (`None`: no such space;
+    /// `Some(None)`: the registry, a consortium space, or the referral
+    /// space of two organisations, which neither owns alone).
     pub async fn space_org(&self, space: SpaceId) -> Result<Option<Option<OrgId>>, StoreError> {
         let row: Option<(Option<String>,)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT org_id FROM spaces WHERE id = $1")
+            sqlx::query_as(
+                "SELECT CASE WHEN partner_org IS NULL THEN org_id END FROM spaces WHERE id = $1",
+            )
                 .bind(space.to_string())
                 .fetch_optional(pool)
                 .await?

@@ -206,7 +206,9 @@ impl Db {
                 if gone.rows_affected() == 0 {
                     return Err(StoreError::Conflict);
                 }
-                sqlx::query("DELETE FROM p_case_notes WHERE doc_id = $1").bind(&id).execute(&mut *tx).await?;
+                for table in ["p_case_notes", "p_programmes", "p_programme_reviews", "p_referrals"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE doc_id = $1")).bind(&id).execute(&mut *tx).await?;
+                }
                 sqlx::query("DELETE FROM quarantine WHERE doc_id = $1").bind(&id).execute(&mut *tx).await?;
                 mark_erased!(tx, erasure, &id, meta.space.to_string(), meta.kind, DELETED, &user,
                     "erase_delete", format!("erasure {}", erasure.id));

@@ -109,15 +109,72 @@ macro_rules! project_rows {
     ($tx:ident, $projection:expr, $first_seen:expr) => {{
         match $projection {
             Projection::Nothing => {}
-            Projection::CaseNotes { doc, person } => {
+            Projection::CaseWork { doc, kind, space, person, figures } => {
+                let doc = doc.to_string();
                 sqlx::query(
-                    "INSERT INTO p_case_notes (doc_id, person_id) VALUES ($1, $2) \
-                     ON CONFLICT (doc_id) DO UPDATE SET person_id = excluded.person_id",
+                    "INSERT INTO p_case_notes (doc_id, person_id, kind) VALUES ($1, $2, $3) \
+                     ON CONFLICT (doc_id) DO UPDATE SET person_id = excluded.person_id, kind = excluded.kind",
                 )
-                .bind(doc.to_string())
+                .bind(&doc)
                 .bind(person.to_string())
+                .bind(kind.as_str())
                 .execute(&mut *$tx)
                 .await?;
+                match figures {
+                    odnowa_shared::projection::CaseFigures::None => {}
+                    odnowa_shared::projection::CaseFigures::Programme(p) => {
+                        sqlx::query(
+                            "INSERT INTO p_programmes (doc_id, person_id, org_id, opened_on, agreed_on, closed_on, outcome) \
+                             VALUES ($1, $2, (SELECT org_id FROM spaces WHERE id = $7), $3, $4, $5, $6) \
+                             ON CONFLICT (doc_id) DO UPDATE SET person_id = excluded.person_id, \
+                             opened_on = excluded.opened_on, agreed_on = excluded.agreed_on, \
+                             closed_on = excluded.closed_on, outcome = excluded.outcome",
+                        )
+                        .bind(&doc)
+                        .bind(person.to_string())
+                        .bind(p.opened_on.to_string())
+                        .bind(p.agreed_on.map(|d| d.to_string()))
+                        .bind(p.closed_on.map(|d| d.to_string()))
+                        .bind(&p.outcome)
+                        .bind(space.to_string())
+                        .execute(&mut *$tx)
+                        .await?;
+                        sqlx::query("DELETE FROM p_programme_reviews WHERE doc_id = $1")
+                            .bind(&doc)
+                            .execute(&mut *$tx)
+                            .await?;
+                        for day in &p.reviewed_on {
+                            sqlx::query(
+                                "INSERT INTO p_programme_reviews (doc_id, reviewed_on) VALUES ($1, $2)",
+                            )
+                            .bind(&doc)
+                            .bind(day.to_string())
+                            .execute(&mut *$tx)
+                            .await?;
+                        }
+                    }
+                    odnowa_shared::projection::CaseFigures::Referral(r) => {
+                        sqlx::query(
+                            "INSERT INTO p_referrals (doc_id, person_id, from_org, to_org, institution, service, sent_at, sent_day, accepted_at, declined_at, done_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                             ON CONFLICT (doc_id) DO UPDATE SET person_id = excluded.person_id, \
+                             accepted_at = excluded.accepted_at, declined_at = excluded.declined_at, done_at = excluded.done_at",
+                        )
+                        .bind(&doc)
+                        .bind(person.to_string())
+                        .bind(r.from_org.to_string())
+                        .bind(r.to_org.map(|o| o.to_string()))
+                        .bind(&r.institution)
+                        .bind(&r.service)
+                        .bind(r.sent_at.0)
+                        .bind(r.sent_at.warsaw_date().to_string())
+                        .bind(r.accepted_at.map(|t| t.0))
+                        .bind(r.declined_at.map(|t| t.0))
+                        .bind(r.done_at.map(|t| t.0))
+                        .execute(&mut *$tx)
+                        .await?;
+                    }
+                }
             }
             Projection::Person(p) => {
                 sqlx::query(
@@ -286,6 +343,7 @@ impl Db {
             .execute(pool)
             .await?;
         });
+        self.ensure_referral_spaces(now).await?;
         Ok(())
     }
 

@@ -13,7 +13,15 @@ impl Db {
         let _gate = self.gate().await;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            for table in ["p_record_services", "p_record_persons", "p_records", "p_case_notes"] {
+            for table in [
+                "p_record_services",
+                "p_record_persons",
+                "p_records",
+                "p_case_notes",
+                "p_programmes",
+                "p_programme_reviews",
+                "p_referrals",
+            ] {
                 sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
             }
             // An erased person's row has no document to be rebuilt from.

@@ -10,7 +10,11 @@
 //! screens show, ids as strings, times as [`Timestamp`] milliseconds (the UI
 //! formats them in Europe/Warsaw).
 
+mod case;
+
 use serde::{Deserialize, Serialize};
+
+pub use case::*;
 
 use crate::conflicts::Conflict;
 use crate::document::HistoryEntry;
@@ -87,10 +91,38 @@ pub mod cmd {
     /// consent; their details are then hidden outside the organisation
     /// that recorded it
     pub const WITHDRAW_CONSENT: &str = "withdraw_consent";
+    /// `{ person: PersonId }` → [`super::PersonFile`] (a read, audited)
+    pub const PERSON_FILE: &str = "person_file";
+    /// `{ draft: NoteDraft }` → [`super::PersonFile`]: a case note
+    pub const ADD_NOTE: &str = "add_note";
+    /// `{ id: DocId }` → [`super::DiagnosisView`] (a read, audited)
+    pub const DIAGNOSIS: &str = "diagnosis";
+    /// `{ draft: DiagnosisDraft }` → [`super::DiagnosisView`]
+    pub const SAVE_DIAGNOSIS: &str = "save_diagnosis";
+    /// `{ id: DocId }` → [`super::ProgrammeView`] (a read, audited)
+    pub const PROGRAMME: &str = "programme";
+    /// `{ draft: ProgrammeDraft }` → [`super::ProgrammeView`]
+    pub const OPEN_PROGRAMME: &str = "open_programme";
+    /// `{ draft: StepDraft }` → [`super::ProgrammeView`]
+    pub const SAVE_STEP: &str = "save_step";
+    /// `{ draft: ReviewDraft }` → [`super::ProgrammeView`]
+    pub const SAVE_REVIEW: &str = "save_review";
+    /// `{ draft: ClosingDraft }` → [`super::ProgrammeView`]
+    pub const CLOSE_PROGRAMME: &str = "close_programme";
+    /// `()` → [`super::ReferralTargets`]
+    pub const REFERRAL_TARGETS: &str = "referral_targets";
+    /// `{ draft: ReferralDraft }` → [`super::ReferralView`]
+    pub const SEND_REFERRAL: &str = "send_referral";
+    /// `{ draft: ReferralAnswer }` → [`super::ReferralView`]
+    pub const ANSWER_REFERRAL: &str = "answer_referral";
+    /// `()` → [`super::ReferralsView`]
+    pub const REFERRALS: &str = "referrals";
+    /// `()` → [`super::DueView`]: the home screen's due today and overdue
+    pub const DUE: &str = "due";
 
     /// Every command, in the order above: the shell registers exactly these
     /// and grants each its `allow-…` permission (a test checks both lists).
-    pub const ALL: [&str; 29] = [
+    pub const ALL: [&str; 43] = [
         APP_INFO,
         ENROL,
         SYNC_STATUS,
@@ -120,6 +152,20 @@ pub mod cmd {
         RESET_DEVICE,
         GIVE_CONSENT,
         WITHDRAW_CONSENT,
+        PERSON_FILE,
+        ADD_NOTE,
+        DIAGNOSIS,
+        SAVE_DIAGNOSIS,
+        PROGRAMME,
+        OPEN_PROGRAMME,
+        SAVE_STEP,
+        SAVE_REVIEW,
+        CLOSE_PROGRAMME,
+        REFERRAL_TARGETS,
+        SEND_REFERRAL,
+        ANSWER_REFERRAL,
+        REFERRALS,
+        DUE,
     ];
 }
 
