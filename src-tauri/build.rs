@@ -48,6 +48,20 @@ mod shell {
         "reset_device",
         "give_consent",
         "withdraw_consent",
+        "person_file",
+        "add_note",
+        "diagnosis",
+        "save_diagnosis",
+        "programme",
+        "open_programme",
+        "save_step",
+        "save_review",
+        "close_programme",
+        "referral_targets",
+        "send_referral",
+        "answer_referral",
+        "referrals",
+        "due",
     ];
 
     pub fn build() {

@@ -58,6 +58,10 @@ pub(crate) struct Pusher {
     /// field rules of `access` (no merging, others' consent untouched,
     /// sessions only at the organisation's sites); `None` for the office.
     pub(crate) device_org: Option<Option<OrgId>>,
+    /// What kind of place each space the device may read is (a referral
+    /// space holds referrals only: `access::space_refusal`); empty for
+    /// the office.
+    pub(crate) places: HashMap<SpaceId, Place>,
 }
 
 /// A change accepted in a space, for live pushes.
@@ -323,6 +327,7 @@ impl SyncService {
             peer,
             author,
             device_org: None,
+            places: HashMap::new(),
         };
         self.ingest_push(&pusher, push).await
     }
@@ -359,6 +364,7 @@ impl SyncService {
                         .filter(|name| !name.is_empty()),
                 },
                 device_org: Some(org),
+                places: writable.iter().map(|(s, (_, p))| (*s, *p)).collect(),
             };
             for push in &request.pushes {
                 let refused = self.push(&pusher, push, &writable).await?;
@@ -464,12 +470,6 @@ impl SyncService {
                 "only the consortium office changes the catalogue: edit it on the office pages"
                     .into(),
             ),
-            Some((true, place)) if access::space_refusal(push.kind, *place).is_some() => refuse(
-                RefusalCode::NotWritable,
-                access::space_refusal(push.kind, *place)
-                    .unwrap_or_default()
-                    .into(),
-            ),
             Some((true, _)) => {
                 let refused = self.ingest_push(pusher, push).await?;
                 if push.kind == RecordKind::Contact {
@@ -552,6 +552,18 @@ impl SyncService {
             let Some(new_doc) = outcome.doc else {
                 return Ok(outcome.refused);
             };
+            if let Some(why) = pusher
+                .places
+                .get(&push.space)
+                .and_then(|place| access::space_refusal(push.kind, *place))
+            {
+                return Ok(vec![Refusal {
+                    doc: push.doc,
+                    change: None,
+                    code: RefusalCode::NotWritable,
+                    reason: why.into(),
+                }]);
+            }
             if let Some(org) = pusher.device_org
                 && let Some(why) = self
                     .field_rule_refusal(peer, org, push, cached.doc.as_ref(), &new_doc, &catalogue)

@@ -46,13 +46,13 @@ const MAX_PLACES: usize = 12;
 const MAX_MEALS_DELTA: i64 = 500;
 
 /// A record read from the device with what its lists show about it.
-struct Stored<R> {
-    record: R,
-    confirmed: bool,
-    conflicts: usize,
+pub(super) struct Stored<R> {
+    pub(super) record: R,
+    pub(super) confirmed: bool,
+    pub(super) conflicts: usize,
 }
 
-fn read_row<R: Record>(row: &DocRow, with_conflicts: bool) -> Result<Stored<R>> {
+pub(super) fn read_row<R: Record>(row: &DocRow, with_conflicts: bool) -> Result<Stored<R>> {
     let replica = replica_of(row)?;
     Ok(Stored {
         record: document::read(&replica.doc)?,
@@ -96,7 +96,7 @@ fn gender_code(gender: &Gender) -> String {
 /// A person as the screens see them; a person given by [`Engine::shown`]
 /// with their details left out (an empty alias, which a stored person
 /// never has) shows as hidden.
-fn person_view(person: &Person, confirmed: bool) -> PersonView {
+pub(super) fn person_view(person: &Person, confirmed: bool) -> PersonView {
     PersonView {
         id: person.person_id(),
         alias: person.alias.clone(),
@@ -113,7 +113,7 @@ fn person_view(person: &Person, confirmed: bool) -> PersonView {
 }
 
 /// A view of a person the device does not hold (erased, or not synced yet).
-fn unknown_person(id: PersonId) -> PersonView {
+pub(super) fn unknown_person(id: PersonId) -> PersonView {
     PersonView {
         id,
         alias: String::new(),
@@ -125,19 +125,19 @@ fn unknown_person(id: PersonId) -> PersonView {
     }
 }
 
-fn not_found(id: impl Into<DocId>) -> EngineError {
+pub(super) fn not_found(id: impl Into<DocId>) -> EngineError {
     EngineError::NotFound(id.into())
 }
 
 /// Persons on the device, by id, with whether the server confirmed them.
-type PersonIndex = HashMap<PersonId, (Person, bool)>;
+pub(super) type PersonIndex = HashMap<PersonId, (Person, bool)>;
 
 impl Engine {
     // ---- helpers ----
 
     /// Every record of a kind with its confirmation and conflicts; records
     /// that do not read are skipped with a warning.
-    async fn stored<R: Record>(&self, with_conflicts: bool) -> Result<Vec<Stored<R>>> {
+    pub(super) async fn stored<R: Record>(&self, with_conflicts: bool) -> Result<Vec<Stored<R>>> {
         let rows = self.store().docs_of_kind(R::KIND).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
@@ -150,14 +150,14 @@ impl Engine {
     }
 
     /// One record of kind `R`; `NotFound` when there is none of that kind.
-    async fn stored_one<R: Record>(&self, id: DocId) -> Result<Stored<R>> {
+    pub(super) async fn stored_one<R: Record>(&self, id: DocId) -> Result<Stored<R>> {
         match self.store().doc(id).await? {
             Some(row) if row.kind == R::KIND => read_row(&row, true),
             _ => Err(not_found(id)),
         }
     }
 
-    async fn person_index(&self) -> Result<PersonIndex> {
+    pub(super) async fn person_index(&self) -> Result<PersonIndex> {
         Ok(self
             .shown_persons()
             .await?
@@ -184,7 +184,7 @@ impl Engine {
     }
 
     /// Refuses a person id this device does not hold (`NotFound`).
-    async fn require_person(&self, person: PersonId) -> Result<Person> {
+    pub(super) async fn require_person(&self, person: PersonId) -> Result<Person> {
         match self.store().doc(person.doc_id()).await? {
             Some(row) if row.kind == RecordKind::Person => {
                 Ok(document::read(&replica_of(&row)?.doc)?)
@@ -194,7 +194,7 @@ impl Engine {
     }
 
     /// The space a new record of `kind` goes to (see the module docs).
-    async fn space_for(&self, kind: RecordKind) -> Result<SpaceId> {
+    pub(super) async fn space_for(&self, kind: RecordKind) -> Result<SpaceId> {
         self.require_identity().await?;
         let spaces = self.spaces().await?;
         if spaces.is_empty() {
@@ -204,9 +204,10 @@ impl Engine {
             ));
         }
         let registry = matches!(kind, RecordKind::Person | RecordKind::Catalogue);
+        // A referral space (`partner`) holds referrals only.
         let found = spaces
             .iter()
-            .find(|s| s.write && s.space.is_registry() == registry);
+            .find(|s| s.write && s.partner.is_none() && s.space.is_registry() == registry);
         match found {
             Some(space) => Ok(space.space),
             None if registry => Err(EngineError::Invalid(
@@ -218,7 +219,7 @@ impl Engine {
         }
     }
 
-    async fn catalogue_or_empty(&self) -> Result<Catalogue> {
+    pub(super) async fn catalogue_or_empty(&self) -> Result<Catalogue> {
         Ok(self
             .get::<Catalogue>(DocId::catalogue())
             .await?

@@ -17,6 +17,7 @@
 //! save while online, on the server's pokes, and with exponential backoff
 //! with jitter while not.
 
+mod case;
 mod error;
 mod field;
 mod gate;

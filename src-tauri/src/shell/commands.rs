@@ -11,8 +11,11 @@
 use tauri::State;
 
 use odnowa_shared::api::{
-    AppInfo, CatalogueView, ContactDraft, ContactView, DaySessionView, EnrolRequest, PersonDraft,
-    PersonView, RecordMeta, SyncView, WorkshopDraft, WorkshopView,
+    AppInfo, CatalogueView, ClosingDraft, ContactDraft, ContactView, DaySessionView,
+    DiagnosisDraft, DiagnosisView, DueView, EnrolRequest, NoteDraft, PersonDraft, PersonFile,
+    PersonView, ProgrammeDraft, ProgrammeView, RecordMeta, ReferralAnswer, ReferralDraft,
+    ReferralTargets, ReferralView, ReferralsView, ReviewDraft, StepDraft, SyncView, WorkshopDraft,
+    WorkshopView,
 };
 use odnowa_shared::ids::{DocId, PersonId, SiteId};
 use odnowa_shared::time::Date;
@@ -202,6 +205,91 @@ pub async fn resolve_conflict(
     change: String,
 ) -> Answer<RecordMeta> {
     Ok(device.engine.pick_version(id, &path, &change).await?)
+}
+
+#[tauri::command]
+pub async fn person_file(device: State<'_, Device>, person: PersonId) -> Answer<PersonFile> {
+    Ok(device.engine.person_file(person).await?)
+}
+
+#[tauri::command]
+pub async fn add_note(device: State<'_, Device>, draft: NoteDraft) -> Answer<PersonFile> {
+    Ok(device.engine.add_note(&draft).await?)
+}
+
+#[tauri::command]
+pub async fn diagnosis(device: State<'_, Device>, id: DocId) -> Answer<DiagnosisView> {
+    Ok(device.engine.diagnosis(id).await?)
+}
+
+#[tauri::command]
+pub async fn save_diagnosis(
+    device: State<'_, Device>,
+    draft: DiagnosisDraft,
+) -> Answer<DiagnosisView> {
+    Ok(device.engine.save_diagnosis(&draft).await?)
+}
+
+#[tauri::command]
+pub async fn programme(device: State<'_, Device>, id: DocId) -> Answer<ProgrammeView> {
+    Ok(device.engine.programme(id).await?)
+}
+
+#[tauri::command]
+pub async fn open_programme(
+    device: State<'_, Device>,
+    draft: ProgrammeDraft,
+) -> Answer<ProgrammeView> {
+    Ok(device.engine.open_programme(&draft).await?)
+}
+
+#[tauri::command]
+pub async fn save_step(device: State<'_, Device>, draft: StepDraft) -> Answer<ProgrammeView> {
+    Ok(device.engine.save_step(&draft).await?)
+}
+
+#[tauri::command]
+pub async fn save_review(device: State<'_, Device>, draft: ReviewDraft) -> Answer<ProgrammeView> {
+    Ok(device.engine.save_review(&draft).await?)
+}
+
+#[tauri::command]
+pub async fn close_programme(
+    device: State<'_, Device>,
+    draft: ClosingDraft,
+) -> Answer<ProgrammeView> {
+    Ok(device.engine.close_programme(&draft).await?)
+}
+
+#[tauri::command]
+pub async fn referral_targets(device: State<'_, Device>) -> Answer<ReferralTargets> {
+    Ok(device.engine.referral_targets().await?)
+}
+
+#[tauri::command]
+pub async fn send_referral(
+    device: State<'_, Device>,
+    draft: ReferralDraft,
+) -> Answer<ReferralView> {
+    Ok(device.engine.send_referral(&draft).await?)
+}
+
+#[tauri::command]
+pub async fn answer_referral(
+    device: State<'_, Device>,
+    draft: ReferralAnswer,
+) -> Answer<ReferralView> {
+    Ok(device.engine.answer_referral(&draft).await?)
+}
+
+#[tauri::command]
+pub async fn referrals(device: State<'_, Device>) -> Answer<ReferralsView> {
+    Ok(device.engine.referrals().await?)
+}
+
+#[tauri::command]
+pub async fn due(device: State<'_, Device>) -> Answer<DueView> {
+    Ok(device.engine.due().await?)
 }
 
 #[cfg(test)]

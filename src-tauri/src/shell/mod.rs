@@ -109,6 +109,20 @@ pub fn handler<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::reset_device,
         commands::give_consent,
         commands::withdraw_consent,
+        commands::person_file,
+        commands::add_note,
+        commands::diagnosis,
+        commands::save_diagnosis,
+        commands::programme,
+        commands::open_programme,
+        commands::save_step,
+        commands::save_review,
+        commands::close_programme,
+        commands::referral_targets,
+        commands::send_referral,
+        commands::answer_referral,
+        commands::referrals,
+        commands::due,
     ])
 }
 
