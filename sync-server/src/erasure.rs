@@ -15,13 +15,19 @@
 //! devices that have not. A later push for a deleted document is refused
 //! (`Erased`), one built on an older generation too (`OldGeneration`),
 //! and neither is kept in quarantine: nothing brings the data back.
+//!
+//! A withdrawn consent uses the same rewrite: what referrals of the person
+//! shared of their file beyond what the consent now covers is taken out
+//! of each referral as a new generation ([`SyncService::withhold_shared`]),
+//! so the receiving organisation's devices drop the copy that held it.
 
 use std::collections::BTreeSet;
 
+use odnowa_shared::access::ReferralConsent;
 use odnowa_shared::document;
 use odnowa_shared::ids::{DeviceId, DocId, OrgId, PersonId, SpaceId};
 use odnowa_shared::office::{Erasure, ErasurePlan, MAX_ERASURE_REASON};
-use odnowa_shared::records::{Contact, Person, RecordKind};
+use odnowa_shared::records::{Contact, Person, Referral};
 use odnowa_shared::time::Timestamp;
 
 use crate::exchange::{Accepted, SyncService};
@@ -56,8 +62,20 @@ fn rewrite_contact(
     by: &OfficeAuthor,
     at: i64,
 ) -> Result<Rewrite, ErasureError> {
-    let doc = contact.id;
-    let fresh = document::rewrite(&contact.erased(), by.author(), Timestamp(at), "erasure")
+    rewrite_record(&contact.erased(), old, by, at, "erasure")
+}
+
+/// `record` of kind `kind` as a new generation after `old`: one change by
+/// `by`, no history.
+fn rewrite_record<R: odnowa_shared::records::Record>(
+    record: &R,
+    old: DocMeta,
+    by: &OfficeAuthor,
+    at: i64,
+    message: &str,
+) -> Result<Rewrite, ErasureError> {
+    let doc = record.doc_id();
+    let fresh = document::rewrite(record, by.author(), Timestamp(at), message)
         .map_err(|e| ErasureError::Unreadable(format!("{doc}: {e}")))?;
     let changes = fresh
         .get_changes(&[])
@@ -71,7 +89,7 @@ fn rewrite_contact(
         })?,
         old,
         changes,
-        projection: crate::projection::project_or_log(RecordKind::Contact, doc, &fresh),
+        projection: crate::projection::project_or_log(R::KIND, doc, &fresh),
     })
 }
 
@@ -166,6 +184,98 @@ impl SyncService {
             origin: DeviceId::office(by.user),
         });
         Ok(true)
+    }
+
+    /// After a change of `person`'s registry entry: when their consent no
+    /// longer covers what a referral of theirs shared (withdrawn, or a
+    /// narrower scope), rewrites each such referral without it, as a new
+    /// generation under an erasure row of its own (the office lists it,
+    /// with the devices that have not dropped the old copy). Returns how
+    /// many referrals were rewritten. A referral that cannot be rewritten
+    /// is logged and left; only a failure of the database is an error.
+    pub(crate) async fn withhold_shared(&self, person: PersonId) -> Result<usize, StoreError> {
+        match self.try_withhold_shared(person).await {
+            Ok(done) => Ok(done),
+            Err(ErasureError::Store(e)) => Err(e),
+            Err(e) => {
+                tracing::error!(%person, error = %e, "shared parts of referrals were not withheld");
+                Ok(0)
+            }
+        }
+    }
+
+    async fn try_withhold_shared(&self, person: PersonId) -> Result<usize, ErasureError> {
+        let Some((entry, _)) = self.load_current(person.doc_id()).await? else {
+            return Ok(0);
+        };
+        let Ok(entry) = document::read::<Person>(&entry) else {
+            return Ok(0);
+        };
+        let consent = ReferralConsent::of(Some(&entry));
+        let mut docs = self.db().referrals_of(person).await?;
+        docs.sort();
+        // One lock per referral, taken in id order (nothing else holds two).
+        let mut held = Vec::new();
+        for doc in docs {
+            let cached = self.entry(doc);
+            let guard = cached.lock_owned().await;
+            held.push((doc, guard));
+        }
+        let by = OfficeAuthor::admin_cli();
+        let at = chrono::Utc::now().timestamp_millis();
+        let mut rewritten = Vec::new();
+        let mut spaces = BTreeSet::new();
+        for (doc, _) in &held {
+            let Some((stored, old)) = self.load_current(*doc).await? else {
+                continue;
+            };
+            let Ok(mut referral) = document::read::<Referral>(&stored) else {
+                continue;
+            };
+            let kept = consent.within(&referral.shared);
+            if kept == referral.shared {
+                continue;
+            }
+            referral.shared = kept;
+            spaces.insert(old.space);
+            rewritten.push(rewrite_record(
+                &referral,
+                old,
+                &by,
+                at,
+                "consent withdrawn: shared parts removed",
+            )?);
+        }
+        if rewritten.is_empty() {
+            return Ok(0);
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let count = rewritten.len();
+        let write = ErasureWrite {
+            id: &id,
+            person,
+            at,
+            by_user: by.user,
+            by_name: &by.name,
+            reason: "consent withdrawn or narrowed: what referrals shared of the person's file was removed",
+            group: &[],
+            deleted: Vec::new(),
+            rewritten,
+            late: false,
+        };
+        let written = self.db().write_erasure(&write).await;
+        for (_, mut guard) in held {
+            *guard = Default::default();
+        }
+        written?;
+        tracing::info!(erasure = %id, %person, referrals = count, "shared parts of referrals withheld after a change of consent");
+        for space in spaces {
+            self.announce(Accepted {
+                space,
+                origin: DeviceId::office(by.user),
+            });
+        }
+        Ok(count)
     }
 
     /// Erases `person` and everybody merged with them, as `by`, for

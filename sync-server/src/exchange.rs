@@ -21,7 +21,7 @@ use tokio::sync::{Mutex, RwLock, broadcast};
 use odnowa_shared::access::{self, Place, ReferralConsent, ReferralWriter};
 use odnowa_shared::document;
 use odnowa_shared::document::Author;
-use odnowa_shared::ids::{DeviceId, DocId, OrgId, SpaceId, UserId};
+use odnowa_shared::ids::{DeviceId, DocId, OrgId, PersonId, SpaceId, UserId};
 use odnowa_shared::projection::{self, Projection};
 use odnowa_shared::protocol::{
     self, DEFAULT_RESPONSE_BYTES, DevicePolicy, DocPush, DocUpdate, Refusal, RefusalCode,
@@ -474,6 +474,9 @@ impl SyncService {
                 let refused = self.ingest_push(pusher, push).await?;
                 if push.kind == RecordKind::Contact {
                     self.erase_late(push.doc).await?;
+                }
+                if push.kind == RecordKind::Person && refused.is_empty() {
+                    self.withhold_shared(PersonId(push.doc.0)).await?;
                 }
                 refused
             }

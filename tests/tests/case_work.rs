@@ -503,8 +503,86 @@ async fn bad_case_work_is_refused_and_stores_nothing(backend: Backend) -> Result
     Ok(())
 }
 
+async fn a_withdrawn_consent_hides_what_a_referral_shared(backend: Backend) -> Result<()> {
+    let Consortium { server, b } = consortium(backend).await?;
+    let ola = worker(&server, "ola", TEAM_A).await?;
+    let jan = worker(&server, "jan", TEAM_B).await?;
+    let person = zenek(&ola).await?;
+    ola.engine
+        .save_diagnosis(&diagnosis(person, "2026-11-15", 1, 2))
+        .await?;
+    let to_b = ReferralDraft {
+        person,
+        to_org: Some(b),
+        service: None,
+        institution: None,
+        reason: "Potrzebuje noclegu".into(),
+        contact: None,
+        share: true,
+    };
+    let sent = ola.engine.send_referral(&to_b).await?;
+    ola.engine.sync_now().await?;
+    jan.engine.sync_now().await?;
+    let seen = jan.engine.referrals().await?.incoming;
+    assert_eq!(
+        seen[0].shared_domains.len(),
+        2,
+        "shared while consent holds"
+    );
+    assert_eq!(seen[0].shared_wishes, "chce mieszkać z córką");
+
+    // The person withdraws consent (recorded by A): what was shared goes.
+    ola.engine.withdraw_consent(person).await?;
+    ola.engine.sync_now().await?;
+    for _ in 0..2 {
+        jan.engine.sync_now().await?;
+    }
+    let seen = jan.engine.referrals().await?.incoming;
+    assert_eq!(seen.len(), 1, "the referral itself stays");
+    assert_eq!(seen[0].id, sent.id);
+    assert!(seen[0].shared_domains.is_empty(), "{:?}", seen[0]);
+    assert!(seen[0].shared_wishes.is_empty());
+    assert_eq!(seen[0].reason, "Potrzebuje noclegu");
+    let copy = jan
+        .engine
+        .history(sent.id)
+        .await?
+        .into_iter()
+        .map(|h| h.message)
+        .collect::<Vec<_>>();
+    assert_eq!(
+        copy.len(),
+        1,
+        "B's copy has no history that held it: {copy:?}"
+    );
+    // B can still answer it.
+    jan.engine
+        .answer_referral(&ReferralAnswer {
+            referral: sent.id,
+            answer: "accept".into(),
+            note: String::new(),
+        })
+        .await?;
+    jan.engine.sync_now().await?;
+    assert_eq!(jan.engine.sync_view().await?.refused, 0);
+
+    // No further sharing: a new referral carries nothing of the file.
+    ola.engine.sync_now().await?;
+    let again = ola.engine.send_referral(&to_b).await?;
+    assert!(again.shared_domains.is_empty() && again.shared_wishes.is_empty());
+    ola.engine.sync_now().await?;
+    assert_eq!(ola.engine.sync_view().await?.refused, 0);
+    assert_eq!(
+        ola.engine.referrals().await?.outgoing.len(),
+        2,
+        "A still sees both referrals"
+    );
+    Ok(())
+}
+
 odnowa_tests::on_both_backends!(
     a_person_s_file_diagnosis_programme_and_referral,
     two_workers_edit_one_programme_offline,
     bad_case_work_is_refused_and_stores_nothing,
+    a_withdrawn_consent_hides_what_a_referral_shared,
 );

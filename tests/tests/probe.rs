@@ -21,7 +21,11 @@
 //!   answered; at most four live connections per device;
 //! - enrolment: a code sent again is not a guess, guesses are counted
 //!   atomically, the wait is said exactly;
-//! - cross-site requests to the office: refused by type and origin.
+//! - cross-site requests to the office: refused by type and origin;
+//! - referrals: one forged in the other organisation's name, case notes
+//!   put in the referral space, what the sender wrote changed by the
+//!   receiver, an answer in another worker's name, a diagnosis shared
+//!   without consent: each refused, nothing stored.
 
 use std::time::Duration;
 
@@ -31,7 +35,10 @@ use odnowa_shared::document;
 use odnowa_shared::ids::{DeviceId, DocId, PersonId, SiteId, SpaceId};
 use odnowa_shared::office::{ErasurePlan, OfficeErrorCode};
 use odnowa_shared::protocol::{DocPush, ReadReport, RefusalCode, SpaceCursor, SyncRequest};
-use odnowa_shared::records::{Catalogue, CatalogueSite, Consent, Contact, Person, RecordKind};
+use odnowa_shared::records::{
+    CaseNotes, Catalogue, CatalogueSite, Consent, Contact, DomainAssessment, Person, RecordKind,
+    Referral, ReferralTarget, Stamp,
+};
 use odnowa_shared::time::{Date, Timestamp};
 use odnowa_sync_server::ServerConfig;
 use odnowa_sync_server::limits::{EnrolLimits, LoginLimits};
@@ -72,7 +79,11 @@ async fn two(backend: Backend, config: ServerConfig) -> Result<Two> {
         server.db.org_by_name(ORG_B).await?,
     );
     let (site_a, site_b) = (SiteId::random(), SiteId::random());
-    let mut catalogue = Catalogue::with_default_services();
+    // The members' names stay (the catalogue lists the organisations).
+    let mut catalogue = server.sync.catalogue().await?;
+    catalogue
+        .services
+        .extend(Catalogue::with_default_services().services);
     for (site, name, org) in [
         (site_a, "Świetlica Przystań", org_a),
         (site_b, "Świetlica Odnowa", org_b),
@@ -127,6 +138,11 @@ async fn stored(two: &Two) -> Result<Stored> {
             db.last_seq(SpaceId::REGISTRY).await?,
             db.last_seq(two.street_a).await?,
             db.last_seq(two.street_b).await?,
+            db.last_seq(SpaceId::between(
+                db.org_by_name(ORG_A).await?,
+                db.org_by_name(ORG_B).await?,
+            ))
+            .await?,
         ],
         epoch: db.epoch().await?,
     })
@@ -893,6 +909,177 @@ async fn cross_site_office_requests_are_refused(backend: Backend) -> Result<()> 
     Ok(())
 }
 
+/// A new record of Ola's phone, as one push.
+fn new_record<R: odnowa_shared::records::Record>(two: &Two, record: &R) -> Result<DocPush> {
+    let doc = document::create(record, two.ola_device, Timestamp::now())?;
+    let (kind, _) = record.header();
+    Ok(DocPush {
+        doc: record.doc_id(),
+        space: record.space(),
+        kind,
+        generation: 0,
+        changes: doc
+            .get_changes(&[])
+            .into_iter()
+            .map(|c| serde_bytes::ByteBuf::from(c.raw_bytes().to_vec()))
+            .collect(),
+    })
+}
+
+async fn referrals_cross_only_as_the_rules_allow(backend: Backend) -> Result<()> {
+    let two = two(backend, ServerConfig::default()).await?;
+    let person = jans_person(&two, "Zenek").await?;
+    let db = &two.server.db;
+    let (org_a, org_b) = (db.org_by_name(ORG_A).await?, db.org_by_name(ORG_B).await?);
+    let (ola_user, jan_user) = (db.user_by_name("ola").await?, db.user_by_name("jan").await?);
+    let pair = SpaceId::between(org_a, org_b);
+    let referral = |from, to, by| {
+        Referral::new(
+            person,
+            "Zenek",
+            from,
+            two.street_a,
+            ReferralTarget::Org {
+                org: to,
+                service: None,
+            },
+            "nocleg",
+            Stamp::by(Timestamp::now(), by, ""),
+        )
+    };
+    // Forged in B's name, or signed as Jan.
+    let forged = new_record(&two, &referral(org_b, org_a, ola_user))?;
+    refused_as(&two, forged, RefusalCode::NotWritable, "own organisation").await?;
+    let as_jan = new_record(&two, &referral(org_a, org_b, jan_user))?;
+    refused_as(&two, as_jan, RefusalCode::NotWritable, "not another user").await?;
+    // Case notes in the referral space, where B would read them.
+    let mut notes = CaseNotes::new(pair, person, org_a);
+    notes.entries.clear();
+    let notes = new_record(&two, &notes)?;
+    refused_as(&two, notes, RefusalCode::NotWritable, "nothing else").await?;
+    // A diagnosis shared without the person's consent to it.
+    let mut sharing = referral(org_a, org_b, ola_user);
+    sharing.shared.diagnosis.insert(
+        "housing".into(),
+        DomainAssessment {
+            level: 1,
+            note: "śpi na dworcu".into(),
+        },
+    );
+    let sharing = new_record(&two, &sharing)?;
+    refused_as(&two, sharing, RefusalCode::NotWritable, "consent").await?;
+
+    // Jan's real referral to A: Ola may answer it, not rewrite it, and
+    // not in Jan's name.
+    let sent = two
+        .jan
+        .engine
+        .send_referral(&odnowa_shared::api::ReferralDraft {
+            person,
+            to_org: Some(org_a),
+            service: None,
+            institution: None,
+            reason: "Potrzebuje lekarza".into(),
+            contact: None,
+            share: false,
+        })
+        .await?;
+    two.jan.engine.sync_now().await?;
+    two.ola.engine.sync_now().await?;
+    let edit = |change: Box<dyn FnOnce(&mut Referral) + Send>| {
+        move |edited: &mut automerge::Automerge| -> Result<()> {
+            let mut record: Referral = document::read(edited)?;
+            change(&mut record);
+            let actor =
+                document::actor_device(&edited.get_actor().clone()).context("a device actor")?;
+            document::write(edited, &record, actor, Timestamp::now(), "crafted")?;
+            Ok(())
+        }
+    };
+    let reworded = crafted(
+        &two,
+        sent.id,
+        RecordKind::Referral,
+        pair,
+        two.ola_device,
+        edit(Box::new(|r| r.reason = "Nic pilnego".into())),
+    )
+    .await?;
+    refused_as(
+        &two,
+        reworded,
+        RefusalCode::NotWritable,
+        "not changed after sending",
+    )
+    .await?;
+    let in_jans_name = crafted(
+        &two,
+        sent.id,
+        RecordKind::Referral,
+        pair,
+        two.ola_device,
+        edit(Box::new(move |r| {
+            r.accepted = Some(Stamp::by(Timestamp::now(), jan_user, ""));
+        })),
+    )
+    .await?;
+    refused_as(
+        &two,
+        in_jans_name,
+        RefusalCode::NotWritable,
+        "not another user",
+    )
+    .await?;
+    // Done before accepted, written below the record layer (which would
+    // refuse to write it): the server's validation refuses it.
+    let done_first = crafted(
+        &two,
+        sent.id,
+        RecordKind::Referral,
+        pair,
+        two.ola_device,
+        move |edited: &mut automerge::Automerge| -> Result<()> {
+            let mut tx = edited.transaction();
+            let done = tx.put_object(automerge::ROOT, "done", automerge::ObjType::Map)?;
+            tx.put(
+                &done,
+                "at",
+                automerge::ScalarValue::Timestamp(Timestamp::now().0),
+            )?;
+            tx.put(&done, "by", ola_user.to_string())?;
+            tx.put(&done, "note", "")?;
+            tx.commit();
+            Ok(())
+        },
+    )
+    .await?;
+    refused_as(
+        &two,
+        done_first,
+        RefusalCode::SchemaViolation,
+        "only after it was accepted",
+    )
+    .await?;
+    let accepted = crafted(
+        &two,
+        sent.id,
+        RecordKind::Referral,
+        pair,
+        two.ola_device,
+        edit(Box::new(move |r| {
+            r.accepted = Some(Stamp::by(Timestamp::now(), ola_user, ""));
+        })),
+    )
+    .await?;
+    ensure!(
+        craft::push(&two.server, &two.ola_token, accepted)
+            .await?
+            .is_empty(),
+        "Ola of A answers a referral to A"
+    );
+    Ok(())
+}
+
 odnowa_tests::on_both_backends!(
     a_forged_cursor_changes_nothing_shared,
     sessions_live_only_at_the_organisations_sites,
@@ -903,4 +1090,5 @@ odnowa_tests::on_both_backends!(
     held_connections_are_closed_and_bounded,
     enrolment_counts_only_guesses_and_says_when,
     cross_site_office_requests_are_refused,
+    referrals_cross_only_as_the_rules_allow,
 );

@@ -62,12 +62,16 @@ async fn member(
 }
 
 /// The spaces a device was told it reads (name, writes), by name.
+/// The team spaces and the registry a device reads (referral spaces,
+/// which every worker of the two organisations reads, left out: see
+/// [`referral_partners`]).
 async fn space_names(device: &TestDevice) -> Result<Vec<(String, bool)>> {
     let mut spaces: Vec<(String, bool)> = device
         .engine
         .spaces()
         .await?
         .into_iter()
+        .filter(|s| s.partner.is_none())
         .map(|s| (s.name, s.write))
         .collect();
     spaces.sort();
@@ -196,6 +200,27 @@ async fn field_roles_stay_inside_their_organisation(backend: Backend) -> Result<
         space_names(&ewa).await?,
         [(DAY_A.into(), true), ("registry".into(), true)]
     );
+    // Both organisations' workers read and write their one referral
+    // space, without a grant.
+    let org_b = server.db.org_by_name(ORG_B).await?;
+    for (device, other) in [(&ola, org_b), (&ewa, org_b), (&jan, org_a)] {
+        let referral: Vec<_> = device
+            .engine
+            .spaces()
+            .await?
+            .into_iter()
+            .filter(|s| s.partner.is_some())
+            .map(|s| (s.space, s.partner, s.write))
+            .collect();
+        assert_eq!(
+            referral,
+            [(
+                odnowa_shared::ids::SpaceId::between(org_a, org_b),
+                Some(other),
+                true
+            )]
+        );
+    }
 
     // Ola writes a person and her organisation's case notes.
     let person = Person::new("Wiesiek spod mostu", Timestamp::now());

@@ -165,6 +165,17 @@ impl Db {
         })
     }
 
+    /// The referrals of `person` (`p_referrals`).
+    pub(crate) async fn referrals_of(&self, person: PersonId) -> Result<Vec<DocId>, StoreError> {
+        let rows: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT doc_id FROM p_referrals WHERE person_id = $1")
+                .bind(person.to_string())
+                .fetch_all(pool)
+                .await?
+        });
+        rows.iter().map(|d| parse("doc id", d)).collect()
+    }
+
     /// Writes one erasure in one transaction; `Conflict` when a document
     /// changed since it was read.
     pub(crate) async fn write_erasure(&self, erasure: &ErasureWrite<'_>) -> Result<(), StoreError> {
