@@ -260,16 +260,20 @@ async fn inactivity_locks_and_activity_keeps_it_open(backend: Backend) -> Result
     Ok(())
 }
 
-async fn a_stale_device_hides_records_until_it_syncs(backend: Backend) -> Result<()> {
+async fn a_stale_device_records_but_hides_what_others_recorded(backend: Backend) -> Result<()> {
     let server = server(backend, ServerConfig::default()).await?;
     let phone = device_on(&server, "ola").await?;
-    save_private_things(&phone.engine).await?;
+    let colleague = device_on(&server, "ewa").await?;
+    save_private_things(&colleague.engine).await?;
+    colleague.engine.sync_now().await?;
     phone.engine.sync_now().await?;
+    assert_eq!(phone.engine.search_persons("zdz").await?.len(), 1);
+    let theirs = colleague.engine.contacts_on(Date::today()).await?[0].id;
     let dir = phone.dir.path().to_path_buf();
     phone.engine.close().await;
 
-    // Fifteen days without the server (the default policy allows 14).
-    let fifteen_days_ago = Timestamp::now().0 - 15 * 86_400_000;
+    // Twenty days without the server (the default policy allows 14).
+    let twenty_days_ago = Timestamp::now().0 - 20 * 86_400_000;
     let file = dir.join("odnowa.sqlite");
     let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
         "sqlite:{}",
@@ -277,7 +281,7 @@ async fn a_stale_device_hides_records_until_it_syncs(backend: Backend) -> Result
     ))
     .await?;
     let updated = sqlx::query("UPDATE meta SET value = $1 WHERE key = 'last_contact'")
-        .bind(fifteen_days_ago.to_string())
+        .bind(twenty_days_ago.to_string())
         .execute(&mut conn)
         .await?
         .rows_affected();
@@ -287,13 +291,32 @@ async fn a_stale_device_hides_records_until_it_syncs(backend: Backend) -> Result
     let engine = Engine::open_with(&dir, quick_policy()).await?;
     engine.unlock(TEST_PIN).await?;
     assert_eq!(engine.access(), Access::Stale);
-    let stale = engine.search_persons("").await.expect_err("stale");
-    assert!(matches!(stale, EngineError::Stale { days: 15 }), "{stale}");
-    assert_eq!(kind_of(stale), ErrorKind::Stale);
+    // What the colleague recorded is hidden…
+    assert!(engine.search_persons("zdz").await?.is_empty());
+    assert!(engine.contacts_on(Date::today()).await?.is_empty());
+    let hidden = engine.contact(theirs).await.expect_err("stale");
+    assert!(
+        matches!(hidden, EngineError::Stale { days: 20 }),
+        "{hidden}"
+    );
+    assert_eq!(kind_of(hidden), ErrorKind::Stale);
+    assert!(engine.record_meta(theirs).await.is_err(), "its history too");
+    // … while the worker goes on recording, and sees their own.
+    save_private_things(&engine).await?;
+    assert_eq!(engine.contacts_on(Date::today()).await?.len(), 1);
+    assert_eq!(engine.search_persons("zdz").await?.len(), 1, "their own");
     assert!(engine.app_info().await?.identity.is_some());
     let view = engine.sync_now_view().await?;
     assert_eq!(view.access, Access::Open);
-    assert_eq!(engine.search_persons("zdz").await?.len(), 1);
+    assert_eq!(view.pending, 0, "what was recorded while stale was sent");
+    assert_eq!(engine.search_persons("zdz").await?.len(), 2);
+    assert_eq!(engine.contacts_on(Date::today()).await?.len(), 2);
+    colleague.engine.sync_now().await?;
+    assert_eq!(
+        colleague.engine.contacts_on(Date::today()).await?.len(),
+        2,
+        "the colleague has what was recorded while stale"
+    );
     Ok(())
 }
 
@@ -498,7 +521,7 @@ odnowa_tests::on_both_backends!(
     device_data_is_encrypted_at_rest,
     ten_wrong_pins_erase_the_device,
     inactivity_locks_and_activity_keeps_it_open,
-    a_stale_device_hides_records_until_it_syncs,
+    a_stale_device_records_but_hides_what_others_recorded,
     revocation_cuts_off_and_locks_the_device,
     disabling_a_user_cuts_off_their_devices,
     enrolment_codes_are_rate_limited_and_work_once,

@@ -28,6 +28,11 @@ pub struct PersonFile {
     pub due: Vec<DueItem>,
     /// Whether this device may keep case work (a writable team space).
     pub may_write: bool,
+    /// The device has not reached the server for longer than the policy
+    /// allows: only what this worker recorded is shown (case notes can
+    /// still be written); the rest comes back at the next sync.
+    #[serde(default)]
+    pub hidden_while_stale: bool,
 }
 
 /// What one line of a person's file is.

@@ -119,9 +119,10 @@ impl Engine {
 
     /// Everything this device's organisation knows of `person`, newest
     /// first; reported as read (the person and each piece of case work).
+    /// A stale device shows only what this worker recorded.
     pub async fn person_file(&self, person: PersonId) -> Result<PersonFile> {
-        self.gate(true)?;
-        let file = self.person_file_unaudited(person).await?;
+        let stale = self.recording(true)?;
+        let file = self.person_file_unaudited(person, stale).await?;
         self.note_read(person.doc_id()).await?;
         for doc in file
             .diagnoses
@@ -146,17 +147,22 @@ impl Engine {
         Ok(file)
     }
 
-    async fn person_file_unaudited(&self, person: PersonId) -> Result<PersonFile> {
+    async fn person_file_unaudited(&self, person: PersonId, stale: bool) -> Result<PersonFile> {
         let persons = self.person_index().await?;
         let Some((entry, confirmed)) = persons.get(&person) else {
             return Err(not_found(person));
         };
+        let me = self.require_identity().await?.user;
+        if stale && !self.own_persons().await?.contains(&person) {
+            return Err(self.hidden_while_stale());
+        }
+        let today = Date::today();
         let key = person.to_string();
         let catalogue = self.catalogue_or_empty().await?;
         let mut events = Vec::new();
         for contact in self.authored::<Contact>().await? {
             let c = &contact.stored.record;
-            if c.persons.contains_key(&key) {
+            if c.persons.contains_key(&key) && (!stale || c.worker == me) {
                 events.push(FileEvent {
                     kind: EventKind::Contact,
                     at: c.at,
@@ -169,6 +175,9 @@ impl Engine {
         }
         for session in self.stored::<DaySession>(false).await? {
             let s = &session.record;
+            if stale && s.date != today {
+                continue;
+            }
             if let Some(a) = s.attendance.get(&key).filter(|a| a.present) {
                 let site = catalogue
                     .sites
@@ -187,7 +196,7 @@ impl Engine {
         }
         for workshop in self.authored::<Workshop>().await? {
             let w = &workshop.stored.record;
-            if w.participants.contains_key(&key) {
+            if w.participants.contains_key(&key) && (!stale || w.facilitator == me) {
                 events.push(FileEvent {
                     kind: EventKind::Workshop,
                     at: w.date.start(),
@@ -204,6 +213,9 @@ impl Engine {
                 continue;
             }
             for entry in n.entries.values() {
+                if stale && entry.author != Some(me) {
+                    continue;
+                }
                 events.push(FileEvent {
                     kind: EventKind::Note,
                     at: entry.at,
@@ -216,10 +228,21 @@ impl Engine {
         }
         events.sort_by_key(|e| std::cmp::Reverse((e.at, e.doc)));
 
-        let diagnoses = self.diagnoses_of(person, &persons).await?;
+        let mut diagnoses = self.diagnoses_of(person, &persons).await?;
+        if stale {
+            let mine: Vec<DocId> = self
+                .list::<Diagnosis>()
+                .await?
+                .into_iter()
+                .filter(|d| d.author == Some(me))
+                .map(|d| d.id)
+                .collect();
+            diagnoses.retain(|d| mine.contains(&d.id));
+        }
         let mut programmes = Vec::new();
         for programme in self.authored::<Programme>().await? {
-            if programme.stored.record.person == person {
+            let p = &programme.stored.record;
+            if p.person == person && (!stale || p.opened_by == Some(me)) {
                 programmes.push(programme_view(&programme, &catalogue));
             }
         }
@@ -230,12 +253,12 @@ impl Engine {
             .await?
             .iter()
             .filter(|r| r.stored.record.person == person)
+            .filter(|r| !stale || r.stored.record.sent.by == Some(me))
             .map(|r| referral_view(r, org, &catalogue))
             .collect();
         referrals.sort_by_key(|r| std::cmp::Reverse(r.sent_at));
-        let today = Date::today();
         let mut due: Vec<DueItem> = self
-            .due_items(today, &persons)
+            .due_items(today, &persons, stale)
             .await?
             .into_iter()
             .filter(|d| d.person == person)
@@ -250,13 +273,15 @@ impl Engine {
             referrals,
             due,
             may_write,
+            hidden_while_stale: stale,
         })
     }
 
     /// Writes a case note about `draft.person` into this organisation's
     /// notes on them (one record per person and organisation).
+    /// A stale device goes on writing notes.
     pub async fn add_note(&self, draft: &NoteDraft) -> Result<PersonFile> {
-        self.gate(true)?;
+        let stale = self.recording(true)?;
         let identity = self.require_identity().await?;
         let org = self.require_org().await?;
         self.case_person(draft.person).await?;
@@ -289,7 +314,7 @@ impl Engine {
             },
         );
         self.save(&notes).await?;
-        self.person_file_unaudited(draft.person).await
+        self.person_file_unaudited(draft.person, stale).await
     }
 
     // ---- diagnoses ----
@@ -771,7 +796,13 @@ impl Engine {
     /// Follow-ups of this worker's contacts, open steps of this
     /// organisation's programmes not carried by another worker, planned
     /// reviews, and incoming referrals waiting for an answer.
-    async fn due_items(&self, today: Date, persons: &PersonIndex) -> Result<Vec<DueItem>> {
+    /// A stale device lists only the follow-ups of its own contacts.
+    async fn due_items(
+        &self,
+        today: Date,
+        persons: &PersonIndex,
+        stale: bool,
+    ) -> Result<Vec<DueItem>> {
         let identity = self.require_identity().await?;
         let org = self.own_org().await?;
         let alias = |p: PersonId| {
@@ -802,6 +833,9 @@ impl Engine {
                     overdue: day < today,
                 });
             }
+        }
+        if stale {
+            return Ok(due);
         }
         let me = Carrier::Worker(identity.user).to_string();
         for programme in self.list::<Programme>().await? {
@@ -853,7 +887,7 @@ impl Engine {
 
     /// What is due today and overdue, for the home screen.
     pub async fn due(&self) -> Result<DueView> {
-        self.gate(false)?;
+        let stale = self.recording(false)?;
         let today = Date::today();
         let persons = self.person_index().await?;
         let mut view = DueView {
@@ -861,7 +895,7 @@ impl Engine {
             overdue: Vec::new(),
             due_today: Vec::new(),
         };
-        for item in self.due_items(today, &persons).await? {
+        for item in self.due_items(today, &persons, stale).await? {
             if item.overdue {
                 view.overdue.push(item);
             } else {

@@ -183,6 +183,38 @@ impl Engine {
             .collect())
     }
 
+    /// The persons a stale device still shows: those this user registered
+    /// or met (what others recorded stays hidden until the next sync).
+    pub(super) async fn own_persons(&self) -> Result<BTreeSet<PersonId>> {
+        let me = self.require_identity().await?.user;
+        let mut own: BTreeSet<PersonId> = self
+            .list::<Person>()
+            .await?
+            .into_iter()
+            .filter(|p| p.created_by == Some(me))
+            .map(|p| p.person_id())
+            .collect();
+        for contact in self.list::<Contact>().await? {
+            if contact.worker == me {
+                own.extend(contact.person_ids());
+            }
+        }
+        Ok(own)
+    }
+
+    /// Persons shown now: everybody, or on a stale device only its own.
+    async fn listed_persons(&self, stale: bool) -> Result<Vec<Stored<Person>>> {
+        let persons = self.shown_persons().await?;
+        if !stale {
+            return Ok(persons);
+        }
+        let own = self.own_persons().await?;
+        Ok(persons
+            .into_iter()
+            .filter(|s| own.contains(&s.record.person_id()))
+            .collect())
+    }
+
     /// Refuses a person id this device does not hold (`NotFound`).
     pub(super) async fn require_person(&self, person: PersonId) -> Result<Person> {
         match self.store().doc(person.doc_id()).await? {
@@ -338,7 +370,7 @@ impl Engine {
 
     /// The active services and the sites, for the chips and pickers.
     pub async fn catalogue_view(&self) -> Result<CatalogueView> {
-        self.gate(false)?;
+        self.recording(false)?;
         let catalogue = self.catalogue_or_empty().await?;
         let mut sites: Vec<SiteView> = catalogue
             .sites
@@ -372,10 +404,10 @@ impl Engine {
     /// (merged duplicates left out); those whose alias starts with it
     /// first, then by alias. An empty query lists everybody, by alias.
     pub async fn search_persons(&self, query: &str) -> Result<Vec<PersonView>> {
-        self.gate(true)?;
+        let stale = self.recording(true)?;
         let folded = search::fold(query);
         let mut found: Vec<(bool, String, PersonView)> = self
-            .shown_persons()
+            .listed_persons(stale)
             .await?
             .into_iter()
             .filter(|s| s.record.merged_into.is_none())
@@ -401,9 +433,9 @@ impl Engine {
     /// Persons who look like `draft` (see [`search::looks_alike`]), for the
     /// duplicate warning of the new-person form.
     pub async fn similar_persons(&self, draft: &PersonDraft) -> Result<Vec<PersonView>> {
-        self.gate(true)?;
+        let stale = self.recording(true)?;
         let mut found: Vec<(String, PersonView)> = self
-            .shown_persons()
+            .listed_persons(stale)
             .await?
             .into_iter()
             .filter(|s| s.record.merged_into.is_none())
@@ -450,7 +482,7 @@ impl Engine {
     /// Adds a person to the registry (with the consent they gave, if the
     /// draft says so).
     pub async fn create_person(&self, draft: &PersonDraft) -> Result<PersonView> {
-        self.gate(true)?;
+        self.recording(true)?;
         let person = self.person_from(draft).await?;
         self.save(&person).await?;
         Ok(person_view(&person, false))
@@ -553,14 +585,17 @@ impl Engine {
     }
 
     /// Contacts made on `date` (a day in Europe/Warsaw), newest first.
+    /// A stale device lists only this user's own.
     pub async fn contacts_on(&self, date: Date) -> Result<Vec<ContactView>> {
-        self.gate(false)?;
+        let stale = self.recording(false)?;
+        let me = self.require_identity().await?.user;
         let persons = self.person_index().await?;
         let mut contacts: Vec<Stored<Contact>> = self
             .stored::<Contact>(true)
             .await?
             .into_iter()
             .filter(|s| s.record.at.warsaw_date() == date)
+            .filter(|s| !stale || s.record.worker == me)
             .collect();
         contacts.sort_by_key(|s| std::cmp::Reverse((s.record.at, s.record.id)));
         Ok(contacts
@@ -578,18 +613,29 @@ impl Engine {
     }
 
     async fn contact_as_saved(&self, id: DocId) -> Result<ContactView> {
-        self.gate(true)?;
-        let stored = self.stored_one::<Contact>(id).await?;
+        let stored = self.own_contact(id).await?;
         Ok(Self::contact_view(&stored, &self.person_index().await?))
+    }
+
+    /// A contact as this device may show it now: any, or on a stale
+    /// device only this user's own.
+    async fn own_contact(&self, id: DocId) -> Result<Stored<Contact>> {
+        let stale = self.recording(true)?;
+        let stored = self.stored_one::<Contact>(id).await?;
+        if stale && stored.record.worker != self.require_identity().await?.user {
+            return Err(self.hidden_while_stale());
+        }
+        Ok(stored)
     }
 
     /// Saves a new contact (`draft.id` is `None`) or the edit of one.
     /// Persons must be on the device and service codes in the catalogue.
+    /// A stale device records new contacts and edits its user's own.
     pub async fn save_contact(&self, draft: &ContactDraft) -> Result<ContactView> {
-        self.gate(true)?;
+        self.recording(true)?;
         let identity = self.require_identity().await?;
         let mut contact = match draft.id {
-            Some(id) => self.stored_one::<Contact>(id).await?.record,
+            Some(id) => self.own_contact(id).await?.record,
             None => Contact::new(
                 self.space_for(RecordKind::Contact).await?,
                 identity.user,
@@ -650,8 +696,7 @@ impl Engine {
         contact: DocId,
         person: PersonId,
     ) -> Result<ContactView> {
-        self.gate(true)?;
-        let mut record = self.stored_one::<Contact>(contact).await?.record;
+        let mut record = self.own_contact(contact).await?.record;
         self.require_person(person).await?;
         if record.persons.contains_key(&person.to_string()) {
             return Err(EngineError::Invalid(
@@ -676,7 +721,7 @@ impl Engine {
 
     /// Places of this user's contacts, most recent first, each once.
     pub async fn recent_places(&self) -> Result<Vec<String>> {
-        self.gate(true)?;
+        self.recording(true)?;
         let identity = self.require_identity().await?;
         let mut contacts: Vec<Contact> = self
             .list::<Contact>()
@@ -761,7 +806,7 @@ impl Engine {
     /// Today's session of `site` (Europe/Warsaw), opened from its
     /// deterministic genesis when this device has not seen it yet.
     pub async fn today_session(&self, site: SiteId) -> Result<DaySessionView> {
-        self.gate(false)?;
+        self.recording(false)?;
         self.require_identity().await?;
         let date = Date::today();
         let id = DocId::day_session(site, &date);
@@ -770,7 +815,11 @@ impl Engine {
             let space = self.space_for(RecordKind::DaySession).await?;
             self.open_day_session(space, site, date).await?;
         }
-        self.day_session(id).await
+        let view = self.day_session(id).await?;
+        // The board shows who came: a read of their data (audited, once
+        // per while: the board polls).
+        self.note_polled_read(id).await?;
+        Ok(view)
     }
 
     /// Ticks (`present`) or unticks a person on the board. Unticking
@@ -781,7 +830,7 @@ impl Engine {
         person: PersonId,
         present: bool,
     ) -> Result<DaySessionView> {
-        self.gate(true)?;
+        self.recording(true)?;
         let identity = self.require_identity().await?;
         let mut record = self.stored_one::<DaySession>(session).await?.record;
         self.require_person(person).await?;
@@ -799,7 +848,7 @@ impl Engine {
 
     /// Records that a present person left now.
     pub async fn check_out(&self, session: DocId, person: PersonId) -> Result<DaySessionView> {
-        self.gate(true)?;
+        self.recording(true)?;
         let identity = self.require_identity().await?;
         let mut record = self.stored_one::<DaySession>(session).await?.record;
         let Some(attendance) = record
@@ -821,7 +870,7 @@ impl Engine {
     /// A walk-in: creates the person, registers them at the session's site
     /// and marks them present.
     pub async fn add_walk_in(&self, session: DocId, draft: &PersonDraft) -> Result<DaySessionView> {
-        self.gate(true)?;
+        self.recording(true)?;
         let identity = self.require_identity().await?;
         let mut record = self.stored_one::<DaySession>(session).await?.record;
         let mut person = self.person_from(draft).await?;
@@ -836,7 +885,7 @@ impl Engine {
     /// Adds `delta` meals (negative to correct a mistake; the count never
     /// goes below zero). A counter: two tablets' meals add up.
     pub async fn add_meals(&self, session: DocId, delta: i64) -> Result<DaySessionView> {
-        self.gate(true)?;
+        self.recording(true)?;
         self.require_identity().await?;
         if delta == 0 || delta.abs() > MAX_MEALS_DELTA {
             return Err(EngineError::Invalid(format!(
@@ -908,11 +957,14 @@ impl Engine {
     }
 
     /// Every workshop on the device, newest first.
+    /// A stale device lists only this user's own.
     pub async fn workshops(&self) -> Result<Vec<WorkshopView>> {
-        self.gate(false)?;
+        let stale = self.recording(false)?;
+        let me = self.require_identity().await?.user;
         let persons = self.person_index().await?;
         let catalogue = self.catalogue_or_empty().await?;
         let mut workshops = self.stored::<Workshop>(true).await?;
+        workshops.retain(|s| !stale || s.record.facilitator == me);
         workshops.sort_by_key(|s| std::cmp::Reverse((s.record.date, s.record.id)));
         Ok(workshops
             .iter()
@@ -920,10 +972,16 @@ impl Engine {
             .collect())
     }
 
-    /// One workshop.
+    /// One workshop, opened by the person: its participants are persons'
+    /// data, so the read goes to the audit log at the next sync.
     pub async fn workshop(&self, id: DocId) -> Result<WorkshopView> {
-        self.gate(true)?;
-        let stored = self.stored_one::<Workshop>(id).await?;
+        let view = self.workshop_as_saved(id).await?;
+        self.note_read(id).await?;
+        Ok(view)
+    }
+
+    async fn workshop_as_saved(&self, id: DocId) -> Result<WorkshopView> {
+        let stored = self.own_workshop(id).await?;
         Ok(Self::workshop_view(
             &stored,
             &self.person_index().await?,
@@ -931,12 +989,23 @@ impl Engine {
         ))
     }
 
+    /// A workshop as this device may show it now: any, or on a stale
+    /// device only this user's own.
+    async fn own_workshop(&self, id: DocId) -> Result<Stored<Workshop>> {
+        let stale = self.recording(true)?;
+        let stored = self.stored_one::<Workshop>(id).await?;
+        if stale && stored.record.facilitator != self.require_identity().await?.user {
+            return Err(self.hidden_while_stale());
+        }
+        Ok(stored)
+    }
+
     /// Saves a new workshop (`draft.id` is `None`) or the edit of one.
     pub async fn save_workshop(&self, draft: &WorkshopDraft) -> Result<WorkshopView> {
-        self.gate(true)?;
+        self.recording(true)?;
         let identity = self.require_identity().await?;
         let mut workshop = match draft.id {
-            Some(id) => self.stored_one::<Workshop>(id).await?.record,
+            Some(id) => self.own_workshop(id).await?.record,
             None => Workshop::new(
                 self.space_for(RecordKind::Workshop).await?,
                 draft.site,
@@ -1008,7 +1077,7 @@ impl Engine {
         }
         // `save` checks hours (0 to 24), counts and lengths before writing.
         self.save(&workshop).await?;
-        self.workshop(workshop.id).await
+        self.workshop_as_saved(workshop.id).await
     }
 
     // ---- any record ----

@@ -102,6 +102,29 @@ impl Gate {
         })
     }
 
+    /// Like [`Gate::check`], but a stale device goes on recording: it
+    /// answers whether the device is stale, and then the screens show
+    /// only what this device's user recorded (what others recorded stays
+    /// hidden until the device reaches the server again).
+    pub(crate) fn check_recording(&self, activity: bool) -> Result<bool> {
+        self.with(|g| match g.current() {
+            Access::New => Err(EngineError::NotEnrolled),
+            Access::Locked => Err(EngineError::Locked),
+            Access::Revoked => Err(EngineError::Revoked),
+            access @ (Access::Open | Access::Stale) => {
+                if activity {
+                    g.last_activity = Instant::now();
+                }
+                Ok(access == Access::Stale)
+            }
+        })
+    }
+
+    /// Days without the server, when over the policy.
+    pub(crate) fn stale_days(&self) -> Option<u64> {
+        self.with(|g| g.stale_days())
+    }
+
     /// The PIN opened the data.
     pub(crate) fn open(&self) {
         self.with(|g| {

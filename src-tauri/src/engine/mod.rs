@@ -100,7 +100,13 @@ struct Inner {
     /// One PIN check at a time (each counts against the limit).
     unlocking: Mutex<()>,
     kdf: KdfParams,
+    /// When each record shown by a screen that polls (the day-room board)
+    /// was last reported as read: once per [`POLLED_READ_EVERY`].
+    polled_reads: std::sync::Mutex<std::collections::HashMap<DocId, std::time::Instant>>,
 }
+
+/// A screen that polls reports its record as read at most this often.
+const POLLED_READ_EVERY: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 /// The device engine. Cheap to clone.
 #[derive(Clone)]
@@ -184,6 +190,7 @@ impl Engine {
                 identity: RwLock::new(None),
                 unlocking: Mutex::new(()),
                 kdf: KdfParams::default(),
+                polled_reads: Default::default(),
             }),
         };
         engine.refresh_counts().await?;
@@ -322,6 +329,20 @@ impl Engine {
     /// not a poll) keeps the app from locking for another while.
     pub fn gate(&self, activity: bool) -> Result<()> {
         self.inner.gate.check(activity)
+    }
+
+    /// The gate of a command that records (or shows what this user
+    /// recorded): open, or stale, which it answers (`true`: show only
+    /// this user's own records).
+    pub fn recording(&self, activity: bool) -> Result<bool> {
+        self.inner.gate.check_recording(activity)
+    }
+
+    /// The refusal of a record a stale device hides.
+    pub(crate) fn hidden_while_stale(&self) -> EngineError {
+        EngineError::Stale {
+            days: self.inner.gate.stale_days().unwrap_or_default(),
+        }
     }
 
     /// Opens the data with the PIN. Every attempt is counted before it is
@@ -588,6 +609,31 @@ impl Engine {
                 at: Timestamp::now(),
             })
             .await
+    }
+
+    /// [`Engine::note_read`] for a screen that polls its record (the
+    /// day-room board every few seconds): reported once, then again only
+    /// after [`POLLED_READ_EVERY`], so the audit log says who looked at the
+    /// board and when without a row per poll.
+    pub async fn note_polled_read(&self, doc: DocId) -> Result<()> {
+        let due = {
+            let mut reads = match self.inner.polled_reads.lock() {
+                Ok(reads) => reads,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            let now = std::time::Instant::now();
+            let due = reads
+                .get(&doc)
+                .is_none_or(|at| now.duration_since(*at) >= POLLED_READ_EVERY);
+            if due {
+                reads.insert(doc, now);
+            }
+            due
+        };
+        if due {
+            self.note_read(doc).await?;
+        }
+        Ok(())
     }
 
     /// Reads not yet reported to the server.
