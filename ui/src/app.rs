@@ -18,8 +18,9 @@ use crate::components::{BottomNav, ErrorBanner, Header};
 use crate::hooks::{remember, remembered, use_tick};
 use crate::i18n::{Key, Lang, t};
 use crate::pages::{
-    ContactDetail, ContactFormPage, DayRoom, Enrol, FirstSync, LockScreen, NeedsApp, Outreach,
-    WorkshopDetail, WorkshopFormPage, Workshops,
+    ContactDetail, ContactFormPage, DayRoom, DiagnosisFormPage, Enrol, FirstSync, LockScreen,
+    NeedsApp, Outreach, PersonFilePage, ProgrammeFormPage, ProgrammePage, ReferralFormPage,
+    ReferralsPage, StaleBanner, WorkshopDetail, WorkshopFormPage, Workshops,
 };
 use crate::state::{Action, AppHandle, AppState, Route, Section};
 use crate::tauri;
@@ -92,12 +93,14 @@ pub fn app() -> Html {
             }
         });
     }
-    let shown = matches!(state.access, Access::Open)
+    // A stale device goes on recording (with a banner that says what is
+    // hidden and why); locked and revoked cover the page.
+    let shown = matches!(state.access, Access::Open | Access::Stale)
         || state.route.section().is_none() && state.route != Route::FirstSync;
     // The catalogue, again after every sync that brought something.
     {
         let state = state.clone();
-        let open = state.access == Access::Open;
+        let open = matches!(state.access, Access::Open | Access::Stale);
         use_effect_with((state.sync_generation, open), move |&(_, open)| {
             if open {
                 spawn_local(async move {
@@ -160,13 +163,25 @@ pub fn app() -> Html {
         Route::NewWorkshop => html! { <WorkshopFormPage id={None::<odnowa_shared::ids::DocId>} /> },
         Route::EditWorkshop(id) => html! { <WorkshopFormPage id={Some(id)} /> },
         Route::Workshop(id) => html! { <WorkshopDetail {id} /> },
+        Route::Person(person) => html! { <PersonFilePage {person} /> },
+        Route::NewDiagnosis(person) => html! { <DiagnosisFormPage {person} /> },
+        Route::NewProgramme(person) => html! { <ProgrammeFormPage {person} /> },
+        Route::Programme(id) => html! { <ProgrammePage {id} /> },
+        Route::NewReferral(person) => html! { <ReferralFormPage {person} /> },
+        Route::Referrals => html! { <ReferralsPage /> },
     };
     // Forms hide the navigation: their Save bar owns the bottom of the screen.
     let with_nav = shown
         && state.route.section().is_some()
         && !matches!(
             state.route,
-            Route::NewContact | Route::EditContact(_) | Route::NewWorkshop | Route::EditWorkshop(_)
+            Route::NewContact
+                | Route::EditContact(_)
+                | Route::NewWorkshop
+                | Route::EditWorkshop(_)
+                | Route::NewDiagnosis(_)
+                | Route::NewProgramme(_)
+                | Route::NewReferral(_)
         );
     html! {
         <ContextProvider<AppHandle> context={state.clone()}>
@@ -175,6 +190,9 @@ pub fn app() -> Html {
                     on_lock={(shown && enrolled).then_some(on_lock)} />
                 if !shown {
                     <main class="app-main"><LockScreen access={state.access} /></main>
+                }
+                if shown && state.access == Access::Stale && state.route.section().is_some() {
+                    <StaleBanner />
                 }
                 // Hidden, not unmounted: a half-typed form survives the lock.
                 <main class="app-main" hidden={!shown}>{ page }</main>

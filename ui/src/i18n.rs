@@ -192,8 +192,8 @@ translations! {
     LockUnsyncedWarning => pl: "Uwaga: {n} rekordów nie zostało jeszcze wysłanych. Zostaną utracone, jeśli dane zostaną usunięte.", en: "Careful: {n} records have not been sent yet. They will be lost if the data is erased.";
     LockNow => pl: "Zablokuj", en: "Lock";
     LockNowLabel => pl: "Zablokuj aplikację teraz", en: "Lock the app now";
-    StaleTitle => pl: "Potrzebna synchronizacja", en: "Sync needed";
-    StaleIntro => pl: "To urządzenie nie łączyło się z serwerem od {n} dni. Rekordy są ukryte, dopóki synchronizacja się nie uda.", en: "This device has not reached the server for {n} days. Records stay hidden until a sync succeeds.";
+    StaleTitle => pl: "Dawno bez połączenia", en: "No connection for a long time";
+    StaleIntro => pl: "To urządzenie nie łączyło się z serwerem od {n} dni. Zapisuj dalej kontakty, obecności i notatki; wpisy innych osób są ukryte, dopóki synchronizacja się nie uda.", en: "This device has not reached the server for {n} days. Go on recording contacts, attendance and notes; what others recorded stays hidden until a sync succeeds.";
     StaleSync => pl: "Synchronizuj teraz", en: "Sync now";
     RevokedTitle => pl: "Urządzenie odłączone", en: "Device revoked";
     RevokedIntro => pl: "Biuro odłączyło to urządzenie: dane na nim pozostają zablokowane. Aby pracować dalej, usuń je i połącz urządzenie ponownie nowym kodem.", en: "The office revoked this device: its data stays locked. To work on, erase it and enrol the device again with a new code.";
@@ -519,6 +519,144 @@ translations! {
     ErasureAllConfirmed => pl: "Wszystkie urządzenia potwierdziły.", en: "Every device confirmed.";
     /// `{n}`: how many documents.
     ErasurePendingDocs => pl: "nie potwierdziło ({n} rek.)", en: "not confirmed ({n} rec.)";
+    // --- Case work: the person's file ---------------------------------------
+    PersonFileTitle => pl: "Teczka osoby", en: "Person's file";
+    /// A button that opens a person's file.
+    OpenFile => pl: "Teczka", en: "File";
+    /// Accessible label: open {name}'s file.
+    OpenFileOf => pl: "Otwórz teczkę: {name}", en: "Open the file: {name}";
+    FindPersonTitle => pl: "Znajdź osobę", en: "Find a person";
+    DueTitle => pl: "Na dziś i zaległe", en: "Due today and overdue";
+    DueOverdue => pl: "Zaległe", en: "Overdue";
+    DueToday => pl: "Na dziś", en: "Due today";
+    NothingDue => pl: "Nic zaległego ani na dziś.", en: "Nothing overdue or due today.";
+    DueFollowUp => pl: "Ustalenie z kontaktu", en: "Follow-up";
+    DueStep => pl: "Krok programu", en: "Programme step";
+    DueReview => pl: "Przegląd programu", en: "Programme review";
+    DueReferral => pl: "Skierowanie czeka na odpowiedź", en: "Referral awaiting an answer";
+    /// `{date}`: since when it is overdue.
+    DueSince => pl: "termin minął {date}", en: "was due {date}";
+    FileHistory => pl: "Przebieg", en: "History";
+    FileEmpty => pl: "Nic jeszcze nie zapisano.", en: "Nothing recorded yet.";
+    EventContact => pl: "Kontakt", en: "Contact";
+    EventAttendance => pl: "Świetlica", en: "Day room";
+    EventWorkshop => pl: "Warsztat", en: "Workshop";
+    EventNote => pl: "Notatka", en: "Note";
+    AddNote => pl: "Dodaj notatkę", en: "Add a note";
+    NoteHint => pl: "Notatkę widzi tylko Twoja organizacja.", en: "Only your organisation sees the note.";
+    ErrNoteEmpty => pl: "Wpisz treść notatki.", en: "Type the note.";
+    StaleFileHidden => pl: "Urządzenie dawno nie łączyło się z serwerem: widać tylko to, co sam(a) zapisałeś/aś.", en: "This device has not reached the server for long: only what you recorded is shown.";
+    NoCaseWorkSpace => pl: "To urządzenie nie może prowadzić spraw (brak przestrzeni zespołu): poproś koordynatora.", en: "This device cannot keep case work (no team space): ask your coordinator.";
+
+    // --- Case work: needs assessment ----------------------------------------
+    DiagnosesTitle => pl: "Diagnoza potrzeb", en: "Needs assessment";
+    NewDiagnosis => pl: "Nowa diagnoza", en: "New assessment";
+    /// `{date}`.
+    DiagnosisOf => pl: "Diagnoza z {date}", en: "Assessment of {date}";
+    /// `{date}`: the assessment compared with.
+    ChangeSince => pl: "zmiana od {date}", en: "change since {date}";
+    NoDiagnosis => pl: "Bez diagnozy.", en: "No assessment yet.";
+    AssessedOn => pl: "Data diagnozy", en: "Date of the assessment";
+    Wishes => pl: "Czego chce sama osoba", en: "What the person wants";
+    DomainNote => pl: "Uwagi", en: "Notes";
+    NotAssessed => pl: "nie oceniono", en: "not assessed";
+    ErrNoDomain => pl: "Oceń przynajmniej jedną sferę.", en: "Assess at least one domain.";
+    /// `{who}`: the author.
+    WrittenBy => pl: "zapisał(a): {who}", en: "written by {who}";
+    DomainHousing => pl: "Mieszkanie", en: "Housing";
+    DomainIncome => pl: "Dochód i świadczenia", en: "Income and benefits";
+    DomainHealth => pl: "Zdrowie", en: "Health";
+    DomainMentalHealth => pl: "Zdrowie psychiczne", en: "Mental health";
+    DomainAddiction => pl: "Uzależnienia", en: "Addiction";
+    DomainDocuments => pl: "Dokumenty i tożsamość", en: "Documents and identity";
+    DomainWork => pl: "Praca i umiejętności", en: "Work and skills";
+    DomainFamily => pl: "Rodzina i relacje", en: "Family and relations";
+    DomainLegal => pl: "Sprawy prawne", en: "Legal matters";
+    DomainDailyLiving => pl: "Codzienne funkcjonowanie", en: "Daily living";
+    Level1 => pl: "1 · kryzys", en: "1 · crisis";
+    Level2 => pl: "2 · poważne trudności", en: "2 · serious difficulties";
+    Level3 => pl: "3 · częściowo radzi sobie", en: "3 · copes partly";
+    Level4 => pl: "4 · radzi sobie ze wsparciem", en: "4 · copes with support";
+    Level5 => pl: "5 · samodzielnie", en: "5 · on their own";
+
+    // --- Case work: individual programme ------------------------------------
+    ProgrammesTitle => pl: "Indywidualny program wychodzenia z bezdomności", en: "Individual programme for leaving homelessness";
+    ProgrammeShort => pl: "Program (IPWB)", en: "Programme (IPWB)";
+    NewProgramme => pl: "Otwórz program", en: "Open a programme";
+    NoProgramme => pl: "Bez programu.", en: "No programme.";
+    OpenedOn => pl: "Data otwarcia", en: "Opened on";
+    AgreedOn => pl: "Data podpisania przez osobę", en: "Agreed by the person on";
+    Goals => pl: "Cele", en: "Goals";
+    GoalPlaceholder => pl: "Cel, słowami osoby", en: "A goal, in the person's words";
+    AddGoal => pl: "Dodaj cel", en: "Add a goal";
+    ErrGoalRequired => pl: "Wpisz przynajmniej jeden cel.", en: "Type at least one goal.";
+    Steps => pl: "Kroki", en: "Steps";
+    NoSteps => pl: "Bez kroków.", en: "No steps yet.";
+    AddStep => pl: "Dodaj krok", en: "Add a step";
+    StepText => pl: "Co trzeba zrobić", en: "What is to be done";
+    StepDue => pl: "Termin", en: "Due";
+    Carrier => pl: "Kto realizuje", en: "Who carries it";
+    CarrierMe => pl: "Ja", en: "Me";
+    CarrierPerson => pl: "Sama osoba", en: "The person";
+    CarrierWorker => pl: "Pracownik", en: "A worker";
+    ErrStepText => pl: "Wpisz, co trzeba zrobić.", en: "Type what is to be done.";
+    StatusPlanned => pl: "zaplanowany", en: "planned";
+    StatusInProgress => pl: "w toku", en: "in progress";
+    StatusDone => pl: "zrobiony", en: "done";
+    StatusDropped => pl: "porzucony", en: "dropped";
+    OverdueMark => pl: "po terminie", en: "overdue";
+    Reviews => pl: "Przeglądy", en: "Reviews";
+    PlanReview => pl: "Zaplanuj przegląd", en: "Plan a review";
+    ReviewTookPlace => pl: "Odbył się dziś", en: "Took place today";
+    /// `{date}`.
+    ReviewDoneOn => pl: "odbył się {date}", en: "took place {date}";
+    CloseProgramme => pl: "Zamknij program", en: "Close the programme";
+    ClosedOn => pl: "Data zamknięcia", en: "Closed on";
+    Outcome => pl: "Wynik", en: "Outcome";
+    /// `{date}`, `{outcome}`.
+    ProgrammeClosed => pl: "Zamknięty {date}: {outcome}", en: "Closed {date}: {outcome}";
+    ErrClosingDay => pl: "Podaj datę zamknięcia i wynik.", en: "Give the closing date and the outcome.";
+    OutcomeOwnHousing => pl: "własne mieszkanie", en: "own housing";
+    OutcomeSupportedFlat => pl: "mieszkanie wspierane lub treningowe", en: "supported or training flat";
+    OutcomeFamily => pl: "powrót do rodziny", en: "back with family";
+    OutcomeInstitution => pl: "instytucja (DPS, leczenie)", en: "an institution (care home, treatment)";
+    OutcomeLeft => pl: "rezygnacja z programu", en: "left the programme";
+    OutcomeDied => pl: "zgon", en: "died";
+    OutcomeOther => pl: "inny", en: "other";
+
+    // --- Case work: referrals -----------------------------------------------
+    ReferralsTitle => pl: "Skierowania", en: "Referrals";
+    ReferralsIncoming => pl: "Do nas", en: "To us";
+    ReferralsOutgoing => pl: "Od nas", en: "From us";
+    NoReferrals => pl: "Brak skierowań.", en: "No referrals.";
+    NewReferral => pl: "Skieruj", en: "Refer";
+    ReferToOrg => pl: "Do organizacji członkowskiej", en: "To a member organisation";
+    ReferToInstitution => pl: "Do instytucji", en: "To an institution";
+    ReferralOrg => pl: "Organizacja", en: "Organisation";
+    ReferralService => pl: "Usługa", en: "Service";
+    AnyService => pl: "— dowolna —", en: "— any —";
+    ReferralInstitution => pl: "Instytucja", en: "Institution";
+    ReferralReason => pl: "Powód skierowania", en: "Reason for the referral";
+    ShareFile => pl: "Przekaż to, na co osoba się zgodziła (diagnoza, cele programu)", en: "Share what the person consented to (assessment, programme goals)";
+    ShareHint => pl: "Bez zgody organizacja dostaje tylko pseudonim i powód.", en: "Without consent the organisation gets only the alias and the reason.";
+    ErrReasonRequired => pl: "Wpisz powód skierowania.", en: "Type the reason for the referral.";
+    ErrChooseTarget => pl: "Wybierz organizację albo instytucję.", en: "Choose an organisation or an institution.";
+    ReferralSent => pl: "wysłane", en: "sent";
+    ReferralAccepted => pl: "przyjęte", en: "accepted";
+    ReferralDeclined => pl: "odrzucone", en: "declined";
+    ReferralDone => pl: "zrealizowane", en: "done";
+    /// `{org}`.
+    ReferralFrom => pl: "od: {org}", en: "from: {org}";
+    /// `{org}`.
+    ReferralTo => pl: "do: {org}", en: "to: {org}";
+    /// `{date}`.
+    ReferralSentOn => pl: "wysłane {date}", en: "sent {date}";
+    Accept => pl: "Przyjmij", en: "Accept";
+    Decline => pl: "Odrzuć", en: "Decline";
+    MarkDone => pl: "Zrealizowane", en: "Mark done";
+    DeclineReason => pl: "Powód odrzucenia", en: "Reason for declining";
+    ErrDeclineReason => pl: "Wpisz powód odrzucenia.", en: "Type why it is declined.";
+    SharedWithConsent => pl: "Przekazane za zgodą osoby", en: "Shared with the person's consent";
     HostBuildNotice => pl: "Interfejs Odnowy działa w przeglądarce: zbuduj go poleceniem `trunk build` w katalogu ui/.",
                        en: "The Odnowa interface runs in a browser: build it with `trunk build` in ui/.";
 }

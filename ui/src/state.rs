@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use odnowa_shared::api::{Access, AppInfo, CatalogueView, SyncView};
-use odnowa_shared::ids::DocId;
+use odnowa_shared::ids::{DocId, PersonId};
 use yew::{Reducible, UseReducerHandle};
 
 use crate::i18n::Lang;
@@ -31,6 +31,13 @@ pub enum Route {
     NewWorkshop,
     EditWorkshop(DocId),
     Workshop(DocId),
+    /// A person's file.
+    Person(PersonId),
+    NewDiagnosis(PersonId),
+    NewProgramme(PersonId),
+    Programme(DocId),
+    NewReferral(PersonId),
+    Referrals,
 }
 
 /// The three parts of the field app, as the navigation shows them.
@@ -71,9 +78,16 @@ impl Route {
     /// The section this screen belongs to; `None` for the first-run screens.
     pub fn section(self) -> Option<Section> {
         match self {
-            Route::Outreach | Route::NewContact | Route::EditContact(_) | Route::Contact(_) => {
-                Some(Section::Outreach)
-            }
+            Route::Outreach
+            | Route::NewContact
+            | Route::EditContact(_)
+            | Route::Contact(_)
+            | Route::Person(_)
+            | Route::NewDiagnosis(_)
+            | Route::NewProgramme(_)
+            | Route::Programme(_)
+            | Route::NewReferral(_)
+            | Route::Referrals => Some(Section::Outreach),
             Route::DayRoom => Some(Section::DayRoom),
             Route::Workshops | Route::NewWorkshop | Route::EditWorkshop(_) | Route::Workshop(_) => {
                 Some(Section::Workshops)

@@ -15,8 +15,11 @@
 use std::fmt;
 
 use odnowa_shared::api::{
-    self, AppInfo, CatalogueView, CommandError, ContactDraft, ContactView, DaySessionView,
-    EnrolRequest, PersonDraft, PersonView, RecordMeta, SyncView, WorkshopDraft, WorkshopView, cmd,
+    self, AppInfo, CatalogueView, ClosingDraft, CommandError, ContactDraft, ContactView,
+    DaySessionView, DiagnosisDraft, DiagnosisView, DueView, EnrolRequest, NoteDraft, PersonDraft,
+    PersonFile, PersonView, ProgrammeDraft, ProgrammeView, RecordMeta, ReferralAnswer,
+    ReferralDraft, ReferralTargets, ReferralView, ReferralsView, ReviewDraft, StepDraft, SyncView,
+    WorkshopDraft, WorkshopView, cmd,
 };
 use odnowa_shared::ids::{DocId, PersonId, SiteId};
 use odnowa_shared::time::Date;
@@ -290,4 +293,56 @@ pub async fn resolve_conflict(
         &json!({ "id": id, "path": path, "change": change }),
     )
     .await
+}
+
+pub async fn person_file(person: PersonId) -> Result<PersonFile, InvokeError> {
+    call(cmd::PERSON_FILE, &json!({ "person": person })).await
+}
+
+pub async fn add_note(draft: &NoteDraft) -> Result<PersonFile, InvokeError> {
+    call(cmd::ADD_NOTE, &json!({ "draft": draft })).await
+}
+
+pub async fn save_diagnosis(draft: &DiagnosisDraft) -> Result<DiagnosisView, InvokeError> {
+    call(cmd::SAVE_DIAGNOSIS, &json!({ "draft": draft })).await
+}
+
+pub async fn programme(id: DocId) -> Result<ProgrammeView, InvokeError> {
+    call(cmd::PROGRAMME, &json!({ "id": id })).await
+}
+
+pub async fn open_programme(draft: &ProgrammeDraft) -> Result<ProgrammeView, InvokeError> {
+    call(cmd::OPEN_PROGRAMME, &json!({ "draft": draft })).await
+}
+
+pub async fn save_step(draft: &StepDraft) -> Result<ProgrammeView, InvokeError> {
+    call(cmd::SAVE_STEP, &json!({ "draft": draft })).await
+}
+
+pub async fn save_review(draft: &ReviewDraft) -> Result<ProgrammeView, InvokeError> {
+    call(cmd::SAVE_REVIEW, &json!({ "draft": draft })).await
+}
+
+pub async fn close_programme(draft: &ClosingDraft) -> Result<ProgrammeView, InvokeError> {
+    call(cmd::CLOSE_PROGRAMME, &json!({ "draft": draft })).await
+}
+
+pub async fn referral_targets() -> Result<ReferralTargets, InvokeError> {
+    call(cmd::REFERRAL_TARGETS, &none()).await
+}
+
+pub async fn send_referral(draft: &ReferralDraft) -> Result<ReferralView, InvokeError> {
+    call(cmd::SEND_REFERRAL, &json!({ "draft": draft })).await
+}
+
+pub async fn answer_referral(draft: &ReferralAnswer) -> Result<ReferralView, InvokeError> {
+    call(cmd::ANSWER_REFERRAL, &json!({ "draft": draft })).await
+}
+
+pub async fn referrals() -> Result<ReferralsView, InvokeError> {
+    call(cmd::REFERRALS, &none()).await
+}
+
+pub async fn due() -> Result<DueView, InvokeError> {
+    call(cmd::DUE, &none()).await
 }

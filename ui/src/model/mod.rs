@@ -7,6 +7,7 @@
 //! `cargo test -p odnowa-ui`. Components only wire it to the page.
 
 pub mod board;
+pub mod case;
 pub mod contact_form;
 pub mod enrol;
 pub mod errors;

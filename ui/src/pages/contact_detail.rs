@@ -125,6 +125,21 @@ pub fn contact_detail(props: &ContactDetailProps) -> Html {
                 { fact(Key::FieldNote, contact.note.clone(), "contact-note-value") }
                 { fact(Key::FieldFollowUp, follow_up, "contact-follow-up-value") }
             </dl>
+            if !contact.persons.is_empty() {
+                <div class="case-actions">
+                    { for contact.persons.iter().filter(|p| !p.hidden).map(|p| {
+                        let (app, person) = (app.clone(), p.id);
+                        let name = format::shown_alias(lang, &p.alias);
+                        html! {
+                            <button type="button" class="button button-secondary" data-testid="open-file"
+                                aria-label={tf(lang, Key::OpenFileOf, &[("name", &name)])}
+                                onclick={Callback::from(move |_: MouseEvent| app.dispatch(Action::Navigate(Route::Person(person))))}>
+                                { t(lang, Key::OpenFile) }{ ": " }{ name.clone() }
+                            </button>
+                        }
+                    }) }
+                </div>
+            }
             <button type="button" class="button button-secondary button-wide" data-testid="edit-contact" onclick={edit}>
                 { t(lang, Key::Edit) }
             </button>

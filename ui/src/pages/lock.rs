@@ -1,7 +1,8 @@
 //! [`LockScreen`]: what covers the app while records may not be shown —
-//! the PIN (at start, after inactivity, after "Lock"), "sync first" (the
-//! device has not reached the server for too long), and "revoked" (erase
-//! and enrol again). The page underneath stays mounted but hidden, so a
+//! the PIN (at start, after inactivity, after "Lock") and "revoked" (erase
+//! and enrol again). A stale device (the server not reached for too long)
+//! is not locked: [`StaleBanner`] says above the page what is hidden and
+//! why. The page underneath stays mounted but hidden, so a
 //! half-typed form survives the lock.
 
 use web_sys::HtmlInputElement;
@@ -23,7 +24,7 @@ pub struct LockScreenProps {
 #[function_component(LockScreen)]
 pub fn lock_screen(props: &LockScreenProps) -> Html {
     match props.access {
-        Access::Stale => html! { <StaleScreen /> },
+        Access::Stale => html! { <StaleBanner /> },
         Access::Revoked => html! { <RevokedScreen /> },
         _ => html! { <PinScreen /> },
     }
@@ -130,8 +131,11 @@ fn pin_screen() -> Html {
     }
 }
 
-#[function_component(StaleScreen)]
-fn stale_screen() -> Html {
+/// Above the page while the device has not reached the server for longer
+/// than the policy allows: it goes on recording; what others recorded is
+/// hidden until a sync succeeds, and this says so, with "sync now".
+#[function_component(StaleBanner)]
+pub fn stale_banner() -> Html {
     let app = use_context::<AppHandle>();
     let busy = use_state(|| false);
     let Some(app) = app else {
@@ -163,15 +167,15 @@ fn stale_screen() -> Html {
     };
     let error = app.sync.last_error.as_ref().map(|_| Key::ErrUnreachable);
     html! {
-        <section class="page page-lock" data-testid="stale">
-            <h2 class="page-title">{ t(lang, Key::StaleTitle) }</h2>
-            <p class="page-intro">{ tf(lang, Key::StaleIntro, &[("n", &days.to_string())]) }</p>
+        <aside class="stale-banner" role="status" data-testid="stale">
+            <h2 class="stale-title">{ t(lang, Key::StaleTitle) }</h2>
+            <p>{ tf(lang, Key::StaleIntro, &[("n", &days.to_string())]) }</p>
             <ErrorBanner {lang} {error} />
-            <button type="button" data-testid="stale-sync" class="button button-primary button-wide"
+            <button type="button" data-testid="stale-sync" class="button button-secondary"
                 onclick={sync} disabled={*busy} aria-busy={busy.to_string()}>
                 { t(lang, Key::StaleSync) }
             </button>
-        </section>
+        </aside>
     }
 }
 

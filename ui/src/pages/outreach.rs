@@ -1,10 +1,12 @@
-//! [`Outreach`]: the street worker's home. Today's contacts, newest first,
-//! each with its confirmed mark, and a big "New contact" button.
+//! [`Outreach`]: the street worker's home. A big "New contact" button,
+//! what is due today and overdue, finding a person's file, the referrals,
+//! and today's contacts, newest first, each with its confirmed mark.
 
-use odnowa_shared::api::{ContactView, ServiceView};
+use odnowa_shared::api::{ContactView, PersonView, ServiceView};
 use yew::prelude::*;
 
-use crate::components::{ConfirmedMark, ErrorBanner};
+use super::DueList;
+use crate::components::{ConfirmedMark, ErrorBanner, PersonSearch};
 use crate::hooks::{Load, today, use_load};
 use crate::i18n::{Key, Lang, t, tf, versions};
 use crate::model::format;
@@ -21,10 +23,35 @@ pub fn outreach() -> Html {
         .unwrap_or_default();
     let day = today();
     let contacts = use_load((day, generation), |(day, _)| tauri::contacts_on(day));
+    let due = use_load(generation, |_| tauri::due());
+    let query = use_state(String::new);
     let Some(app) = app else {
         return html! {};
     };
     let lang = app.lang;
+    let open_file = {
+        let app = app.clone();
+        Callback::from(move |person: PersonView| {
+            app.dispatch(Action::Navigate(Route::Person(person.id)))
+        })
+    };
+    let referrals = {
+        let app = app.clone();
+        Callback::from(move |_: MouseEvent| app.dispatch(Action::Navigate(Route::Referrals)))
+    };
+    let due_section = match &*due {
+        Load::Ready(view) => {
+            let mut items = view.overdue.clone();
+            items.extend(view.due_today.iter().cloned());
+            if items.is_empty() {
+                html! { <p class="empty" data-testid="nothing-due">{ t(lang, Key::NothingDue) }</p> }
+            } else {
+                html! { <DueList {lang} {items} show_alias={true} /> }
+            }
+        }
+        Load::Failed(error) => html! { <ErrorBanner {lang} error={Some(error.key())} /> },
+        Load::Loading => html! {},
+    };
     let new_contact = {
         let app = app.clone();
         Callback::from(move |_: MouseEvent| app.dispatch(Action::Navigate(Route::NewContact)))
@@ -52,6 +79,20 @@ pub fn outreach() -> Html {
                 class="button button-primary button-hero" onclick={new_contact}>
                 <span aria-hidden="true">{ "+" }</span>{ " " }{ t(lang, Key::NewContact) }
             </button>
+            <section class="case-section" data-testid="due">
+                <h3 class="section-title">{ t(lang, Key::DueTitle) }</h3>
+                { due_section }
+            </section>
+            <section class="case-section" data-testid="find-person">
+                <h3 class="section-title">{ t(lang, Key::FindPersonTitle) }</h3>
+                <PersonSearch {lang} query={(*query).clone()}
+                    on_query={Callback::from({ let query = query.clone(); move |q| query.set(q) })}
+                    on_pick={open_file} />
+            </section>
+            <button type="button" class="button button-secondary button-wide" data-testid="open-referrals" onclick={referrals}>
+                { t(lang, Key::ReferralsTitle) }
+            </button>
+            <h3 class="section-title">{ t(lang, Key::OutreachTitle) }</h3>
             { list }
         </section>
     }

@@ -1,0 +1,148 @@
+//! [`DiagnosisFormPage`]: a needs assessment over the life domains, each on
+//! the one scale (1 crisis … 5 on their own) with a note, and what the
+//! person themselves wants. A domain left without a level is not assessed.
+
+use odnowa_shared::ids::PersonId;
+use odnowa_shared::records::level;
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+use crate::components::ErrorBanner;
+use crate::hooks::today;
+use crate::i18n::{Key, t};
+use crate::model::case::{DiagnosisForm, domain_name, level_name};
+use crate::state::{Action, AppHandle, Route};
+use crate::tauri;
+
+#[derive(Properties, PartialEq)]
+pub struct DiagnosisFormProps {
+    pub person: PersonId,
+}
+
+#[function_component(DiagnosisFormPage)]
+pub fn diagnosis_form_page(props: &DiagnosisFormProps) -> Html {
+    let app = use_context::<AppHandle>();
+    let form = use_state(|| DiagnosisForm::new(today()));
+    let error = use_state(|| None::<Key>);
+    let busy = use_state(|| false);
+    let Some(app) = app else {
+        return html! {};
+    };
+    let lang = app.lang;
+    let person = props.person;
+    let back = {
+        let app = app.clone();
+        Callback::from(move |_: MouseEvent| app.dispatch(Action::Navigate(Route::Person(person))))
+    };
+    let domains = form.domains.iter().enumerate().map(|(at, (code, chosen, note))| {
+        let levels = level::ALL.iter().map(|&value| {
+            let selected = *chosen == Some(value);
+            let onclick = {
+                let form = form.clone();
+                Callback::from(move |_: MouseEvent| {
+                    let mut next = (*form).clone();
+                    if let Some(row) = next.domains.get_mut(at) {
+                        // A second tap on the chosen level clears it.
+                        row.1 = if row.1 == Some(value) { None } else { Some(value) };
+                    }
+                    form.set(next);
+                })
+            };
+            html! {
+                <button type="button" class={classes!("level", format!("level-{value}"), selected.then_some("is-selected"))}
+                    aria-pressed={selected.to_string()} title={level_name(lang, value)}
+                    data-testid="level" data-level={value.to_string()} {onclick}>
+                    if selected { <span aria-hidden="true">{ "✓ " }</span> }
+                    { value }
+                </button>
+            }
+        });
+        let on_note = {
+            let form = form.clone();
+            Callback::from(move |e: InputEvent| {
+                let mut next = (*form).clone();
+                if let Some(row) = next.domains.get_mut(at) {
+                    row.2 = e.target_unchecked_into::<HtmlInputElement>().value();
+                }
+                form.set(next);
+            })
+        };
+        let id = format!("domain-note-{code}");
+        html! {
+            <fieldset class="domain" data-testid="domain" data-domain={code.clone()}>
+                <legend class="field-label">{ domain_name(lang, code) }</legend>
+                <div class="levels" role="group">{ for levels }</div>
+                <p class="hint level-chosen">
+                    { chosen.map(|v| level_name(lang, v)).unwrap_or_else(|| t(lang, Key::NotAssessed).to_string()) }
+                </p>
+                <input id={id.clone()} class="text-input" type="text" aria-label={format!("{} — {}", domain_name(lang, code), t(lang, Key::DomainNote))}
+                    placeholder={t(lang, Key::DomainNote)} data-testid="domain-note" value={note.clone()} oninput={on_note} />
+            </fieldset>
+        }
+    });
+    let on_date = {
+        let form = form.clone();
+        Callback::from(move |e: InputEvent| {
+            let mut next = (*form).clone();
+            next.assessed_on = e.target_unchecked_into::<HtmlInputElement>().value();
+            form.set(next);
+        })
+    };
+    let on_wishes = {
+        let form = form.clone();
+        Callback::from(move |e: InputEvent| {
+            let mut next = (*form).clone();
+            next.wishes = e.target_unchecked_into::<HtmlTextAreaElement>().value();
+            form.set(next);
+        })
+    };
+    let save = {
+        let (form, error, busy, app) = (form.clone(), error.clone(), busy.clone(), app.clone());
+        Callback::from(move |_: MouseEvent| {
+            if *busy {
+                return;
+            }
+            let draft = match form.to_draft(person) {
+                Ok(draft) => draft,
+                Err(problem) => {
+                    error.set(Some(problem));
+                    return;
+                }
+            };
+            let (error, busy, app) = (error.clone(), busy.clone(), app.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match tauri::save_diagnosis(&draft).await {
+                    Ok(_) => app.dispatch(Action::Navigate(Route::Person(person))),
+                    Err(failure) => error.set(Some(failure.key())),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    html! {
+        <section class="page page-form page-diagnosis-form" data-testid="diagnosis-form">
+            <div class="page-head">
+                <button type="button" class="button button-back" data-testid="back" onclick={back}>
+                    <span aria-hidden="true">{ "‹ " }</span>{ t(lang, Key::Back) }
+                </button>
+                <h2 class="page-title">{ t(lang, Key::NewDiagnosis) }</h2>
+            </div>
+            <label class="field-label" for="assessed-on">{ t(lang, Key::AssessedOn) }</label>
+            <input id="assessed-on" data-testid="assessed-on" class="text-input input-short" type="date"
+                value={form.assessed_on.clone()} oninput={on_date} />
+            { for domains }
+            <label class="field-label" for="wishes">{ t(lang, Key::Wishes) }</label>
+            <textarea id="wishes" data-testid="wishes" class="text-input text-area" rows="2"
+                value={form.wishes.clone()} oninput={on_wishes} />
+            <div class="save-bar">
+                <ErrorBanner {lang} error={*error} />
+                <button type="button" data-testid="save-diagnosis" class="button button-primary button-wide"
+                    disabled={*busy} onclick={save}>
+                    { t(lang, if *busy { Key::Saving } else { Key::Save }) }
+                </button>
+            </div>
+        </section>
+    }
+}
