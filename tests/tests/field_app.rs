@@ -501,6 +501,218 @@ async fn a_facilitator_records_a_workshop() -> Result<()> {
 }
 
 /// Every file under `dir`, recursively.
+/// Enrols the app in front of the enrolment screen with `code` at `url`.
+async fn enrol_with(app: &mut AppUnderTest, url: &str, code: &str, user: &str) -> Result<()> {
+    app.find(&tid("enrol-server")).await?;
+    app.type_into(&tid("enrol-server"), url).await?;
+    app.type_into(&tid("enrol-code"), code).await?;
+    app.type_into(&tid("enrol-device-name"), &format!("Telefon {user}"))
+        .await?;
+    app.type_into(&tid("enrol-pin"), APP_PIN).await?;
+    app.type_into(&tid("enrol-pin-repeat"), APP_PIN).await?;
+    app.tap(&tid("enrol-submit")).await?;
+    app.find(&tid("nav-outreach")).await?;
+    Ok(())
+}
+
+/// Sets a form control's value as a person's pick would, and tells the
+/// page (`input` for text and dates, `change` for selects and boxes).
+async fn set_value(app: &AppUnderTest, css: &str, value: &str, event: &str) -> Result<()> {
+    let done = app
+        .eval(&format!(
+            "const e = document.querySelector('{}'); if (!e) return false; \
+             e.value = {}; e.dispatchEvent(new Event('{event}', {{ bubbles: true }})); return true;",
+            css.replace('\'', "\\'"),
+            serde_json::to_string(value)?
+        ))
+        .await?;
+    ensure!(done.as_bool() == Some(true), "no `{css}` to set");
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    Ok(())
+}
+
+/// Worker A of one member organisation, offline, opens a person's file,
+/// writes a needs assessment, opens a programme with three steps and
+/// refers the person to a service of organisation B; back online, B's
+/// tablet shows the referral and B accepts it; A's file shows "accepted".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_referral_crosses_from_one_organisation_to_another() -> Result<()> {
+    use odnowa_shared::api::PersonDraft;
+    use odnowa_shared::records::{CatalogueInstitution, Referral};
+    let _turn = TURN.lock().await;
+    const TEAM_A: &str = "Streetwork — Fundacja A";
+    const TEAM_B: &str = "Noclegownia — Spółdzielnia B";
+    let mut server = TestServer::start(Backend::Sqlite).await?;
+    server
+        .members(&[("Fundacja A", &[TEAM_A]), ("Spółdzielnia B", &[TEAM_B])])
+        .await?;
+    let org_b = server.db.org_by_name("Spółdzielnia B").await?;
+    let mut catalogue = server.sync.catalogue().await?;
+    catalogue
+        .services
+        .extend(Catalogue::with_default_services().services);
+    catalogue.put_service("night_shelter", "Noclegownia", "Night shelter");
+    if let Some(service) = catalogue.services.get_mut("night_shelter") {
+        service.org = Some(org_b);
+    }
+    catalogue.institutions.insert(
+        "mops".into(),
+        CatalogueInstitution {
+            name: "Miejski Ośrodek Pomocy Społecznej".into(),
+            institution_kind: "social_assistance".into(),
+            address: "ul. Szeroka 1".into(),
+            phone: "12 000 00 00".into(),
+            retired: false,
+        },
+    );
+    server.write_catalogue(&catalogue).await?;
+    // A colleague of A registered Zbyszek, who consented to sharing his
+    // assessment with organisations he is referred to.
+    let colleague = server.device_on("marta", &["registry", TEAM_A]).await?;
+    colleague
+        .engine
+        .create_person(&PersonDraft {
+            alias: "Zbyszek".into(),
+            birth_year: Some(1970),
+            gender: "m".into(),
+            consent: Some("services share_diagnosis".into()),
+        })
+        .await?;
+    colleague.engine.sync_now().await?;
+    let display = VirtualDisplay::start()?;
+
+    let code_a = server
+        .user_with_code("ola", &[TEAM_A, "registry"], &[])
+        .await?;
+    let mut a = AppUnderTest::launch(&display, "ola").await?;
+    a.resize(PHONE.0, PHONE.1).await?;
+    enrol_with(&mut a, &server.url(), &code_a, "ola").await?;
+    a.find(&tid("due")).await?;
+
+    // Offline from here.
+    server.stop().await?;
+    a.type_into(
+        &format!("{} {}", tid("find-person"), tid("person-search")),
+        "zbys",
+    )
+    .await?;
+    a.tap(&format!("{}[data-alias=\"Zbyszek\"]", tid("person-row")))
+        .await?;
+    a.find(&tid("person-file")).await?;
+    screenshots_pl_en(&mut a, "phone-person-file-empty").await?;
+
+    // The needs assessment: housing in crisis, income serious.
+    a.tap(&tid("new-diagnosis")).await?;
+    a.find(&tid("diagnosis-form")).await?;
+    for (domain, level) in [("housing", 1), ("income", 2), ("documents", 2)] {
+        a.tap(&format!(
+            "{}[data-domain=\"{domain}\"] {}[data-level=\"{level}\"]",
+            tid("domain"),
+            tid("level")
+        ))
+        .await?;
+    }
+    a.type_into(&tid("wishes"), "Chce mieszkać blisko córki")
+        .await?;
+    screenshots_pl_en(&mut a, "phone-diagnosis-form").await?;
+    a.tap(&tid("save-diagnosis")).await?;
+    wait_count(&a, &tid("diagnosis-card"), 1).await?;
+
+    // The programme with three steps.
+    a.tap(&tid("new-programme")).await?;
+    a.find(&tid("programme-form")).await?;
+    a.type_into(&tid("goal"), "Mieszkanie treningowe do wiosny")
+        .await?;
+    a.tap(&tid("save-programme")).await?;
+    a.find(&tid("programme")).await?;
+    for (text, due) in [
+        ("Wyrobić dowód osobisty", "2026-12-15"),
+        ("Zarejestrować się w PUP", "2027-01-10"),
+        ("Złożyć wniosek o mieszkanie", "2027-02-01"),
+    ] {
+        a.type_into(&tid("step-text"), text).await?;
+        set_value(&a, &tid("step-due"), due, "input").await?;
+        let before = count(&a, &tid("step")).await?;
+        a.tap(&tid("save-step")).await?;
+        wait_count(&a, &tid("step"), before + 1).await?;
+    }
+    screenshots_pl_en(&mut a, "phone-programme").await?;
+    a.resize(TABLET.0, TABLET.1).await?;
+    screenshots_pl_en(&mut a, "tablet-programme").await?;
+    a.resize(PHONE.0, PHONE.1).await?;
+    a.tap(&tid("back")).await?;
+
+    // The referral to B's night shelter, sharing what consent covers.
+    a.tap(&tid("new-referral")).await?;
+    a.find(&tid("referral-form")).await?;
+    set_value(&a, &tid("referral-org"), &org_b.to_string(), "change").await?;
+    set_value(&a, &tid("referral-service"), "night_shelter", "change").await?;
+    a.type_into(&tid("referral-reason"), "Potrzebuje noclegu na zimę")
+        .await?;
+    screenshots_pl_en(&mut a, "phone-referral-form").await?;
+    a.tap(&tid("send-referral")).await?;
+    a.find(&format!("{}[data-status=\"sent\"]", tid("referral-line")))
+        .await?;
+    screenshots_pl_en(&mut a, "phone-person-file").await?;
+
+    // Online again: A's app sends everything by itself.
+    server.restart().await?;
+    let code_b = server
+        .user_with_code("jan", &[TEAM_B, "registry"], &[])
+        .await?;
+    let probe_b = server.device_on("ewa", &["registry", TEAM_B]).await?;
+    let arrived = eventually(60, || async {
+        probe_b.engine.sync_now().await.is_ok()
+            && probe_b
+                .engine
+                .list::<Referral>()
+                .await
+                .is_ok_and(|r| r.len() == 1)
+    })
+    .await;
+    ensure!(arrived, "the referral did not reach organisation B");
+
+    // B's tablet shows it and accepts it.
+    let mut b = AppUnderTest::launch(&display, "jan").await?;
+    b.resize(TABLET.0, TABLET.1).await?;
+    enrol_with(&mut b, &server.url(), &code_b, "jan").await?;
+    b.tap(&tid("open-referrals")).await?;
+    b.find(&format!(
+        "{} {}",
+        tid("referrals-incoming"),
+        tid("referral-card")
+    ))
+    .await?;
+    b.wait_for_text(&tid("referral-alias"), "Zbyszek").await?;
+    screenshots_pl_en(&mut b, "tablet-referrals-incoming").await?;
+    b.resize(PHONE.0, PHONE.1).await?;
+    screenshots_pl_en(&mut b, "phone-referrals-incoming").await?;
+    b.tap(&tid("accept-referral")).await?;
+    b.find(&format!(
+        "{}[data-status=\"accepted\"]",
+        tid("referral-card")
+    ))
+    .await?;
+
+    // A sees "accepted" in the file at a later sync.
+    let accepted = format!("{}[data-status=\"accepted\"]", tid("referral-line"));
+    let mut seen = false;
+    for _ in 0..60 {
+        if a.exists(&accepted).await? {
+            seen = true;
+            break;
+        }
+        let _ = a.tap(&tid("sync-indicator")).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    ensure!(seen, "A's file does not show the referral accepted");
+    screenshots_pl_en(&mut a, "phone-person-file-accepted").await?;
+    let stored = probe_b.engine.list::<Referral>().await?;
+    ensure!(stored.len() == 1 && !stored[0].shared.diagnosis.is_empty());
+    a.close().await?;
+    b.close().await
+}
+
 fn files_under(dir: &std::path::Path) -> Result<Vec<(std::path::PathBuf, Vec<u8>)>> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir)? {
