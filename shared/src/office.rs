@@ -805,6 +805,114 @@ pub struct Timeline {
     /// Persons merged into this one (their records are in `entries`).
     pub merged: Vec<PersonSummary>,
     pub entries: Vec<RecordSummary>,
+    /// Needs assessments, programmes and referrals, oldest first: their
+    /// structure (days, levels, statuses, who), never their free text
+    /// (notes, reasons, step texts stay with the organisations).
+    #[serde(default)]
+    pub case_work: Vec<CaseWorkEntry>,
+}
+
+/// A piece of case work on a person's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseWorkEntry {
+    pub doc: DocId,
+    /// When it was made (an assessment's day, a programme's opening, a
+    /// referral's sending), for the order.
+    pub at: Timestamp,
+    /// The organisation that keeps it (a referral: the sender).
+    pub org: Option<OrgId>,
+    pub org_name: String,
+    pub what: CaseWork,
+}
+
+/// What a piece of case work holds, as the office sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CaseWork {
+    Diagnosis {
+        assessed_on: Date,
+        /// `(domain code, level)`, in the order of `records::domain::ALL`.
+        levels: Vec<(String, i64)>,
+    },
+    Programme {
+        opened_on: Date,
+        agreed_on: Option<Date>,
+        goals: u32,
+        /// `(due, status)` of each step, by due day.
+        steps: Vec<(Option<Date>, String)>,
+        reviews_done: u32,
+        closed_on: Option<Date>,
+        outcome: Option<String>,
+    },
+    Referral {
+        to_org: Option<OrgId>,
+        /// The receiving organisation's or institution's name.
+        to_name: String,
+        institution: Option<String>,
+        status: crate::records::ReferralStatus,
+        sent_at: Timestamp,
+        accepted_at: Option<Timestamp>,
+        declined_at: Option<Timestamp>,
+        done_at: Option<Timestamp>,
+    },
+}
+
+impl CaseWork {
+    /// What the office sees of an assessment: its day and levels.
+    pub fn of_diagnosis(d: &crate::records::Diagnosis) -> Self {
+        let order = |code: &str| {
+            crate::records::domain::ALL
+                .iter()
+                .position(|c| *c == code)
+                .unwrap_or(usize::MAX)
+        };
+        let mut levels: Vec<(String, i64)> = d
+            .domains
+            .iter()
+            .map(|(code, a)| (code.clone(), a.level))
+            .collect();
+        levels.sort_by_key(|(code, _)| (order(code), code.clone()));
+        CaseWork::Diagnosis {
+            assessed_on: d.assessed_on,
+            levels,
+        }
+    }
+
+    /// What the office sees of a programme: days, counts, each step's due
+    /// day and status, the outcome.
+    pub fn of_programme(p: &crate::records::Programme) -> Self {
+        let mut steps: Vec<(Option<Date>, String)> = p
+            .steps
+            .values()
+            .map(|s| (s.due, s.status.clone()))
+            .collect();
+        steps.sort_by(|a, b| (a.0.is_none(), a.0, &a.1).cmp(&(b.0.is_none(), b.0, &b.1)));
+        CaseWork::Programme {
+            opened_on: p.opened_on,
+            agreed_on: p.agreed_on,
+            goals: u32::try_from(p.goals.len()).unwrap_or(u32::MAX),
+            steps,
+            reviews_done: u32::try_from(p.reviews.values().filter(|r| r.done_on.is_some()).count())
+                .unwrap_or(u32::MAX),
+            closed_on: p.closed_on,
+            outcome: p.outcome.clone(),
+        }
+    }
+
+    /// What the office sees of a referral: who to whom, where it stands
+    /// and when it moved (not its reason nor what it shared).
+    pub fn of_referral(r: &crate::records::Referral, to_name: String) -> Self {
+        CaseWork::Referral {
+            to_org: r.to_org,
+            to_name,
+            institution: r.institution.clone(),
+            status: r.status(),
+            sent_at: r.sent.at,
+            accepted_at: r.accepted.as_ref().map(|s| s.at),
+            declined_at: r.declined.as_ref().map(|s| s.at),
+            done_at: r.done.as_ref().map(|s| s.at),
+        }
+    }
 }
 
 /// Why two persons look like one.

@@ -12,11 +12,13 @@ use odnowa_shared::api::{
     NoteDraft, PersonDraft, ProgrammeDraft, ReferralAnswer, ReferralDraft, ReviewDraft, StepDraft,
 };
 use odnowa_shared::ids::{DocId, OrgId, PersonId};
+use odnowa_shared::office::{CaseWork, Timeline, path};
 use odnowa_shared::records::{
     Catalogue, CatalogueInstitution, Diagnosis, Referral, ReferralStatus, carrier::Carrier,
     consent_scope,
 };
 use odnowa_shared::time::Date;
+use odnowa_tests::office::OfficeClient;
 use odnowa_tests::{Backend, TestDevice, TestServer};
 
 const TEAM_A: &str = "Streetwork A";
@@ -307,6 +309,75 @@ async fn a_person_s_file_diagnosis_programme_and_referral(backend: Backend) -> R
     assert_eq!(
         ola.engine.referrals().await?.outgoing[0].status,
         ReferralStatus::Done
+    );
+
+    // The office's timeline shows all of it, without free text; a
+    // coordinator of C sees none of it.
+    let office = OfficeClient::user(&server, "biuro", "office", None).await?;
+    let timeline: Timeline = office
+        .get(&path::timeline(person))
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let kinds: Vec<&str> = timeline
+        .case_work
+        .iter()
+        .map(|e| match e.what {
+            CaseWork::Diagnosis { .. } => "diagnosis",
+            CaseWork::Programme { .. } => "programme",
+            CaseWork::Referral { .. } => "referral",
+        })
+        .collect();
+    assert_eq!(kinds.len(), 4, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "diagnosis").count(), 2);
+    let Some(CaseWork::Programme { steps, outcome, .. }) = timeline
+        .case_work
+        .iter()
+        .map(|e| &e.what)
+        .find(|w| matches!(w, CaseWork::Programme { .. }))
+    else {
+        anyhow::bail!("no programme on the timeline");
+    };
+    assert_eq!(steps.len(), 3);
+    assert_eq!(outcome.as_deref(), Some("supported_flat"));
+    assert!(timeline.case_work.iter().any(|e| matches!(
+        &e.what,
+        CaseWork::Referral { status: ReferralStatus::Done, to_name, .. } if to_name == "Org B"
+    )));
+    let text = serde_json::to_string(&timeline)?;
+    for private in [
+        "śpi na dworcu",
+        "Potrzebuje noclegu",
+        "Wyrobić dowód",
+        "córką",
+    ] {
+        assert!(!text.contains(private), "the office sees {private:?}");
+    }
+    let coordinator_c =
+        OfficeClient::user(&server, "koordynator C", "coordinator", Some("Org C")).await?;
+    let theirs: Timeline = coordinator_c
+        .get(&path::timeline(person))
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    assert!(
+        theirs.case_work.is_empty(),
+        "C's coordinator sees A's case work"
+    );
+    let coordinator_b =
+        OfficeClient::user(&server, "koordynator B", "coordinator", Some("Org B")).await?;
+    let theirs: Timeline = coordinator_b
+        .get(&path::timeline(person))
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    assert_eq!(
+        theirs.case_work.len(),
+        1,
+        "B's coordinator sees the referral only"
     );
     Ok(())
 }

@@ -656,6 +656,8 @@ translations! {
     MarkDone => pl: "Zrealizowane", en: "Mark done";
     DeclineReason => pl: "Powód odrzucenia", en: "Reason for declining";
     ErrDeclineReason => pl: "Wpisz powód odrzucenia.", en: "Type why it is declined.";
+    /// The office timeline's section of assessments, programmes and referrals.
+    CaseWorkTitle => pl: "Praca z osobą: diagnozy, programy, skierowania", en: "Case work: assessments, programmes, referrals";
     SharedWithConsent => pl: "Przekazane za zgodą osoby", en: "Shared with the person's consent";
     HostBuildNotice => pl: "Interfejs Odnowy działa w przeglądarce: zbuduj go poleceniem `trunk build` w katalogu ui/.",
                        en: "The Odnowa interface runs in a browser: build it with `trunk build` in ui/.";

@@ -28,13 +28,16 @@ use serde::Deserialize;
 
 use odnowa_shared::conflicts;
 use odnowa_shared::document;
-use odnowa_shared::ids::{DocId, PersonId};
+use odnowa_shared::ids::{DocId, OrgId, PersonId};
 use odnowa_shared::office::{
-    Dashboard, DuplicatePair, FilterOptions, FreezeRequest, LoginRequest, MergeRequest, Month,
-    NamedOption, OfficeErrorCode, OfficeUser, Period, PersonSummary, RecordContent, RecordDetail,
-    RecordFilter, RecordPage, Report, ServiceEdit, SiteEdit, Timeline, UnmergeRequest, path,
+    CaseWork, CaseWorkEntry, Dashboard, DuplicatePair, FilterOptions, FreezeRequest, LoginRequest,
+    MergeRequest, Month, NamedOption, OfficeErrorCode, OfficeUser, Period, PersonSummary,
+    RecordContent, RecordDetail, RecordFilter, RecordPage, Report, ServiceEdit, SiteEdit, Timeline,
+    UnmergeRequest, path,
 };
-use odnowa_shared::records::{Catalogue, Contact, DaySession, Person, RecordKind, Workshop};
+use odnowa_shared::records::{
+    Catalogue, Contact, DaySession, Diagnosis, Person, Programme, RecordKind, Referral, Workshop,
+};
 use odnowa_shared::time::Date;
 
 use crate::export;
@@ -385,18 +388,93 @@ async fn timeline(
     let docs = db.records_of(&group, session.scope()).await?;
     let catalogue = state.sync.catalogue().await?;
     let entries = db.summaries(&docs, &catalogue).await?;
+    let case_work = case_work(&state, &group, session.scope(), &catalogue).await?;
     db.audit(
         Some(session.user.id),
         Some(person.doc_id()),
         "view_timeline",
-        &format!("{} records of {} persons", entries.len(), group.len()),
+        &format!(
+            "{} records and {} pieces of case work of {} persons",
+            entries.len(),
+            case_work.len(),
+            group.len()
+        ),
     )
     .await?;
     Ok(Json(Timeline {
         merged: summaries.into_iter().filter(|p| p.id != person).collect(),
         person: kept,
         entries,
+        case_work,
     }))
+}
+
+/// The assessments, programmes and referrals of `group` a session may see
+/// (a coordinator: their organisation's, and referrals it sent or
+/// received), oldest first, as `CaseWork` (no free text).
+async fn case_work(
+    state: &AppState,
+    group: &[PersonId],
+    scope: Option<Option<OrgId>>,
+    catalogue: &Catalogue,
+) -> Result<Vec<CaseWorkEntry>, Refusal> {
+    let name = |org: Option<OrgId>| {
+        org.and_then(|o| catalogue.orgs.get(&o.to_string()))
+            .map(|o| o.name.clone())
+            .unwrap_or_default()
+    };
+    let mut out = Vec::new();
+    for (doc, kind) in state.sync.db().case_work_of(group).await? {
+        let Some((stored, _)) = state.sync.load_current(doc).await? else {
+            continue;
+        };
+        let (at, org, partner, what) = match kind {
+            RecordKind::Diagnosis => match document::read::<Diagnosis>(&stored) {
+                Ok(d) => (d.created_at, Some(d.org), None, CaseWork::of_diagnosis(&d)),
+                Err(_) => continue,
+            },
+            RecordKind::Programme => match document::read::<Programme>(&stored) {
+                Ok(p) => (p.created_at, Some(p.org), None, CaseWork::of_programme(&p)),
+                Err(_) => continue,
+            },
+            RecordKind::Referral => match document::read::<Referral>(&stored) {
+                Ok(r) => {
+                    let to_name = match (&r.to_org, &r.institution) {
+                        (Some(to), _) => name(Some(*to)),
+                        (None, Some(id)) => catalogue
+                            .institutions
+                            .get(id)
+                            .map(|i| i.name.clone())
+                            .unwrap_or_else(|| id.clone()),
+                        (None, None) => String::new(),
+                    };
+                    (
+                        r.sent.at,
+                        Some(r.from_org),
+                        r.to_org,
+                        CaseWork::of_referral(&r, to_name),
+                    )
+                }
+                Err(_) => continue,
+            },
+            _ => continue,
+        };
+        if let Some(scope) = scope
+            && scope != org
+            && (partner.is_none() || scope != partner)
+        {
+            continue;
+        }
+        out.push(CaseWorkEntry {
+            doc,
+            at,
+            org,
+            org_name: name(org),
+            what,
+        });
+    }
+    out.sort_by_key(|e| (e.at, e.doc));
+    Ok(out)
 }
 
 async fn duplicates(

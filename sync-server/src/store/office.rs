@@ -344,6 +344,38 @@ impl Db {
     }
 
     /// The records naming any of `persons`, oldest first.
+    /// The assessments, programmes and referrals about `persons`
+    /// (`p_case_notes`), with their kinds.
+    pub async fn case_work_of(
+        &self,
+        persons: &[PersonId],
+    ) -> Result<Vec<(DocId, RecordKind)>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in persons.chunks(200) {
+            let list = placeholders(chunk.len());
+            let sql = format!(
+                "SELECT doc_id, kind FROM p_case_notes WHERE person_id IN ({list}) \
+                 AND kind IN ('diagnosis', 'programme', 'referral')"
+            );
+            let rows: Vec<(String, String)> = on_pool!(self, pool => {
+                let mut q = sqlx::query_as(&sql);
+                for person in chunk {
+                    q = q.bind(person.to_string());
+                }
+                q.fetch_all(pool).await?
+            });
+            for (doc, kind) in rows {
+                let kind: RecordKind = kind
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("kind {kind:?}")))?;
+                found.push((parse("doc id", &doc)?, kind));
+            }
+        }
+        found.sort();
+        found.dedup();
+        Ok(found)
+    }
+
     pub async fn records_of(
         &self,
         persons: &[PersonId],

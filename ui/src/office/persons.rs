@@ -4,7 +4,7 @@
 //! log).
 
 use odnowa_shared::ids::PersonId;
-use odnowa_shared::office::{AuditSubject, PersonSummary};
+use odnowa_shared::office::{AuditSubject, CaseWork, CaseWorkEntry, PersonSummary};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -14,6 +14,8 @@ use super::records::{record_table, use_service_names};
 use super::{Failure, OfficeRoute, loading, use_office};
 use crate::hooks::{Load, use_load};
 use crate::i18n::{Key, Lang, t, tf};
+use crate::model::case::{domain_name, outcome_name, referral_status_name, status_name};
+use crate::model::format;
 use crate::office_api;
 
 /// "Zbyszek, 1970, male".
@@ -128,6 +130,14 @@ pub fn timeline_page(props: &TimelineProps) -> Html {
                 } else {
                     { record_table(lang, &timeline.entries, (&office.navigate, &names), "timeline-entry") }
                 }
+                <h3>{ t(lang, Key::CaseWorkTitle) }</h3>
+                if timeline.case_work.is_empty() {
+                    <p class="empty">{ t(lang, Key::NoData) }</p>
+                } else {
+                    <ul class="case-work" data-testid="timeline-case-work">
+                        { for timeline.case_work.iter().map(|entry| case_work_item(lang, entry)) }
+                    </ul>
+                }
                 if timeline.person.erased {
                     <p class="office-card" role="status" data-testid="erased">{ t(lang, Key::ErasedOn) }</p>
                 }
@@ -143,5 +153,117 @@ pub fn timeline_page(props: &TimelineProps) -> Html {
             <button type="button" class="button" onclick={back} data-testid="back">{ t(lang, Key::Back) }</button>
             { body }
         </section>
+    }
+}
+
+/// One assessment, programme or referral on the timeline: its structure,
+/// never its free text.
+fn case_work_item(lang: Lang, entry: &CaseWorkEntry) -> Html {
+    let (kind, title, lines): (&str, String, Vec<String>) = match &entry.what {
+        CaseWork::Diagnosis {
+            assessed_on,
+            levels,
+        } => (
+            "diagnosis",
+            tf(
+                lang,
+                Key::DiagnosisOf,
+                &[("date", &format::date(lang, *assessed_on))],
+            ),
+            levels
+                .iter()
+                .map(|(code, level)| format!("{}: {level}", domain_name(lang, code)))
+                .collect(),
+        ),
+        CaseWork::Programme {
+            opened_on,
+            agreed_on,
+            goals,
+            steps,
+            reviews_done,
+            closed_on,
+            outcome,
+        } => {
+            let mut lines = vec![format!(
+                "{}: {} · {}: {goals} · {}: {reviews_done}",
+                t(lang, Key::OpenedOn),
+                format::date(lang, *opened_on),
+                t(lang, Key::Goals),
+                t(lang, Key::Reviews)
+            )];
+            if let Some(agreed) = agreed_on {
+                lines.push(format!(
+                    "{}: {}",
+                    t(lang, Key::AgreedOn),
+                    format::date(lang, *agreed)
+                ));
+            }
+            for (due, status) in steps {
+                let due = due.map(|d| format::date(lang, d)).unwrap_or_default();
+                lines.push(format!(
+                    "{} · {due} · {}",
+                    t(lang, Key::Steps),
+                    status_name(lang, status)
+                ));
+            }
+            if let (Some(on), Some(code)) = (closed_on, outcome) {
+                lines.push(tf(
+                    lang,
+                    Key::ProgrammeClosed,
+                    &[
+                        ("date", &format::date(lang, *on)),
+                        ("outcome", &outcome_name(lang, code)),
+                    ],
+                ));
+            }
+            ("programme", t(lang, Key::ProgrammeShort).to_string(), lines)
+        }
+        CaseWork::Referral {
+            to_name,
+            status,
+            sent_at,
+            accepted_at,
+            declined_at,
+            done_at,
+            ..
+        } => {
+            let mut lines = vec![format!(
+                "{} · {}",
+                tf(lang, Key::ReferralTo, &[("org", to_name)]),
+                tf(
+                    lang,
+                    Key::ReferralSentOn,
+                    &[("date", &format::date_time(lang, *sent_at))]
+                )
+            )];
+            for (key, at) in [
+                (Key::ReferralAccepted, accepted_at),
+                (Key::ReferralDeclined, declined_at),
+                (Key::ReferralDone, done_at),
+            ] {
+                if let Some(at) = at {
+                    lines.push(format!(
+                        "{}: {}",
+                        t(lang, key),
+                        format::date_time(lang, *at)
+                    ));
+                }
+            }
+            (
+                "referral",
+                format!(
+                    "{} · {}",
+                    t(lang, Key::ReferralsTitle),
+                    referral_status_name(lang, *status)
+                ),
+                lines,
+            )
+        }
+    };
+    html! {
+        <li class="office-card" data-testid="case-work-entry" data-kind={kind}>
+            <strong>{ title }</strong>{ " · " }{ &entry.org_name }
+            <ul>{ for lines.iter().map(|l| html! { <li>{ l }</li> }) }</ul>
+        </li>
     }
 }
