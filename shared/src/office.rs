@@ -651,6 +651,43 @@ pub struct Report {
     pub consortium: Figures,
     pub frozen: Option<FrozenInfo>,
     pub submitted_consortium: Option<Figures>,
+    /// Programmes and referrals of the period
+    /// (`report::case_work_figures`).
+    #[serde(default)]
+    pub case_work: CaseWorkFigures,
+}
+
+/// The period's individual programmes and referrals.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaseWorkFigures {
+    /// Programmes opened in the period.
+    pub programmes_opened: u32,
+    /// Programmes with at least one review that took place in the period.
+    pub programmes_reviewed: u32,
+    /// Programmes closed in the period, by outcome code.
+    pub programmes_closed: BTreeMap<String, u32>,
+    /// Referrals by month and by who sent them to whom.
+    pub referrals: Vec<ReferralFigures>,
+}
+
+/// Referrals of one month from one member organisation to one other (or
+/// to one institution): each counted in the month its step happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReferralFigures {
+    pub month: Month,
+    pub from_org: OrgId,
+    pub from_name: String,
+    pub to_org: Option<OrgId>,
+    pub institution: Option<String>,
+    /// The receiving organisation's or institution's name.
+    pub to_name: String,
+    pub sent: u32,
+    pub accepted: u32,
+    pub declined: u32,
+    pub done: u32,
+    /// The median of the days from sending to acceptance, over those
+    /// accepted this month (`None`: none were).
+    pub median_days_to_acceptance: Option<f64>,
 }
 
 /// What a frozen report keeps: the figures as submitted.

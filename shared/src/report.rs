@@ -19,8 +19,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::Datelike;
 
 use crate::ids::{DocId, OrgId, PersonId};
-use crate::office::{Figures, Period, age_band};
-use crate::time::Date;
+use crate::office::{CaseWorkFigures, Figures, Month, Period, ReferralFigures, age_band};
+use crate::time::{Date, Timestamp};
 
 /// How many `merged_into` links are followed before a chain counts as
 /// broken (a loop written by two offices at once).
@@ -60,6 +60,126 @@ pub struct Tally {
     pub services: BTreeMap<String, Figures>,
     /// Everything.
     pub consortium: Figures,
+}
+
+/// A programme as the report needs it (`p_programmes`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgrammeFact {
+    pub opened_on: Date,
+    /// The days its reviews took place.
+    pub reviewed_on: Vec<Date>,
+    pub closed_on: Option<Date>,
+    pub outcome: Option<String>,
+}
+
+/// A referral as the report needs it (`p_referrals`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferralFact {
+    pub from_org: OrgId,
+    pub to_org: Option<OrgId>,
+    pub institution: Option<String>,
+    pub sent_at: Timestamp,
+    pub accepted_at: Option<Timestamp>,
+    pub declined_at: Option<Timestamp>,
+    pub done_at: Option<Timestamp>,
+}
+
+/// The period's programmes and referrals: programmes opened, reviewed (a
+/// review took place in the period) and closed by outcome; referrals by
+/// month and pair, each step counted in the month it happened, with the
+/// median days to acceptance of those accepted that month. `name` names
+/// an organisation or an institution (the rows carry both the ids and
+/// the names, sorted by month, then sender, then receiver).
+pub fn case_work_figures(
+    period: &Period,
+    programmes: &[ProgrammeFact],
+    referrals: &[ReferralFact],
+    name: impl Fn(Option<OrgId>, Option<&str>) -> String,
+) -> CaseWorkFigures {
+    let inside = |day: Date| period.first_day() <= day && day <= period.last_day();
+    let mut figures = CaseWorkFigures::default();
+    for p in programmes {
+        if inside(p.opened_on) {
+            figures.programmes_opened += 1;
+        }
+        if p.reviewed_on.iter().any(|d| inside(*d)) {
+            figures.programmes_reviewed += 1;
+        }
+        if let (Some(day), Some(outcome)) = (p.closed_on, &p.outcome)
+            && inside(day)
+        {
+            *figures
+                .programmes_closed
+                .entry(outcome.clone())
+                .or_default() += 1;
+        }
+    }
+    type Key = (Month, OrgId, Option<OrgId>, Option<String>);
+    let mut cells: BTreeMap<Key, (ReferralFigures, Vec<f64>)> = BTreeMap::new();
+    for r in referrals {
+        let mut count = |at: Timestamp, step: fn(&mut ReferralFigures), days: Option<f64>| {
+            let day = at.warsaw_date();
+            if !inside(day) {
+                return;
+            }
+            let month = Month::of(day);
+            let key = (month, r.from_org, r.to_org, r.institution.clone());
+            let (cell, waits) = cells.entry(key).or_insert_with(|| {
+                (
+                    ReferralFigures {
+                        month,
+                        from_org: r.from_org,
+                        from_name: name(Some(r.from_org), None),
+                        to_org: r.to_org,
+                        institution: r.institution.clone(),
+                        to_name: name(r.to_org, r.institution.as_deref()),
+                        sent: 0,
+                        accepted: 0,
+                        declined: 0,
+                        done: 0,
+                        median_days_to_acceptance: None,
+                    },
+                    Vec::new(),
+                )
+            });
+            step(cell);
+            waits.extend(days);
+        };
+        count(r.sent_at, |c| c.sent += 1, None);
+        if let Some(at) = r.accepted_at {
+            let days = (at.0 - r.sent_at.0).max(0) as f64 / 86_400_000.0;
+            count(at, |c| c.accepted += 1, Some(days));
+        }
+        if let Some(at) = r.declined_at {
+            count(at, |c| c.declined += 1, None);
+        }
+        if let Some(at) = r.done_at {
+            count(at, |c| c.done += 1, None);
+        }
+    }
+    figures.referrals = cells
+        .into_values()
+        .map(|(mut cell, mut waits)| {
+            cell.median_days_to_acceptance = median(&mut waits);
+            cell
+        })
+        .collect();
+    figures
+}
+
+/// The median, to a tenth of a day (`None` of nothing).
+fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    let value = if values.len().is_multiple_of(2) {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    };
+    Some((value * 10.0).round() / 10.0)
 }
 
 /// Each person's root: the person they are (through merges) counted as.
@@ -321,5 +441,81 @@ mod tests {
         let roots = super::roots(&[x.clone(), y.clone()]);
         assert_eq!(roots[&x.id], x.id);
         assert_eq!(roots[&y.id], y.id);
+    }
+
+    #[test]
+    fn programmes_and_referrals_add_up_by_month_and_pair() {
+        let period: Period = "2026-11".parse().expect("a period");
+        let day = |s: &str| -> Date { s.parse().expect("a date") };
+        let at = |s: &str| day(s).start().0 + 12 * 3_600_000;
+        let programmes = [
+            ProgrammeFact {
+                opened_on: day("2026-11-02"),
+                reviewed_on: vec![day("2026-11-20")],
+                closed_on: None,
+                outcome: None,
+            },
+            ProgrammeFact {
+                opened_on: day("2026-06-01"),
+                reviewed_on: vec![day("2026-09-01"), day("2026-11-03"), day("2026-11-25")],
+                closed_on: Some(day("2026-11-28")),
+                outcome: Some("supported_flat".into()),
+            },
+            ProgrammeFact {
+                opened_on: day("2026-05-01"),
+                reviewed_on: vec![],
+                closed_on: Some(day("2026-10-31")),
+                outcome: Some("left".into()),
+            },
+        ];
+        let (a, b) = (OrgId::random(), OrgId::random());
+        let referral = |sent: &str, accepted: Option<&str>, to: Option<OrgId>| ReferralFact {
+            from_org: a,
+            to_org: to,
+            institution: to.is_none().then(|| "pup".to_string()),
+            sent_at: Timestamp(at(sent)),
+            accepted_at: accepted.map(|d| Timestamp(at(d))),
+            declined_at: None,
+            done_at: None,
+        };
+        let referrals = [
+            referral("2026-11-02", Some("2026-11-04"), Some(b)),
+            referral("2026-11-03", Some("2026-11-09"), Some(b)),
+            referral("2026-11-05", Some("2026-11-06"), Some(b)),
+            // Sent in October, accepted in November: counted there once each.
+            referral("2026-10-30", Some("2026-11-01"), Some(b)),
+            referral("2026-11-10", None, None),
+        ];
+        let names = |org: Option<OrgId>, institution: Option<&str>| match (org, institution) {
+            (Some(o), _) if o == a => "A".to_string(),
+            (Some(_), _) => "B".to_string(),
+            (None, Some(i)) => i.to_string(),
+            _ => String::new(),
+        };
+        let figures = case_work_figures(&period, &programmes, &referrals, names);
+        assert_eq!(figures.programmes_opened, 1);
+        assert_eq!(figures.programmes_reviewed, 2);
+        assert_eq!(
+            figures.programmes_closed,
+            BTreeMap::from([("supported_flat".to_string(), 1)])
+        );
+        assert_eq!(figures.referrals.len(), 2, "{:?}", figures.referrals);
+        let to_b = figures
+            .referrals
+            .iter()
+            .find(|r| r.to_org == Some(b))
+            .expect("A to B");
+        assert_eq!((to_b.sent, to_b.accepted), (3, 4));
+        assert_eq!((to_b.from_name.as_str(), to_b.to_name.as_str()), ("A", "B"));
+        // Waits: 2, 6, 1 and 2 days: the median is 2.
+        assert_eq!(to_b.median_days_to_acceptance, Some(2.0));
+        let to_pup = figures
+            .referrals
+            .iter()
+            .find(|r| r.institution.is_some())
+            .expect("A to the labour office");
+        assert_eq!((to_pup.sent, to_pup.accepted), (1, 0));
+        assert_eq!(to_pup.median_days_to_acceptance, None);
+        assert_eq!(median(&mut [1.0, 4.0]), Some(2.5));
     }
 }

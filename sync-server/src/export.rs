@@ -5,6 +5,10 @@
 //! A frozen report shows the figures as submitted; what arrived after the
 //! freeze is a separate block ("Zmiana po złożeniu"), never folded into a
 //! submitted figure.
+//!
+//! Individual programmes and referrals follow as a table of their own
+//! ([`case_work_table`]): after a blank line in the CSV, on the sheet
+//! "Programy i skierowania" of the workbook.
 
 use odnowa_shared::office::{AGE_BANDS, Figures, GENDERS, Report};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
@@ -157,6 +161,89 @@ fn line(part: &str, service: &str, code: &str, org: &str, f: &Figures) -> Vec<Va
     values
 }
 
+/// The headers of the programmes and referrals table.
+pub const CASE_WORK_HEADERS: [&str; 10] = [
+    "Część",
+    "Miesiąc",
+    "Od organizacji",
+    "Do organizacji / instytucji",
+    "Wysłane / otwarte",
+    "Przyjęte / z przeglądem",
+    "Odrzucone",
+    "Zrealizowane / zamknięte",
+    "Mediana dni do przyjęcia",
+    "Wynik",
+];
+
+/// Programmes (opened, reviewed, closed by outcome) and referrals (by
+/// month and pair: sent, accepted, declined, done, median days to
+/// acceptance), in the columns of [`CASE_WORK_HEADERS`].
+pub fn case_work_table(report: &Report) -> Vec<Vec<Value>> {
+    let text = |t: &str| Value::Text(t.to_string());
+    let number = |n: u32| Value::Number(f64::from(n));
+    let empty = || Value::Text(String::new());
+    let figures = &report.case_work;
+    let mut rows = vec![vec![
+        text("Programy (IPWB)"),
+        text(&report.period.to_string()),
+        empty(),
+        empty(),
+        number(figures.programmes_opened),
+        number(figures.programmes_reviewed),
+        empty(),
+        number(figures.programmes_closed.values().sum()),
+        empty(),
+        empty(),
+    ]];
+    for (outcome, closed) in &figures.programmes_closed {
+        rows.push(vec![
+            text("Programy zamknięte"),
+            text(&report.period.to_string()),
+            empty(),
+            empty(),
+            empty(),
+            empty(),
+            empty(),
+            number(*closed),
+            empty(),
+            text(outcome_pl(outcome)),
+        ]);
+    }
+    for r in &figures.referrals {
+        rows.push(vec![
+            text(if r.institution.is_some() {
+                "Skierowania do instytucji"
+            } else {
+                "Skierowania między organizacjami"
+            }),
+            text(&r.month.to_string()),
+            text(&r.from_name),
+            text(&r.to_name),
+            number(r.sent),
+            number(r.accepted),
+            number(r.declined),
+            number(r.done),
+            r.median_days_to_acceptance
+                .map_or_else(empty, Value::Number),
+            empty(),
+        ]);
+    }
+    rows
+}
+
+fn outcome_pl(code: &str) -> &str {
+    match code {
+        "own_housing" => "własne mieszkanie",
+        "supported_flat" => "mieszkanie wspierane lub treningowe",
+        "family" => "powrót do rodziny",
+        "institution" => "instytucja",
+        "left" => "rezygnacja",
+        "died" => "zgon",
+        "other" => "inny",
+        other => other,
+    }
+}
+
 /// The report as CSV (UTF-8, comma-separated, quoted where needed).
 pub fn report_csv(report: &Report) -> String {
     let mut out = String::new();
@@ -175,17 +262,30 @@ pub fn report_csv(report: &Report) -> String {
             .join(","),
     );
     out.push_str("\r\n");
-    for row in table(report) {
-        let cells: Vec<String> = row
-            .iter()
-            .map(|v| match v {
-                Value::Text(t) => quote(t),
-                Value::Number(n) => n.to_string(),
-            })
-            .collect();
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
-    }
+    let lines = |rows: Vec<Vec<Value>>, out: &mut String| {
+        for row in rows {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|v| match v {
+                    Value::Text(t) => quote(t),
+                    Value::Number(n) => n.to_string(),
+                })
+                .collect();
+            out.push_str(&cells.join(","));
+            out.push_str("\r\n");
+        }
+    };
+    lines(table(report), &mut out);
+    out.push_str("\r\n");
+    out.push_str(
+        &CASE_WORK_HEADERS
+            .into_iter()
+            .map(quote)
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    out.push_str("\r\n");
+    lines(case_work_table(report), &mut out);
     out
 }
 
@@ -262,6 +362,23 @@ pub fn report_xlsx(report: &Report) -> Result<Vec<u8>, ExportError> {
             r += 1;
         }
     }
+    let case_work = workbook.add_worksheet();
+    case_work.set_name("Programy i skierowania")?;
+    for (col, header) in CASE_WORK_HEADERS.into_iter().enumerate() {
+        case_work.write_string_with_format(0, col as u16, header, &bold)?;
+    }
+    for (i, row) in case_work_table(report).into_iter().enumerate() {
+        let r = 1 + i as u32;
+        for (col, value) in row.into_iter().enumerate() {
+            match value {
+                Value::Text(text) => case_work.write_string(r, col as u16, text)?,
+                Value::Number(n) => case_work.write_number(r, col as u16, n)?,
+            };
+        }
+    }
+    case_work.set_column_width(0, 30)?;
+    case_work.set_column_width(2, 26)?;
+    case_work.set_column_width(3, 30)?;
     Ok(workbook.save_to_buffer()?)
 }
 

@@ -122,6 +122,23 @@ pub async fn report(sync: &SyncService, period: Period) -> Result<Report, Report
         });
     }
     services.sort_by_key(|s| names.position(&s.service));
+    let programmes = sync.db().programme_facts().await?;
+    let referrals = sync.db().referral_facts(period.last_day()).await?;
+    let case_work = odnowa_shared::report::case_work_figures(
+        &period,
+        &programmes,
+        &referrals,
+        |org, institution| match (org, institution) {
+            (Some(org), _) => names.org(Some(org)),
+            (None, Some(id)) => names
+                .catalogue
+                .institutions
+                .get(id)
+                .map(|i| i.name.clone())
+                .unwrap_or_else(|| id.to_string()),
+            (None, None) => String::new(),
+        },
+    );
     let mut report = Report {
         period,
         rows,
@@ -129,6 +146,7 @@ pub async fn report(sync: &SyncService, period: Period) -> Result<Report, Report
         consortium: counted.consortium,
         frozen: None,
         submitted_consortium: None,
+        case_work,
     };
     if let Some((at, by, json)) = sync.db().frozen_report(&period.to_string()).await? {
         let submitted: SubmittedFigures =

@@ -379,6 +379,49 @@ async fn a_person_s_file_diagnosis_programme_and_referral(backend: Backend) -> R
         1,
         "B's coordinator sees the referral only"
     );
+
+    // The report, against figures written by hand: November holds the
+    // programme opened (1 November) and closed (30 November, supported
+    // flat); this month holds the referral sent, accepted and done.
+    let report = |period: String| {
+        let office = &office;
+        async move {
+            let report: odnowa_shared::office::Report = office
+                .get(&format!("{}?period={period}", path::REPORT))
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            anyhow::Ok(report.case_work)
+        }
+    };
+    let november = report("2026-11".into()).await?;
+    assert_eq!(november.programmes_opened, 1);
+    assert_eq!(november.programmes_reviewed, 0);
+    assert_eq!(
+        november.programmes_closed,
+        std::collections::BTreeMap::from([("supported_flat".to_string(), 1)])
+    );
+    let this_month = odnowa_shared::office::Month::of(Date::today());
+    let now = report(this_month.to_string()).await?;
+    assert_eq!(now.referrals.len(), 1, "{:?}", now.referrals);
+    let r = &now.referrals[0];
+    assert_eq!(
+        (r.from_name.as_str(), r.to_name.as_str()),
+        ("Org A", "Org B")
+    );
+    assert_eq!((r.sent, r.accepted, r.declined, r.done), (1, 1, 0, 1));
+    assert_eq!(r.median_days_to_acceptance, Some(0.0));
+    let csv = office
+        .get(&format!("{}?period=2026-11", path::REPORT_CSV))
+        .await?
+        .error_for_status()?
+        .text()
+        .await?;
+    assert!(
+        csv.contains("Programy zamknięte,2026-11,,,,,,1,,mieszkanie wspierane lub treningowe"),
+        "{csv}"
+    );
     Ok(())
 }
 

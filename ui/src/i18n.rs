@@ -658,6 +658,12 @@ translations! {
     ErrDeclineReason => pl: "Wpisz powód odrzucenia.", en: "Type why it is declined.";
     /// The office timeline's section of assessments, programmes and referrals.
     CaseWorkTitle => pl: "Praca z osobą: diagnozy, programy, skierowania", en: "Case work: assessments, programmes, referrals";
+    /// `{opened}`, `{reviewed}`, `{closed}`: counts of the period.
+    ReportProgrammes => pl: "Otwarte: {opened} · z przeglądem: {reviewed} · zamknięte: {closed}", en: "Opened: {opened} · reviewed: {reviewed} · closed: {closed}";
+    ColMonth => pl: "Miesiąc", en: "Month";
+    ColFrom => pl: "Od", en: "From";
+    ColTo => pl: "Do", en: "To";
+    ColMedianDays => pl: "Mediana dni do przyjęcia", en: "Median days to acceptance";
     SharedWithConsent => pl: "Przekazane za zgodą osoby", en: "Shared with the person's consent";
     HostBuildNotice => pl: "Interfejs Odnowy działa w przeglądarce: zbuduj go poleceniem `trunk build` w katalogu ui/.",
                        en: "The Odnowa interface runs in a browser: build it with `trunk build` in ui/.";

@@ -3,11 +3,84 @@
 
 use odnowa_shared::ids::{DocId, OrgId};
 use odnowa_shared::projection::Projection;
-use odnowa_shared::report::{PersonFact, RecordFact};
-use odnowa_shared::time::Date;
+use odnowa_shared::report::{PersonFact, ProgrammeFact, RecordFact, ReferralFact};
+use odnowa_shared::time::{Date, Timestamp};
 
 use super::{Db, StoreError, on_pool, parse, project_rows};
+/// doc, opened on, closed on, outcome.
+type ProgrammeTuple = (String, String, Option<String>, Option<String>);
+/// from, to, institution, sent, accepted, declined, done.
+type ReferralTuple = (
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
 impl Db {
+    /// Every programme's days (`p_programmes`, `p_programme_reviews`),
+    /// for the report.
+    pub async fn programme_facts(&self) -> Result<Vec<ProgrammeFact>, StoreError> {
+        let (rows, reviews): (Vec<ProgrammeTuple>, Vec<(String, String)>) = on_pool!(self, pool => {
+            (
+                sqlx::query_as("SELECT doc_id, opened_on, closed_on, outcome FROM p_programmes")
+                    .fetch_all(pool)
+                    .await?,
+                sqlx::query_as("SELECT doc_id, reviewed_on FROM p_programme_reviews")
+                    .fetch_all(pool)
+                    .await?,
+            )
+        });
+        let mut reviewed: std::collections::HashMap<String, Vec<Date>> =
+            std::collections::HashMap::new();
+        for (doc, day) in reviews {
+            reviewed
+                .entry(doc)
+                .or_default()
+                .push(parse("review day", &day)?);
+        }
+        rows.into_iter()
+            .map(|(doc, opened, closed, outcome)| {
+                Ok(ProgrammeFact {
+                    opened_on: parse("opening day", &opened)?,
+                    reviewed_on: reviewed.remove(&doc).unwrap_or_default(),
+                    closed_on: closed.map(|d| parse("closing day", &d)).transpose()?,
+                    outcome,
+                })
+            })
+            .collect()
+    }
+
+    /// The referrals sent on or before `last_day` (`p_referrals`): those
+    /// that may have moved in a period ending then.
+    pub async fn referral_facts(&self, last_day: Date) -> Result<Vec<ReferralFact>, StoreError> {
+        let rows: Vec<ReferralTuple> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT from_org, to_org, institution, sent_at, accepted_at, declined_at, done_at \
+                 FROM p_referrals WHERE sent_day <= $1",
+            )
+            .bind(last_day.to_string())
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(from, to, institution, sent, accepted, declined, done)| {
+                Ok(ReferralFact {
+                    from_org: parse("org id", &from)?,
+                    to_org: to.map(|o| parse("org id", &o)).transpose()?,
+                    institution,
+                    sent_at: Timestamp(sent),
+                    accepted_at: accepted.map(Timestamp),
+                    declined_at: declined.map(Timestamp),
+                    done_at: done.map(Timestamp),
+                })
+            })
+            .collect()
+    }
+
     /// Empties the projection tables (before a rebuild).
     pub async fn clear_projections(&self) -> Result<(), StoreError> {
         let _gate = self.gate().await;

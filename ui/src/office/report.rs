@@ -233,6 +233,64 @@ fn view(lang: Lang, report: &Report, freeze: Callback<MouseEvent>) -> Html {
                 <h3>{ t(lang, Key::TargetsTitle) }</h3>
                 <ul class="office-list">{ for targets }</ul>
             }
+            { case_work(lang, &report.case_work) }
         </>
+    }
+}
+
+/// Programmes opened, reviewed and closed by outcome; referrals by month
+/// and pair with the median days to acceptance.
+fn case_work(lang: Lang, figures: &odnowa_shared::office::CaseWorkFigures) -> Html {
+    let closed = figures.programmes_closed.iter().map(|(code, n)| {
+        html! { <li data-testid="report-closed">{ format!("{}: {n}", crate::model::case::outcome_name(lang, code)) }</li> }
+    });
+    let referrals = figures.referrals.iter().map(|r| {
+        let median = r
+            .median_days_to_acceptance
+            .map(|d| format!("{d:.1}"))
+            .unwrap_or_else(|| "—".into());
+        html! {
+            <tr data-testid="report-referrals">
+                <td>{ r.month.to_string() }</td>
+                <td>{ &r.from_name }</td>
+                <td>{ &r.to_name }</td>
+                <td class="num">{ r.sent }</td>
+                <td class="num">{ r.accepted }</td>
+                <td class="num">{ r.declined }</td>
+                <td class="num">{ r.done }</td>
+                <td class="num">{ median }</td>
+            </tr>
+        }
+    });
+    html! {
+        <section data-testid="report-case-work">
+            <h3>{ t(lang, Key::ProgrammesTitle) }</h3>
+            <p data-testid="report-programmes">
+                { tf(lang, Key::ReportProgrammes, &[
+                    ("opened", &figures.programmes_opened.to_string()),
+                    ("reviewed", &figures.programmes_reviewed.to_string()),
+                    ("closed", &figures.programmes_closed.values().sum::<u32>().to_string()),
+                ]) }
+            </p>
+            <ul class="office-list">{ for closed }</ul>
+            <h3>{ t(lang, Key::ReferralsTitle) }</h3>
+            if figures.referrals.is_empty() {
+                <p class="empty">{ t(lang, Key::NoData) }</p>
+            } else {
+                <table class="office-table">
+                    <thead><tr>
+                        <th scope="col">{ t(lang, Key::ColMonth) }</th>
+                        <th scope="col">{ t(lang, Key::ColFrom) }</th>
+                        <th scope="col">{ t(lang, Key::ColTo) }</th>
+                        <th scope="col" class="num">{ t(lang, Key::ReferralSent) }</th>
+                        <th scope="col" class="num">{ t(lang, Key::ReferralAccepted) }</th>
+                        <th scope="col" class="num">{ t(lang, Key::ReferralDeclined) }</th>
+                        <th scope="col" class="num">{ t(lang, Key::ReferralDone) }</th>
+                        <th scope="col" class="num">{ t(lang, Key::ColMedianDays) }</th>
+                    </tr></thead>
+                    <tbody>{ for referrals }</tbody>
+                </table>
+            }
+        </section>
     }
 }
