@@ -14,8 +14,8 @@ use odnowa_shared::api::{
 use odnowa_shared::ids::{DocId, OrgId, PersonId};
 use odnowa_shared::office::{CaseWork, Timeline, path};
 use odnowa_shared::records::{
-    Catalogue, CatalogueInstitution, Diagnosis, Referral, ReferralStatus, carrier::Carrier,
-    consent_scope,
+    CaseNotes, Catalogue, CatalogueInstitution, Diagnosis, Programme, Referral, ReferralStatus,
+    carrier::Carrier, consent_scope,
 };
 use odnowa_shared::time::Date;
 use odnowa_tests::office::OfficeClient;
@@ -694,9 +694,100 @@ async fn a_withdrawn_consent_hides_what_a_referral_shared(backend: Backend) -> R
     Ok(())
 }
 
+async fn erasure_and_audit_cover_case_work(backend: Backend) -> Result<()> {
+    let Consortium { server, b } = consortium(backend).await?;
+    let ola = worker(&server, "ola", TEAM_A).await?;
+    let jan = worker(&server, "jan", TEAM_B).await?;
+    let person = zenek(&ola).await?;
+    let assessed = ola
+        .engine
+        .save_diagnosis(&diagnosis(person, "2026-11-15", 1, 2))
+        .await?;
+    let programme = ola
+        .engine
+        .open_programme(&ProgrammeDraft {
+            person,
+            opened_on: day("2026-11-01"),
+            goals: vec!["Mieszkanie".into()],
+            agreed_on: None,
+        })
+        .await?;
+    let referral = ola
+        .engine
+        .send_referral(&ReferralDraft {
+            person,
+            to_org: Some(b),
+            service: None,
+            institution: None,
+            reason: "nocleg".into(),
+            contact: None,
+            share: true,
+        })
+        .await?;
+    ola.engine
+        .add_note(&NoteDraft {
+            person,
+            text: "rozmowa o terapii".into(),
+        })
+        .await?;
+    ola.engine.sync_now().await?;
+    jan.engine.sync_now().await?;
+    assert_eq!(jan.engine.list::<Referral>().await?.len(), 1);
+
+    // Every read of the person's data counts: the file (with each piece
+    // of case work it shows), an assessment, a programme.
+    ola.engine.person_file(person).await?;
+    ola.engine.diagnosis(assessed.id).await?;
+    ola.engine.programme(programme.id).await?;
+    ola.engine.sync_now().await?;
+    for doc in [person.doc_id(), assessed.id, programme.id, referral.id] {
+        let reads = server.db.audit_of_doc(doc).await?;
+        assert!(
+            reads
+                .iter()
+                .any(|(_, _, _, action, _)| action == "device_read"),
+            "no read of {doc} audited: {reads:?}"
+        );
+    }
+
+    // Erasing the person removes the assessment, the programme, the
+    // referral and the notes, on the server and on both organisations'
+    // devices.
+    let erasure = server
+        .sync
+        .erase_person(
+            &odnowa_sync_server::writer::OfficeAuthor::admin_cli(),
+            person,
+            "wniosek 7/2026",
+            None,
+        )
+        .await?;
+    assert!(erasure.deleted >= 5, "{erasure:?}");
+    for doc in [assessed.id, programme.id, referral.id] {
+        assert!(server.db.doc_meta(doc).await?.is_none(), "{doc} kept");
+    }
+    for _ in 0..2 {
+        ola.engine.sync_now().await?;
+        jan.engine.sync_now().await?;
+    }
+    assert!(ola.engine.list::<Diagnosis>().await?.is_empty());
+    assert!(ola.engine.list::<Programme>().await?.is_empty());
+    assert!(ola.engine.list::<Referral>().await?.is_empty());
+    assert!(ola.engine.list::<CaseNotes>().await?.is_empty());
+    assert!(jan.engine.list::<Referral>().await?.is_empty(), "B's copy");
+    // Nothing comes back: a new assessment of the erased person is refused.
+    let late = ola
+        .engine
+        .save_diagnosis(&diagnosis(person, "2026-11-20", 2, 2))
+        .await;
+    assert!(late.is_err(), "the person is gone from the device");
+    Ok(())
+}
+
 odnowa_tests::on_both_backends!(
     a_person_s_file_diagnosis_programme_and_referral,
     two_workers_edit_one_programme_offline,
     bad_case_work_is_refused_and_stores_nothing,
     a_withdrawn_consent_hides_what_a_referral_shared,
+    erasure_and_audit_cover_case_work,
 );
