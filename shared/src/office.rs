@@ -72,6 +72,8 @@ pub mod path {
     pub const CATALOGUE_SERVICE: &str = "/catalogue/services";
     /// PUT [`super::SiteEdit`] → [`crate::records::Catalogue`].
     pub const CATALOGUE_SITE: &str = "/catalogue/sites";
+    /// PUT [`super::InstitutionEdit`] → [`crate::records::Catalogue`].
+    pub const CATALOGUE_INSTITUTION: &str = "/catalogue/institutions";
     /// GET → `Vec<`[`super::TeamMember`]`>`: a coordinator's organisation,
     /// its users and their devices.
     pub const TEAM: &str = "/team";
@@ -1014,6 +1016,19 @@ pub struct SiteEdit {
     pub name: String,
     pub site_kind: String,
     pub org: Option<OrgId>,
+}
+
+/// An outside institution added to the catalogue or changed (its `id`, a
+/// short code, names it for good: referrals keep it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstitutionEdit {
+    pub id: String,
+    pub name: String,
+    /// One of `records::institution_kind::ALL`.
+    pub institution_kind: String,
+    pub address: String,
+    pub phone: String,
+    pub retired: bool,
 }
 
 #[cfg(test)]

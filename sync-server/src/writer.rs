@@ -14,10 +14,11 @@ use serde_bytes::ByteBuf;
 
 use odnowa_shared::document::{self, Author};
 use odnowa_shared::ids::{DeviceId, DocId, OrgId, PersonId, SiteId, UserId};
-use odnowa_shared::office::{ServiceEdit, SiteEdit, TARGET_METRICS};
+use odnowa_shared::office::{InstitutionEdit, ServiceEdit, SiteEdit, TARGET_METRICS};
 use odnowa_shared::protocol::DocPush;
 use odnowa_shared::records::{
-    Catalogue, CatalogueOrg, CatalogueSite, Person, Record, RecordKind, site_kind,
+    Catalogue, CatalogueInstitution, CatalogueOrg, CatalogueSite, Person, Record, RecordKind,
+    institution_kind, site_kind,
 };
 use odnowa_shared::time::Timestamp;
 
@@ -171,6 +172,45 @@ impl SyncService {
                     name: edit.name.trim().to_string(),
                     site_kind: edit.site_kind.clone(),
                     org: edit.org,
+                },
+            );
+            Ok(())
+        })
+        .await
+    }
+
+    /// Adds or changes an outside institution of the catalogue (referrals
+    /// and programme steps name it by its id).
+    pub async fn put_institution(
+        &self,
+        by: &OfficeAuthor,
+        edit: &InstitutionEdit,
+    ) -> Result<Catalogue, WriteError> {
+        let id = edit.id.trim();
+        if !CatalogueInstitution::valid_id(id) {
+            return Err(WriteError::Invalid(
+                "an institution's id is 1-40 characters of a-z, 0-9, _ and -".into(),
+            ));
+        }
+        if edit.name.trim().is_empty() {
+            return Err(WriteError::Invalid("an institution needs a name".into()));
+        }
+        if !institution_kind::ALL.contains(&edit.institution_kind.as_str()) {
+            return Err(WriteError::Invalid(format!(
+                "unknown kind of institution {:?} (known: {})",
+                edit.institution_kind.chars().take(40).collect::<String>(),
+                institution_kind::ALL.join(", ")
+            )));
+        }
+        self.edit_catalogue(by, "institution", |catalogue| {
+            catalogue.institutions.insert(
+                id.to_string(),
+                CatalogueInstitution {
+                    name: edit.name.trim().to_string(),
+                    institution_kind: edit.institution_kind.clone(),
+                    address: edit.address.trim().to_string(),
+                    phone: edit.phone.trim().to_string(),
+                    retired: edit.retired,
                 },
             );
             Ok(())

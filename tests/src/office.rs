@@ -86,6 +86,14 @@ impl OfficeClient {
         }
         Ok(request.send().await?)
     }
+
+    pub async fn put(&self, path: &str, body: serde_json::Value) -> Result<reqwest::Response> {
+        let mut request = self.http.put(format!("{}{path}", self.base)).json(&body);
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        Ok(request.send().await?)
+    }
 }
 
 /// Checks that `response` has `status` and an `OfficeError` body with a

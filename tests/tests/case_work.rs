@@ -613,7 +613,49 @@ async fn bad_case_work_is_refused_and_stores_nothing(backend: Backend) -> Result
     assert_eq!(kind_of(e), ErrorKind::NotFound);
     ola.engine.sync_now().await?;
     assert_eq!(ola.engine.sync_view().await?.refused, 0);
-    let _ = server;
+
+    // The office keeps the institutions; a device offers them at its next
+    // sync. A kind of institution nobody knows is refused.
+    let office = OfficeClient::user(&server, "biuro", "office", None).await?;
+    let mops = serde_json::json!({
+        "id": "mops-krakow", "name": "MOPS Kraków", "institution_kind": "social_assistance",
+        "address": "ul. Józefińska 14", "phone": "12 616 54 20", "retired": false,
+    });
+    office
+        .put(path::CATALOGUE_INSTITUTION, mops.clone())
+        .await?
+        .error_for_status()?;
+    let mut odd = mops.clone();
+    odd["institution_kind"] = "bank".into();
+    let refused = office.put(path::CATALOGUE_INSTITUTION, odd).await?;
+    assert_eq!(refused.status(), reqwest::StatusCode::BAD_REQUEST);
+    let worker_put = OfficeClient::user(&server, "koordynator A", "coordinator", Some("Org A"))
+        .await?
+        .put(path::CATALOGUE_INSTITUTION, mops)
+        .await?;
+    assert_eq!(
+        worker_put.status(),
+        reqwest::StatusCode::FORBIDDEN,
+        "only the office"
+    );
+    ola.engine.sync_now().await?;
+    let targets = ola.engine.referral_targets().await?;
+    assert!(
+        targets
+            .institutions
+            .iter()
+            .any(|i| i.id == "mops-krakow" && i.phone == "12 616 54 20")
+    );
+    assert!(
+        targets.orgs.iter().all(|o| o.id != a),
+        "not one's own organisation"
+    );
+    assert!(
+        targets
+            .orgs
+            .iter()
+            .any(|o| o.id == b && o.services.iter().any(|s| s.code == "night_shelter"))
+    );
     Ok(())
 }
 

@@ -664,6 +664,20 @@ translations! {
     ColFrom => pl: "Od", en: "From";
     ColTo => pl: "Do", en: "To";
     ColMedianDays => pl: "Mediana dni do przyjęcia", en: "Median days to acceptance";
+    CatalogueInstitutions => pl: "Instytucje spoza konsorcjum (do skierowań)", en: "Outside institutions (for referrals)";
+    ColInstitutionKind => pl: "Rodzaj", en: "Kind";
+    ColAddress => pl: "Adres", en: "Address";
+    ColPhone => pl: "Telefon", en: "Phone";
+    SaveInstitution => pl: "Zapisz instytucję", en: "Save the institution";
+    InstSocialAssistance => pl: "pomoc społeczna (OPS/MOPS)", en: "social assistance centre";
+    InstLabourOffice => pl: "urząd pracy (PUP)", en: "labour office";
+    InstHealth => pl: "ochrona zdrowia", en: "health care";
+    InstAddiction => pl: "leczenie uzależnień", en: "addiction treatment";
+    InstMentalHealth => pl: "zdrowie psychiczne", en: "mental health";
+    InstHousing => pl: "mieszkalnictwo", en: "housing";
+    InstJustice => pl: "policja, sąd, kuratela", en: "police, courts, probation";
+    InstEducation => pl: "szkoła, edukacja", en: "school, education";
+    InstOther => pl: "inna", en: "other";
     SharedWithConsent => pl: "Przekazane za zgodą osoby", en: "Shared with the person's consent";
     HostBuildNotice => pl: "Interfejs Odnowy działa w przeglądarce: zbuduj go poleceniem `trunk build` w katalogu ui/.",
                        en: "The Odnowa interface runs in a browser: build it with `trunk build` in ui/.";

@@ -247,6 +247,12 @@ pub async fn put_site(edit: SiteEdit) -> Result<Catalogue, CallError> {
     call("PUT", path::CATALOGUE_SITE, Some(json(&edit)?)).await
 }
 
+pub async fn put_institution(
+    edit: odnowa_shared::office::InstitutionEdit,
+) -> Result<Catalogue, CallError> {
+    call("PUT", path::CATALOGUE_INSTITUTION, Some(json(&edit)?)).await
+}
+
 /// The link that downloads the report as `ext` ("xlsx" or "csv").
 pub fn report_download(period: &Period, ext: &str) -> String {
     let path = match ext {

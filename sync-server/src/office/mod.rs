@@ -30,10 +30,10 @@ use odnowa_shared::conflicts;
 use odnowa_shared::document;
 use odnowa_shared::ids::{DocId, OrgId, PersonId};
 use odnowa_shared::office::{
-    CaseWork, CaseWorkEntry, Dashboard, DuplicatePair, FilterOptions, FreezeRequest, LoginRequest,
-    MergeRequest, Month, NamedOption, OfficeErrorCode, OfficeUser, Period, PersonSummary,
-    RecordContent, RecordDetail, RecordFilter, RecordPage, Report, ServiceEdit, SiteEdit, Timeline,
-    UnmergeRequest, path,
+    CaseWork, CaseWorkEntry, Dashboard, DuplicatePair, FilterOptions, FreezeRequest,
+    InstitutionEdit, LoginRequest, MergeRequest, Month, NamedOption, OfficeErrorCode, OfficeUser,
+    Period, PersonSummary, RecordContent, RecordDetail, RecordFilter, RecordPage, Report,
+    ServiceEdit, SiteEdit, Timeline, UnmergeRequest, path,
 };
 use odnowa_shared::records::{
     Catalogue, Contact, DaySession, Diagnosis, Person, Programme, RecordKind, Referral, Workshop,
@@ -71,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .route(path::CATALOGUE, get(catalogue))
         .route(path::CATALOGUE_SERVICE, put(put_service))
         .route(path::CATALOGUE_SITE, put(put_site))
+        .route(path::CATALOGUE_INSTITUTION, put(put_institution))
         .route(path::AUDIT, get(audit::audit))
         .route(path::QUARANTINE, get(audit::quarantine))
         .route(path::TEAM, get(team::team))
@@ -641,6 +642,17 @@ async fn put_service(
     let edit: ServiceEdit = json_body(&body)?;
     Ok(Json(
         state.sync.put_service(&author(&session), &edit).await?,
+    ))
+}
+
+async fn put_institution(
+    State(state): State<AppState>,
+    OfficeOnly(session): OfficeOnly,
+    body: Bytes,
+) -> Result<Json<Catalogue>, Refusal> {
+    let edit: InstitutionEdit = json_body(&body)?;
+    Ok(Json(
+        state.sync.put_institution(&author(&session), &edit).await?,
     ))
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use odnowa_shared::ids::SiteId;
 use odnowa_shared::office::{NamedOption, ServiceEdit, SiteEdit};
-use odnowa_shared::records::{Catalogue, site_kind};
+use odnowa_shared::records::{Catalogue, institution_kind, site_kind};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -378,6 +378,130 @@ fn view(
                 <tbody>{ for site_rows }</tbody>
             </table>
             { site_form }
+            <Institutions catalogue={catalogue.clone()} />
         </>
     }
+}
+
+#[derive(Properties, PartialEq)]
+struct InstitutionsProps {
+    catalogue: Catalogue,
+}
+
+/// The outside institutions a person may be referred to (the social
+/// assistance centre, the labour office, clinics, probation): kept here by
+/// the office, offered on the devices.
+#[function_component(Institutions)]
+fn institutions(props: &InstitutionsProps) -> Html {
+    let office = use_office();
+    let lang = office.lang;
+    // What the catalogue shows after a save (the page's copy reloads on
+    // its own only when another section saves).
+    let shown = use_state(|| props.catalogue.clone());
+    let editing = use_state(|| None::<String>);
+    let refs: [NodeRef; 6] = Default::default();
+    let error = use_state(|| None::<Key>);
+    let current = editing
+        .as_ref()
+        .and_then(|id| shown.institutions.get(id).map(|i| (id.clone(), i.clone())));
+    let save = {
+        let (refs, shown, error) = (refs.clone(), shown.clone(), error.clone());
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let edit = odnowa_shared::office::InstitutionEdit {
+                id: input(&refs[0]).trim().to_string(),
+                name: input(&refs[1]),
+                institution_kind: selected(&refs[2]),
+                address: input(&refs[3]),
+                phone: input(&refs[4]),
+                retired: checked(&refs[5]),
+            };
+            let (shown, error) = (shown.clone(), error.clone());
+            spawn_local(async move {
+                match office_api::put_institution(edit).await {
+                    Ok(catalogue) => {
+                        error.set(None);
+                        shown.set(catalogue);
+                    }
+                    Err(e) => error.set(Some(e.key())),
+                }
+            });
+        })
+    };
+    let rows = shown.institutions.iter().map(|(id, i)| {
+        let onclick = {
+            let (editing, id) = (editing.clone(), id.clone());
+            Callback::from(move |_: MouseEvent| editing.set(Some(id.clone())))
+        };
+        html! {
+            <tr class={classes!("clickable", i.retired.then_some("muted"))} data-testid="catalogue-institution" {onclick}>
+                <td>{ id.clone() }</td>
+                <td>{ i.name.clone() }</td>
+                <td>{ institution_kind_name(lang, &i.institution_kind) }</td>
+                <td>{ i.address.clone() }</td>
+                <td>{ i.phone.clone() }</td>
+            </tr>
+        }
+    });
+    let kind = current
+        .as_ref()
+        .map(|(_, i)| i.institution_kind.clone())
+        .unwrap_or_else(|| institution_kind::SOCIAL_ASSISTANCE.into());
+    let new_entry = {
+        let editing = editing.clone();
+        Callback::from(move |_: MouseEvent| editing.set(None))
+    };
+    html! {
+        <>
+            <h3>{ t(lang, Key::CatalogueInstitutions) }</h3>
+            <table class="office-table">
+                <thead><tr>
+                    <th scope="col">{ t(lang, Key::ColCode) }</th>
+                    <th scope="col">{ t(lang, Key::ColName) }</th>
+                    <th scope="col">{ t(lang, Key::ColInstitutionKind) }</th>
+                    <th scope="col">{ t(lang, Key::ColAddress) }</th>
+                    <th scope="col">{ t(lang, Key::ColPhone) }</th>
+                </tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+            <form class="office-filters office-card" key={editing.as_ref().cloned().unwrap_or_default()} onsubmit={save} data-testid="institution-form">
+                { field(lang, Key::ColCode, &refs[0], "text", current.as_ref().map(|(id, _)| id.clone()).unwrap_or_default(), "institution-id") }
+                { field(lang, Key::ColName, &refs[1], "text", current.as_ref().map(|(_, i)| i.name.clone()).unwrap_or_default(), "institution-name") }
+                <label class="field">
+                    <span class="field-label">{ t(lang, Key::ColInstitutionKind) }</span>
+                    <select ref={refs[2].clone()} data-testid="institution-kind">
+                        { for institution_kind::ALL.iter().map(|k| html! {
+                            <option value={*k} selected={kind == *k}>{ institution_kind_name(lang, k) }</option>
+                        }) }
+                    </select>
+                </label>
+                { field(lang, Key::ColAddress, &refs[3], "text", current.as_ref().map(|(_, i)| i.address.clone()).unwrap_or_default(), "institution-address") }
+                { field(lang, Key::ColPhone, &refs[4], "tel", current.as_ref().map(|(_, i)| i.phone.clone()).unwrap_or_default(), "institution-phone") }
+                <label class="field field-check">
+                    <input ref={refs[5].clone()} type="checkbox" checked={current.as_ref().is_some_and(|(_, i)| i.retired)} />
+                    <span>{ t(lang, Key::Retired) }</span>
+                </label>
+                <button type="submit" class="button button-primary" data-testid="save-institution">{ t(lang, Key::SaveInstitution) }</button>
+                <button type="button" class="button" onclick={new_entry}>{ t(lang, Key::NewEntry) }</button>
+            </form>
+            <ErrorBanner {lang} error={*error} />
+        </>
+    }
+}
+
+/// The name of a kind of institution.
+fn institution_kind_name(lang: Lang, kind: &str) -> String {
+    let key = match kind {
+        institution_kind::SOCIAL_ASSISTANCE => Key::InstSocialAssistance,
+        institution_kind::LABOUR_OFFICE => Key::InstLabourOffice,
+        institution_kind::HEALTH => Key::InstHealth,
+        institution_kind::ADDICTION => Key::InstAddiction,
+        institution_kind::MENTAL_HEALTH => Key::InstMentalHealth,
+        institution_kind::HOUSING => Key::InstHousing,
+        institution_kind::JUSTICE => Key::InstJustice,
+        institution_kind::EDUCATION => Key::InstEducation,
+        institution_kind::OTHER => Key::InstOther,
+        other => return other.to_string(),
+    };
+    t(lang, key).to_string()
 }
