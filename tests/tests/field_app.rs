@@ -615,6 +615,9 @@ async fn a_referral_crosses_from_one_organisation_to_another() -> Result<()> {
     a.type_into(&tid("wishes"), "Chce mieszkać blisko córki")
         .await?;
     screenshots_pl_en(&mut a, "phone-diagnosis-form").await?;
+    a.resize(TABLET.0, TABLET.1).await?;
+    screenshots_pl_en(&mut a, "tablet-diagnosis-form").await?;
+    a.resize(PHONE.0, PHONE.1).await?;
     a.tap(&tid("save-diagnosis")).await?;
     wait_count(&a, &tid("diagnosis-card"), 1).await?;
 
@@ -623,6 +626,7 @@ async fn a_referral_crosses_from_one_organisation_to_another() -> Result<()> {
     a.find(&tid("programme-form")).await?;
     a.type_into(&tid("goal"), "Mieszkanie treningowe do wiosny")
         .await?;
+    screenshots_pl_en(&mut a, "phone-programme-form").await?;
     a.tap(&tid("save-programme")).await?;
     a.find(&tid("programme")).await?;
     for (text, due) in [
@@ -650,6 +654,9 @@ async fn a_referral_crosses_from_one_organisation_to_another() -> Result<()> {
     a.type_into(&tid("referral-reason"), "Potrzebuje noclegu na zimę")
         .await?;
     screenshots_pl_en(&mut a, "phone-referral-form").await?;
+    a.resize(TABLET.0, TABLET.1).await?;
+    screenshots_pl_en(&mut a, "tablet-referral-form").await?;
+    a.resize(PHONE.0, PHONE.1).await?;
     a.tap(&tid("send-referral")).await?;
     a.find(&format!("{}[data-status=\"sent\"]", tid("referral-line")))
         .await?;
@@ -707,6 +714,9 @@ async fn a_referral_crosses_from_one_organisation_to_another() -> Result<()> {
     }
     ensure!(seen, "A's file does not show the referral accepted");
     screenshots_pl_en(&mut a, "phone-person-file-accepted").await?;
+    a.resize(TABLET.0, TABLET.1).await?;
+    screenshots_pl_en(&mut a, "tablet-person-file-accepted").await?;
+    a.resize(PHONE.0, PHONE.1).await?;
     let stored = probe_b.engine.list::<Referral>().await?;
     ensure!(stored.len() == 1 && !stored[0].shared.diagnosis.is_empty());
     a.close().await?;

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use odnowa_shared::api::{BoardEntry, DaySessionView, PersonView};
-use odnowa_shared::ids::{DocId, SiteId};
+use odnowa_shared::ids::{DocId, PersonId, SiteId};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -18,7 +18,7 @@ use crate::i18n::{Key, Lang, t, tf, versions};
 use crate::model::board::{present_count, sorted};
 use crate::model::format;
 use crate::model::person_form::PersonFields;
-use crate::state::AppHandle;
+use crate::state::{Action, AppHandle, Route};
 use crate::tauri::{self, InvokeError};
 
 /// Where the tablet remembers its day room.
@@ -130,9 +130,15 @@ fn board(props: &BoardProps) -> Html {
             });
         }
     };
+    let open_file = {
+        let app = app.clone();
+        Callback::from(move |person: PersonId| {
+            app.dispatch(Action::Navigate(Route::Person(person)))
+        })
+    };
     let cards = sorted(&view.board)
         .into_iter()
-        .map(|entry| card(lang, id, &entry, run.clone()));
+        .map(|entry| card(lang, id, &entry, run.clone(), open_file.clone()));
     let meals = {
         let run = run.clone();
         Callback::from(move |delta: i64| run(Box::pin(tauri::add_meals(id, delta))))
@@ -214,7 +220,13 @@ fn board(props: &BoardProps) -> Html {
 /// One command that answers with the whole session.
 type Call = Pin<Box<dyn Future<Output = Result<DaySessionView, InvokeError>>>>;
 
-fn card<F>(lang: Lang, session: DocId, entry: &BoardEntry, run: F) -> Html
+fn card<F>(
+    lang: Lang,
+    session: DocId,
+    entry: &BoardEntry,
+    run: F,
+    open_file: Callback<PersonId>,
+) -> Html
 where
     F: Fn(Call) + Clone + 'static,
 {
@@ -250,8 +262,13 @@ where
                 <span class="board-alias">{ format::shown_alias(lang, &entry.alias) }</span>
                 <span class="board-status">{ status }</span>
             </button>
+            <div class="board-actions">
+                <button type="button" class="button button-small button-quiet" data-testid="board-open-file"
+                    aria-label={tf(lang, Key::OpenFileOf, &[("name", &entry.alias)])}
+                    onclick={open_file.reform(move |_: MouseEvent| person)}>
+                    { t(lang, Key::OpenFile) }
+                </button>
             if entry.present {
-                <div class="board-actions">
                     if !checked_out {
                         <button type="button" class="button button-small" data-testid="check-out"
                             aria-label={tf(lang, Key::CheckOutLabel, &[("name", &entry.alias)])} onclick={out}>
@@ -262,8 +279,8 @@ where
                         aria-label={tf(lang, Key::UndoPresentLabel, &[("name", &entry.alias)])} onclick={undo}>
                         { t(lang, Key::UndoPresent) }
                     </button>
-                </div>
             }
+            </div>
         </li>
     }
 }
