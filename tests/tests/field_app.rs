@@ -578,6 +578,15 @@ async fn a_referral_crosses_from_one_organisation_to_another() -> Result<()> {
             consent: Some("services share_diagnosis".into()),
         })
         .await?;
+    colleague
+        .engine
+        .create_person(&PersonDraft {
+            alias: "Halina".into(),
+            birth_year: Some(1972),
+            gender: "f".into(),
+            consent: Some("services".into()),
+        })
+        .await?;
     colleague.engine.sync_now().await?;
     let display = VirtualDisplay::start()?;
 
@@ -614,12 +623,23 @@ async fn a_referral_crosses_from_one_organisation_to_another() -> Result<()> {
     }
     a.type_into(&tid("wishes"), "Chce mieszkać blisko córki")
         .await?;
+    // His partner is assessed with him: one household.
+    a.type_into(
+        &format!("{} {}", tid("diagnosis-form"), tid("person-search")),
+        "hal",
+    )
+    .await?;
+    a.tap(&format!("{}[data-alias=\"Halina\"]", tid("person-row")))
+        .await?;
+    a.type_into(&tid("household-relation"), "partnerka").await?;
     screenshots_pl_en(&mut a, "phone-diagnosis-form").await?;
     a.resize(TABLET.0, TABLET.1).await?;
     screenshots_pl_en(&mut a, "tablet-diagnosis-form").await?;
     a.resize(PHONE.0, PHONE.1).await?;
     a.tap(&tid("save-diagnosis")).await?;
     wait_count(&a, &tid("diagnosis-card"), 1).await?;
+    a.wait_for_text(&tid("diagnosis-household"), "Halina (partnerka)")
+        .await?;
 
     // The programme with three steps.
     a.tap(&tid("new-programme")).await?;

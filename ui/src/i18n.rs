@@ -678,6 +678,9 @@ translations! {
     InstJustice => pl: "policja, sąd, kuratela", en: "police, courts, probation";
     InstEducation => pl: "szkoła, edukacja", en: "school, education";
     InstOther => pl: "inna", en: "other";
+    Household => pl: "Gospodarstwo domowe", en: "Household";
+    HouseholdHint => pl: "Osoby ocenione razem z tą osobą (np. partner, dzieci).", en: "Persons assessed together with this person (a partner, children).";
+    HouseholdRelation => pl: "Pokrewieństwo", en: "Relation";
     SharedWithConsent => pl: "Przekazane za zgodą osoby", en: "Shared with the person's consent";
     HostBuildNotice => pl: "Interfejs Odnowy działa w przeglądarce: zbuduj go poleceniem `trunk build` w katalogu ui/.",
                        en: "The Odnowa interface runs in a browser: build it with `trunk build` in ui/.";

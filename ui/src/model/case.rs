@@ -4,7 +4,8 @@
 //! they are sent. No browser here (see the module docs of `model`).
 
 use odnowa_shared::api::{
-    DiagnosisDraft, DomainDraft, DueKind, EventKind, ProgrammeDraft, ReferralDraft, StepDraft,
+    DiagnosisDraft, DomainDraft, DueKind, EventKind, HouseholdDraft, ProgrammeDraft, ReferralDraft,
+    StepDraft,
 };
 use odnowa_shared::ids::{DocId, OrgId, PersonId};
 use odnowa_shared::records::{ReferralStatus, domain, level, outcome, step_status};
@@ -128,6 +129,9 @@ pub struct DiagnosisForm {
     /// In the order of `domain::ALL`.
     pub domains: Vec<(String, Option<i64>, String)>,
     pub wishes: String,
+    /// Household members assessed with the person: `(person, alias,
+    /// relation)`.
+    pub household: Vec<(PersonId, String, String)>,
 }
 
 impl DiagnosisForm {
@@ -140,6 +144,7 @@ impl DiagnosisForm {
                 .map(|c| (c.to_string(), None, String::new()))
                 .collect(),
             wishes: String::new(),
+            household: Vec::new(),
         }
     }
 
@@ -165,7 +170,15 @@ impl DiagnosisForm {
             assessed_on,
             domains,
             wishes: self.wishes.trim().to_string(),
-            household: Vec::new(),
+            household: self
+                .household
+                .iter()
+                .filter(|(member, _, _)| *member != person)
+                .map(|(member, _, relation)| HouseholdDraft {
+                    person: *member,
+                    relation: relation.trim().to_string(),
+                })
+                .collect(),
         })
     }
 }
@@ -303,6 +316,17 @@ mod tests {
         assert_eq!(draft.domains.len(), 1);
         assert_eq!(draft.domains[0].code, domain::HOUSING);
         assert_eq!(draft.domains[0].note, "śpi na dworcu");
+        let partner = PersonId::random();
+        form.household
+            .push((partner, "Ola".into(), " partnerka ".into()));
+        form.household.push((person, "self".into(), String::new()));
+        let draft = form.to_draft(person).expect("a draft");
+        assert_eq!(
+            draft.household.len(),
+            1,
+            "the person is not their own household"
+        );
+        assert_eq!(draft.household[0].relation, "partnerka");
         form.assessed_on = "30.11.2026".into();
         assert_eq!(form.to_draft(person), Err(Key::ErrBadDate));
     }

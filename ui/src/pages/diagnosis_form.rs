@@ -8,7 +8,7 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::components::ErrorBanner;
+use crate::components::{ErrorBanner, PersonSearch};
 use crate::hooks::today;
 use crate::i18n::{Key, t};
 use crate::model::case::{DiagnosisForm, domain_name, level_name};
@@ -26,6 +26,7 @@ pub fn diagnosis_form_page(props: &DiagnosisFormProps) -> Html {
     let form = use_state(|| DiagnosisForm::new(today()));
     let error = use_state(|| None::<Key>);
     let busy = use_state(|| false);
+    let query = use_state(String::new);
     let Some(app) = app else {
         return html! {};
     };
@@ -97,6 +98,50 @@ pub fn diagnosis_form_page(props: &DiagnosisFormProps) -> Html {
             form.set(next);
         })
     };
+    let add_member = {
+        let (form, query) = (form.clone(), query.clone());
+        Callback::from(move |found: odnowa_shared::api::PersonView| {
+            let mut next = (*form).clone();
+            if found.id != person && !next.household.iter().any(|(p, _, _)| *p == found.id) {
+                next.household
+                    .push((found.id, found.alias.clone(), String::new()));
+            }
+            form.set(next);
+            query.set(String::new());
+        })
+    };
+    let members = form.household.iter().enumerate().map(|(at, (_, alias, relation))| {
+        let on_relation = {
+            let form = form.clone();
+            Callback::from(move |e: InputEvent| {
+                let mut next = (*form).clone();
+                if let Some(row) = next.household.get_mut(at) {
+                    row.2 = e.target_unchecked_into::<HtmlInputElement>().value();
+                }
+                form.set(next);
+            })
+        };
+        let remove = {
+            let form = form.clone();
+            Callback::from(move |_: MouseEvent| {
+                let mut next = (*form).clone();
+                if at < next.household.len() {
+                    next.household.remove(at);
+                }
+                form.set(next);
+            })
+        };
+        html! {
+            <li class="line-row" data-testid="household-member">
+                <span class="line-name">{ alias.clone() }</span>
+                <input class="text-input" type="text" data-testid="household-relation"
+                    aria-label={t(lang, Key::HouseholdRelation)} placeholder={t(lang, Key::HouseholdRelation)}
+                    value={relation.clone()} oninput={on_relation} />
+                <button type="button" class="remove-button"
+                    aria-label={crate::i18n::tf(lang, Key::RemoveNamed, &[("name", alias)])} onclick={remove}>{ "×" }</button>
+            </li>
+        }
+    });
     let save = {
         let (form, error, busy, app) = (form.clone(), error.clone(), busy.clone(), app.clone());
         Callback::from(move |_: MouseEvent| {
@@ -136,6 +181,13 @@ pub fn diagnosis_form_page(props: &DiagnosisFormProps) -> Html {
             <label class="field-label" for="wishes">{ t(lang, Key::Wishes) }</label>
             <textarea id="wishes" data-testid="wishes" class="text-input text-area" rows="2"
                 value={form.wishes.clone()} oninput={on_wishes} />
+            <h3 class="section-title">{ t(lang, Key::Household) }</h3>
+            <p class="hint">{ t(lang, Key::HouseholdHint) }</p>
+            <ul class="lines">{ for members }</ul>
+            <PersonSearch {lang} query={(*query).clone()}
+                on_query={Callback::from({ let query = query.clone(); move |q| query.set(q) })}
+                on_pick={add_member}
+                exclude={form.household.iter().map(|(p, _, _)| *p).chain(std::iter::once(person)).collect::<Vec<_>>()} />
             <div class="save-bar">
                 <ErrorBanner {lang} error={*error} />
                 <button type="button" data-testid="save-diagnosis" class="button button-primary button-wide"

@@ -239,6 +239,14 @@ fn diagnosis_card(lang: Lang, d: &DiagnosisView, latest: bool) -> Html {
             if !d.wishes.is_empty() {
                 <p><strong>{ t(lang, Key::Wishes) }{ ": " }</strong>{ &d.wishes }</p>
             }
+            if !d.household.is_empty() {
+                <p data-testid="diagnosis-household"><strong>{ t(lang, Key::Household) }{ ": " }</strong>
+                    { d.household.iter().map(|h| {
+                        let alias = format::shown_alias(lang, &h.alias);
+                        if h.relation.is_empty() { alias } else { format!("{alias} ({})", h.relation) }
+                    }).collect::<Vec<_>>().join(", ") }
+                </p>
+            }
         </details>
     }
 }
