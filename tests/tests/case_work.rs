@@ -817,7 +817,9 @@ async fn erasure_and_audit_cover_case_work(backend: Backend) -> Result<()> {
     assert!(ola.engine.list::<Referral>().await?.is_empty());
     assert!(ola.engine.list::<CaseNotes>().await?.is_empty());
     assert!(jan.engine.list::<Referral>().await?.is_empty(), "B's copy");
-    // Nothing comes back: a new assessment of the erased person is refused.
+    // The device no longer holds the person: a new assessment of them is
+    // refused on the device (not found). The server's refusal of new case
+    // work about an erased person is the exchange's `ERASED_PERSON` rule.
     let late = ola
         .engine
         .save_diagnosis(&diagnosis(person, "2026-11-20", 2, 2))

@@ -35,7 +35,7 @@ use odnowa_shared::records::{
 };
 use odnowa_shared::time::{Date, Timestamp};
 
-use super::field::{PersonIndex, Stored, not_found, person_view, read_row, unknown_person};
+use super::field::{PersonIndex, Stored, not_found, person_view, read_row};
 use super::replica::replica_of;
 use super::{Engine, EngineError, Result};
 
@@ -43,6 +43,16 @@ use super::{Engine, EngineError, Result};
 struct Authored<R> {
     stored: Stored<R>,
     author: Option<String>,
+}
+
+/// The name the record's history gives its first device author (a
+/// genesis change names nobody).
+fn first_author(row: &super::store::DocRow) -> Option<String> {
+    let replica = replica_of(row).ok()?;
+    document::history(&replica.doc)
+        .into_iter()
+        .find(|e| e.device.is_some())
+        .and_then(|e| e.author)
 }
 
 /// A fresh id for an entry of a map inside a record.
@@ -66,12 +76,7 @@ impl Engine {
         let rows = self.store().docs_of_kind(R::KIND).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let author = replica_of(&row).ok().and_then(|r| {
-                document::history(&r.doc)
-                    .into_iter()
-                    .find(|e| e.device.is_some())
-                    .and_then(|e| e.author)
-            });
+            let author = first_author(&row);
             match read_row::<R>(&row, true) {
                 Ok(stored) => out.push(Authored { stored, author }),
                 Err(e) => tracing::warn!(doc = %row.id, error = %e, "record skipped"),
@@ -86,10 +91,7 @@ impl Engine {
             Some(row) if row.kind == R::KIND => row,
             _ => return Err(not_found(id)),
         };
-        let author = document::history(&replica_of(&row)?.doc)
-            .into_iter()
-            .find(|e| e.device.is_some())
-            .and_then(|e| e.author);
+        let author = first_author(&row);
         Ok(Authored {
             stored: read_row(&row, true)?,
             author,
@@ -949,10 +951,11 @@ fn diagnosis_view(
             .iter()
             .filter_map(|(key, member)| {
                 let person: PersonId = key.parse().ok()?;
+                // A member not on the device shows without an alias.
                 let alias = persons
                     .get(&person)
                     .map(|(p, _)| p.alias.clone())
-                    .unwrap_or_else(|| unknown_person(person).alias);
+                    .unwrap_or_default();
                 Some(HouseholdView {
                     person,
                     alias,

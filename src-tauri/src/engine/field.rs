@@ -113,7 +113,7 @@ pub(super) fn person_view(person: &Person, confirmed: bool) -> PersonView {
 }
 
 /// A view of a person the device does not hold (erased, or not synced yet).
-pub(super) fn unknown_person(id: PersonId) -> PersonView {
+fn unknown_person(id: PersonId) -> PersonView {
     PersonView {
         id,
         alias: String::new(),
