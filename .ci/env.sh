@@ -18,3 +18,5 @@ if [ -d "$HOME/.cargo/bin" ]; then
 fi
 # trunk 0.21 would otherwise ask GitHub for a newer version.
 export TRUNK_SKIP_VERSION_CHECK=true
+# The accessibility checker the browser tests inject (pinned by .ci/install.sh).
+export ODNOWA_AXE="${ODNOWA_AXE:-$ODNOWA_TOOLS/axe-core-4.14.1/axe.min.js}"

@@ -102,6 +102,23 @@ if [ "$(installed_version cargo-fuzz)" != "$CARGO_FUZZ_VERSION" ]; then
   CARGO_TARGET_DIR="$HOME/.cache/odnowa-fuzz-target/install" \
     cargo install --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION" --root "$ODNOWA_TOOLS"
 fi
+# axe-core, the accessibility checker the browser and E2E tests run in the
+# rendered pages (WCAG 2.2 AA: contrast, names, target sizes). One file from
+# the npm registry, checked against the registry's integrity hash.
+AXE_VERSION=4.14.1
+AXE_SHA512=FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
+if [ ! -f "$ODNOWA_TOOLS/axe-core-$AXE_VERSION/axe.min.js" ]; then
+  step "axe-core $AXE_VERSION"
+  axe_tgz=$(mktemp)
+  curl -fsSL --retry 3 -o "$axe_tgz" "https://registry.npmjs.org/axe-core/-/axe-core-$AXE_VERSION.tgz"
+  if [ "$(openssl dgst -sha512 -binary "$axe_tgz" | base64 -w0)" != "$AXE_SHA512" ]; then
+    echo "install.sh: axe-core-$AXE_VERSION.tgz does not match its integrity hash" >&2
+    exit 1
+  fi
+  mkdir -p "$ODNOWA_TOOLS/axe-core-$AXE_VERSION"
+  tar -xzf "$axe_tgz" -C "$ODNOWA_TOOLS/axe-core-$AXE_VERSION" --strip-components=1 package/axe.min.js
+  rm -f "$axe_tgz"
+fi
 flock -u 9
 
 # --- PostgreSQL ----------------------------------------------------------------

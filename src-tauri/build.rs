@@ -33,6 +33,7 @@ mod shell {
         "save_contact",
         "link_contact_person",
         "recent_places",
+        "recent_persons",
         "today_session",
         "set_present",
         "check_out",

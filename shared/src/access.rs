@@ -483,6 +483,24 @@ pub fn person_edit_refusal(
     if before.is_none() && after.created_by.is_some_and(|u| u != user) {
         return Some("a new person names the worker who registered them, not another user");
     }
+    let marks_before = before.map(|p| &p.distinct_from);
+    for (other, mark) in &after.distinct_from {
+        match marks_before.and_then(|m| m.get(other)) {
+            Some(earlier) if earlier != mark => {
+                return Some("a \"someone else\" mark is never changed");
+            }
+            Some(_) => {}
+            None if mark.said_by != Some(user) => {
+                return Some(
+                    "a \"someone else\" mark names the worker who said it, not another user",
+                );
+            }
+            None => {}
+        }
+    }
+    if marks_before.is_some_and(|m| m.keys().any(|k| !after.distinct_from.contains_key(k))) {
+        return Some("a \"someone else\" mark is never removed");
+    }
     None
 }
 
@@ -682,6 +700,46 @@ mod tests {
             person_edit_refusal(None, &new, a, ola).is_some(),
             "another creator"
         );
+    }
+
+    #[test]
+    fn someone_else_marks_are_added_in_ones_own_name_and_kept() {
+        use crate::ids::PersonId;
+        use crate::records::DistinctMark;
+        use crate::time::Timestamp;
+        let (org, ola, jan) = (Some(OrgId::random()), UserId::random(), UserId::random());
+        let other = PersonId::random().to_string();
+        let mark = |by| DistinctMark {
+            said_at: Timestamp(5),
+            said_by: Some(by),
+        };
+        let mut new = Person::new("Zbyszek", Timestamp(3));
+        new.created_by = Some(ola);
+        new.distinct_from.insert(other.clone(), mark(ola));
+        assert!(person_edit_refusal(None, &new, org, ola).is_none());
+        // In another worker's name: refused.
+        let mut forged = new.clone();
+        forged.distinct_from.insert(other.clone(), mark(jan));
+        assert!(person_edit_refusal(None, &forged, org, ola).is_some());
+        // Added later by another worker, in their own name: accepted.
+        let mut added = new.clone();
+        added
+            .distinct_from
+            .insert(PersonId::random().to_string(), mark(jan));
+        assert!(person_edit_refusal(Some(&new), &added, org, jan).is_none());
+        // Never removed, never reworded.
+        let mut removed = new.clone();
+        removed.distinct_from.clear();
+        assert!(person_edit_refusal(Some(&new), &removed, org, ola).is_some());
+        let mut reworded = new.clone();
+        reworded.distinct_from.insert(
+            other,
+            DistinctMark {
+                said_at: Timestamp(9),
+                said_by: Some(ola),
+            },
+        );
+        assert!(person_edit_refusal(Some(&new), &reworded, org, ola).is_some());
     }
 
     #[test]

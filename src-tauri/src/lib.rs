@@ -69,5 +69,12 @@ mod tests {
             .map(str::to_string)
             .collect();
         assert_eq!(registered, api, "shell::handler");
+
+        for write in cmd::WRITES {
+            assert!(
+                api.contains(write),
+                "cmd::WRITES lists {write}, not a command"
+            );
+        }
     }
 }

@@ -506,6 +506,12 @@ impl AppUnderTest {
         screenshot(self.client()?, &self.name, name).await
     }
 
+    /// Fails with every WCAG 2.2 A/AA violation axe-core finds on the
+    /// screen now (`screen` names it in the message).
+    pub async fn check_a11y(&self, screen: &str) -> Result<()> {
+        crate::a11y::check(self.client()?, &self.name, screen).await
+    }
+
     /// Closes the session, stops the app and hands over its data
     /// directory (to look at what it left on disk).
     pub async fn close_keeping_data(mut self) -> Result<tempfile::TempDir> {

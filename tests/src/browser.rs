@@ -82,6 +82,12 @@ impl Browser {
         .await
     }
 
+    /// Fails with every WCAG 2.2 A/AA violation axe-core finds on the
+    /// page now (`page` names it in the message).
+    pub async fn check_a11y(&self, page: &str) -> Result<()> {
+        crate::a11y::check(self.client()?, &self.name, page).await
+    }
+
     pub async fn find(&self, css: &str) -> Result<Element> {
         app::find(self.client()?, &self.name, css).await
     }

@@ -3,6 +3,7 @@
 //! engines in temporary directories, and a loopback proxy that can cut
 //! answers mid-way.
 
+pub mod a11y;
 pub mod app;
 pub mod browser;
 pub mod craft;

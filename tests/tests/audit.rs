@@ -43,6 +43,7 @@ async fn every_change_and_read_is_listed_per_person_and_user(backend: Backend) -
             birth_year: Some(1968),
             gender: "male".into(),
             consent: None,
+            distinct_from: Vec::new(),
         })
         .await?;
     let contact = ola

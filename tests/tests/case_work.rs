@@ -90,6 +90,7 @@ async fn zenek(a: &TestDevice) -> Result<PersonId> {
                 consent_scope::SERVICES,
                 consent_scope::SHARE_DIAGNOSIS
             )),
+            distinct_from: Vec::new(),
         })
         .await?;
     Ok(person.id)

@@ -40,6 +40,7 @@ async fn a_withdrawn_consent_hides_the_person_outside_the_organisation(
             birth_year: Some(1968),
             gender: "m".into(),
             consent: Some("services".into()),
+            distinct_from: Vec::new(),
         })
         .await?;
     let given = person.consent.clone().context("consent recorded")?;

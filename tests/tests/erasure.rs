@@ -49,6 +49,7 @@ async fn person(device: &TestDevice, alias: &str) -> Result<PersonId> {
             birth_year: Some(1971),
             gender: "m".into(),
             consent: None,
+            distinct_from: Vec::new(),
         })
         .await?
         .id)

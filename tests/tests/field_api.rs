@@ -3,7 +3,7 @@
 //! SQLite files on the devices: what the Tauri commands do, without a
 //! window. Each scenario runs on SQLite and on PostgreSQL.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use odnowa_app::engine::{Engine, EngineError};
 use odnowa_shared::api::{
     CommandError, ContactDraft, EnrolRequest, ErrorKind, ItemDraft, ParticipantDraft, PersonDraft,
@@ -63,6 +63,7 @@ fn draft(alias: &str, birth_year: Option<i64>) -> PersonDraft {
         birth_year,
         gender: String::new(),
         consent: None,
+        distinct_from: Vec::new(),
     }
 }
 
@@ -122,6 +123,7 @@ async fn a_similar_person_gives_a_duplicate_warning(backend: Backend) -> Result<
             birth_year: Some(1970),
             gender: "m".into(),
             consent: None,
+            distinct_from: Vec::new(),
         })
         .await?;
     assert_eq!(zbyszek.gender, "m");
@@ -135,14 +137,64 @@ async fn a_similar_person_gives_a_duplicate_warning(backend: Backend) -> Result<
         ("Kazik", None, false),
     ] {
         let similar = phone.engine.similar_persons(&draft(alias, year)).await?;
-        let ids: Vec<PersonId> = similar.iter().map(|p| p.id).collect();
+        let ids: Vec<PersonId> = similar.iter().map(|p| p.person.id).collect();
         assert_eq!(
             ids.contains(&zbyszek.id),
             expect,
             "{alias} {year:?}: {similar:?}"
         );
-        assert!(similar.iter().all(|p| p.alias != "Gosia"), "{alias}");
+        assert!(similar.iter().all(|p| p.person.alias != "Gosia"), "{alias}");
     }
+
+    // What the worker judges by: registered, last met where, how often.
+    phone
+        .engine
+        .save_contact(&contact_draft(vec![zbyszek.id], &["food"]))
+        .await?;
+    let similar = phone
+        .engine
+        .similar_persons(&draft("Zbyszko", None))
+        .await?;
+    let found = similar
+        .iter()
+        .find(|s| s.person.id == zbyszek.id)
+        .context("Zbyszek proposed")?;
+    assert_eq!(found.contacts, 1);
+    assert_eq!(found.last_place, "Dworzec PKP, peron 1");
+    assert!(found.last_contact.is_some() && found.registered.0 > 0);
+
+    // "No, this is someone else": not proposed again for this draft, and
+    // remembered on the new person in the worker's name.
+    let mut other = draft("Zbyszko", None);
+    other.distinct_from = vec![zbyszek.id];
+    assert!(
+        phone
+            .engine
+            .similar_persons(&other)
+            .await?
+            .iter()
+            .all(|s| s.person.id != zbyszek.id)
+    );
+    let zbyszko = phone.engine.create_person(&other).await?;
+    let stored = phone
+        .engine
+        .get::<Person>(zbyszko.id.doc_id())
+        .await?
+        .context("Zbyszko stored")?;
+    assert!(stored.is_distinct_from(zbyszek.id));
+    // The server takes the mark (the exchange checks it is in the
+    // worker's own name).
+    phone.engine.sync_now().await?;
+    assert_eq!(phone.engine.sync_view().await?.refused, 0);
+    // An unknown person cannot be marked.
+    let mut unknown = draft("Zenek", None);
+    unknown.distinct_from = vec![PersonId::random()];
+    let refused = phone
+        .engine
+        .create_person(&unknown)
+        .await
+        .expect_err("an unknown person");
+    assert_eq!(kind_of(refused), ErrorKind::NotFound);
     Ok(())
 }
 
@@ -214,6 +266,73 @@ async fn a_contact_is_saved_listed_and_confirmed(backend: Backend) -> Result<()>
     let seen = office.engine.contact(saved.id).await?;
     assert_eq!(seen.note, "dostał herbatę");
     assert!(seen.confirmed);
+    Ok(())
+}
+
+/// The persons met most recently (the home screen's rows): this worker's,
+/// newest first, each once, with the services of their latest contact on
+/// the device (a colleague's, too); and what waits, per kind.
+async fn the_persons_met_recently_come_with_their_last_services(backend: Backend) -> Result<()> {
+    let field = field(backend).await?;
+    let ola = device_on(&field.server, "ola").await?;
+    let ewa = device_on(&field.server, "ewa").await?;
+    let zbyszek = ola.engine.create_person(&draft("Zbyszek", None)).await?;
+    let gosia = ola.engine.create_person(&draft("Gosia", None)).await?;
+    let kazik = ola.engine.create_person(&draft("Kazik", None)).await?;
+    assert!(ola.engine.recent_persons(5).await?.is_empty());
+
+    // Ola meets Zbyszek, then Gosia, then Zbyszek again.
+    ola.engine
+        .save_contact(&contact_draft(vec![zbyszek.id], &["food"]))
+        .await?;
+    ola.engine
+        .save_contact(&contact_draft(vec![gosia.id], &["information"]))
+        .await?;
+    ola.engine
+        .save_contact(&contact_draft(vec![zbyszek.id], &["hot_drink"]))
+        .await?;
+    // Nothing of it has reached the server: three contacts and three
+    // persons wait.
+    let waiting = ola.engine.sync_view().await?.waiting;
+    let count = |kind: &str| waiting.iter().find(|w| w.kind == kind).map(|w| w.pending);
+    assert_eq!(count("contact"), Some(3));
+    assert_eq!(count("person"), Some(3));
+    assert_eq!(count("workshop"), None);
+    ola.engine.sync_now().await?;
+    assert!(ola.engine.sync_view().await?.waiting.is_empty());
+
+    // Ewa meets Kazik; later Gosia, with other services.
+    ewa.engine.sync_now().await?;
+    ewa.engine
+        .save_contact(&contact_draft(vec![kazik.id], &["food"]))
+        .await?;
+    ewa.engine
+        .save_contact(&contact_draft(vec![gosia.id], &["food", "information"]))
+        .await?;
+    ewa.engine.sync_now().await?;
+    ola.engine.sync_now().await?;
+
+    let recent = ola.engine.recent_persons(5).await?;
+    let shown: Vec<(&str, Vec<&str>)> = recent
+        .iter()
+        .map(|r| {
+            (
+                r.person.alias.as_str(),
+                r.services.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    // Ola's own persons only (not Kazik), newest first, each once;
+    // Gosia's services from Ewa's later contact.
+    assert_eq!(
+        shown,
+        vec![
+            ("Zbyszek", vec!["hot_drink"]),
+            ("Gosia", vec!["food", "information"]),
+        ]
+    );
+    assert_eq!(ola.engine.recent_persons(1).await?.len(), 1);
+    assert_eq!(ewa.engine.recent_persons(5).await?.len(), 2);
     Ok(())
 }
 
@@ -352,6 +471,7 @@ async fn a_walk_in_is_created_registered_and_present(backend: Backend) -> Result
                 birth_year: Some(2014),
                 gender: "m".into(),
                 consent: None,
+                distinct_from: Vec::new(),
             },
         )
         .await?;
@@ -745,6 +865,7 @@ odnowa_tests::on_both_backends!(
     search_ignores_case_and_diacritics,
     a_similar_person_gives_a_duplicate_warning,
     a_contact_is_saved_listed_and_confirmed,
+    the_persons_met_recently_come_with_their_last_services,
     an_anonymous_contact_is_linked_to_a_person,
     two_tablets_tick_one_session_and_see_each_other,
     a_walk_in_is_created_registered_and_present,

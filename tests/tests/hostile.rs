@@ -67,6 +67,7 @@ async fn world(backend: Backend) -> Result<World> {
             birth_year: Some(1971),
             gender: "m".into(),
             consent: None,
+            distinct_from: Vec::new(),
         })
         .await?;
     phone.engine.sync_now().await?;

@@ -167,6 +167,7 @@ async fn both_languages(browser: &Browser, page: &str, ready: &str) -> Result<()
         browser.scroll_to(ready).await?;
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         browser.screenshot(&format!("office-{page}-{lang}")).await?;
+        browser.check_a11y(&format!("office-{page}-{lang}")).await?;
     }
     Ok(())
 }

@@ -144,6 +144,7 @@ async fn merging_and_unmerging_persons(backend: Backend) -> Result<()> {
         birth_year: Some(1971),
         gender: "male".into(),
         consent: None,
+        distinct_from: Vec::new(),
     };
     let zbyszek = phone.engine.create_person(&draft("Zbyszek")).await?.id;
     let zbigniew = phone.engine.create_person(&draft("Zbigniew")).await?.id;

@@ -213,6 +213,7 @@ async fn jans_person(two: &Two, alias: &str) -> Result<PersonId> {
             birth_year: Some(1970),
             gender: String::new(),
             consent: Some("services".into()),
+            distinct_from: Vec::new(),
         })
         .await?;
     two.jan.engine.sync_now().await?;
@@ -503,6 +504,7 @@ async fn a_coordinator_erases_only_what_their_organisation_holds(backend: Backen
             birth_year: None,
             gender: String::new(),
             consent: None,
+            distinct_from: Vec::new(),
         })
         .await?;
     two.ola.engine.sync_now().await?;

@@ -60,6 +60,7 @@ async fn save_private_things(engine: &Engine) -> Result<()> {
             birth_year: Some(1971),
             gender: "m".into(),
             consent: None,
+            distinct_from: Vec::new(),
         })
         .await?;
     engine

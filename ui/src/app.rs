@@ -15,12 +15,12 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::{BottomNav, ErrorBanner, Header};
-use crate::hooks::{remember, remembered, use_tick};
+use crate::hooks::{apply_display, display_settings, remember, remembered, use_tick};
 use crate::i18n::{Key, Lang, t};
 use crate::pages::{
-    ContactDetail, ContactFormPage, DayRoom, DiagnosisFormPage, Enrol, FirstSync, LockScreen,
-    NeedsApp, Outreach, PersonFilePage, ProgrammeFormPage, ProgrammePage, ReferralFormPage,
-    ReferralsPage, StaleBanner, WorkshopDetail, WorkshopFormPage, Workshops,
+    ContactDetail, ContactFormPage, DayRoom, DevicePage, DiagnosisFormPage, Enrol, FirstSync,
+    LockScreen, NeedsApp, Outreach, PersonFilePage, ProgrammeFormPage, ProgrammePage,
+    ReferralFormPage, ReferralsPage, StaleBanner, WorkshopDetail, WorkshopFormPage, Workshops,
 };
 use crate::state::{Action, AppHandle, AppState, Route, Section};
 use crate::tauri;
@@ -61,7 +61,15 @@ pub fn app() -> Html {
     let attempt = use_state(|| 0u32);
 
     use_effect_with(lang, |&lang| apply_lang(lang));
-    use_effect_with((), |_| watch_activity());
+    use_effect_with((), |_| {
+        watch_activity();
+        apply_display(display_settings());
+    });
+    // A saved record shows in the header's count at once, not at the next poll.
+    {
+        let state = state.clone();
+        use_effect_with((), move |_| watch_writes(state));
+    }
 
     {
         let (state, startup_error) = (state.clone(), startup_error.clone());
@@ -88,7 +96,9 @@ pub fn app() -> Html {
     {
         let state = state.clone();
         use_effect_with((state.access, state.route), move |&(access, route)| {
-            if access == Access::New && (route.section().is_some() || route == Route::FirstSync) {
+            if access == Access::New
+                && (route.section().is_some() || matches!(route, Route::FirstSync | Route::Device))
+            {
                 state.dispatch(Action::Navigate(Route::Enrol));
             }
         });
@@ -96,7 +106,7 @@ pub fn app() -> Html {
     // A stale device goes on recording (with a banner that says what is
     // hidden and why); locked and revoked cover the page.
     let shown = matches!(state.access, Access::Open | Access::Stale)
-        || state.route.section().is_none() && state.route != Route::FirstSync;
+        || matches!(state.route, Route::Loading | Route::NeedsApp | Route::Enrol);
     // The catalogue, again after every sync that brought something.
     {
         let state = state.clone();
@@ -156,6 +166,9 @@ pub fn app() -> Html {
         Route::FirstSync => html! { <FirstSync /> },
         Route::Outreach => html! { <Outreach /> },
         Route::NewContact => html! { <ContactFormPage id={None::<odnowa_shared::ids::DocId>} /> },
+        Route::NewContactWith(person) => html! {
+            <ContactFormPage id={None::<odnowa_shared::ids::DocId>} with={Some(person)} />
+        },
         Route::EditContact(id) => html! { <ContactFormPage id={Some(id)} /> },
         Route::Contact(id) => html! { <ContactDetail {id} /> },
         Route::DayRoom => html! { <DayRoom /> },
@@ -169,6 +182,7 @@ pub fn app() -> Html {
         Route::Programme(id) => html! { <ProgrammePage {id} /> },
         Route::NewReferral(person) => html! { <ReferralFormPage {person} /> },
         Route::Referrals => html! { <ReferralsPage /> },
+        Route::Device => html! { <DevicePage /> },
     };
     // Forms hide the navigation: their Save bar owns the bottom of the screen.
     let with_nav = shown
@@ -176,6 +190,7 @@ pub fn app() -> Html {
         && !matches!(
             state.route,
             Route::NewContact
+                | Route::NewContactWith(_)
                 | Route::EditContact(_)
                 | Route::NewWorkshop
                 | Route::EditWorkshop(_)
@@ -202,6 +217,25 @@ pub fn app() -> Html {
             </div>
         </ContextProvider<AppHandle>>
     }
+}
+
+/// Reads the sync status whenever a command saved something (the event
+/// [`tauri::WRITE_EVENT`]), for as long as the page lives.
+fn watch_writes(state: AppHandle) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let listener = Closure::<dyn Fn()>::new(move || {
+        let state = state.clone();
+        spawn_local(async move {
+            if let Ok(view) = tauri::sync_status(true).await {
+                state.dispatch(Action::SetSync(view));
+            }
+        });
+    });
+    let _ = window
+        .add_event_listener_with_callback(tauri::WRITE_EVENT, listener.as_ref().unchecked_ref());
+    listener.forget();
 }
 
 /// Decides the first screen: the notice in a plain browser, enrolment

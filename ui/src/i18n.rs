@@ -102,6 +102,10 @@ translations! {
     RemoveNamed => pl: "Usuń: {name}", en: "Remove: {name}";
     /// Mark of a record the server has confirmed.
     ConfirmedMark => pl: "Potwierdzone przez serwer", en: "Confirmed by the server";
+    /// The word beside the mark of a confirmed record.
+    ConfirmedWord => pl: "wysłane", en: "sent";
+    /// The word beside the mark of a record waiting for the server.
+    PendingWord => pl: "czeka", en: "waiting";
     /// Mark of a record the server has not confirmed yet.
     PendingMark => pl: "Jeszcze nie potwierdzone przez serwer", en: "Not yet confirmed by the server";
     /// A field with one concurrent value (Polish plural: 1).
@@ -152,13 +156,47 @@ translations! {
     SyncNotEnrolled => pl: "Niepołączone", en: "Not enrolled";
     SyncRevoked => pl: "Urządzenie odłączone", en: "Device revoked";
     SyncSyncing => pl: "Synchronizuję…", en: "Syncing…";
-    SyncOffline => pl: "Offline", en: "Offline";
-    SyncOfflinePending => pl: "Offline · {n} do wysłania", en: "Offline · {n} pending";
-    SyncPending => pl: "{n} do wysłania", en: "{n} pending";
+    /// No network, nothing waiting: normal work, not a failure.
+    SyncOffline => pl: "Bez sieci · wszystko wysłane", en: "No network · everything sent";
+    /// Records saved on the device that the server has not confirmed (1);
+    /// {where} is [`Key::SyncWherePhone`] or [`Key::SyncWhereTablet`].
+    SyncWaitingOne => pl: "Zapisane {where} · {n} czeka na wysłanie", en: "Saved {where} · {n} waiting to be sent";
+    /// … (Polish plural: few).
+    SyncWaitingFew => pl: "Zapisane {where} · {n} czekają na wysłanie", en: "Saved {where} · {n} waiting to be sent";
+    /// … (Polish plural: many).
+    SyncWaitingMany => pl: "Zapisane {where} · {n} czeka na wysłanie", en: "Saved {where} · {n} waiting to be sent";
+    SyncWherePhone => pl: "w telefonie", en: "on this phone";
+    SyncWhereTablet => pl: "na tablecie", en: "on this tablet";
     SyncRefused => pl: "Odrzucone: {n}", en: "Refused: {n}";
-    SyncAllConfirmed => pl: "Wszystko wysłane", en: "All confirmed";
+    SyncAllConfirmed => pl: "Wszystko wysłane", en: "Everything sent";
     /// Accessible label of the sync indicator (a button).
-    SyncNowLabel => pl: "Stan synchronizacji. Dotknij, aby zsynchronizować teraz.", en: "Sync status. Tap to sync now.";
+    SyncNowLabel => pl: "Stan synchronizacji. Dotknij, aby zobaczyć szczegóły.", en: "Sync status. Tap for details.";
+
+    // --- The device screen ---------------------------------------------------
+    DeviceTitle => pl: "To urządzenie", en: "This device";
+    DeviceLastSync => pl: "Ostatnia udana synchronizacja", en: "Last successful sync";
+    DeviceNeverSynced => pl: "jeszcze żadnej", en: "none yet";
+    DeviceLastAttempt => pl: "Ostatnia próba", en: "Last attempt";
+    DeviceNoServer => pl: "serwer poza zasięgiem", en: "server out of reach";
+    DeviceRecords => pl: "Rekordy na urządzeniu", en: "Records on the device";
+    DeviceWaitingTitle => pl: "Czeka na wysłanie", en: "Waiting to be sent";
+    DeviceNothingWaiting => pl: "Nic nie czeka: wszystko dotarło do serwera.", en: "Nothing waits: everything reached the server.";
+    DeviceWaitingHint => pl: "To jest zapisane na tym urządzeniu i nie zginie. Wyśle się samo, gdy będzie sieć.", en: "This is saved on the device and will not be lost. It is sent by itself when there is a network.";
+    DeviceWaitingCount => pl: "czeka: {n}", en: "waiting: {n}";
+    DisplayTitle => pl: "Wygląd", en: "Display";
+    DisplayLargeText => pl: "Większy tekst", en: "Larger text";
+    DisplayContrast => pl: "Wysoki kontrast", en: "High contrast";
+    SwitchOn => pl: "Włączone", en: "On";
+    SwitchOff => pl: "Wyłączone", en: "Off";
+    KindPersons => pl: "Osoby", en: "Persons";
+    KindNotes => pl: "Notatki", en: "Notes";
+    KindContacts => pl: "Kontakty", en: "Contacts";
+    KindDaySessions => pl: "Obecności w świetlicy", en: "Day-room attendance";
+    KindWorkshops => pl: "Warsztaty", en: "Workshops";
+    KindDiagnoses => pl: "Diagnozy potrzeb", en: "Needs assessments";
+    KindProgrammes => pl: "Programy (IPWB)", en: "Programmes (IPWB)";
+    KindReferrals => pl: "Skierowania", en: "Referrals";
+    KindOther => pl: "Inne", en: "Other";
 
     // --- Navigation ---------------------------------------------------------
     NavLabel => pl: "Sekcje", en: "Sections";
@@ -196,8 +234,25 @@ translations! {
     StaleIntro => pl: "To urządzenie nie łączyło się z serwerem od {n} dni. Zapisuj dalej kontakty, obecności i notatki; wpisy innych osób są ukryte, dopóki synchronizacja się nie uda.", en: "This device has not reached the server for {n} days. Go on recording contacts, attendance and notes; what others recorded stays hidden until a sync succeeds.";
     StaleSync => pl: "Synchronizuj teraz", en: "Sync now";
     RevokedTitle => pl: "Urządzenie odłączone", en: "Device revoked";
-    RevokedIntro => pl: "Biuro odłączyło to urządzenie: dane na nim pozostają zablokowane. Aby pracować dalej, usuń je i połącz urządzenie ponownie nowym kodem.", en: "The office revoked this device: its data stays locked. To work on, erase it and enrol the device again with a new code.";
+    RevokedIntro => pl: "Biuro odłączyło to urządzenie. Dane na nim są zablokowane i nie da się ich już wysłać.", en: "The office revoked this device. Its data is locked and can no longer be sent.";
+    /// Unsent records a revoked device will lose (1).
+    RevokedLossOne => pl: "{n} rekord nie został wysłany. Przepadnie, gdy usuniesz dane.", en: "{n} record was not sent. It will be lost when you erase the data.";
+    /// … (Polish plural: few).
+    RevokedLossFew => pl: "{n} rekordy nie zostały wysłane. Przepadną, gdy usuniesz dane.", en: "{n} records were not sent. They will be lost when you erase the data.";
+    /// … (Polish plural: many).
+    RevokedLossMany => pl: "{n} rekordów nie zostało wysłanych. Przepadną, gdy usuniesz dane.", en: "{n} records were not sent. They will be lost when you erase the data.";
+    RevokedNothingLost => pl: "Wszystko z tego urządzenia dotarło do serwera: usunięcie danych niczego nie utraci.", en: "Everything on this device reached the server: erasing the data loses nothing.";
+    RevokedCall => pl: "Zanim usuniesz dane, zadzwoń do koordynatora swojej organizacji. Powiedz, co było na tym urządzeniu niewysłane: trzeba to będzie wpisać ponownie.", en: "Before you erase the data, call your organisation's coordinator. Tell them what was not sent from this device: it will have to be entered again.";
     RevokedErase => pl: "Usuń dane i połącz ponownie", en: "Erase the data and enrol again";
+    RevokedConfirmTitle => pl: "Na pewno usunąć wszystkie dane z tego urządzenia?", en: "Erase all the data on this device?";
+    RevokedConfirmYes => pl: "Tak, usuń dane", en: "Yes, erase the data";
+    RevokedConfirmNo => pl: "Nie, jeszcze nie", en: "No, not yet";
+    /// Under the PIN pad.
+    LockForgotPin => pl: "Nie pamiętasz PIN-u? Zadzwoń do koordynatora swojej organizacji. Nie zgaduj: po 10 błędnych próbach dane z urządzenia zostaną usunięte.", en: "Forgot the PIN? Call your organisation's coordinator. Do not guess: after 10 wrong attempts the data on this device is erased.";
+    /// Accessible label of the PIN pad's delete key.
+    LockDeleteDigit => pl: "Usuń cyfrę", en: "Delete a digit";
+    /// Accessible label of the PIN pad.
+    LockPadLabel => pl: "Klawiatura PIN", en: "PIN pad";
     LanguageChoice => pl: "Język aplikacji", en: "App language";
     FirstSyncTitle => pl: "Pierwsza synchronizacja", en: "First sync";
     FirstSyncIntro => pl: "Pobieram rekordy twojego zespołu. Możesz już pracować; reszta dojdzie w tle.", en: "Fetching your team's records. You can start working; the rest arrives in the background.";
@@ -210,6 +265,10 @@ translations! {
     // --- Outreach -----------------------------------------------------------
     OutreachTitle => pl: "Kontakty dzisiaj", en: "Today's contacts";
     NewContact => pl: "Nowy kontakt", en: "New contact";
+    /// Above the persons this worker met most recently.
+    RecentPersonsTitle => pl: "Ostatnio spotkani", en: "Met recently";
+    /// The Save button of a contact form that repeats the person's last contact.
+    SaveAsLastTime => pl: "Zapisz jak ostatnio", en: "Save as last time";
     NoContactsToday => pl: "Dziś jeszcze żadnego kontaktu.", en: "No contacts yet today.";
     AnonymousCount => pl: "Anonimowo: {n}", en: "Anonymous: {n}";
     NewContactTitle => pl: "Nowy kontakt", en: "New contact";
@@ -278,6 +337,26 @@ translations! {
     CheckedIn => pl: "Wejście {time}", en: "In {time}";
     CheckedOut => pl: "Wyjście {time}", en: "Out {time}";
     UndoPresent => pl: "Cofnij", en: "Undo";
+    /// The undo bar after a tick.
+    MarkedPresent => pl: "{name}: obecność zaznaczona", en: "{name}: marked present";
+    /// Read to a screen reader beside every date field.
+    DateFormatHint => pl: "Dzień, miesiąc i rok, np. 30.11.2026", en: "Day, month and year, e.g. 30/11/2026";
+    DayToday => pl: "Dziś", en: "Today";
+    DayYesterday => pl: "Wczoraj", en: "Yesterday";
+    DayTomorrow => pl: "Jutro", en: "Tomorrow";
+    DayInAWeek => pl: "Za tydzień", en: "In a week";
+    DayInTwoWeeks => pl: "Za 2 tygodnie", en: "In 2 weeks";
+    DayInAMonth => pl: "Za miesiąc", en: "In a month";
+    /// The duplicate warning: when a similar person was registered.
+    SimilarRegistered => pl: "w rejestrze od {date}", en: "registered {date}";
+    SimilarLastContact => pl: "ostatni kontakt {when}", en: "last met {when}";
+    SimilarContacts => pl: "kontakty: {n}", en: "contacts: {n}";
+    SimilarNoContact => pl: "bez kontaktów na tym urządzeniu", en: "no contacts on this device";
+    /// The duplicate warning: the proposed person is not the one met.
+    SomeoneElse => pl: "Nie, to ktoś inny", en: "No, this is someone else";
+    /// Accessible label of a button that closes a bar.
+    Close => pl: "Zamknij", en: "Close";
+    BoardSearchLabel => pl: "Szukaj na liście", en: "Find on the list";
     UndoPresentLabel => pl: "Cofnij obecność: {name}", en: "Undo present: {name}";
     CheckOutLabel => pl: "Wyjście: {name}", en: "Check out: {name}";
     PresentCount => pl: "Obecni: {n} z {total}", en: "Present: {n} of {total}";
@@ -307,7 +386,9 @@ translations! {
     HoursShort => pl: "godz.", en: "h";
     ItemsMade => pl: "Co powstało", en: "Items made";
     ItemName => pl: "Przedmiot", en: "Item";
-    ItemCount => pl: "Liczba", en: "Count";
+    ItemCount => pl: "Liczba sztuk", en: "Number of pieces";
+    /// The unit after a count of things made.
+    ItemUnit => pl: "szt.", en: "pcs";
     AddItem => pl: "Dodaj przedmiot", en: "Add an item";
     /// Printed by the host build, which is not the app.
     // ---- the consortium office (desktop browser) ----
@@ -524,7 +605,7 @@ translations! {
     /// A button that opens a person's file.
     OpenFile => pl: "Teczka", en: "File";
     /// Accessible label: open {name}'s file.
-    OpenFileOf => pl: "Otwórz teczkę: {name}", en: "Open the file: {name}";
+    OpenFileOf => pl: "Teczka: {name}", en: "File: {name}";
     FindPersonTitle => pl: "Znajdź osobę", en: "Find a person";
     DueTitle => pl: "Na dziś i zaległe", en: "Due today and overdue";
     DueOverdue => pl: "Zaległe", en: "Overdue";
@@ -710,14 +791,33 @@ pub fn tf(lang: Lang, key: Key, args: &[(&str, &str)]) -> String {
     fill(t(lang, key), args)
 }
 
+/// Which of the three keys fits `n` (Polish has three plural forms: 1;
+/// 2–4, 22–24 …; the rest). English uses the second and third alike.
+pub fn plural_key(n: u64, [one, few, many]: [Key; 3]) -> Key {
+    match (n, n % 10, n % 100) {
+        (1, _, _) => one,
+        (_, 2..=4, tens) if !(12..=14).contains(&tens) => few,
+        _ => many,
+    }
+}
+
+/// The text of the plural form of `keys` for `n`, with `{n}` and `args`
+/// filled.
+pub fn plural(lang: Lang, n: u64, keys: [Key; 3], args: &[(&str, &str)]) -> String {
+    let count = n.to_string();
+    let mut all = vec![("n", count.as_str())];
+    all.extend_from_slice(args);
+    tf(lang, plural_key(n, keys), &all)
+}
+
 /// "{n} versions" with the right plural form (Polish has three).
 pub fn versions(lang: Lang, n: usize) -> String {
-    let key = match (n, n % 10, n % 100) {
-        (1, _, _) => Key::VersionsOne,
-        (_, 2..=4, tens) if !(12..=14).contains(&tens) => Key::VersionsFew,
-        _ => Key::VersionsMany,
-    };
-    tf(lang, key, &[("n", &n.to_string())])
+    plural(
+        lang,
+        n as u64,
+        [Key::VersionsOne, Key::VersionsFew, Key::VersionsMany],
+        &[],
+    )
 }
 
 /// The placeholders (`{name}`) in `text`, sorted.
@@ -770,7 +870,6 @@ mod tests {
             Key::AppName,
             Key::NotAvailable,
             Key::UnitMinutes,
-            Key::SyncOffline,
             Key::EnrolCodeHint,
             Key::LockPin,
         ];
@@ -798,7 +897,7 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled() {
-        assert_eq!(tf(Lang::En, Key::SyncPending, &[("n", "3")]), "3 pending");
+        assert_eq!(tf(Lang::En, Key::SyncRefused, &[("n", "3")]), "Refused: 3");
         assert_eq!(fill("{a}{a}{b}", &[("a", "x")]), "xx{b}");
     }
 
@@ -810,5 +909,24 @@ mod tests {
         assert_eq!(versions(Lang::Pl, 12), "12 wersji");
         assert_eq!(versions(Lang::Pl, 22), "22 wersje");
         assert_eq!(versions(Lang::En, 2), "2 versions");
+    }
+
+    #[test]
+    fn waiting_records_in_polish_plural_forms() {
+        let keys = [
+            Key::SyncWaitingOne,
+            Key::SyncWaitingFew,
+            Key::SyncWaitingMany,
+        ];
+        let phone = [("where", t(Lang::Pl, Key::SyncWherePhone))];
+        for (n, text) in [
+            (1, "Zapisane w telefonie · 1 czeka na wysłanie"),
+            (3, "Zapisane w telefonie · 3 czekają na wysłanie"),
+            (5, "Zapisane w telefonie · 5 czeka na wysłanie"),
+            (13, "Zapisane w telefonie · 13 czeka na wysłanie"),
+            (24, "Zapisane w telefonie · 24 czekają na wysłanie"),
+        ] {
+            assert_eq!(plural(Lang::Pl, n, keys, &phone), text);
+        }
     }
 }

@@ -24,6 +24,8 @@ pub enum Route {
     /// Today's contacts.
     Outreach,
     NewContact,
+    /// A new contact with this person picked and their last services ticked.
+    NewContactWith(PersonId),
     EditContact(DocId),
     Contact(DocId),
     DayRoom,
@@ -38,6 +40,8 @@ pub enum Route {
     Programme(DocId),
     NewReferral(PersonId),
     Referrals,
+    /// The device screen: sync status, what waits, display settings.
+    Device,
 }
 
 /// The three parts of the field app, as the navigation shows them.
@@ -80,6 +84,7 @@ impl Route {
         match self {
             Route::Outreach
             | Route::NewContact
+            | Route::NewContactWith(_)
             | Route::EditContact(_)
             | Route::Contact(_)
             | Route::Person(_)
@@ -92,7 +97,9 @@ impl Route {
             Route::Workshops | Route::NewWorkshop | Route::EditWorkshop(_) | Route::Workshop(_) => {
                 Some(Section::Workshops)
             }
-            Route::Loading | Route::NeedsApp | Route::Enrol | Route::FirstSync => None,
+            Route::Loading | Route::NeedsApp | Route::Enrol | Route::FirstSync | Route::Device => {
+                None
+            }
         }
     }
 }
@@ -102,6 +109,9 @@ impl Route {
 pub struct AppState {
     pub lang: Lang,
     pub route: Route,
+    /// The screen before the current one (where the device screen's "Back"
+    /// returns).
+    pub previous: Route,
     pub info: Option<AppInfo>,
     pub sync: SyncView,
     /// The person's own "sync now" is running.
@@ -132,7 +142,12 @@ impl Reducible for AppState {
         let mut next = (*self).clone();
         match action {
             Action::SetLang(lang) => next.lang = lang,
-            Action::Navigate(route) => next.route = route,
+            Action::Navigate(route) => {
+                if route != self.route {
+                    next.previous = self.route;
+                }
+                next.route = route;
+            }
             Action::SetInfo(info) => {
                 next.access = info.lock.access;
                 next.info = Some(info);

@@ -17,9 +17,9 @@ use std::fmt;
 use odnowa_shared::api::{
     self, AppInfo, CatalogueView, ClosingDraft, CommandError, ContactDraft, ContactView,
     DaySessionView, DiagnosisDraft, DiagnosisView, DueView, EnrolRequest, NoteDraft, PersonDraft,
-    PersonFile, PersonView, ProgrammeDraft, ProgrammeView, RecordMeta, ReferralAnswer,
-    ReferralDraft, ReferralTargets, ReferralView, ReferralsView, ReviewDraft, StepDraft, SyncView,
-    WorkshopDraft, WorkshopView, cmd,
+    PersonFile, PersonView, ProgrammeDraft, ProgrammeView, RecentPerson, RecordMeta,
+    ReferralAnswer, ReferralDraft, ReferralTargets, ReferralView, ReferralsView, ReviewDraft,
+    SimilarPerson, StepDraft, SyncView, WorkshopDraft, WorkshopView, cmd,
 };
 use odnowa_shared::ids::{DocId, PersonId, SiteId};
 use odnowa_shared::time::Date;
@@ -117,6 +117,9 @@ async fn call<A: Serialize, R: DeserializeOwned>(
         .map_err(|error| InvokeError::UnexpectedReply(to_json(&error)))?;
     match invoke_raw(command, args).await {
         Ok(reply) => {
+            if cmd::WRITES.contains(&command) {
+                announce_write();
+            }
             let text = to_json(&reply);
             serde_json::from_str(&text).map_err(|error| {
                 web_sys::console::warn_1(&format!("{command}: {error}: {text}").into());
@@ -132,6 +135,19 @@ async fn call<A: Serialize, R: DeserializeOwned>(
                 .map(InvokeError::Command)
                 .unwrap_or(InvokeError::Failed(text)))
         }
+    }
+}
+
+/// The event a saved record sends through the page, so that the header's
+/// sync status counts it at once (one status everywhere: the header never
+/// says "everything sent" beside a record marked "waiting").
+pub const WRITE_EVENT: &str = "odnowa-write";
+
+fn announce_write() {
+    if let Some(window) = web_sys::window()
+        && let Ok(event) = web_sys::Event::new(WRITE_EVENT)
+    {
+        let _ = window.dispatch_event(&event);
     }
 }
 
@@ -177,7 +193,7 @@ pub async fn search_persons(query: &str) -> Result<Vec<PersonView>, InvokeError>
     call(cmd::SEARCH_PERSONS, &json!({ "query": query })).await
 }
 
-pub async fn similar_persons(draft: &PersonDraft) -> Result<Vec<PersonView>, InvokeError> {
+pub async fn similar_persons(draft: &PersonDraft) -> Result<Vec<SimilarPerson>, InvokeError> {
     call(cmd::SIMILAR_PERSONS, &json!({ "draft": draft })).await
 }
 
@@ -222,6 +238,11 @@ pub async fn link_contact_person(
 
 pub async fn recent_places() -> Result<Vec<String>, InvokeError> {
     call(cmd::RECENT_PLACES, &none()).await
+}
+
+/// The persons this worker met most recently, with what they got last time.
+pub async fn recent_persons(limit: usize) -> Result<Vec<RecentPerson>, InvokeError> {
+    call(cmd::RECENT_PERSONS, &json!({ "limit": limit })).await
 }
 
 pub async fn today_session(site: SiteId) -> Result<DaySessionView, InvokeError> {

@@ -36,7 +36,7 @@ pub mod cmd {
     pub const CATALOGUE: &str = "catalogue";
     /// `{ query: String }` → `Vec<PersonView>` (diacritics-insensitive)
     pub const SEARCH_PERSONS: &str = "search_persons";
-    /// `{ draft: PersonDraft }` → `Vec<PersonView>` that look like the draft
+    /// `{ draft: PersonDraft }` → `Vec<SimilarPerson>` that look like the draft
     pub const SIMILAR_PERSONS: &str = "similar_persons";
     /// `{ draft: PersonDraft }` → [`super::PersonView`]
     pub const CREATE_PERSON: &str = "create_person";
@@ -51,6 +51,9 @@ pub mod cmd {
     pub const LINK_CONTACT_PERSON: &str = "link_contact_person";
     /// `()` → `Vec<String>`: places of this device's recent contacts, most recent first
     pub const RECENT_PLACES: &str = "recent_places";
+    /// `{ limit }` → `Vec<RecentPerson>`: the persons this worker met most
+    /// recently, newest first, with what they got last time.
+    pub const RECENT_PERSONS: &str = "recent_persons";
     /// `{ site: SiteId }` → [`super::DaySessionView`] of today, opened if needed
     pub const TODAY_SESSION: &str = "today_session";
     /// `{ session: DocId, person: PersonId, present: bool }` → [`super::DaySessionView`]
@@ -120,9 +123,33 @@ pub mod cmd {
     /// `()` → [`super::DueView`]: the home screen's due today and overdue
     pub const DUE: &str = "due";
 
+    /// The commands that change records on the device: after each, the
+    /// screens read the sync status again (what waits has grown).
+    pub const WRITES: [&str; 19] = [
+        CREATE_PERSON,
+        SAVE_CONTACT,
+        LINK_CONTACT_PERSON,
+        SET_PRESENT,
+        CHECK_OUT,
+        ADD_WALK_IN,
+        ADD_MEALS,
+        SAVE_WORKSHOP,
+        RESOLVE_CONFLICT,
+        GIVE_CONSENT,
+        WITHDRAW_CONSENT,
+        ADD_NOTE,
+        SAVE_DIAGNOSIS,
+        OPEN_PROGRAMME,
+        SAVE_STEP,
+        SAVE_REVIEW,
+        CLOSE_PROGRAMME,
+        SEND_REFERRAL,
+        ANSWER_REFERRAL,
+    ];
+
     /// Every command, in the order above: the shell registers exactly these
     /// and grants each its `allow-…` permission (a test checks both lists).
-    pub const ALL: [&str; 43] = [
+    pub const ALL: [&str; 44] = [
         APP_INFO,
         ENROL,
         SYNC_STATUS,
@@ -136,6 +163,7 @@ pub mod cmd {
         SAVE_CONTACT,
         LINK_CONTACT_PERSON,
         RECENT_PLACES,
+        RECENT_PERSONS,
         TODAY_SESSION,
         SET_PRESENT,
         CHECK_OUT,
@@ -308,6 +336,19 @@ pub struct SyncView {
     pub first_sync: Option<Progress>,
     /// Records on the device.
     pub records: u64,
+    /// What waits for the server, per kind of record (only kinds with
+    /// something waiting or refused), for the device screen.
+    #[serde(default)]
+    pub waiting: Vec<Waiting>,
+}
+
+/// Records of one kind that wait for the server or were refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiting {
+    /// [`crate::records::RecordKind::as_str`].
+    pub kind: String,
+    pub pending: u64,
+    pub refused: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -351,6 +392,25 @@ pub struct PersonDraft {
     /// (`None`: not asked yet).
     #[serde(default)]
     pub consent: Option<String>,
+    /// Persons the duplicate warning proposed and the worker said are
+    /// someone else: remembered on the new person, so the pair is not
+    /// proposed again (the office's duplicate finder reads it too).
+    #[serde(default)]
+    pub distinct_from: Vec<PersonId>,
+}
+
+/// A person the duplicate warning proposes, with what a worker needs to
+/// judge whether it is the one in front of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimilarPerson {
+    pub person: PersonView,
+    /// When they were registered.
+    pub registered: Timestamp,
+    /// Their latest contact on this device, and where it was.
+    pub last_contact: Option<Timestamp>,
+    pub last_place: String,
+    /// Contacts with them on this device.
+    pub contacts: u64,
 }
 
 /// What a consent recorded on a phone covers: recording the services the
@@ -395,6 +455,20 @@ pub struct ContactDraft {
     /// What to do next, if anything (empty: no follow-up).
     pub follow_up: String,
     pub follow_up_due: Option<Date>,
+}
+
+/// A person this worker met recently, as the outreach home and the empty
+/// person search offer them: one tap starts a contact with them and the
+/// services of their latest contact ticked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecentPerson {
+    pub person: PersonView,
+    /// When this worker last met them.
+    pub at: Timestamp,
+    /// The services of their latest contact on this device.
+    pub services: Vec<String>,
+    /// Where that contact was.
+    pub place: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -33,7 +33,7 @@ pub use contact::{Contact, ContactPerson, FollowUp, GeoPoint, ServiceDelivered};
 pub use day_session::{Attendance, DaySession};
 pub use diagnosis::{Diagnosis, DomainAssessment, HouseholdMember, domain, level};
 pub use kind::{RecordKind, UnknownKind};
-pub use person::{Consent, Gender, Person, SiteRegistration, consent_scope};
+pub use person::{Consent, DistinctMark, Gender, Person, SiteRegistration, consent_scope};
 pub use programme::{Goal, Programme, Review, Step, carrier, outcome, step_status};
 pub use referral::{Referral, ReferralShare, ReferralStatus, ReferralTarget, Stamp};
 pub use workshop::{Participant, Workshop, WorkshopItem};

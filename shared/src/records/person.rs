@@ -38,6 +38,23 @@ pub struct Person {
     #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     pub sites: BTreeMap<String, SiteRegistration>,
+    /// Persons a worker (at the duplicate warning) or the office (at the
+    /// duplicate finder) said are someone else, keyed by person id: the
+    /// pair is not proposed as a duplicate again. Marks are only added,
+    /// each in its sayer's name. Added without a schema bump, like `sites`.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub distinct_from: BTreeMap<String, DistinctMark>,
+}
+
+/// "This is someone else": who said so and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct DistinctMark {
+    pub said_at: Timestamp,
+    /// The worker who said it; `None` when the office did (its audit log
+    /// names the office user).
+    #[autosurgeon(missing = "Default::default")]
+    pub said_by: Option<UserId>,
 }
 
 /// A person's registration at a site.
@@ -190,7 +207,13 @@ impl Person {
             created_at,
             created_by: None,
             sites: BTreeMap::new(),
+            distinct_from: BTreeMap::new(),
         }
+    }
+
+    /// Whether someone said this person and `other` are different people.
+    pub fn is_distinct_from(&self, other: PersonId) -> bool {
+        self.distinct_from.contains_key(&other.to_string())
     }
 
     /// Registers the person at `site` (kept as is when already registered).
@@ -242,6 +265,13 @@ impl Record for Person {
             });
         }
         check_id_keys::<SiteId>("sites", self.sites.keys())?;
+        check_id_keys::<PersonId>("distinct_from", self.distinct_from.keys())?;
+        if self.is_distinct_from(self.person_id()) {
+            return Err(ValidationError::Invalid {
+                field: "distinct_from",
+                reason: "a person cannot be someone else than themselves",
+            });
+        }
         if self.merged_into == Some(self.person_id()) {
             return Err(ValidationError::Invalid {
                 field: "merged_into",

@@ -22,14 +22,15 @@ use automerge::Automerge;
 use odnowa_shared::api::{
     Access, AppInfo, BoardEntry, CatalogueView, ConsentView, ContactDraft, ContactView,
     DaySessionView, EnrolRequest, IdentityView, ItemDraft, ParticipantView, PersonDraft,
-    PersonView, Progress, RecordMeta, ServiceView, SiteView, SyncView, WorkshopDraft, WorkshopView,
+    PersonView, Progress, RecentPerson, RecordMeta, ServiceView, SimilarPerson, SiteView, SyncView,
+    WorkshopDraft, WorkshopView,
 };
 use odnowa_shared::conflicts;
 use odnowa_shared::document;
 use odnowa_shared::ids::{DocId, PersonId, SiteId, SpaceId};
 use odnowa_shared::records::{
-    Catalogue, Consent, Contact, ContactPerson, DaySession, FollowUp, Gender, Participant, Person,
-    Record, RecordKind, Workshop, WorkshopItem,
+    Catalogue, Consent, Contact, ContactPerson, DaySession, DistinctMark, FollowUp, Gender,
+    Participant, Person, Record, RecordKind, Workshop, WorkshopItem,
 };
 use odnowa_shared::search;
 use odnowa_shared::time::{Date, Timestamp};
@@ -42,6 +43,8 @@ use super::{Engine, EngineError, Result};
 const MAX_PERSONS: usize = 50;
 /// At most this many recent places are offered.
 const MAX_PLACES: usize = 12;
+/// The most recently met persons [`Engine::recent_persons`] offers.
+const MAX_RECENT_PERSONS: usize = 12;
 /// A larger change of the meals count in one tap is a typing mistake.
 const MAX_MEALS_DELTA: i64 = 500;
 
@@ -431,14 +434,17 @@ impl Engine {
     }
 
     /// Persons who look like `draft` (see [`search::looks_alike`]), for the
-    /// duplicate warning of the new-person form.
-    pub async fn similar_persons(&self, draft: &PersonDraft) -> Result<Vec<PersonView>> {
+    /// duplicate warning of the new-person form, each with when they were
+    /// registered and last met (and where); those the worker already said
+    /// are someone else (`draft.distinct_from`) left out.
+    pub async fn similar_persons(&self, draft: &PersonDraft) -> Result<Vec<SimilarPerson>> {
         let stale = self.recording(true)?;
-        let mut found: Vec<(String, PersonView)> = self
+        let mut found: Vec<(String, Person, bool)> = self
             .listed_persons(stale)
             .await?
             .into_iter()
             .filter(|s| s.record.merged_into.is_none())
+            .filter(|s| !draft.distinct_from.contains(&s.record.person_id()))
             .filter(|s| {
                 search::looks_alike(
                     &draft.alias,
@@ -447,18 +453,34 @@ impl Engine {
                     s.record.birth_year,
                 )
             })
-            .map(|s| {
-                (
-                    search::fold(&s.record.alias),
-                    person_view(&s.record, s.confirmed),
-                )
-            })
+            .map(|s| (search::fold(&s.record.alias), s.record, s.confirmed))
             .collect();
         found.sort_by(|a, b| a.0.cmp(&b.0));
+        found.truncate(MAX_PERSONS);
+        if found.is_empty() {
+            return Ok(Vec::new());
+        }
+        // What the worker judges by: when and where they were last met.
+        let me = self.require_identity().await?.user;
+        let contacts = self.list::<Contact>().await?;
         Ok(found
             .into_iter()
-            .take(MAX_PERSONS)
-            .map(|(_, view)| view)
+            .map(|(_, record, confirmed)| {
+                let id = record.person_id();
+                let theirs: Vec<&Contact> = contacts
+                    .iter()
+                    .filter(|c| !stale || c.worker == me)
+                    .filter(|c| c.persons.contains_key(&id.to_string()))
+                    .collect();
+                let last = theirs.iter().max_by_key(|c| (c.at, c.id));
+                SimilarPerson {
+                    person: person_view(&record, confirmed),
+                    registered: record.created_at,
+                    last_contact: last.map(|c| c.at),
+                    last_place: last.map(|c| c.place.clone()).unwrap_or_default(),
+                    contacts: theirs.len() as u64,
+                }
+            })
             .collect())
     }
 
@@ -471,6 +493,21 @@ impl Engine {
         person.created_by = Some(identity.user);
         if let Some(scope) = &draft.consent {
             person.consent = Some(self.consent_now(scope).await?);
+        }
+        if draft.distinct_from.len() > MAX_PERSONS {
+            return Err(EngineError::Invalid(format!(
+                "at most {MAX_PERSONS} persons can be marked as someone else at once"
+            )));
+        }
+        for other in &draft.distinct_from {
+            self.require_person(*other).await?;
+            person.distinct_from.insert(
+                other.to_string(),
+                DistinctMark {
+                    said_at: person.created_at,
+                    said_by: Some(identity.user),
+                },
+            );
         }
         person
             .validate(&Default::default())
@@ -736,6 +773,55 @@ impl Engine {
             .filter(|c| seen.insert(search::fold(&c.place)))
             .map(|c| c.place)
             .take(MAX_PLACES)
+            .collect())
+    }
+
+    /// The persons this user met most recently, newest first, at most
+    /// `limit`, each with the services and place of their latest contact
+    /// on this device (on a stale device: of this user's latest). Erased
+    /// and merged-away persons are left out.
+    pub async fn recent_persons(&self, limit: usize) -> Result<Vec<RecentPerson>> {
+        let stale = self.recording(true)?;
+        let me = self.require_identity().await?.user;
+        let persons = self.person_index().await?;
+        let mut contacts: Vec<Contact> = self
+            .list::<Contact>()
+            .await?
+            .into_iter()
+            .filter(|c| !stale || c.worker == me)
+            .collect();
+        contacts.sort_by_key(|c| std::cmp::Reverse((c.at, c.id)));
+        let mut latest: HashMap<PersonId, &Contact> = HashMap::new();
+        let mut order: Vec<(PersonId, Timestamp)> = Vec::new();
+        for contact in &contacts {
+            for person in contact.person_ids() {
+                // A merged duplicate counts as the person it was merged into.
+                let person = match persons.get(&person) {
+                    Some((record, _)) => record.merged_into.unwrap_or(person),
+                    None => continue,
+                };
+                latest.entry(person).or_insert(contact);
+                if contact.worker == me && !order.iter().any(|(p, _)| *p == person) {
+                    order.push((person, contact.at));
+                }
+            }
+        }
+        Ok(order
+            .into_iter()
+            .filter_map(|(id, at)| {
+                let (record, confirmed) = persons.get(&id)?;
+                if record.merged_into.is_some() || record.alias.trim().is_empty() {
+                    return None;
+                }
+                let last = latest.get(&id)?;
+                Some(RecentPerson {
+                    person: person_view(record, *confirmed),
+                    at,
+                    services: last.services.keys().cloned().collect(),
+                    place: last.place.clone(),
+                })
+            })
+            .take(limit.min(MAX_RECENT_PERSONS))
             .collect())
     }
 

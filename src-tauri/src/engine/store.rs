@@ -18,6 +18,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
+use odnowa_shared::api::Waiting;
 use odnowa_shared::ids::{DocId, SpaceId};
 use odnowa_shared::protocol::{ReadReport, SnapshotPhase, SpaceAccess, SpaceCursor};
 use odnowa_shared::records::RecordKind;
@@ -429,13 +430,32 @@ impl LocalStore {
 
     /// How many documents wait for the server, and how many were refused.
     pub async fn pending_counts(&self) -> Result<(u64, u64)> {
-        let (pending, refused): (i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(SUM(CASE WHEN refused IS NULL THEN dirty ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN refused IS NULL THEN 0 ELSE 1 END), 0) FROM docs",
+        let waiting = self.waiting().await?;
+        Ok(waiting.iter().fold((0, 0), |(pending, refused), w| {
+            (pending + w.pending, refused + w.refused)
+        }))
+    }
+
+    /// What waits for the server and what it refused, per kind of record
+    /// (kinds with neither are left out). Kinds are stored in the clear, so
+    /// this needs no key (the lock and revoked screens use it).
+    pub async fn waiting(&self) -> Result<Vec<Waiting>> {
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT kind, \
+             COALESCE(SUM(CASE WHEN refused IS NULL THEN dirty ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN refused IS NULL THEN 0 ELSE 1 END), 0) \
+             FROM docs WHERE dirty = 1 OR refused IS NOT NULL GROUP BY kind ORDER BY kind",
         )
-        .fetch_one(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
-        Ok((pending as u64, refused as u64))
+        Ok(rows
+            .into_iter()
+            .map(|(kind, pending, refused)| Waiting {
+                kind,
+                pending: pending.max(0) as u64,
+                refused: refused.max(0) as u64,
+            })
+            .collect())
     }
 
     pub async fn doc_count(&self) -> Result<u64> {

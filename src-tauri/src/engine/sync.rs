@@ -160,10 +160,14 @@ impl SyncClient {
 
     /// Counts what waits for the server and what it refused.
     pub(crate) async fn refresh_counts(&self, store: &LocalStore) -> Result<()> {
-        let (pending, refused) = store.pending_counts().await?;
+        let waiting = store.waiting().await?;
+        let (pending, refused) = waiting.iter().fold((0, 0), |(pending, refused), w| {
+            (pending + w.pending, refused + w.refused)
+        });
         self.set_status(|s| {
             s.pending = pending;
             s.refused = refused;
+            s.waiting = waiting;
         });
         Ok(())
     }

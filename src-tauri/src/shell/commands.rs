@@ -13,9 +13,9 @@ use tauri::State;
 use odnowa_shared::api::{
     AppInfo, CatalogueView, ClosingDraft, ContactDraft, ContactView, DaySessionView,
     DiagnosisDraft, DiagnosisView, DueView, EnrolRequest, NoteDraft, PersonDraft, PersonFile,
-    PersonView, ProgrammeDraft, ProgrammeView, RecordMeta, ReferralAnswer, ReferralDraft,
-    ReferralTargets, ReferralView, ReferralsView, ReviewDraft, StepDraft, SyncView, WorkshopDraft,
-    WorkshopView,
+    PersonView, ProgrammeDraft, ProgrammeView, RecentPerson, RecordMeta, ReferralAnswer,
+    ReferralDraft, ReferralTargets, ReferralView, ReferralsView, ReviewDraft, SimilarPerson,
+    StepDraft, SyncView, WorkshopDraft, WorkshopView,
 };
 use odnowa_shared::ids::{DocId, PersonId, SiteId};
 use odnowa_shared::time::Date;
@@ -94,7 +94,7 @@ pub async fn search_persons(device: State<'_, Device>, query: String) -> Answer<
 pub async fn similar_persons(
     device: State<'_, Device>,
     draft: PersonDraft,
-) -> Answer<Vec<PersonView>> {
+) -> Answer<Vec<SimilarPerson>> {
     Ok(device.engine.similar_persons(&draft).await?)
 }
 
@@ -130,6 +130,11 @@ pub async fn link_contact_person(
 #[tauri::command]
 pub async fn recent_places(device: State<'_, Device>) -> Answer<Vec<String>> {
     Ok(device.engine.recent_places().await?)
+}
+
+#[tauri::command]
+pub async fn recent_persons(device: State<'_, Device>, limit: usize) -> Answer<Vec<RecentPerson>> {
+    Ok(device.engine.recent_persons(limit).await?)
 }
 
 #[tauri::command]

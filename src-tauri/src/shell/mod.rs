@@ -94,6 +94,7 @@ pub fn handler<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::save_contact,
         commands::link_contact_person,
         commands::recent_places,
+        commands::recent_persons,
         commands::today_session,
         commands::set_present,
         commands::check_out,

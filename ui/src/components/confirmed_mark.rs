@@ -1,5 +1,6 @@
-//! [`ConfirmedMark`]: the small mark that says whether the server has
-//! confirmed a record, with an accessible label.
+//! [`ConfirmedMark`]: the small mark that says in a word whether the server
+//! has confirmed a record ("sent") or it waits on the device ("waiting"),
+//! with an accessible label.
 
 use yew::prelude::*;
 
@@ -13,10 +14,10 @@ pub struct ConfirmedMarkProps {
 
 #[function_component(ConfirmedMark)]
 pub fn confirmed_mark(props: &ConfirmedMarkProps) -> Html {
-    let (symbol, key, class) = if props.confirmed {
-        ("✓", Key::ConfirmedMark, "is-confirmed")
+    let (symbol, key, word, class) = if props.confirmed {
+        ("✓", Key::ConfirmedMark, Key::ConfirmedWord, "is-confirmed")
     } else {
-        ("↑", Key::PendingMark, "is-pending")
+        ("↑", Key::PendingMark, Key::PendingWord, "is-pending")
     };
     let label = t(props.lang, key);
     html! {
@@ -28,7 +29,8 @@ pub fn confirmed_mark(props: &ConfirmedMarkProps) -> Html {
             aria-label={label}
             title={label}
         >
-            { symbol }
+            <span class="confirmed-symbol" aria-hidden="true">{ symbol }</span>
+            <span class="confirmed-word" aria-hidden="true">{ t(props.lang, word) }</span>
         </span>
     }
 }

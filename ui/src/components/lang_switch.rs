@@ -27,12 +27,14 @@ pub fn lang_switch(props: &LangSwitchProps) -> Html {
                 class={classes!("lang-option", selected.then_some("is-selected"))}
                 lang={option.code()}
                 aria-pressed={if selected { "true" } else { "false" }}
-                aria-label={option.name(option)}
                 data-testid={format!("lang-{}", option.code())}
                 {onclick}
             >
                 if compact {
+                    // The name read aloud starts with the code shown
+                    // (WCAG 2.5.3, label in name).
                     { option.code().to_uppercase() }
+                    <span class="visually-hidden">{ " — " }{ option.name(option) }</span>
                 } else {
                     { option.name(option) }
                 }

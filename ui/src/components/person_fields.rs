@@ -1,20 +1,27 @@
 //! [`PersonFieldsForm`]: alias, optional birth year and gender of a new
 //! person, with a duplicate warning from `similar_persons` as the alias is
-//! typed; the worker can pick the existing person instead.
+//! typed: each similar person with when they were registered and last met
+//! (and where); the worker picks the existing person instead, or says
+//! "no, this is someone else" (remembered on the new person, so the pair
+//! is not proposed again).
 
 use std::cell::Cell;
 use std::rc::Rc;
 
-use odnowa_shared::api::PersonView;
+use odnowa_shared::api::{PersonView, SimilarPerson};
 use web_sys::HtmlInputElement;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use super::person_search::person_facts;
-use crate::hooks::this_year;
-use crate::i18n::{Key, Lang, t};
+use crate::hooks::{this_year, today};
+use crate::i18n::{Key, Lang, t, tf};
+use crate::model::format;
 use crate::model::person_form::{GENDERS, PersonFields};
 use crate::tauri;
+
+/// The height the Save bar covers at the bottom of a form, in pixels.
+const SAVE_BAR_PX: f64 = 110.0;
 
 #[derive(Properties, PartialEq)]
 pub struct PersonFieldsProps {
@@ -30,7 +37,25 @@ pub struct PersonFieldsProps {
 #[function_component(PersonFieldsForm)]
 pub fn person_fields_form(props: &PersonFieldsProps) -> Html {
     let lang = props.lang;
-    let similar = use_state(Vec::<PersonView>::new);
+    let similar = use_state(Vec::<SimilarPerson>::new);
+    let warning = use_node_ref();
+    // A warning that appears under the Save bar is scrolled into view, so
+    // every choice on it can be read and tapped.
+    {
+        let warning = warning.clone();
+        use_effect_with(similar.len(), move |_| {
+            if let Some(element) = warning.cast::<web_sys::Element>() {
+                let bottom = element.get_bounding_client_rect().bottom();
+                let height = web_sys::window()
+                    .and_then(|w| w.inner_height().ok())
+                    .and_then(|h| h.as_f64())
+                    .unwrap_or(f64::MAX);
+                if bottom > height - SAVE_BAR_PX {
+                    element.scroll_into_view_with_bool(false);
+                }
+            }
+        });
+    }
     let sequence = use_memo((), |_| Rc::new(Cell::new(0u32)));
     {
         let (similar, sequence) = (similar.clone(), sequence.clone());
@@ -81,21 +106,56 @@ pub fn person_fields_form(props: &PersonFieldsProps) -> Html {
             </button>
         }
     });
-    let warnings = similar.iter().map(|person| {
+    let day = today();
+    let warnings = similar.iter().map(|found| {
+        let person = &found.person;
         let onclick = {
             let person = person.clone();
             props
                 .on_pick_existing
                 .reform(move |_: MouseEvent| person.clone())
         };
+        let someone_else = {
+            let (fields, on_change, id) = (fields.clone(), props.on_change.clone(), person.id);
+            Callback::from(move |_: MouseEvent| {
+                let mut next = fields.clone();
+                if !next.distinct_from.contains(&id) {
+                    next.distinct_from.push(id);
+                }
+                on_change.emit(next);
+            })
+        };
+        let mut seen = vec![tf(
+            lang,
+            Key::SimilarRegistered,
+            &[("date", &format::date(lang, found.registered.warsaw_date()))],
+        )];
+        match found.last_contact {
+            Some(at) => {
+                let mut last = tf(lang, Key::SimilarLastContact, &[("when", &format::when(lang, at, day))]);
+                if !found.last_place.is_empty() {
+                    last = format!("{last}, {}", found.last_place);
+                }
+                seen.push(last);
+                seen.push(tf(lang, Key::SimilarContacts, &[("n", &found.contacts.to_string())]));
+            }
+            None => seen.push(t(lang, Key::SimilarNoContact).to_string()),
+        }
         html! {
-            <li class="similar-row">
-                <span class="person-alias">{ crate::model::format::shown_alias(lang, &person.alias) }</span>
+            <li class="similar-row" data-testid="similar-person" data-person-id={person.id.to_string()}>
+                <span class="person-alias">{ format::shown_alias(lang, &person.alias) }</span>
                 <span class="person-facts">{ person_facts(lang, person) }</span>
-                <button type="button" class="button button-secondary" data-testid="use-similar"
-                    data-person-id={person.id.to_string()} {onclick}>
-                    { t(lang, props.pick_label) }
-                </button>
+                <span class="similar-seen">{ seen.join(" · ") }</span>
+                <span class="similar-actions">
+                    <button type="button" class="button button-secondary" data-testid="use-similar"
+                        data-person-id={person.id.to_string()} {onclick}>
+                        { t(lang, props.pick_label) }
+                    </button>
+                    <button type="button" class="button button-quiet" data-testid="not-similar"
+                        data-person-id={person.id.to_string()} onclick={someone_else}>
+                        { t(lang, Key::SomeoneElse) }
+                    </button>
+                </span>
             </li>
         }
     });
@@ -106,7 +166,7 @@ pub fn person_fields_form(props: &PersonFieldsProps) -> Html {
                 autocomplete="off" value={fields.alias.clone()}
                 oninput={set(|f, v| f.alias = v)} />
             if !similar.is_empty() {
-                <div class="duplicate-warning" role="status" data-testid="duplicate-warning">
+                <div class="duplicate-warning" role="status" data-testid="duplicate-warning" ref={warning}>
                     <p>{ t(lang, Key::DuplicateWarning) }</p>
                     <ul class="similar-list">{ for warnings }</ul>
                 </div>

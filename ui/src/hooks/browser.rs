@@ -3,6 +3,7 @@
 
 use odnowa_shared::time::Date;
 
+use crate::model::display::Display;
 use crate::model::format;
 
 /// Today in Europe/Warsaw by the browser's clock (`Timestamp::now` would
@@ -33,4 +34,33 @@ pub fn remember(key: &str, value: &str) {
         // Private browsing may refuse to store: nothing to do about it.
         let _ = storage.set_item(key, value);
     }
+}
+
+/// Where the display settings are remembered.
+const DISPLAY_KEY: &str = "odnowa.display";
+
+/// The display settings this device remembers.
+pub fn display_settings() -> Display {
+    remembered(DISPLAY_KEY)
+        .map(|code| Display::from_code(&code))
+        .unwrap_or_default()
+}
+
+/// Remembers `display` and applies it to the page.
+pub fn save_display(display: Display) {
+    remember(DISPLAY_KEY, &display.code());
+    apply_display(display);
+}
+
+/// Sets `display` on `<html>` (`data-text`, `data-theme`), which the style
+/// sheet reads.
+pub fn apply_display(display: Display) {
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    let _ = root.set_attribute("data-text", display.text_attr());
+    let _ = root.set_attribute("data-theme", display.theme_attr());
 }

@@ -4,6 +4,8 @@ mod browser;
 mod use_load;
 mod use_tick;
 
-pub use browser::{now_ms, remember, remembered, this_year, today};
+pub use browser::{
+    apply_display, display_settings, now_ms, remember, remembered, save_display, this_year, today,
+};
 pub use use_load::{Load, use_load};
 pub use use_tick::use_tick;

@@ -14,6 +14,19 @@ pub fn sorted(board: &[BoardEntry]) -> Vec<BoardEntry> {
     cards
 }
 
+/// The cards whose alias contains `query` (diacritics- and case-
+/// insensitive: "lucj" finds "Łucja"); all of them for an empty query.
+pub fn matching(cards: Vec<BoardEntry>, query: &str) -> Vec<BoardEntry> {
+    let query = fold(query.trim());
+    if query.is_empty() {
+        return cards;
+    }
+    cards
+        .into_iter()
+        .filter(|entry| fold(&entry.alias).contains(&query))
+        .collect()
+}
+
 /// How many are present now (checked in and not checked out).
 pub fn present_count(board: &[BoardEntry]) -> usize {
     board
@@ -55,5 +68,24 @@ mod tests {
         let again: Vec<String> = sorted(&ticked).into_iter().map(|e| e.alias).collect();
         assert_eq!(again, order);
         assert_eq!(present_count(&board), 1);
+    }
+
+    #[test]
+    fn the_board_search_ignores_case_and_diacritics() {
+        let board = sorted(&[
+            entry(1, "Zosia", false, false),
+            entry(2, "Łucja", true, false),
+            entry(3, "Łukasz", false, false),
+        ]);
+        let found = |q: &str| -> Vec<String> {
+            matching(board.clone(), q)
+                .into_iter()
+                .map(|e| e.alias)
+                .collect()
+        };
+        assert_eq!(found("lucj"), ["Łucja"]);
+        assert_eq!(found(" ŁU "), ["Łucja", "Łukasz"]);
+        assert_eq!(found(""), ["Łucja", "Łukasz", "Zosia"]);
+        assert!(found("x").is_empty());
     }
 }

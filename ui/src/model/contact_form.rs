@@ -78,6 +78,9 @@ pub enum FormAction {
     /// Adds a person found by search; the query is cleared for the next one.
     Select(PersonView),
     Unselect(PersonId),
+    /// The new person's fields as a whole (the form component hands them
+    /// over at once).
+    SetPerson(PersonFields),
     SetAlias(String),
     SetBirthYear(String),
     SetGender(String),
@@ -138,6 +141,7 @@ impl ContactForm {
                 self.query.clear();
             }
             FormAction::Unselect(id) => self.selected.retain(|p| p.id != id),
+            FormAction::SetPerson(fields) => self.person = fields,
             FormAction::SetAlias(alias) => self.person.alias = alias,
             FormAction::SetBirthYear(year) => self.person.birth_year = year,
             FormAction::SetGender(gender) => self.person.gender = gender,

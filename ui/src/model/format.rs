@@ -39,6 +39,35 @@ pub fn date(lang: Lang, day: Date) -> String {
     }
 }
 
+/// A day as a date field shows it and a person types it: "30.11.2026" in
+/// Polish, "30/11/2026" in English (day first in both: never the American
+/// "11/30/2026" a browser's own date field would show on a US locale).
+pub fn day_input(lang: Lang, day: Date) -> String {
+    match lang {
+        Lang::Pl => day.0.format("%d.%m.%Y").to_string(),
+        Lang::En => day.0.format("%d/%m/%Y").to_string(),
+    }
+}
+
+/// A typed day: day, month and year separated by `.`, `/` or `-` (either
+/// language's style), or ISO `2026-11-30`; `None` for anything else or a
+/// day that does not exist.
+pub fn parse_day(text: &str) -> Option<Date> {
+    let text = text.trim();
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Some(Date(day));
+    }
+    let parts: Vec<&str> = text.split(['.', '/', '-']).map(str::trim).collect();
+    let [d, m, y] = parts.as_slice() else {
+        return None;
+    };
+    if y.len() != 4 {
+        return None;
+    }
+    let (d, m, y) = (d.parse().ok()?, m.parse().ok()?, y.parse().ok()?);
+    chrono::NaiveDate::from_ymd_opt(y, m, d).map(Date)
+}
+
 /// A time of day in Warsaw, 24-hour in both languages: "21:05".
 pub fn time(at: Timestamp) -> String {
     warsaw(at).format("%H:%M").to_string()
@@ -159,6 +188,26 @@ mod tests {
             when(Lang::Pl, evening, day("2026-11-25")),
             "24.11.2026, 21:05"
         );
+    }
+
+    #[test]
+    fn days_are_typed_day_first_in_either_style() {
+        let d = day("2026-11-30");
+        assert_eq!(day_input(Lang::Pl, d), "30.11.2026");
+        assert_eq!(day_input(Lang::En, d), "30/11/2026");
+        for typed in [
+            "30.11.2026",
+            "30/11/2026",
+            " 30-11-2026 ",
+            "2026-11-30",
+            "30.11. 2026",
+        ] {
+            assert_eq!(parse_day(typed), Some(d), "{typed:?}");
+        }
+        assert_eq!(parse_day("1.2.2027"), Some(day("2027-02-01")));
+        for bad in ["", "30.11.26", "31.11.2026", "11/30/2026", "jutro", "30.11"] {
+            assert_eq!(parse_day(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! by the new-contact screen and the day room's walk-in.
 
 use odnowa_shared::api::PersonDraft;
+use odnowa_shared::ids::PersonId;
 
 use crate::model::errors::FormError;
 
@@ -17,6 +18,9 @@ pub struct PersonFields {
     pub gender: String,
     /// The person agrees to their services being recorded in the registry.
     pub consent: bool,
+    /// Persons the duplicate warning proposed that the worker said are
+    /// someone else (remembered on the new person).
+    pub distinct_from: Vec<PersonId>,
 }
 
 impl PersonFields {
@@ -34,6 +38,7 @@ impl PersonFields {
             consent: self
                 .consent
                 .then(|| odnowa_shared::api::CONSENT_SCOPE_SERVICES.to_string()),
+            distinct_from: self.distinct_from.clone(),
         })
     }
 
@@ -47,6 +52,7 @@ impl PersonFields {
             birth_year: parse_birth_year(&self.birth_year, this_year).ok().flatten(),
             gender: self.gender.clone(),
             consent: None,
+            distinct_from: self.distinct_from.clone(),
         })
     }
 }
@@ -74,6 +80,7 @@ mod tests {
             birth_year: year.into(),
             gender: "m".into(),
             consent: false,
+            distinct_from: Vec::new(),
         }
     }
 
@@ -103,6 +110,7 @@ mod tests {
                 birth_year: String::new(),
                 gender: "m".into(),
                 consent: false,
+                distinct_from: Vec::new(),
             }
         );
         assert_eq!(

@@ -6,9 +6,8 @@ use odnowa_shared::ids::{DocId, PersonId};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use super::outreach::who_text;
 use crate::components::{ConfirmedMark, ErrorBanner, PersonSearch, RecordMetaPanel};
-use crate::hooks::{Load, today, use_load};
+use crate::hooks::{Load, use_load};
 use crate::i18n::{Key, Lang, t, tf};
 use crate::model::format;
 use crate::model::last_time::service_names;
@@ -103,6 +102,33 @@ pub fn contact_detail(props: &ContactDetailProps) -> Html {
     if let Some(due) = contact.follow_up_due {
         follow_up = format!("{follow_up} ({})", format::date(lang, due));
     }
+    // Each person's name opens their file; the anonymous ones are counted.
+    let mut who_links: Vec<Html> = contact
+        .persons
+        .iter()
+        .map(|p| {
+            let name = format::shown_alias(lang, &p.alias);
+            if p.hidden {
+                return html! { <span class="who-name">{ name }</span> };
+            }
+            let (app, person) = (app.clone(), p.id);
+            html! {
+                <button type="button" class="button button-secondary who-link" data-testid="open-file"
+                    data-person-id={person.to_string()}
+                    aria-label={tf(lang, Key::OpenFileOf, &[("name", &name)])}
+                    onclick={Callback::from(move |_: MouseEvent| app.dispatch(Action::Navigate(Route::Person(person))))}>
+                    { name.clone() }<span aria-hidden="true">{ " ›" }</span>
+                </button>
+            }
+        })
+        .collect();
+    if contact.anonymous_count > 0 {
+        who_links.push(html! {
+            <span class="who-name">
+                { tf(lang, Key::AnonymousCount, &[("n", &contact.anonymous_count.to_string())]) }
+            </span>
+        });
+    }
     let fact = |key: Key, value: String, testid: &'static str| {
         (!value.trim().is_empty()).then(|| {
             html! {
@@ -117,29 +143,15 @@ pub fn contact_detail(props: &ContactDetailProps) -> Html {
                 <ConfirmedMark {lang} confirmed={contact.confirmed} />
             </p>
             <dl class="facts">
-                { fact(Key::FieldWhen, format::when(lang, contact.at, today()), "contact-when") }
-                { fact(Key::FieldPersons, who_text(lang, &contact), "contact-who") }
+                { fact(Key::FieldWhen, format::date_time(lang, contact.at), "contact-when") }
+                <dt>{ t(lang, Key::FieldPersons) }</dt>
+                <dd data-testid="contact-who" class="who-links">{ for who_links }</dd>
                 { fact(Key::FieldServices, service_names(lang, &contact.services, &app.catalogue.services), "contact-services") }
                 { fact(Key::FieldPlace, contact.place.clone(), "contact-place-value") }
                 { fact(Key::FieldDuration, duration.unwrap_or_default(), "contact-duration-value") }
                 { fact(Key::FieldNote, contact.note.clone(), "contact-note-value") }
                 { fact(Key::FieldFollowUp, follow_up, "contact-follow-up-value") }
             </dl>
-            if !contact.persons.is_empty() {
-                <div class="case-actions">
-                    { for contact.persons.iter().filter(|p| !p.hidden).map(|p| {
-                        let (app, person) = (app.clone(), p.id);
-                        let name = format::shown_alias(lang, &p.alias);
-                        html! {
-                            <button type="button" class="button button-secondary" data-testid="open-file"
-                                aria-label={tf(lang, Key::OpenFileOf, &[("name", &name)])}
-                                onclick={Callback::from(move |_: MouseEvent| app.dispatch(Action::Navigate(Route::Person(person))))}>
-                                { t(lang, Key::OpenFile) }{ ": " }{ name.clone() }
-                            </button>
-                        }
-                    }) }
-                </div>
-            }
             <button type="button" class="button button-secondary button-wide" data-testid="edit-contact" onclick={edit}>
                 { t(lang, Key::Edit) }
             </button>

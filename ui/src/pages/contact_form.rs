@@ -1,27 +1,33 @@
 //! [`ContactFormPage`]: a new contact (or a change to one), built for the
-//! three-tap contact: type an alias, tap the person, tap "same as last
-//! time", tap Save (always visible at the bottom).
+//! short contact: under the empty search, the persons met most recently;
+//! a tap picks one and ticks what they got last time, and Save (always
+//! visible at the bottom) then reads "Save as last time". From the home
+//! screen that is "New contact", the person, Save: three taps, no typing.
 
 use std::rc::Rc;
 
-use odnowa_shared::api::{ContactView, PersonDraft, PersonView};
+use odnowa_shared::api::{ContactView, PersonDraft, PersonView, RecentPerson};
 use odnowa_shared::ids::{DocId, PersonId};
 use odnowa_shared::time::Date;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::components::{ErrorBanner, PersonFieldsForm, PersonSearch, Stepper};
+use crate::components::{
+    DateField, ErrorBanner, PersonFieldsForm, PersonSearch, RecentPersons, Stepper,
+};
 use crate::hooks::{remember, remembered, this_year, today};
 use crate::i18n::{Key, t, tf};
 use crate::model::contact_form::{ContactForm, DURATION_CHIPS, FormAction, Who};
 use crate::model::format;
-use crate::model::last_time::{is_applied, same_as_last_time, service_name, service_names};
+use crate::model::last_time::{Source, is_applied, same_as_last_time, service_name, service_names};
 use crate::state::{Action, AppHandle, Route};
 use crate::tauri::{self, InvokeError};
 
 /// Where the services of this worker's last contact are remembered.
 const LAST_SERVICES_KEY: &str = "odnowa.last-services";
+/// How many persons met recently the empty search offers.
+const RECENT_ROWS: usize = 5;
 /// How many days back the "same as last time" chip looks for the person.
 const LOOK_BACK_DAYS: usize = 14;
 
@@ -50,6 +56,10 @@ impl Reducible for FormState {
 pub struct ContactFormProps {
     /// The contact to change; `None` for a new one.
     pub id: Option<DocId>,
+    /// A new contact with this person (picked from the persons met most
+    /// recently): picked, with the services of their last contact ticked.
+    #[prop_or_default]
+    pub with: Option<PersonId>,
 }
 
 #[function_component(ContactFormPage)]
@@ -58,6 +68,7 @@ pub fn contact_form_page(props: &ContactFormProps) -> Html {
     let form = use_reducer(FormState::default);
     let earlier = use_state(Vec::<ContactView>::new);
     let places = use_state(Vec::<String>::new);
+    let recent = use_state(Vec::<RecentPerson>::new);
     let error = use_state(|| None::<Key>);
     let busy = use_state(|| false);
     let worker_last: Vec<String> = remembered(LAST_SERVICES_KEY)
@@ -65,14 +76,28 @@ pub fn contact_form_page(props: &ContactFormProps) -> Html {
         .unwrap_or_default();
 
     {
-        let (form, earlier, places) = (form.clone(), earlier.clone(), places.clone());
-        use_effect_with(props.id, move |&id| {
+        let (form, earlier, places, recent) = (
+            form.clone(),
+            earlier.clone(),
+            places.clone(),
+            recent.clone(),
+        );
+        use_effect_with((props.id, props.with), move |&(id, with)| {
             spawn_local(async move {
                 if let Some(id) = id {
                     match tauri::contact(id).await {
                         Ok(contact) => form.dispatch(Msg::Replace(ContactForm::edit(&contact))),
                         Err(failure) => web_sys::console::warn_1(&failure.to_string().into()),
                     }
+                }
+                if id.is_none()
+                    && let Ok(list) = tauri::recent_persons(RECENT_ROWS).await
+                {
+                    if let Some(picked) = with.and_then(|w| list.iter().find(|r| r.person.id == w))
+                    {
+                        pick_recent(&form, picked);
+                    }
+                    recent.set(list);
                 }
                 if let Ok(list) = tauri::recent_places().await {
                     places.set(list);
@@ -130,17 +155,19 @@ pub fn contact_form_page(props: &ContactFormProps) -> Html {
                     on_query={act.reform(FormAction::SetQuery)}
                     on_pick={act.reform(FormAction::Select)}
                     exclude={state.person_ids()}
-                    autofocus={state.selected.is_empty() && props.id.is_none()} />
+                    autofocus={false} />
+                if state.query.trim().is_empty() && state.selected.is_empty() && props.id.is_none() {
+                    <RecentPersons {lang} persons={(*recent).clone()} catalogue={catalogue.services.clone()}
+                        on_pick={Callback::from({ let form = form.clone(); move |r: RecentPerson| pick_recent(&form, &r) })}
+                        limit={RECENT_ROWS} />
+                }
             </>
         },
         Who::NewPerson => {
             let on_change = {
                 let form = form.clone();
                 Callback::from(move |fields: crate::model::person_form::PersonFields| {
-                    form.dispatch(Msg::Form(FormAction::SetAlias(fields.alias)));
-                    form.dispatch(Msg::Form(FormAction::SetBirthYear(fields.birth_year)));
-                    form.dispatch(Msg::Form(FormAction::SetGender(fields.gender)));
-                    form.dispatch(Msg::Form(FormAction::SetConsent(fields.consent)));
+                    form.dispatch(Msg::Form(FormAction::SetPerson(fields)))
                 })
             };
             let on_pick_existing = {
@@ -169,7 +196,7 @@ pub fn contact_form_page(props: &ContactFormProps) -> Html {
         _ => Vec::new(),
     };
     let last = same_as_last_time(&selected_ids, &earlier, &worker_last);
-    let last_chip = last.map(|last| {
+    let last_chip = last.clone().map(|last| {
         let applied = is_applied(&last.services, &state.services);
         let names = service_names(lang, &last.services, &catalogue.services);
         let services = last.services.clone();
@@ -201,7 +228,6 @@ pub fn contact_form_page(props: &ContactFormProps) -> Html {
             <button type="button" class={classes!("chip", on.then_some("is-on"))}
                 aria-pressed={on.to_string()} data-testid={testid} data-code={code.clone()}
                 onclick={act.reform(move |_: MouseEvent| FormAction::ToggleService(code.clone()))}>
-                if on { <span aria-hidden="true">{ "✓ " }</span> }
                 { name }
             </button>
         }
@@ -278,6 +304,19 @@ pub fn contact_form_page(props: &ContactFormProps) -> Html {
             });
         })
     };
+    // "Save as last time" says that the form repeats the person's last
+    // contact as it stands (the ticked services are in view above).
+    let repeats = props.id.is_none()
+        && state.who == Who::Known
+        && !state.selected.is_empty()
+        && last.as_ref().is_some_and(|l| {
+            l.source == Source::Person && is_applied(&l.services, &state.services)
+        });
+    let save_label = match (*busy, repeats) {
+        (true, _) => Key::Saving,
+        (false, true) => Key::SaveAsLastTime,
+        (false, false) => Key::Save,
+    };
     let title = if props.id.is_some() {
         Key::EditContactTitle
     } else {
@@ -321,8 +360,9 @@ pub fn contact_form_page(props: &ContactFormProps) -> Html {
                 value={state.follow_up.clone()} oninput={input(FormAction::SetFollowUp)} />
             if !state.follow_up.trim().is_empty() {
                 <label class="field-label" for="contact-follow-up-due">{ t(lang, Key::FollowUpDueLabel) }</label>
-                <input id="contact-follow-up-due" data-testid="contact-follow-up-due" class="text-input input-short"
-                    type="date" value={state.follow_up_due.clone()} oninput={input(FormAction::SetFollowUpDue)} />
+                <DateField {lang} id="contact-follow-up-due" value={state.follow_up_due.clone()}
+                    on_change={act.reform(FormAction::SetFollowUpDue)}
+                    chips={vec![(Key::DayTomorrow, 1), (Key::DayInAWeek, 7)]} />
             }
 
             <div class="save-bar">
@@ -330,7 +370,7 @@ pub fn contact_form_page(props: &ContactFormProps) -> Html {
                 <button type="button" id="save-contact" data-testid="save-contact"
                     class="button button-primary button-wide" disabled={*busy} aria-busy={busy.to_string()}
                     onclick={save}>
-                    { t(lang, if *busy { Key::Saving } else { Key::Save }) }
+                    { t(lang, save_label) }
                 </button>
             </div>
         </section>
@@ -364,6 +404,14 @@ async fn save_contact(
     tauri::save_contact(&draft)
         .await
         .map_err(|e: InvokeError| e.key())
+}
+
+/// Picks a person met recently and ticks what they got last time.
+fn pick_recent(form: &UseReducerHandle<FormState>, recent: &RecentPerson) {
+    form.dispatch(Msg::Form(FormAction::Select(recent.person.clone())));
+    if !recent.services.is_empty() {
+        form.dispatch(Msg::Form(FormAction::SetServices(recent.services.clone())));
+    }
 }
 
 /// Contacts of the last [`LOOK_BACK_DAYS`] days, for "same as last time".

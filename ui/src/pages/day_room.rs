@@ -1,6 +1,8 @@
 //! [`DayRoom`]: the tablet's board. The site is chosen once (remembered);
-//! today's session opens itself; one tap marks a child present, a second
-//! control checks out, "undo" takes a mistaken tick back; walk-ins and the
+//! today's session opens itself; a search narrows the board; one tap marks
+//! a person present, a second control checks out; "undo" lives in a bar
+//! apart from the cards, shown after a tick (and again on a tap of a
+//! present card); walk-ins and the
 //! meals counter. The board reloads every few seconds and after every
 //! sync, so the other tablet's ticks appear.
 
@@ -9,13 +11,14 @@ use std::pin::Pin;
 
 use odnowa_shared::api::{BoardEntry, DaySessionView, PersonView};
 use odnowa_shared::ids::{DocId, PersonId, SiteId};
+use web_sys::HtmlInputElement;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::{ConfirmedMark, ErrorBanner, PersonFieldsForm, Stepper};
-use crate::hooks::{Load, remember, remembered, this_year, use_load, use_tick};
+use crate::hooks::{Load, now_ms, remember, remembered, this_year, use_load, use_tick};
 use crate::i18n::{Key, Lang, t, tf, versions};
-use crate::model::board::{present_count, sorted};
+use crate::model::board::{matching, present_count, sorted};
 use crate::model::format;
 use crate::model::person_form::PersonFields;
 use crate::state::{Action, AppHandle, Route};
@@ -100,6 +103,9 @@ fn board(props: &BoardProps) -> Html {
         tauri::today_session(site)
     });
     let error = use_state(|| None::<Key>);
+    let query = use_state(String::new);
+    // The last tick, offered for undo in a bar apart from the cards.
+    let undo = use_state(|| None::<Ticked>);
     let walk_in_open = use_state(|| false);
     let walk_in = use_state(PersonFields::default);
     let Some(app) = app else {
@@ -136,9 +142,64 @@ fn board(props: &BoardProps) -> Html {
             app.dispatch(Action::Navigate(Route::Person(person)))
         })
     };
-    let cards = sorted(&view.board)
-        .into_iter()
-        .map(|entry| card(lang, id, &entry, run.clone(), open_file.clone()));
+    let on_ticked = {
+        let undo = undo.clone();
+        Callback::from(move |ticked: Ticked| undo.set(Some(ticked)))
+    };
+    let shown = matching(sorted(&view.board), &query);
+    let cards = shown.iter().map(|entry| {
+        card(
+            lang,
+            id,
+            entry,
+            run.clone(),
+            open_file.clone(),
+            on_ticked.clone(),
+        )
+    });
+    // The bar stays for UNDO_MS after the tick, as long as the person is
+    // still marked present.
+    let undo_bar = (*undo)
+        .clone()
+        .filter(|ticked| now_ms() - ticked.at_ms < UNDO_MS)
+        .filter(|ticked| {
+            view.board
+                .iter()
+                .any(|e| e.person == ticked.person && e.present && e.check_out.is_none())
+        })
+        .map(|ticked| {
+            let take_back = {
+                let (run, undo) = (run.clone(), undo.clone());
+                let person = ticked.person;
+                Callback::from(move |_: MouseEvent| {
+                    undo.set(None);
+                    run(Box::pin(tauri::set_present(id, person, false)))
+                })
+            };
+            let dismiss = {
+                let undo = undo.clone();
+                Callback::from(move |_: MouseEvent| undo.set(None))
+            };
+            html! {
+                <div class="undo-bar" role="status" data-testid="undo-bar">
+                    <span class="undo-text">
+                        { tf(lang, Key::MarkedPresent, &[("name", &format::shown_alias(lang, &ticked.alias))]) }
+                    </span>
+                    <button type="button" class="button button-small undo-button" data-testid="undo-present"
+                        aria-label={tf(lang, Key::UndoPresentLabel, &[("name", &ticked.alias)])} onclick={take_back}>
+                        { t(lang, Key::UndoPresent) }
+                    </button>
+                    <button type="button" class="button button-small button-quiet" data-testid="undo-dismiss"
+                        aria-label={t(lang, Key::Close)} onclick={dismiss}>{ "×" }</button>
+                </div>
+            }
+        });
+    let on_query = {
+        let query = query.clone();
+        Callback::from(move |event: InputEvent| {
+            query.set(event.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
     let meals = {
         let run = run.clone();
         Callback::from(move |delta: i64| run(Box::pin(tauri::add_meals(id, delta))))
@@ -211,8 +272,17 @@ fn board(props: &BoardProps) -> Html {
             }
             if view.board.is_empty() {
                 <p class="empty">{ t(lang, Key::BoardEmpty) }</p>
+            } else {
+                <label class="field-label" for="board-search">{ t(lang, Key::BoardSearchLabel) }</label>
+                <input id="board-search" data-testid="board-search" class="text-input search-input" type="search"
+                    autocomplete="off" autocapitalize="off" spellcheck="false"
+                    value={(*query).clone()} oninput={on_query} />
+                if shown.is_empty() {
+                    <p class="hint" data-testid="board-no-match">{ t(lang, Key::NoResults) }</p>
+                }
             }
             <ul class="board" data-testid="board">{ for cards }</ul>
+            { for undo_bar }
         </section>
     }
 }
@@ -220,12 +290,24 @@ fn board(props: &BoardProps) -> Html {
 /// One command that answers with the whole session.
 type Call = Pin<Box<dyn Future<Output = Result<DaySessionView, InvokeError>>>>;
 
+/// A tick the undo bar offers to take back.
+#[derive(Clone, Debug, PartialEq)]
+struct Ticked {
+    person: PersonId,
+    alias: String,
+    at_ms: i64,
+}
+
+/// How long the undo bar stays after a tick, in milliseconds.
+const UNDO_MS: i64 = 12_000;
+
 fn card<F>(
     lang: Lang,
     session: DocId,
     entry: &BoardEntry,
     run: F,
     open_file: Callback<PersonId>,
+    on_ticked: Callback<Ticked>,
 ) -> Html
 where
     F: Fn(Call) + Clone + 'static,
@@ -233,16 +315,24 @@ where
     let person = entry.person;
     let checked_out = entry.check_out.is_some();
     let here = entry.present && !checked_out;
-    let mark = {
-        let run = run.clone();
-        Callback::from(move |_: MouseEvent| {
-            run(Box::pin(tauri::set_present(session, person, true)))
-        })
+    let ticked = Ticked {
+        person,
+        alias: entry.alias.clone(),
+        at_ms: 0,
     };
-    let undo = {
-        let run = run.clone();
+    // A tap on an absent card ticks it; on a present one it offers the
+    // undo bar again (a mistake noticed later is taken back on purpose,
+    // never by a slip beside "check out").
+    let mark = {
+        let (run, present) = (run.clone(), entry.present);
         Callback::from(move |_: MouseEvent| {
-            run(Box::pin(tauri::set_present(session, person, false)))
+            on_ticked.emit(Ticked {
+                at_ms: now_ms(),
+                ..ticked.clone()
+            });
+            if !present {
+                run(Box::pin(tauri::set_present(session, person, true)))
+            }
         })
     };
     let out = Callback::from(move |_: MouseEvent| run(Box::pin(tauri::check_out(session, person))));
@@ -257,7 +347,7 @@ where
             data-testid="board-row" data-person-id={person.to_string()} data-alias={entry.alias.clone()}
             data-present={entry.present.to_string()} data-checked-out={checked_out.to_string()}>
             <button type="button" class="board-main" data-testid="mark-present"
-                aria-pressed={entry.present.to_string()} disabled={entry.present} onclick={mark}>
+                aria-pressed={entry.present.to_string()} disabled={checked_out} onclick={mark}>
                 <span class="board-check" aria-hidden="true">{ if entry.present { "✓" } else { "" } }</span>
                 <span class="board-alias">{ format::shown_alias(lang, &entry.alias) }</span>
                 <span class="board-status">{ status }</span>
@@ -268,18 +358,12 @@ where
                     onclick={open_file.reform(move |_: MouseEvent| person)}>
                     { t(lang, Key::OpenFile) }
                 </button>
-            if entry.present {
-                    if !checked_out {
-                        <button type="button" class="button button-small" data-testid="check-out"
-                            aria-label={tf(lang, Key::CheckOutLabel, &[("name", &entry.alias)])} onclick={out}>
-                            { t(lang, Key::CheckOut) }
-                        </button>
-                    }
-                    <button type="button" class="button button-small button-quiet" data-testid="undo-present"
-                        aria-label={tf(lang, Key::UndoPresentLabel, &[("name", &entry.alias)])} onclick={undo}>
-                        { t(lang, Key::UndoPresent) }
+                if here {
+                    <button type="button" class="button button-small" data-testid="check-out"
+                        aria-label={tf(lang, Key::CheckOutLabel, &[("name", &entry.alias)])} onclick={out}>
+                        { t(lang, Key::CheckOut) }
                     </button>
-            }
+                }
             </div>
         </li>
     }

@@ -8,7 +8,7 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::components::{ErrorBanner, PersonSearch};
+use crate::components::{DateField, ErrorBanner, PersonSearch};
 use crate::hooks::today;
 use crate::i18n::{Key, t};
 use crate::model::case::{DiagnosisForm, domain_name, level_name};
@@ -84,9 +84,9 @@ pub fn diagnosis_form_page(props: &DiagnosisFormProps) -> Html {
     });
     let on_date = {
         let form = form.clone();
-        Callback::from(move |e: InputEvent| {
+        Callback::from(move |day: String| {
             let mut next = (*form).clone();
-            next.assessed_on = e.target_unchecked_into::<HtmlInputElement>().value();
+            next.assessed_on = day;
             form.set(next);
         })
     };
@@ -175,8 +175,8 @@ pub fn diagnosis_form_page(props: &DiagnosisFormProps) -> Html {
                 <h2 class="page-title">{ t(lang, Key::NewDiagnosis) }</h2>
             </div>
             <label class="field-label" for="assessed-on">{ t(lang, Key::AssessedOn) }</label>
-            <input id="assessed-on" data-testid="assessed-on" class="text-input input-short" type="date"
-                value={form.assessed_on.clone()} oninput={on_date} />
+            <DateField {lang} id="assessed-on" value={form.assessed_on.clone()} on_change={on_date}
+                chips={vec![(Key::DayToday, 0), (Key::DayYesterday, -1)]} />
             { for domains }
             <label class="field-label" for="wishes">{ t(lang, Key::Wishes) }</label>
             <textarea id="wishes" data-testid="wishes" class="text-input text-area" rows="2"

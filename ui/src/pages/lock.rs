@@ -12,9 +12,13 @@ use yew::prelude::*;
 use odnowa_shared::api::{Access, ErrorKind, LockView};
 
 use crate::components::ErrorBanner;
-use crate::i18n::{Key, t, tf};
+use crate::i18n::{Key, plural, t, tf};
 use crate::state::{Action, AppHandle, Route};
 use crate::tauri::{self, InvokeError};
+
+/// The longest PIN the pad types (the vault takes any length; this only
+/// stops a stuck key).
+const MAX_PIN_DIGITS: usize = 32;
 
 #[derive(Properties, PartialEq)]
 pub struct LockScreenProps {
@@ -102,6 +106,27 @@ fn pin_screen() -> Html {
         })
     };
     let warn_unsynced = view.unsynced > 0 && view.attempts_left <= 3;
+    // A large pad: a PIN typed with cold fingers or in gloves, without the
+    // small system keyboard.
+    let key = |digit: &'static str| {
+        let pin = pin.clone();
+        let onclick = Callback::from(move |_: MouseEvent| {
+            if pin.len() < MAX_PIN_DIGITS {
+                pin.set(format!("{}{digit}", *pin));
+            }
+        });
+        html! {
+            <button type="button" class="pin-key" data-testid={format!("pin-key-{digit}")} {onclick}>{ digit }</button>
+        }
+    };
+    let delete = {
+        let pin = pin.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut shorter = (*pin).clone();
+            shorter.pop();
+            pin.set(shorter);
+        })
+    };
     html! {
         <section class="page page-lock" data-testid="lock">
             <h2 class="page-title">{ t(lang, Key::LockTitle) }</h2>
@@ -111,6 +136,15 @@ fn pin_screen() -> Html {
                 <input id="lock-pin" data-testid="lock-pin" class="text-input pin-input" type="password"
                     inputmode="numeric" autocomplete="off" autocapitalize="off" spellcheck="false"
                     ref={input} value={(*pin).clone()} {oninput} />
+                <div class="pin-pad" role="group" aria-label={t(lang, Key::LockPadLabel)}>
+                    { key("1") }{ key("2") }{ key("3") }
+                    { key("4") }{ key("5") }{ key("6") }
+                    { key("7") }{ key("8") }{ key("9") }
+                    <span class="pin-key-gap" aria-hidden="true"></span>
+                    { key("0") }
+                    <button type="button" class="pin-key pin-key-delete" data-testid="pin-key-delete"
+                        aria-label={t(lang, Key::LockDeleteDigit)} onclick={delete}>{ "⌫" }</button>
+                </div>
                 <ErrorBanner {lang} error={*error} />
                 if view.attempts_left < odnowa_shared::api::MAX_PIN_ATTEMPTS {
                     <p class="hint" data-testid="lock-attempts">
@@ -126,6 +160,7 @@ fn pin_screen() -> Html {
                     disabled={*busy} aria-busy={busy.to_string()}>
                     { t(lang, if *busy { Key::LockWorking } else { Key::LockSubmit }) }
                 </button>
+                <p class="hint" data-testid="lock-forgot">{ t(lang, Key::LockForgotPin) }</p>
             </form>
         </section>
     }
@@ -179,14 +214,32 @@ pub fn stale_banner() -> Html {
     }
 }
 
+/// Revoked: the data stays locked and cannot be sent. The screen says how
+/// many unsent records an erasure loses and whom to call, and erases only
+/// after a second, explicit "yes".
 #[function_component(RevokedScreen)]
 fn revoked_screen() -> Html {
     let app = use_context::<AppHandle>();
     let error = use_state(|| None::<Key>);
+    let confirming = use_state(|| false);
     let Some(app) = app else {
         return html! {};
     };
     let lang = app.lang;
+    let unsent = app
+        .info
+        .as_ref()
+        .map(|i| i.lock.unsynced)
+        .unwrap_or_default()
+        .max(app.sync.pending + app.sync.refused);
+    let ask = {
+        let confirming = confirming.clone();
+        Callback::from(move |_: MouseEvent| confirming.set(true))
+    };
+    let cancel = {
+        let confirming = confirming.clone();
+        Callback::from(move |_: MouseEvent| confirming.set(false))
+    };
     let erase = {
         let (app, error) = (app.clone(), error.clone());
         Callback::from(move |_: MouseEvent| {
@@ -202,15 +255,49 @@ fn revoked_screen() -> Html {
             });
         })
     };
+    let loss = if unsent == 0 {
+        t(lang, Key::RevokedNothingLost).to_string()
+    } else {
+        plural(
+            lang,
+            unsent,
+            [
+                Key::RevokedLossOne,
+                Key::RevokedLossFew,
+                Key::RevokedLossMany,
+            ],
+            &[],
+        )
+    };
     html! {
         <section class="page page-lock" data-testid="revoked">
             <h2 class="page-title">{ t(lang, Key::RevokedTitle) }</h2>
             <p class="page-intro">{ t(lang, Key::RevokedIntro) }</p>
+            <p class={classes!(if unsent > 0 { "notice" } else { "hint" })} data-testid="revoked-loss"
+                data-unsent={unsent.to_string()}>
+                { loss.clone() }
+            </p>
+            <p class="hint" data-testid="revoked-call">{ t(lang, Key::RevokedCall) }</p>
             <ErrorBanner {lang} error={*error} />
-            <button type="button" data-testid="revoked-erase" class="button button-danger button-wide"
-                onclick={erase}>
-                { t(lang, Key::RevokedErase) }
-            </button>
+            if *confirming {
+                <div class="confirm-box" role="alertdialog" aria-labelledby="revoked-confirm-title" data-testid="revoked-confirm">
+                    <p class="confirm-title" id="revoked-confirm-title">{ t(lang, Key::RevokedConfirmTitle) }</p>
+                    <p>{ loss }</p>
+                    <button type="button" data-testid="revoked-erase-yes" class="button button-danger button-wide"
+                        onclick={erase}>
+                        { t(lang, Key::RevokedConfirmYes) }
+                    </button>
+                    <button type="button" data-testid="revoked-erase-no" class="button button-secondary button-wide"
+                        onclick={cancel}>
+                        { t(lang, Key::RevokedConfirmNo) }
+                    </button>
+                </div>
+            } else {
+                <button type="button" data-testid="revoked-erase" class="button button-secondary button-wide"
+                    onclick={ask}>
+                    { t(lang, Key::RevokedErase) }
+                </button>
+            }
         </section>
     }
 }

@@ -3,6 +3,7 @@
 mod contact_detail;
 mod contact_form;
 mod day_room;
+mod device;
 mod diagnosis_form;
 mod enrol;
 mod first_sync;
@@ -19,6 +20,7 @@ mod workshops;
 pub use contact_detail::ContactDetail;
 pub use contact_form::ContactFormPage;
 pub use day_room::DayRoom;
+pub use device::DevicePage;
 pub use diagnosis_form::DiagnosisFormPage;
 pub use enrol::Enrol;
 pub use first_sync::FirstSync;

@@ -1,18 +1,23 @@
-//! [`Outreach`]: the street worker's home. A big "New contact" button,
-//! what is due today and overdue, finding a person's file, the referrals,
+//! [`Outreach`]: the street worker's home. The persons met most recently
+//! (one tap starts a contact with them, their last services ticked), a big
+//! "New contact" button where the thumb reaches it, what is due today and
+//! overdue, finding a person's file, the referrals,
 //! and today's contacts, newest first, each with its confirmed mark.
 
-use odnowa_shared::api::{ContactView, PersonView, ServiceView};
+use odnowa_shared::api::{ContactView, PersonView, RecentPerson, ServiceView};
 use yew::prelude::*;
 
 use super::DueList;
-use crate::components::{ConfirmedMark, ErrorBanner, PersonSearch};
+use crate::components::{ConfirmedMark, ErrorBanner, PersonSearch, RecentPersons};
 use crate::hooks::{Load, today, use_load};
 use crate::i18n::{Key, Lang, t, tf, versions};
 use crate::model::format;
 use crate::model::last_time::service_names;
 use crate::state::{Action, AppHandle, Route};
 use crate::tauri;
+
+/// How many of the persons met most recently the home offers.
+const RECENT_ROWS: usize = 4;
 
 #[function_component(Outreach)]
 pub fn outreach() -> Html {
@@ -24,6 +29,7 @@ pub fn outreach() -> Html {
     let day = today();
     let contacts = use_load((day, generation), |(day, _)| tauri::contacts_on(day));
     let due = use_load(generation, |_| tauri::due());
+    let recent = use_load(generation, |_| tauri::recent_persons(RECENT_ROWS));
     let query = use_state(String::new);
     let Some(app) = app else {
         return html! {};
@@ -56,6 +62,20 @@ pub fn outreach() -> Html {
         let app = app.clone();
         Callback::from(move |_: MouseEvent| app.dispatch(Action::Navigate(Route::NewContact)))
     };
+    let contact_with = {
+        let app = app.clone();
+        Callback::from(move |recent: RecentPerson| {
+            app.dispatch(Action::Navigate(Route::NewContactWith(recent.person.id)))
+        })
+    };
+    let recent_section = match &*recent {
+        Load::Ready(persons) => html! {
+            <RecentPersons {lang} persons={persons.clone()} catalogue={app.catalogue.services.clone()}
+                on_pick={contact_with} limit={RECENT_ROWS} />
+        },
+        Load::Failed(error) => html! { <ErrorBanner {lang} error={Some(error.key())} /> },
+        Load::Loading => html! {},
+    };
     let list = match &*contacts {
         Load::Loading => html! { <p class="loading">{ t(lang, Key::Loading) }</p> },
         Load::Failed(error) => html! { <ErrorBanner {lang} error={Some(error.key())} /> },
@@ -76,9 +96,10 @@ pub fn outreach() -> Html {
                 <span class="page-date">{ format::date(lang, day) }</span>
             </div>
             <button type="button" id="new-contact" data-testid="new-contact"
-                class="button button-primary button-hero" onclick={new_contact}>
+                class="button button-primary button-hero thumb-action" onclick={new_contact}>
                 <span aria-hidden="true">{ "+" }</span>{ " " }{ t(lang, Key::NewContact) }
             </button>
+            { recent_section }
             <section class="case-section" data-testid="due">
                 <h3 class="section-title">{ t(lang, Key::DueTitle) }</h3>
                 { due_section }

@@ -13,7 +13,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::components::{ConfirmedMark, ErrorBanner, RecordMetaPanel};
+use crate::components::{ConfirmedMark, DateField, ErrorBanner, RecordMetaPanel};
 use crate::hooks::{Load, today, use_load};
 use crate::i18n::{Key, Lang, t, tf, versions};
 use crate::model::case::{outcome_name, programme_draft, status_name, step_draft};
@@ -112,8 +112,8 @@ pub fn programme_form_page(props: &ProgrammeFormProps) -> Html {
     let date_input = |id: &'static str, state: &UseStateHandle<String>| {
         let value = (**state).clone();
         let state = state.clone();
-        let oninput = Callback::from(move |e: InputEvent| state.set(value_of(&e)));
-        html! { <input {id} data-testid={id} class="text-input input-short" type="date" {value} {oninput} /> }
+        let on_change = Callback::from(move |day: String| state.set(day));
+        html! { <DateField {lang} {id} {value} {on_change} chips={vec![(Key::DayToday, 0)]} /> }
     };
     html! {
         <section class="page page-form page-programme-form" data-testid="programme-form">
@@ -406,6 +406,10 @@ pub fn programme_page(props: &ProgrammeProps) -> Html {
         let state = state.clone();
         Callback::from(move |e: Event| state.set(selected_of(&e)))
     };
+    let day_input = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |day: String| state.set(day))
+    };
     html! {
         <section class="page page-programme" data-testid="programme" data-programme-id={id.to_string()}>
             <div class="page-head">
@@ -445,8 +449,8 @@ pub fn programme_page(props: &ProgrammeProps) -> Html {
                     <div class="form-grid">
                         <div>
                             <label class="field-label" for="step-due">{ t(lang, Key::StepDue) }</label>
-                            <input id="step-due" data-testid="step-due" class="text-input" type="date"
-                                value={(*step_due).clone()} oninput={text_input(&step_due)} />
+                            <DateField {lang} id="step-due" value={(*step_due).clone()} on_change={day_input(&step_due)}
+                                chips={vec![(Key::DayInAWeek, 7), (Key::DayInTwoWeeks, 14), (Key::DayInAMonth, 30)]} />
                         </div>
                         <div>
                             <label class="field-label" for="step-carrier">{ t(lang, Key::Carrier) }</label>
@@ -464,8 +468,9 @@ pub fn programme_page(props: &ProgrammeProps) -> Html {
             <ul class="reviews">{ for reviews }</ul>
             if open {
                 <div class="inline-form">
-                    <input class="text-input input-short" type="date" data-testid="review-due" aria-label={t(lang, Key::PlanReview)}
-                        value={(*review_due).clone()} oninput={text_input(&review_due)} />
+                    <DateField {lang} id="review-due" value={(*review_due).clone()} on_change={day_input(&review_due)}
+                        aria_label={Some(AttrValue::from(t(lang, Key::PlanReview)))}
+                        chips={vec![(Key::DayInAMonth, 30)]} />
                     <button type="button" class="button button-secondary" data-testid="plan-review" onclick={plan_review}>
                         { t(lang, Key::PlanReview) }
                     </button>
@@ -475,8 +480,8 @@ pub fn programme_page(props: &ProgrammeProps) -> Html {
                     <div class="form-grid">
                         <div>
                             <label class="field-label" for="closed-on">{ t(lang, Key::ClosedOn) }</label>
-                            <input id="closed-on" data-testid="closed-on" class="text-input" type="date"
-                                value={(*closing_on).clone()} oninput={text_input(&closing_on)} />
+                            <DateField {lang} id="closed-on" value={(*closing_on).clone()} on_change={day_input(&closing_on)}
+                                chips={vec![(Key::DayToday, 0)]} />
                         </div>
                         <div>
                             <label class="field-label" for="outcome">{ t(lang, Key::Outcome) }</label>

@@ -67,7 +67,7 @@ pub fn workshop_detail(props: &WorkshopDetailProps) -> Html {
     let items = workshop.items.iter().map(|item| {
         html! {
             <li class="line-row" data-testid="item-row">
-                <span>{ &item.name }</span><span class="line-value">{ item.count }</span>
+                <span>{ &item.name }</span><span class="line-value">{ item.count }{ " " }{ t(lang, Key::ItemUnit) }</span>
             </li>
         }
     });

@@ -9,7 +9,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::components::{ErrorBanner, PersonSearch};
+use crate::components::{DateField, ErrorBanner, PersonSearch};
 use crate::hooks::today;
 use crate::i18n::{Key, t, tf};
 use crate::model::workshop_form::{WorkshopAction, WorkshopForm};
@@ -133,6 +133,7 @@ pub fn workshop_form_page(props: &WorkshopFormProps) -> Html {
                 <input class="text-input input-count" type="text" inputmode="numeric" aria-label={t(lang, Key::ItemCount)}
                     placeholder="1" data-testid="item-count" value={item.count.clone()}
                     oninput={act.reform(move |e: InputEvent| WorkshopAction::SetItemCount(at, e.target_unchecked_into::<HtmlInputElement>().value()))} />
+                <span class="line-unit" aria-hidden="true">{ t(lang, Key::ItemUnit) }</span>
                 <button type="button" class="remove-button"
                     aria-label={tf(lang, Key::RemoveNamed, &[("name", &item.name)])}
                     onclick={act.reform(move |_: MouseEvent| WorkshopAction::RemoveItem(at))}>{ "×" }</button>
@@ -190,8 +191,9 @@ pub fn workshop_form_page(props: &WorkshopFormProps) -> Html {
             <div class="form-grid">
                 <div>
                     <label class="field-label" for="workshop-date">{ t(lang, Key::WorkshopDate) }</label>
-                    <input id="workshop-date" data-testid="workshop-date" class="text-input" type="date"
-                        value={state.date.clone()} oninput={input(WorkshopAction::SetDate)} />
+                    <DateField {lang} id="workshop-date" value={state.date.clone()}
+                        on_change={act.reform(WorkshopAction::SetDate)}
+                        chips={vec![(Key::DayToday, 0), (Key::DayYesterday, -1)]} />
                 </div>
                 <div>
                     <label class="field-label" for="workshop-site">{ t(lang, Key::WorkshopSite) }</label>
