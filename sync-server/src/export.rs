@@ -289,6 +289,29 @@ pub fn report_csv(report: &Report) -> String {
     out
 }
 
+/// Why the service rows add up to more than the consortium's total (a
+/// contact with two services counts in both rows, once in the total), in
+/// Polish, for the city; `None` when they add up.
+pub fn totals_note(report: &Report) -> Option<String> {
+    let (records, minutes) = report
+        .services
+        .iter()
+        .fold((0, 0), |(r, m), s| (r + s.figures.records, m + s.figures.minutes));
+    let total = &report.consortium;
+    if records == total.records && minutes == total.minutes {
+        return None;
+    }
+    let hours = |minutes: i64| format!("{:.1}", minutes as f64 / 60.0).replace('.', ",");
+    Some(format!(
+        "Wiersze usług sumują się do {records} kontaktów i sesji ({} h), a „Konsorcjum ogółem” \
+         podaje {} ({} h): kontakt, w którym dano kilka usług, liczy się w wierszu każdej z nich, \
+         a w sumie ogólnej raz. Tak samo osoby.",
+        hours(minutes),
+        total.records,
+        hours(total.minutes)
+    ))
+}
+
 /// The report as an XLSX workbook: sheet "Raport" (the table, headed by
 /// the period and, when frozen, who froze it when) and sheet "Cele" (the
 /// contract targets).
@@ -306,6 +329,10 @@ pub fn report_xlsx(report: &Report) -> Result<Vec<u8>, ExportError> {
             1,
             format!("{} ({})", frozen.at.warsaw_rfc3339(), frozen.by),
         )?;
+    }
+    if let Some(note) = totals_note(report) {
+        sheet.write_string_with_format(2, 0, "Uwaga", &bold)?;
+        sheet.write_string(2, 1, note)?;
     }
     const FIRST: u32 = 3;
     for (col, header) in headers().into_iter().enumerate() {
@@ -388,5 +415,60 @@ fn metric_pl(metric: &str) -> &str {
         "records" => "Kontakty / sesje",
         "hours" => "Godziny",
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use odnowa_shared::office::{Month, Period, ServiceTotal};
+
+    use super::*;
+
+    fn service(code: &str, records: i64, minutes: i64) -> ServiceTotal {
+        ServiceTotal {
+            service: code.into(),
+            service_pl: code.into(),
+            service_en: code.into(),
+            figures: Figures {
+                records,
+                minutes,
+                ..Figures::default()
+            },
+            submitted: None,
+            targets: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_workbook_says_why_the_rows_add_up_to_more_than_the_total() {
+        let mut report = Report {
+            period: Period::Month(Month {
+                year: 2026,
+                month: 11,
+            }),
+            rows: Vec::new(),
+            services: vec![
+                service("food", 2, 36),
+                service("hot_drink", 2, 30),
+                service("talk", 1, 48),
+            ],
+            consortium: Figures {
+                records: 4,
+                minutes: 90,
+                ..Figures::default()
+            },
+            frozen: None,
+            submitted_consortium: None,
+            case_work: Default::default(),
+        };
+        let note = totals_note(&report).expect("a note");
+        assert!(
+            note.contains("5 kontaktów i sesji (1,9 h)") && note.contains("podaje 4 (1,5 h)"),
+            "{note}"
+        );
+        report.services.truncate(1);
+        report.consortium.records = 2;
+        report.consortium.minutes = 36;
+        assert_eq!(totals_note(&report), None);
     }
 }

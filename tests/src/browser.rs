@@ -144,6 +144,28 @@ impl Browser {
         .await
     }
 
+    /// Picks the option `value` of the `<select>` `css`, as a person's
+    /// choice does (a `change` event follows).
+    pub async fn select(&self, css: &str, value: &str) -> Result<()> {
+        self.find(css).await?;
+        let script = "const s = document.querySelector(arguments[0]); \
+                      s.value = arguments[1]; \
+                      s.dispatchEvent(new Event('change', { bubbles: true })); \
+                      return s.value;";
+        let chosen = step(
+            format!("{}: choose {value:?} in `{css}`", self.name),
+            self.client()?
+                .execute(script, vec![css.into(), value.into()]),
+        )
+        .await?;
+        anyhow::ensure!(
+            chosen.as_str() == Some(value),
+            "{}: `{css}` has no option {value:?}",
+            self.name
+        );
+        Ok(())
+    }
+
     /// How many elements match `css` now.
     pub async fn count(&self, css: &str) -> Result<usize> {
         let found = step(

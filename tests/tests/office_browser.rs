@@ -158,6 +158,26 @@ async fn consortium() -> Result<TestServer> {
     Ok(server)
 }
 
+/// A month as the Polish pages name it ("grudzień 2026"), written here by
+/// hand rather than taken from the UI's own function.
+fn office_month_name(month: Month) -> String {
+    let names = [
+        "styczeń",
+        "luty",
+        "marzec",
+        "kwiecień",
+        "maj",
+        "czerwiec",
+        "lipiec",
+        "sierpień",
+        "wrzesień",
+        "październik",
+        "listopad",
+        "grudzień",
+    ];
+    format!("{} {}", names[(month.month - 1) as usize], month.year)
+}
+
 /// Screenshots of the page as it is, in Polish and in English (and back
 /// to Polish).
 async fn both_languages(browser: &Browser, page: &str, ready: &str) -> Result<()> {
@@ -219,6 +239,16 @@ async fn the_office_in_a_browser() -> Result<()> {
         )
         .await?;
     ensure!(bar.as_deref() == Some("4"), "{bar:?}");
+    // The table's total agrees with the chart, and says why the rows sum
+    // to more; the month is named, not numbered.
+    let total = browser
+        .attr("[data-testid=dashboard-total]", "data-value")
+        .await?;
+    ensure!(total == bar, "the table's total {total:?}, the chart's bar {bar:?}");
+    browser.find("[data-testid=dashboard-totals-note]").await?;
+    browser
+        .wait_for_text("h2", &office_month_name(Month::of(Date::today())))
+        .await?;
     both_languages(&browser, "dashboard", "[data-testid=chart]").await?;
 
     // The records, and one record with its history.
@@ -297,14 +327,36 @@ async fn the_office_in_a_browser() -> Result<()> {
 
     // The report: this month, frozen, downloaded.
     browser.click("[data-testid=nav-report]").await?;
+    // The period is picked (a year and a month by name), never typed.
+    let this_month = Month::of(Date::today());
     browser
-        .type_into("[data-testid=report-period]", &month)
+        .select("[data-testid=report-year]", &this_month.year.to_string())
+        .await?;
+    browser
+        .select("[data-testid=report-month]", &this_month.month.to_string())
         .await?;
     browser.click("[data-testid=report-show]").await?;
     browser
         .find("[data-testid=report-row][data-service=hot_drink]")
         .await?;
     ensure!(browser.count("[data-testid=report-row]").await? == 5);
+    // A column per gender and per age band, and a note that says why the
+    // service rows (5 contacts: one had two services) exceed the total (4).
+    browser
+        .find("[data-testid=report-consortium] td[data-gender=female]")
+        .await?;
+    browser
+        .find("[data-testid=report-consortium] td[data-age=\"65+\"]")
+        .await?;
+    browser
+        .wait_for_text(
+            "[data-testid=report-totals-note]",
+            "Wiersze usług sumują się do 5 kontaktów i sesji",
+        )
+        .await?;
+    browser
+        .wait_for_text("[data-testid=report-totals-note]", "podaje 4")
+        .await?;
     both_languages(&browser, "report", "[data-testid=report-row]").await?;
     browser.click("[data-testid=freeze]").await?;
     browser.accept_dialog().await?;

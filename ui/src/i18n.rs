@@ -417,7 +417,7 @@ translations! {
     DashboardTitle => pl: "Miesiąc {month}", en: "Month {month}";
     PrevMonth => pl: "Poprzedni miesiąc", en: "Previous month";
     NextMonth => pl: "Następny miesiąc", en: "Next month";
-    ChartTitle => pl: "Ostatnie 12 miesięcy: kontakty i sesje", en: "Last 12 months: contacts and sessions";
+    ChartTitle => pl: "Ostatnie 12 miesięcy: kontakty i sesje (konsorcjum ogółem, każdy raz)", en: "Last 12 months: contacts and sessions (consortium total, each once)";
     ColService => pl: "Usługa", en: "Service";
     ColMember => pl: "Organizacja członkowska", en: "Member organisation";
     ColRecords => pl: "Kontakty / sesje", en: "Contacts / sessions";
@@ -425,8 +425,19 @@ translations! {
     ColNew => pl: "Nowe osoby", en: "New persons";
     ColAnonymous => pl: "Osoby anonimowe", en: "Anonymous";
     ColHours => pl: "Godziny", en: "Hours";
-    ColGender => pl: "Płeć K / M / I / ?", en: "Gender F / M / O / ?";
-    ColAge => pl: "Wiek 0-17 / 18-29 / 30-49 / 50-64 / 65+ / ?", en: "Age 0-17 / 18-29 / 30-49 / 50-64 / 65+ / ?";
+    ColGender => pl: "Płeć (unikalne osoby)", en: "Gender (unique persons)";
+    ColAge => pl: "Wiek (unikalne osoby)", en: "Age (unique persons)";
+    GenderFemaleShort => pl: "K", en: "F";
+    GenderMaleShort => pl: "M", en: "M";
+    GenderOtherShort => pl: "inna", en: "other";
+    /// Not known (a column of the report).
+    UnknownShort => pl: "b.d.", en: "n/k";
+    PeriodMonth => pl: "Miesiąc", en: "Month";
+    PeriodQuarter => pl: "Kwartał", en: "Quarter";
+    PeriodRange => pl: "Zakres dni", en: "Range of days";
+    PeriodYear => pl: "Rok", en: "Year";
+    /// Under the report when the service rows add up to more than the total.
+    ReportTotalsNote => pl: "Wiersze usług sumują się do {rows} kontaktów i sesji ({rows_hours} h), a „Konsorcjum ogółem” podaje {total} ({total_hours} h): kontakt, w którym dano kilka usług, liczy się w wierszu każdej z nich, a w sumie ogólnej raz. Tak samo osoby.", en: "The service rows add up to {rows} contacts and sessions ({rows_hours} h) while “Consortium total” gives {total} ({total_hours} h): a contact with several services counts in each of their rows, and once in the total. Persons likewise.";
     ColDate => pl: "Data", en: "Date";
     ColKind => pl: "Rodzaj", en: "Kind";
     ColTeam => pl: "Zespół", en: "Team";
@@ -871,6 +882,7 @@ mod tests {
             Key::NotAvailable,
             Key::UnitMinutes,
             Key::EnrolCodeHint,
+            Key::GenderMaleShort,
             Key::LockPin,
         ];
         for &key in Key::ALL {

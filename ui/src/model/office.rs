@@ -1,7 +1,8 @@
 //! The office pages' logic that needs no browser: query strings of the
-//! records filter, the dashboard chart's scale, hours as people read them.
+//! records filter, the dashboard chart's scale, hours as people read them,
+//! months and periods by name, what a report's rows add up to.
 
-use odnowa_shared::office::RecordFilter;
+use odnowa_shared::office::{Figures, Month, Period, RecordFilter};
 
 use crate::i18n::Lang;
 
@@ -93,10 +94,131 @@ pub fn hours(lang: Lang, minutes: i64) -> String {
     }
 }
 
+/// A month by name: "listopad 2026" / "November 2026".
+pub fn month_name(lang: Lang, month: Month) -> String {
+    const PL: [&str; 12] = [
+        "styczeń",
+        "luty",
+        "marzec",
+        "kwiecień",
+        "maj",
+        "czerwiec",
+        "lipiec",
+        "sierpień",
+        "wrzesień",
+        "październik",
+        "listopad",
+        "grudzień",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let names = match lang {
+        Lang::Pl => PL,
+        Lang::En => EN,
+    };
+    let index = (month.month.clamp(1, 12) - 1) as usize;
+    format!("{} {}", names[index], month.year)
+}
+
+/// A month under a chart bar: "lis 26" / "Nov 26".
+pub fn month_short(lang: Lang, month: Month) -> String {
+    let name = month_name(lang, month);
+    let short: String = name.chars().take(3).collect();
+    format!("{short} {:02}", month.year.rem_euclid(100))
+}
+
+/// A report's period as people say it: "listopad 2026", "IV kwartał 2026"
+/// / "Q4 2026", "01.01.2026 – 31.03.2026".
+pub fn period_name(lang: Lang, period: Period) -> String {
+    match period {
+        Period::Month(month) => month_name(lang, month),
+        Period::Quarter { year, quarter } => match lang {
+            Lang::Pl => {
+                let roman = ["I", "II", "III", "IV"];
+                let q = roman.get(quarter.saturating_sub(1) as usize).unwrap_or(&"?");
+                format!("{q} kwartał {year}")
+            }
+            Lang::En => format!("Q{quarter} {year}"),
+        },
+        Period::Range { from, to } => format!(
+            "{} – {}",
+            crate::model::format::date(lang, from),
+            crate::model::format::date(lang, to)
+        ),
+    }
+}
+
+/// What the service rows of a report add up to (a contact with two
+/// services counts in both rows), beside the consortium's total, which
+/// counts it once: `(rows' records, rows' minutes)`. Each row's minutes
+/// are taken as the page shows them, to a tenth of an hour, so the note's
+/// sum is the sum of the figures a reader adds up.
+pub fn rows_sum<'a>(figures: impl IntoIterator<Item = &'a Figures>) -> (i64, i64) {
+    figures.into_iter().fold((0, 0), |(records, minutes), f| {
+        let shown = (f.minutes as f64 / 6.0).round() as i64 * 6;
+        (records + f.records, minutes + shown)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use odnowa_shared::ids::OrgId;
+
+    #[test]
+    fn months_and_periods_by_name() {
+        let nov = Month {
+            year: 2026,
+            month: 11,
+        };
+        assert_eq!(month_name(Lang::Pl, nov), "listopad 2026");
+        assert_eq!(month_name(Lang::En, nov), "November 2026");
+        assert_eq!(month_short(Lang::Pl, nov), "lis 26");
+        assert_eq!(
+            period_name(Lang::Pl, Period::Quarter {
+                year: 2026,
+                quarter: 4
+            }),
+            "IV kwartał 2026"
+        );
+        assert_eq!(
+            period_name(Lang::En, Period::Quarter {
+                year: 2026,
+                quarter: 4
+            }),
+            "Q4 2026"
+        );
+        let range = Period::Range {
+            from: "2026-01-01".parse().expect("day"),
+            to: "2026-03-31".parse().expect("day"),
+        };
+        assert_eq!(period_name(Lang::Pl, range), "01.01.2026 – 31.03.2026");
+    }
+
+    #[test]
+    fn report_rows_add_up_as_the_note_says() {
+        let f = |records, minutes| Figures {
+            records,
+            minutes,
+            ..Figures::default()
+        };
+        // 0,6 h + 0,5 h + 0,8 h on the page: the note says 1,9 h.
+        assert_eq!(rows_sum([&f(2, 36), &f(2, 32), &f(1, 47)]), (5, 114));
+        assert_eq!(hours(Lang::Pl, 114), "1,9");
+        assert_eq!(rows_sum([]), (0, 0));
+    }
 
     #[test]
     fn filters_become_query_strings() {

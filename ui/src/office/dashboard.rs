@@ -7,7 +7,7 @@ use yew::prelude::*;
 use super::{Failure, loading, use_office};
 use crate::hooks::{Load, use_load};
 use crate::i18n::{Key, Lang, t, tf};
-use crate::model::office::{bar_heights, chart_max, hours};
+use crate::model::office::{bar_heights, chart_max, hours, month_name, month_short, rows_sum};
 use crate::office_api;
 
 #[function_component(DashboardPage)]
@@ -32,7 +32,7 @@ pub fn dashboard_page() -> Html {
     html! {
         <section class="office-page" data-testid="dashboard">
             <div class="office-page-head">
-                <h2>{ tf(lang, Key::DashboardTitle, &[("month", &month.to_string())]) }</h2>
+                <h2>{ tf(lang, Key::DashboardTitle, &[("month", &month_name(lang, *month))]) }</h2>
                 <div class="button-row">
                     <button type="button" class="button" onclick={prev} data-testid="month-prev">{ t(lang, Key::PrevMonth) }</button>
                     <button type="button" class="button" onclick={next} data-testid="month-next">{ t(lang, Key::NextMonth) }</button>
@@ -58,6 +58,31 @@ fn view(lang: Lang, dashboard: &Dashboard) -> Html {
             </tr>
         }
     });
+    // The month's consortium total (each contact and person once), as the
+    // chart's last bar shows it.
+    let total = dashboard
+        .months
+        .iter()
+        .find(|p| p.month == dashboard.month)
+        .cloned();
+    let (rows_records, rows_minutes) = rows_sum(dashboard.services.iter().map(|s| &s.figures));
+    let note = total
+        .as_ref()
+        .filter(|t| {
+            t.records != rows_records || hours(lang, t.minutes) != hours(lang, rows_minutes)
+        })
+        .map(|t| {
+            tf(
+                lang,
+                Key::ReportTotalsNote,
+                &[
+                    ("rows", &rows_records.to_string()),
+                    ("rows_hours", &hours(lang, rows_minutes)),
+                    ("total", &t.records.to_string()),
+                    ("total_hours", &hours(lang, t.minutes)),
+                ],
+            )
+        });
     html! {
         <>
             if dashboard.services.is_empty() {
@@ -71,7 +96,20 @@ fn view(lang: Lang, dashboard: &Dashboard) -> Html {
                         <th scope="col" class="num">{ t(lang, Key::ColHours) }</th>
                     </tr></thead>
                     <tbody>{ for rows }</tbody>
+                    if let Some(total) = &total {
+                        <tfoot>
+                            <tr class="grand-total" data-testid="dashboard-total" data-value={total.records.to_string()}>
+                                <th scope="row">{ t(lang, Key::ConsortiumTotal) }</th>
+                                <td class="num">{ total.records }</td>
+                                <td class="num">{ total.unique_persons }</td>
+                                <td class="num">{ hours(lang, total.minutes) }</td>
+                            </tr>
+                        </tfoot>
+                    }
                 </table>
+                if let Some(note) = note {
+                    <p class="field-hint" data-testid="dashboard-totals-note">{ note }</p>
+                }
             }
             { chart(lang, &dashboard.months) }
         </>
@@ -90,12 +128,13 @@ fn chart(lang: Lang, months: &[MonthPoint]) -> Html {
         let x = 40.0 + i as f64 * slot;
         html! {
             <g data-testid="chart-bar" data-month={point.month.to_string()} data-value={point.records.to_string()}>
+                <title>{ format!("{}: {}", month_name(lang, point.month), point.records) }</title>
                 <rect x={format!("{:.1}", x + slot * 0.15)} y={format!("{:.1}", BASE - height)}
                     width={format!("{:.1}", slot * 0.7)} height={format!("{height:.1}")} class="chart-bar" />
                 <text x={format!("{:.1}", x + slot / 2.0)} y={format!("{:.1}", BASE - height - 4.0)}
                     class="chart-value" text-anchor="middle">{ point.records }</text>
                 <text x={format!("{:.1}", x + slot / 2.0)} y={format!("{:.1}", BASE + 16.0)}
-                    class="chart-label" text-anchor="middle">{ format!("{:02}.{}", point.month.month, point.month.year % 100) }</text>
+                    class="chart-label" text-anchor="middle">{ month_short(lang, point.month) }</text>
             </g>
         }
     });

@@ -5,16 +5,17 @@
 //! CSV downloads.
 
 use odnowa_shared::office::{AGE_BANDS, Figures, GENDERS, Month, Period, Report};
-use web_sys::HtmlInputElement;
+use odnowa_shared::time::Date;
+use web_sys::HtmlSelectElement;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use super::{Failure, confirmed, loading, use_office};
-use crate::components::ErrorBanner;
+use crate::components::{DateField, ErrorBanner};
 use crate::hooks::{Load, use_load};
 use crate::i18n::{Key, Lang, t, tf};
 use crate::model::format;
-use crate::model::office::hours;
+use crate::model::office::{hours, month_name, period_name, rows_sum};
 use crate::office_api;
 
 #[function_component(ReportPage)]
@@ -24,30 +25,22 @@ pub fn report_page() -> Html {
     let period = use_state(|| Period::Month(Month::of(crate::hooks::today()).prev()));
     let generation = use_state(|| 0u32);
     let report = use_load((*period, *generation), |(p, _)| office_api::report(p));
-    let input = use_node_ref();
     let error = use_state(|| None::<Key>);
     let show = {
-        let (period, input, error) = (period.clone(), input.clone(), error.clone());
-        Callback::from(move |event: SubmitEvent| {
-            event.prevent_default();
-            let text = input
-                .cast::<HtmlInputElement>()
-                .map(|i| i.value())
-                .unwrap_or_default();
-            match text.parse::<Period>() {
-                Ok(p) => {
-                    error.set(None);
-                    period.set(p);
-                }
-                Err(_) => error.set(Some(Key::ErrBadPeriod)),
+        let (period, error) = (period.clone(), error.clone());
+        Callback::from(move |picked: Result<Period, Key>| match picked {
+            Ok(p) => {
+                error.set(None);
+                period.set(p);
             }
+            Err(key) => error.set(Some(key)),
         })
     };
     let freeze = {
         let (period, generation, error) = (period.clone(), generation.clone(), error.clone());
         Callback::from(move |_: MouseEvent| {
             let p = *period;
-            let text = tf(lang, Key::ConfirmFreeze, &[("period", &p.to_string())]);
+            let text = tf(lang, Key::ConfirmFreeze, &[("period", &period_name(lang, p))]);
             if !confirmed(&text) {
                 return;
             }
@@ -68,33 +61,26 @@ pub fn report_page() -> Html {
     };
     html! {
         <section class="office-page office-report" data-testid="report">
-            <h2>{ t(lang, Key::ReportTitle) }</h2>
-            <form class="office-filters" onsubmit={show}>
-                <label class="field">
-                    <span class="field-label">{ t(lang, Key::ReportPeriod) }</span>
-                    <input ref={input} type="text" value={period.to_string()} data-testid="report-period"
-                        aria-describedby="period-hint" />
-                    <span class="field-hint" id="period-hint">{ t(lang, Key::ReportPeriodHint) }</span>
-                </label>
-                <button type="submit" class="button button-primary" data-testid="report-show">{ t(lang, Key::ReportShow) }</button>
+            <h2>{ t(lang, Key::ReportTitle) }{ ": " }<span data-testid="report-period-name">{ period_name(lang, *period) }</span></h2>
+            <PeriodPicker {lang} period={*period} on_pick={show} />
+            <div class="button-row">
                 <a class="button" href={office_api::report_download(&period, "xlsx")} download="" data-testid="report-xlsx">{ t(lang, Key::DownloadXlsx) }</a>
                 <a class="button" href={office_api::report_download(&period, "csv")} download="" data-testid="report-csv">{ t(lang, Key::DownloadCsv) }</a>
-            </form>
+            </div>
             <ErrorBanner {lang} error={*error} />
             { body }
         </section>
     }
 }
 
+/// One column per figure, per gender and per age band.
 fn cells(lang: Lang, f: &Figures) -> Html {
-    let genders: Vec<String> = GENDERS
-        .iter()
-        .map(|g| f.by_gender.get(*g).copied().unwrap_or(0).to_string())
-        .collect();
-    let ages: Vec<String> = AGE_BANDS
-        .iter()
-        .map(|a| f.by_age.get(*a).copied().unwrap_or(0).to_string())
-        .collect();
+    let genders = GENDERS.iter().map(|g| {
+        html! { <td class="num" data-gender={*g}>{ f.by_gender.get(*g).copied().unwrap_or(0) }</td> }
+    });
+    let ages = AGE_BANDS.iter().map(|a| {
+        html! { <td class="num" data-age={*a}>{ f.by_age.get(*a).copied().unwrap_or(0) }</td> }
+    });
     html! {
         <>
             <td class="num">{ f.records }</td>
@@ -102,9 +88,166 @@ fn cells(lang: Lang, f: &Figures) -> Html {
             <td class="num">{ f.new_persons }</td>
             <td class="num">{ f.anonymous }</td>
             <td class="num">{ hours(lang, f.minutes) }</td>
-            <td class="num">{ genders.join(" / ") }</td>
-            <td class="num">{ ages.join(" / ") }</td>
+            { for genders }
+            { for ages }
         </>
+    }
+}
+
+/// The names of the gender and age-band columns.
+fn gender_name(lang: Lang, code: &str) -> &'static str {
+    t(
+        lang,
+        match code {
+            "female" => Key::GenderFemaleShort,
+            "male" => Key::GenderMaleShort,
+            "other" => Key::GenderOtherShort,
+            _ => Key::UnknownShort,
+        },
+    )
+}
+
+fn age_name(lang: Lang, code: &str) -> String {
+    match code {
+        "unknown" => t(lang, Key::UnknownShort).to_string(),
+        band => band.replace('-', "–"),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PeriodPickerProps {
+    lang: Lang,
+    period: Period,
+    on_pick: Callback<Result<Period, Key>>,
+}
+
+/// A month, a quarter or a range of days, picked (never typed as
+/// "2026-Q4"): the kind, then a year and a month or quarter, or two days.
+#[function_component(PeriodPicker)]
+fn period_picker(props: &PeriodPickerProps) -> Html {
+    let lang = props.lang;
+    let first = props.period.first_day();
+    let kind = use_state(|| match props.period {
+        Period::Month(_) => "month",
+        Period::Quarter { .. } => "quarter",
+        Period::Range { .. } => "range",
+    });
+    let year = use_state(|| Month::of(first).year);
+    let month = use_state(|| Month::of(first).month);
+    let quarter = use_state(|| (Month::of(first).month - 1) / 3 + 1);
+    let from = use_state(|| first.to_string());
+    let to = use_state(|| props.period.last_day().to_string());
+    let this_year = Month::of(crate::hooks::today()).year;
+    let number = |state: &UseStateHandle<u32>| {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(n) = e.target_unchecked_into::<HtmlSelectElement>().value().parse() {
+                state.set(n);
+            }
+        })
+    };
+    let on_year = {
+        let year = year.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(n) = e.target_unchecked_into::<HtmlSelectElement>().value().parse() {
+                year.set(n);
+            }
+        })
+    };
+    let on_kind = {
+        let kind = kind.clone();
+        Callback::from(move |e: Event| {
+            kind.set(match e.target_unchecked_into::<HtmlSelectElement>().value().as_str() {
+                "quarter" => "quarter",
+                "range" => "range",
+                _ => "month",
+            })
+        })
+    };
+    let show = {
+        let (kind, year, month, quarter, from, to, on_pick) = (
+            kind.clone(),
+            year.clone(),
+            month.clone(),
+            quarter.clone(),
+            from.clone(),
+            to.clone(),
+            props.on_pick.clone(),
+        );
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let picked = match *kind {
+                "quarter" => Ok(Period::Quarter {
+                    year: *year,
+                    quarter: *quarter,
+                }),
+                "range" => match (from.parse::<Date>(), to.parse::<Date>()) {
+                    (Ok(from), Ok(to)) if from <= to => Ok(Period::Range { from, to }),
+                    _ => Err(Key::ErrBadPeriod),
+                },
+                _ => Ok(Period::Month(Month {
+                    year: *year,
+                    month: *month,
+                })),
+            };
+            on_pick.emit(picked);
+        })
+    };
+    let years = (this_year - 5..=this_year + 1).rev().map(|y| {
+        html! { <option value={y.to_string()} selected={y == *year}>{ y }</option> }
+    });
+    let months = (1..=12u32).map(|m| {
+        let name = month_name(lang, Month { year: *year, month: m });
+        let name = name.rsplit_once(' ').map(|(n, _)| n.to_string()).unwrap_or(name);
+        html! { <option value={m.to_string()} selected={m == *month}>{ name }</option> }
+    });
+    let quarters = (1..=4u32).map(|q| {
+        let name = period_name(lang, Period::Quarter { year: *year, quarter: q });
+        let name = name.rsplit_once(' ').map(|(n, _)| n.to_string()).unwrap_or(name);
+        html! { <option value={q.to_string()} selected={q == *quarter}>{ name }</option> }
+    });
+    let day = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |d: String| state.set(d))
+    };
+    html! {
+        <form class="office-filters period-picker" onsubmit={show} data-testid="report-period">
+            <label class="field">
+                <span class="field-label">{ t(lang, Key::ReportPeriod) }</span>
+                <select data-testid="report-period-kind" onchange={on_kind}>
+                    <option value="month" selected={*kind == "month"}>{ t(lang, Key::PeriodMonth) }</option>
+                    <option value="quarter" selected={*kind == "quarter"}>{ t(lang, Key::PeriodQuarter) }</option>
+                    <option value="range" selected={*kind == "range"}>{ t(lang, Key::PeriodRange) }</option>
+                </select>
+            </label>
+            if *kind == "range" {
+                <label class="field" for="report-from">
+                    <span class="field-label">{ t(lang, Key::FilterFrom) }</span>
+                    <DateField {lang} id="report-from" value={(*from).clone()} on_change={day(&from)} />
+                </label>
+                <label class="field" for="report-to">
+                    <span class="field-label">{ t(lang, Key::FilterTo) }</span>
+                    <DateField {lang} id="report-to" value={(*to).clone()} on_change={day(&to)} />
+                </label>
+            } else {
+                <label class="field">
+                    <span class="field-label">{ t(lang, Key::PeriodYear) }</span>
+                    <select data-testid="report-year" onchange={on_year}>{ for years }</select>
+                </label>
+                if *kind == "quarter" {
+                    <label class="field">
+                        <span class="field-label">{ t(lang, Key::PeriodQuarter) }</span>
+                        <select data-testid="report-quarter" onchange={number(&quarter)}>{ for quarters }</select>
+                    </label>
+                } else {
+                    <label class="field">
+                        <span class="field-label">{ t(lang, Key::PeriodMonth) }</span>
+                        <select data-testid="report-month" onchange={number(&month)}>{ for months }</select>
+                    </label>
+                }
+            }
+            <button type="submit" class="button button-primary" data-testid="report-show">{ t(lang, Key::ReportShow) }</button>
+        </form>
     }
 }
 
@@ -204,6 +347,14 @@ fn view(lang: Lang, report: &Report, freeze: Callback<MouseEvent>) -> Html {
             }
         })
         .collect();
+    // A contact with two services counts in both rows; the consortium's
+    // total counts it once. Say so where the two disagree.
+    let (rows_records, rows_minutes) = rows_sum(report.services.iter().map(|s| &s.figures));
+    let total = &report.consortium;
+    let adds_up =
+        rows_records == total.records && hours(lang, rows_minutes) == hours(lang, total.minutes);
+    let gender_heads = GENDERS.iter().map(|g| html! { <th scope="col" class="num">{ gender_name(lang, g) }</th> });
+    let age_heads = AGE_BANDS.iter().map(|a| html! { <th scope="col" class="num">{ age_name(lang, a) }</th> });
     html! {
         <>
             if let Some(info) = &report.frozen {
@@ -216,19 +367,34 @@ fn view(lang: Lang, report: &Report, freeze: Callback<MouseEvent>) -> Html {
             if report.services.is_empty() {
                 <p class="empty">{ t(lang, Key::NoData) }</p>
             }
+            if !adds_up {
+                <p class="notice" data-testid="report-totals-note">
+                    { tf(lang, Key::ReportTotalsNote, &[
+                        ("rows", &rows_records.to_string()),
+                        ("rows_hours", &hours(lang, rows_minutes)),
+                        ("total", &total.records.to_string()),
+                        ("total_hours", &hours(lang, total.minutes)),
+                    ]) }
+                </p>
+            }
+            <div class="table-scroll" tabindex="0" role="region" aria-label={t(lang, Key::ReportTitle)}>
             <table class="office-table report-table">
-                <thead><tr>
-                    <th scope="col">{ format!("{} / {}", t(lang, Key::ColService), t(lang, Key::ColMember)) }</th>
-                    <th scope="col" class="num">{ t(lang, Key::ColRecords) }</th>
-                    <th scope="col" class="num">{ t(lang, Key::ColUnique) }</th>
-                    <th scope="col" class="num">{ t(lang, Key::ColNew) }</th>
-                    <th scope="col" class="num">{ t(lang, Key::ColAnonymous) }</th>
-                    <th scope="col" class="num">{ t(lang, Key::ColHours) }</th>
-                    <th scope="col" class="num">{ t(lang, Key::ColGender) }</th>
-                    <th scope="col" class="num">{ t(lang, Key::ColAge) }</th>
-                </tr></thead>
+                <thead>
+                    <tr>
+                        <th scope="col" rowspan="2">{ format!("{} / {}", t(lang, Key::ColService), t(lang, Key::ColMember)) }</th>
+                        <th scope="col" rowspan="2" class="num">{ t(lang, Key::ColRecords) }</th>
+                        <th scope="col" rowspan="2" class="num">{ t(lang, Key::ColUnique) }</th>
+                        <th scope="col" rowspan="2" class="num">{ t(lang, Key::ColNew) }</th>
+                        <th scope="col" rowspan="2" class="num">{ t(lang, Key::ColAnonymous) }</th>
+                        <th scope="col" rowspan="2" class="num">{ t(lang, Key::ColHours) }</th>
+                        <th scope="colgroup" colspan={GENDERS.len().to_string()} class="group">{ t(lang, Key::ColGender) }</th>
+                        <th scope="colgroup" colspan={AGE_BANDS.len().to_string()} class="group">{ t(lang, Key::ColAge) }</th>
+                    </tr>
+                    <tr>{ for gender_heads }{ for age_heads }</tr>
+                </thead>
                 <tbody>{ for rows }</tbody>
             </table>
+            </div>
             if !targets.is_empty() {
                 <h3>{ t(lang, Key::TargetsTitle) }</h3>
                 <ul class="office-list">{ for targets }</ul>
@@ -251,7 +417,7 @@ fn case_work(lang: Lang, figures: &odnowa_shared::office::CaseWorkFigures) -> Ht
             .unwrap_or_else(|| "—".into());
         html! {
             <tr data-testid="report-referrals">
-                <td>{ r.month.to_string() }</td>
+                <td>{ month_name(lang, r.month) }</td>
                 <td>{ &r.from_name }</td>
                 <td>{ &r.to_name }</td>
                 <td class="num">{ r.sent }</td>
