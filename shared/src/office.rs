@@ -58,6 +58,9 @@ pub mod path {
     pub const MERGE: &str = "/duplicates/merge";
     /// POST [`super::UnmergeRequest`] → [`super::PersonSummary`].
     pub const UNMERGE: &str = "/duplicates/unmerge";
+    /// POST [`super::DistinctRequest`] → 204: "these are different
+    /// people", remembered on both.
+    pub const DISTINCT: &str = "/duplicates/distinct";
     /// GET `?period=…` → [`super::Report`].
     pub const REPORT: &str = "/report";
     /// POST [`super::FreezeRequest`] → [`super::Report`].
@@ -975,9 +978,31 @@ pub enum DuplicateReason {
 pub struct DuplicatePair {
     pub a: PersonSummary,
     pub b: PersonSummary,
-    /// Higher is likelier.
+    /// Higher is likelier (0–100 %).
     pub score: u32,
     pub reasons: Vec<DuplicateReason>,
+    /// What the office weighs, side by side: where and when each was met.
+    #[serde(default)]
+    pub a_seen: Seen,
+    #[serde(default)]
+    pub b_seen: Seen,
+}
+
+/// Where and when a person was met, for the duplicate finder.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Seen {
+    /// The member organisations whose records name them, by name.
+    pub orgs: Vec<String>,
+    /// Their latest contact, session or workshop.
+    pub last_record: Option<Timestamp>,
+}
+
+/// "These two are different people": remembered on both, so the pair is
+/// not proposed again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DistinctRequest {
+    pub a: PersonId,
+    pub b: PersonId,
 }
 
 /// Merge `from` into `into`: `from.merged_into = into`.

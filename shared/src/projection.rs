@@ -43,6 +43,8 @@ pub struct PersonRow {
     /// consent recorded outside any organisation); `None` while the
     /// consent is in force (or none was recorded).
     pub shown_only_to: Option<Option<OrgId>>,
+    /// Persons someone said this one is not (`p_distinct`).
+    pub distinct_from: Vec<PersonId>,
 }
 
 /// A row of `p_records` with its services and persons.
@@ -239,6 +241,11 @@ pub fn person_row(person: &Person) -> PersonRow {
             .as_ref()
             .filter(|c| c.withdrawn_at.is_some())
             .map(|c| c.org),
+        distinct_from: person
+            .distinct_from
+            .keys()
+            .filter_map(|k| k.parse().ok())
+            .collect(),
     }
 }
 

@@ -293,10 +293,9 @@ pub fn report_csv(report: &Report) -> String {
 /// contact with two services counts in both rows, once in the total), in
 /// Polish, for the city; `None` when they add up.
 pub fn totals_note(report: &Report) -> Option<String> {
-    let (records, minutes) = report
-        .services
-        .iter()
-        .fold((0, 0), |(r, m), s| (r + s.figures.records, m + s.figures.minutes));
+    let (records, minutes) = report.services.iter().fold((0, 0), |(r, m), s| {
+        (r + s.figures.records, m + s.figures.minutes)
+    });
     let total = &report.consortium;
     if records == total.records && minutes == total.minutes {
         return None;

@@ -17,8 +17,8 @@ use odnowa_shared::ids::{DeviceId, DocId, OrgId, PersonId, SiteId, UserId};
 use odnowa_shared::office::{InstitutionEdit, ServiceEdit, SiteEdit, TARGET_METRICS};
 use odnowa_shared::protocol::DocPush;
 use odnowa_shared::records::{
-    Catalogue, CatalogueInstitution, CatalogueOrg, CatalogueSite, Person, Record, RecordKind,
-    institution_kind, site_kind,
+    Catalogue, CatalogueInstitution, CatalogueOrg, CatalogueSite, DistinctMark, Person, Record,
+    RecordKind, institution_kind, site_kind,
 };
 use odnowa_shared::time::Timestamp;
 
@@ -296,6 +296,51 @@ impl SyncService {
             .await?;
         tracing::info!(by = %by.name, %person, "merge undone");
         Ok(unmerged)
+    }
+
+    /// "These two are different people": a mark on each (in the office's
+    /// name: `said_by` none, the change signed by the office user), so the
+    /// duplicate finders never propose the pair again. Saying it twice
+    /// changes nothing.
+    pub async fn mark_distinct(
+        &self,
+        by: &OfficeAuthor,
+        a: PersonId,
+        b: PersonId,
+    ) -> Result<(), WriteError> {
+        if a == b {
+            return Err(WriteError::Invalid(
+                "a person is not someone else than themselves".into(),
+            ));
+        }
+        for id in [a, b] {
+            self.person(id)
+                .await?
+                .ok_or_else(|| WriteError::NotFound(format!("person {id}")))?;
+        }
+        let now = Timestamp::now();
+        for (one, other) in [(a, b), (b, a)] {
+            let known = self
+                .person(one)
+                .await?
+                .is_some_and(|p| p.is_distinct_from(other));
+            if known {
+                continue;
+            }
+            self.edit_person(by, one, "not the same person", |person| {
+                person.distinct_from.insert(
+                    other.to_string(),
+                    DistinctMark {
+                        said_at: now,
+                        said_by: None,
+                    },
+                );
+                Ok(())
+            })
+            .await?;
+        }
+        tracing::info!(by = %by.name, %a, %b, "marked as different people");
+        Ok(())
     }
 
     async fn person(&self, id: PersonId) -> Result<Option<Person>, WriteError> {

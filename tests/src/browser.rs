@@ -166,6 +166,20 @@ impl Browser {
         Ok(())
     }
 
+    /// The texts of every element matching `css` now.
+    pub async fn texts(&self, css: &str) -> Result<Vec<String>> {
+        let found = step(
+            format!("{}: find all `{css}`", self.name),
+            self.client()?.find_all(fantoccini::Locator::Css(css)),
+        )
+        .await?;
+        let mut texts = Vec::with_capacity(found.len());
+        for element in found {
+            texts.push(step(format!("{}: text of `{css}`", self.name), element.text()).await?);
+        }
+        Ok(texts)
+    }
+
     /// How many elements match `css` now.
     pub async fn count(&self, css: &str) -> Result<usize> {
         let found = step(

@@ -244,7 +244,10 @@ async fn the_office_in_a_browser() -> Result<()> {
     let total = browser
         .attr("[data-testid=dashboard-total]", "data-value")
         .await?;
-    ensure!(total == bar, "the table's total {total:?}, the chart's bar {bar:?}");
+    ensure!(
+        total == bar,
+        "the table's total {total:?}, the chart's bar {bar:?}"
+    );
     browser.find("[data-testid=dashboard-totals-note]").await?;
     browser
         .wait_for_text("h2", &office_month_name(Month::of(Date::today())))
@@ -293,6 +296,20 @@ async fn the_office_in_a_browser() -> Result<()> {
     // Duplicates: merge the two Zbyszeks, see it, undo it.
     browser.click("[data-testid=nav-duplicates]").await?;
     browser.find("[data-testid=duplicate-pair]").await?;
+    // Side by side: each with the member organisations that met them.
+    ensure!(browser.count("[data-testid=pair-side]").await? == 2);
+    let orgs: Vec<String> = browser.texts("[data-testid=pair-orgs]").await?;
+    ensure!(
+        orgs.iter().any(|o| o.contains("Spółdzielnia Odnowa"))
+            && orgs.iter().any(|o| o.contains("Stowarzyszenie Przystań")),
+        "{orgs:?}"
+    );
+    browser
+        .wait_for_text("[data-testid=duplicate-pair]", "Podobieństwo")
+        .await?;
+    browser
+        .wait_for_text("[data-testid=duplicate-pair]", "%")
+        .await?;
     both_languages(&browser, "duplicates", "[data-testid=duplicate-pair]").await?;
     let keep = browser
         .attr("[data-testid=duplicate-pair]", "data-a")
@@ -324,6 +341,17 @@ async fn the_office_in_a_browser() -> Result<()> {
     browser.click("[data-testid=unmerge]").await?;
     browser.find("[data-testid=duplicate-pair]").await?;
     ensure!(!browser.exists("[data-testid=merged-person]").await?);
+    // "These are different people": the pair goes, and is remembered (on
+    // both persons' records, so the finder never proposes it again).
+    browser.click("[data-testid=not-duplicates]").await?;
+    browser.find("[data-testid=no-duplicates]").await?;
+    ensure!(
+        server.db.duplicates().await?.is_empty(),
+        "the server proposes the pair again"
+    );
+    browser.click("[data-testid=nav-dashboard]").await?;
+    browser.click("[data-testid=nav-duplicates]").await?;
+    browser.find("[data-testid=no-duplicates]").await?;
 
     // The report: this month, frozen, downloaded.
     browser.click("[data-testid=nav-report]").await?;

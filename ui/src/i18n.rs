@@ -469,10 +469,17 @@ translations! {
     DuplicatesTitle => pl: "Możliwe duplikaty", en: "Likely duplicates";
     NoDuplicates => pl: "Nie znaleziono możliwych duplikatów.", en: "No likely duplicates found.";
     Score => pl: "Podobieństwo", en: "Similarity";
+    ScorePercent => pl: "Podobieństwo {n}%", en: "Similarity {n}%";
+    PairRegistered => pl: "W rejestrze od", en: "Registered";
+    PairOrgs => pl: "Wpisy organizacji", en: "Records of";
+    PairLastRecord => pl: "Ostatni wpis", en: "Latest record";
+    PairRecords => pl: "Wpisy", en: "Records";
+    PairTimeline => pl: "Historia: {alias}", en: "Timeline: {alias}";
+    MergeInto => pl: "Połącz: {from} → {into}", en: "Merge: {from} → {into}";
+    DifferentPeople => pl: "To różne osoby", en: "These are different people";
     /// `{alias}`: the person who stays.
-    KeepThis => pl: "Zostaw: {alias}", en: "Keep: {alias}";
     /// `{from}` is merged into `{into}`.
-    ConfirmMerge => pl: "Połączyć „{from}” z „{into}”? Raporty policzą ich jako jedną osobę; można to cofnąć.", en: "Merge “{from}” into “{into}”? Reports will count them as one person; this can be undone.";
+    ConfirmMerge => pl: "Połączyć „{from}” w „{into}”? „{from}” zniknie z list, a wszystkie jego wpisy będą liczone jako wpisy „{into}”; raporty policzą ich jako jedną osobę. Można to cofnąć.", en: "Merge “{from}” into “{into}”? “{from}” leaves the lists and all their records count as “{into}”'s; reports count them as one person. This can be undone.";
     UndoMerge => pl: "Cofnij połączenie", en: "Undo merge";
     /// `{alias}`: who the person was merged into.
     MergedInto => pl: "połączono z: {alias}", en: "merged into: {alias}";

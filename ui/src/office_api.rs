@@ -7,11 +7,11 @@ use std::fmt;
 
 use odnowa_shared::ids::{DeviceId, DocId, PersonId, UserId};
 use odnowa_shared::office::{
-    API_PREFIX, AuditEntry, AuditSubject, Dashboard, DuplicatePair, EnrolCode, EraseRequest,
-    Erasure, ErasurePlan, FilterOptions, FreezeRequest, LoginRequest, MergeRequest, Month,
-    OfficeError, OfficeErrorCode, OfficeUser, Period, PersonSummary, QuarantinedPush, RecordDetail,
-    RecordFilter, RecordPage, Report, ServiceEdit, SiteEdit, TeamMember, Timeline, UnmergeRequest,
-    path,
+    API_PREFIX, AuditEntry, AuditSubject, Dashboard, DistinctRequest, DuplicatePair, EnrolCode,
+    EraseRequest, Erasure, ErasurePlan, FilterOptions, FreezeRequest, LoginRequest, MergeRequest,
+    Month, OfficeError, OfficeErrorCode, OfficeUser, Period, PersonSummary, QuarantinedPush,
+    RecordDetail, RecordFilter, RecordPage, Report, ServiceEdit, SiteEdit, TeamMember, Timeline,
+    UnmergeRequest, path,
 };
 use odnowa_shared::records::Catalogue;
 use serde::Serialize;
@@ -209,6 +209,16 @@ pub async fn unmerge(person: PersonId) -> Result<PersonSummary, CallError> {
         "POST",
         path::UNMERGE,
         Some(json(&UnmergeRequest { person })?),
+    )
+    .await
+}
+
+/// "These are different people": remembered on both.
+pub async fn distinct(a: PersonId, b: PersonId) -> Result<(), CallError> {
+    call(
+        "POST",
+        path::DISTINCT,
+        Some(json(&DistinctRequest { a, b })?),
     )
     .await
 }

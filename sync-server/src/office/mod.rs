@@ -30,10 +30,10 @@ use odnowa_shared::conflicts;
 use odnowa_shared::document;
 use odnowa_shared::ids::{DocId, OrgId, PersonId};
 use odnowa_shared::office::{
-    CaseWork, CaseWorkEntry, Dashboard, DuplicatePair, FilterOptions, FreezeRequest,
-    InstitutionEdit, LoginRequest, MergeRequest, Month, NamedOption, OfficeErrorCode, OfficeUser,
-    Period, PersonSummary, RecordContent, RecordDetail, RecordFilter, RecordPage, Report,
-    ServiceEdit, SiteEdit, Timeline, UnmergeRequest, path,
+    CaseWork, CaseWorkEntry, Dashboard, DistinctRequest, DuplicatePair, FilterOptions,
+    FreezeRequest, InstitutionEdit, LoginRequest, MergeRequest, Month, NamedOption,
+    OfficeErrorCode, OfficeUser, Period, PersonSummary, RecordContent, RecordDetail, RecordFilter,
+    RecordPage, Report, ServiceEdit, SiteEdit, Timeline, UnmergeRequest, path,
 };
 use odnowa_shared::records::{
     Catalogue, Contact, DaySession, Diagnosis, Person, Programme, RecordKind, Referral, Workshop,
@@ -64,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .route(path::DUPLICATES_MERGED, get(merged))
         .route(path::MERGE, post(merge))
         .route(path::UNMERGE, post(unmerge))
+        .route(path::DISTINCT, post(distinct))
         .route(path::REPORT, get(report_page))
         .route(path::REPORT_FREEZE, post(freeze))
         .route(path::REPORT_XLSX, get(report_xlsx))
@@ -516,6 +517,19 @@ async fn unmerge(
         .unmerge_person(&author(&session), request.person)
         .await?;
     person_summary(&state, request.person).await
+}
+
+async fn distinct(
+    State(state): State<AppState>,
+    OfficeOnly(session): OfficeOnly,
+    body: Bytes,
+) -> Result<axum::http::StatusCode, Refusal> {
+    let request: DistinctRequest = json_body(&body)?;
+    state
+        .sync
+        .mark_distinct(&author(&session), request.a, request.b)
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 async fn person_summary(

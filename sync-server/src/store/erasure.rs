@@ -232,6 +232,10 @@ impl Db {
                 .bind(person.to_string())
                 .execute(&mut *tx)
                 .await?;
+                sqlx::query("DELETE FROM p_distinct WHERE person_id = $1 OR other_id = $1")
+                    .bind(person.to_string())
+                    .execute(&mut *tx)
+                    .await?;
             }
             for rewrite in &erasure.rewritten {
                 let id = rewrite.doc.to_string();

@@ -197,6 +197,16 @@ macro_rules! project_rows {
                 .bind(p.shown_only_to.map(|org| org.map(|o| o.to_string()).unwrap_or_default()))
                 .execute(&mut *$tx)
                 .await?;
+                // Marks are only ever added: insert what is new.
+                for other in &p.distinct_from {
+                    sqlx::query(
+                        "INSERT INTO p_distinct (person_id, other_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(p.id.to_string())
+                    .bind(other.to_string())
+                    .execute(&mut *$tx)
+                    .await?;
+                }
             }
             Projection::Record(r) => {
                 let doc = r.doc.to_string();

@@ -3,12 +3,12 @@
 //! A coordinator's calls pass their organisation as `scope`, and see only
 //! records of their organisation's spaces.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use odnowa_shared::ids::{DocId, OrgId, PersonId, SpaceId};
 use odnowa_shared::office::{
     DuplicatePair, DuplicateReason, NamedOption, PersonSummary, RECORDS_PAGE, RecordFilter,
-    RecordPage, RecordSummary,
+    RecordPage, RecordSummary, Seen,
 };
 use odnowa_shared::records::{Catalogue, RecordKind};
 use odnowa_shared::report::roots;
@@ -440,6 +440,16 @@ impl Db {
         for (person, place) in places_rows {
             places.entry(person).or_default().insert(place);
         }
+        // Pairs someone said are different people, in either order.
+        let distinct_rows: Vec<(String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT person_id, other_id FROM p_distinct")
+                .fetch_all(pool)
+                .await?
+        });
+        let distinct: HashSet<(String, String)> = distinct_rows
+            .into_iter()
+            .flat_map(|(a, b)| [(a.clone(), b.clone()), (b, a)])
+            .collect();
         let mut blocks: BTreeMap<char, Vec<&Row>> = BTreeMap::new();
         for row in &persons {
             if let Some(first) = row.2.chars().next() {
@@ -450,7 +460,9 @@ impl Db {
         for block in blocks.values() {
             for (i, a) in block.iter().enumerate() {
                 for b in &block[i + 1..] {
-                    if !looks_alike(&a.1, a.3, &b.1, b.3) {
+                    if !looks_alike(&a.1, a.3, &b.1, b.3)
+                        || distinct.contains(&(a.0.clone(), b.0.clone()))
+                    {
                         continue;
                     }
                     let mut reasons = Vec::new();
@@ -507,14 +519,36 @@ impl Db {
             let (a, b): (PersonId, PersonId) = (parse("person id", &a)?, parse("person id", &b)?);
             if let (Some(a), Some(b)) = (summaries.get(&a), summaries.get(&b)) {
                 found.push(DuplicatePair {
+                    a_seen: self.seen(a.id).await?,
+                    b_seen: self.seen(b.id).await?,
                     a: a.clone(),
                     b: b.clone(),
-                    score,
+                    score: score.min(100),
                     reasons,
                 });
             }
         }
         Ok(found)
+    }
+
+    /// Which member organisations' records name `person`, and when the
+    /// latest of them was.
+    async fn seen(&self, person: PersonId) -> Result<Seen, StoreError> {
+        let rows: Vec<(Option<String>, Option<i64>)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT o.name, MAX(r.at) FROM p_record_persons rp \
+                 JOIN p_records r ON r.doc_id = rp.doc_id \
+                 LEFT JOIN orgs o ON o.id = r.org_id \
+                 WHERE rp.person_id = $1 GROUP BY o.name ORDER BY o.name",
+            )
+            .bind(person.to_string())
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(Seen {
+            orgs: rows.iter().filter_map(|(name, _)| name.clone()).collect(),
+            last_record: rows.iter().filter_map(|(_, at)| *at).max().map(Timestamp),
+        })
     }
 
     /// Persons merged into someone, newest merges not known: by alias.

@@ -94,6 +94,7 @@ impl Db {
                 "p_programmes",
                 "p_programme_reviews",
                 "p_referrals",
+                "p_distinct",
             ] {
                 sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
             }

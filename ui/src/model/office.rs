@@ -147,7 +147,9 @@ pub fn period_name(lang: Lang, period: Period) -> String {
         Period::Quarter { year, quarter } => match lang {
             Lang::Pl => {
                 let roman = ["I", "II", "III", "IV"];
-                let q = roman.get(quarter.saturating_sub(1) as usize).unwrap_or(&"?");
+                let q = roman
+                    .get(quarter.saturating_sub(1) as usize)
+                    .unwrap_or(&"?");
                 format!("{q} kwartał {year}")
             }
             Lang::En => format!("Q{quarter} {year}"),
@@ -187,17 +189,23 @@ mod tests {
         assert_eq!(month_name(Lang::En, nov), "November 2026");
         assert_eq!(month_short(Lang::Pl, nov), "lis 26");
         assert_eq!(
-            period_name(Lang::Pl, Period::Quarter {
-                year: 2026,
-                quarter: 4
-            }),
+            period_name(
+                Lang::Pl,
+                Period::Quarter {
+                    year: 2026,
+                    quarter: 4
+                }
+            ),
             "IV kwartał 2026"
         );
         assert_eq!(
-            period_name(Lang::En, Period::Quarter {
-                year: 2026,
-                quarter: 4
-            }),
+            period_name(
+                Lang::En,
+                Period::Quarter {
+                    year: 2026,
+                    quarter: 4
+                }
+            ),
             "Q4 2026"
         );
         let range = Period::Range {

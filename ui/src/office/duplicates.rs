@@ -1,16 +1,21 @@
-//! Likely duplicate persons, with why they look alike; merging one into
-//! the other (the reports then count one person), and undoing a merge.
+//! Likely duplicate persons, side by side (registered, met by whom and
+//! when last, how many records, their timelines), with why they look
+//! alike; merging one into the other (the confirmation names who goes
+//! into whom; the reports then count one person), "these are different
+//! people" (remembered on both: never proposed again), and undoing a
+//! merge.
 
 use odnowa_shared::ids::PersonId;
-use odnowa_shared::office::{DuplicatePair, DuplicateReason, PersonSummary};
+use odnowa_shared::office::{DuplicatePair, DuplicateReason, PersonSummary, Seen};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use super::persons::describe;
-use super::{Failure, confirmed, loading, use_office};
+use super::{Failure, OfficeRoute, confirmed, loading, use_office};
 use crate::components::ErrorBanner;
 use crate::hooks::{Load, use_load};
 use crate::i18n::{Key, Lang, t, tf};
+use crate::model::format;
 use crate::office_api;
 
 fn reason(lang: Lang, reason: &DuplicateReason) -> String {
@@ -58,6 +63,19 @@ pub fn duplicates_page() -> Html {
             });
         })
     };
+    let distinct = {
+        let (generation, error) = (generation.clone(), error.clone());
+        Callback::from(move |(a, b): (PersonId, PersonId)| {
+            let (generation, error) = (generation.clone(), error.clone());
+            spawn_local(async move {
+                match office_api::distinct(a, b).await {
+                    Ok(()) => error.set(None),
+                    Err(e) => error.set(Some(e.key())),
+                }
+                generation.set(*generation + 1);
+            });
+        })
+    };
     let unmerge = {
         let (generation, error) = (generation.clone(), error.clone());
         Callback::from(move |person: PersonId| {
@@ -79,7 +97,7 @@ pub fn duplicates_page() -> Html {
             html! { <p class="empty" data-testid="no-duplicates">{ t(lang, Key::NoDuplicates) }</p> }
         }
         Load::Ready(pairs) => html! {
-            <ul class="office-pairs">{ for pairs.iter().map(|pair| pair_view(lang, pair, &merge)) }</ul>
+            <ul class="office-pairs">{ for pairs.iter().map(|pair| pair_view(lang, pair, &merge, &distinct, &office.navigate)) }</ul>
         },
     };
     let merged_list = match &*merged {
@@ -115,34 +133,74 @@ pub fn duplicates_page() -> Html {
     }
 }
 
+/// One side of a pair: who, registered when, met by whom and when last,
+/// how many records, and a link to their timeline.
+fn side(lang: Lang, person: &PersonSummary, seen: &Seen, navigate: &Callback<OfficeRoute>) -> Html {
+    let id = person.id;
+    let open = navigate.reform(move |_: MouseEvent| OfficeRoute::Timeline(id));
+    let last = seen
+        .last_record
+        .map(|at| format::date(lang, at.warsaw_date()))
+        .unwrap_or_else(|| t(lang, Key::NotAvailable).to_string());
+    let orgs = if seen.orgs.is_empty() {
+        t(lang, Key::NotAvailable).to_string()
+    } else {
+        seen.orgs.join(", ")
+    };
+    html! {
+        <div class="pair-side" data-testid="pair-side" data-person={id.to_string()}>
+            <strong class="pair-alias">{ describe(lang, person) }</strong>
+            <dl class="facts">
+                <dt>{ t(lang, Key::PairRegistered) }</dt><dd>{ format::date(lang, person.created_at.warsaw_date()) }</dd>
+                <dt>{ t(lang, Key::PairOrgs) }</dt><dd data-testid="pair-orgs">{ orgs }</dd>
+                <dt>{ t(lang, Key::PairLastRecord) }</dt><dd>{ last }</dd>
+                <dt>{ t(lang, Key::PairRecords) }</dt><dd>{ person.records }</dd>
+            </dl>
+            <button type="button" class="link-button" data-testid="pair-timeline" onclick={open}>
+                { tf(lang, Key::PairTimeline, &[("alias", &person.alias)]) }
+            </button>
+        </div>
+    }
+}
+
 fn pair_view(
     lang: Lang,
     pair: &DuplicatePair,
     merge: &Callback<(PersonSummary, PersonSummary)>,
+    distinct: &Callback<(PersonId, PersonId)>,
+    navigate: &Callback<OfficeRoute>,
 ) -> Html {
-    let keep_a = {
+    let into_a = {
         let (a, b) = (pair.a.clone(), pair.b.clone());
         merge.reform(move |_: MouseEvent| (b.clone(), a.clone()))
     };
-    let keep_b = {
+    let into_b = {
         let (a, b) = (pair.a.clone(), pair.b.clone());
         merge.reform(move |_: MouseEvent| (a.clone(), b.clone()))
+    };
+    let different = {
+        let (a, b) = (pair.a.id, pair.b.id);
+        distinct.reform(move |_: MouseEvent| (a, b))
     };
     let reasons: Vec<String> = pair.reasons.iter().map(|r| reason(lang, r)).collect();
     html! {
         <li class="office-card" data-testid="duplicate-pair" data-a={pair.a.alias.clone()} data-b={pair.b.alias.clone()}>
+            <p class="muted">
+                { tf(lang, Key::ScorePercent, &[("n", &pair.score.to_string())]) }{ " · " }{ reasons.join(" · ") }
+            </p>
             <div class="pair-persons">
-                <strong>{ describe(lang, &pair.a) }</strong>
-                <span aria-hidden="true">{ " ↔ " }</span>
-                <strong>{ describe(lang, &pair.b) }</strong>
+                { side(lang, &pair.a, &pair.a_seen, navigate) }
+                { side(lang, &pair.b, &pair.b_seen, navigate) }
             </div>
-            <p class="muted">{ format!("{}: {} · {}", t(lang, Key::Score), pair.score, reasons.join(" · ")) }</p>
             <div class="button-row">
-                <button type="button" class="button" data-testid="merge-keep-a" onclick={keep_a}>
-                    { tf(lang, Key::KeepThis, &[("alias", &pair.a.alias)]) }
+                <button type="button" class="button" data-testid="merge-keep-a" onclick={into_a}>
+                    { tf(lang, Key::MergeInto, &[("from", &pair.b.alias), ("into", &pair.a.alias)]) }
                 </button>
-                <button type="button" class="button" data-testid="merge-keep-b" onclick={keep_b}>
-                    { tf(lang, Key::KeepThis, &[("alias", &pair.b.alias)]) }
+                <button type="button" class="button" data-testid="merge-keep-b" onclick={into_b}>
+                    { tf(lang, Key::MergeInto, &[("from", &pair.a.alias), ("into", &pair.b.alias)]) }
+                </button>
+                <button type="button" class="button" data-testid="not-duplicates" onclick={different}>
+                    { t(lang, Key::DifferentPeople) }
                 </button>
             </div>
         </li>

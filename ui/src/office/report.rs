@@ -40,7 +40,11 @@ pub fn report_page() -> Html {
         let (period, generation, error) = (period.clone(), generation.clone(), error.clone());
         Callback::from(move |_: MouseEvent| {
             let p = *period;
-            let text = tf(lang, Key::ConfirmFreeze, &[("period", &period_name(lang, p))]);
+            let text = tf(
+                lang,
+                Key::ConfirmFreeze,
+                &[("period", &period_name(lang, p))],
+            );
             if !confirmed(&text) {
                 return;
             }
@@ -141,7 +145,11 @@ fn period_picker(props: &PeriodPickerProps) -> Html {
     let number = |state: &UseStateHandle<u32>| {
         let state = state.clone();
         Callback::from(move |e: Event| {
-            if let Ok(n) = e.target_unchecked_into::<HtmlSelectElement>().value().parse() {
+            if let Ok(n) = e
+                .target_unchecked_into::<HtmlSelectElement>()
+                .value()
+                .parse()
+            {
                 state.set(n);
             }
         })
@@ -149,7 +157,11 @@ fn period_picker(props: &PeriodPickerProps) -> Html {
     let on_year = {
         let year = year.clone();
         Callback::from(move |e: Event| {
-            if let Ok(n) = e.target_unchecked_into::<HtmlSelectElement>().value().parse() {
+            if let Ok(n) = e
+                .target_unchecked_into::<HtmlSelectElement>()
+                .value()
+                .parse()
+            {
                 year.set(n);
             }
         })
@@ -157,11 +169,17 @@ fn period_picker(props: &PeriodPickerProps) -> Html {
     let on_kind = {
         let kind = kind.clone();
         Callback::from(move |e: Event| {
-            kind.set(match e.target_unchecked_into::<HtmlSelectElement>().value().as_str() {
-                "quarter" => "quarter",
-                "range" => "range",
-                _ => "month",
-            })
+            kind.set(
+                match e
+                    .target_unchecked_into::<HtmlSelectElement>()
+                    .value()
+                    .as_str()
+                {
+                    "quarter" => "quarter",
+                    "range" => "range",
+                    _ => "month",
+                },
+            )
         })
     };
     let show = {
@@ -197,13 +215,31 @@ fn period_picker(props: &PeriodPickerProps) -> Html {
         html! { <option value={y.to_string()} selected={y == *year}>{ y }</option> }
     });
     let months = (1..=12u32).map(|m| {
-        let name = month_name(lang, Month { year: *year, month: m });
-        let name = name.rsplit_once(' ').map(|(n, _)| n.to_string()).unwrap_or(name);
+        let name = month_name(
+            lang,
+            Month {
+                year: *year,
+                month: m,
+            },
+        );
+        let name = name
+            .rsplit_once(' ')
+            .map(|(n, _)| n.to_string())
+            .unwrap_or(name);
         html! { <option value={m.to_string()} selected={m == *month}>{ name }</option> }
     });
     let quarters = (1..=4u32).map(|q| {
-        let name = period_name(lang, Period::Quarter { year: *year, quarter: q });
-        let name = name.rsplit_once(' ').map(|(n, _)| n.to_string()).unwrap_or(name);
+        let name = period_name(
+            lang,
+            Period::Quarter {
+                year: *year,
+                quarter: q,
+            },
+        );
+        let name = name
+            .rsplit_once(' ')
+            .map(|(n, _)| n.to_string())
+            .unwrap_or(name);
         html! { <option value={q.to_string()} selected={q == *quarter}>{ name }</option> }
     });
     let day = |state: &UseStateHandle<String>| {
@@ -353,8 +389,12 @@ fn view(lang: Lang, report: &Report, freeze: Callback<MouseEvent>) -> Html {
     let total = &report.consortium;
     let adds_up =
         rows_records == total.records && hours(lang, rows_minutes) == hours(lang, total.minutes);
-    let gender_heads = GENDERS.iter().map(|g| html! { <th scope="col" class="num">{ gender_name(lang, g) }</th> });
-    let age_heads = AGE_BANDS.iter().map(|a| html! { <th scope="col" class="num">{ age_name(lang, a) }</th> });
+    let gender_heads = GENDERS
+        .iter()
+        .map(|g| html! { <th scope="col" class="num">{ gender_name(lang, g) }</th> });
+    let age_heads = AGE_BANDS
+        .iter()
+        .map(|a| html! { <th scope="col" class="num">{ age_name(lang, a) }</th> });
     html! {
         <>
             if let Some(info) = &report.frozen {
