@@ -58,6 +58,10 @@ pub mod path {
     pub const MERGE: &str = "/duplicates/merge";
     /// POST [`super::UnmergeRequest`] → [`super::PersonSummary`].
     pub const UNMERGE: &str = "/duplicates/unmerge";
+    /// GET → [`super::SetupStatus`]; POST [`super::SetupRequest`] →
+    /// [`super::OfficeUser`] (and the session cookie): the first office
+    /// administrator, once, with the code from the server's log.
+    pub const SETUP: &str = "/setup";
     /// POST [`super::DistinctRequest`] → 204: "these are different
     /// people", remembered on both.
     pub const DISTINCT: &str = "/duplicates/distinct";
@@ -986,6 +990,22 @@ pub struct DuplicatePair {
     pub a_seen: Seen,
     #[serde(default)]
     pub b_seen: Seen,
+}
+
+/// Whether the login page should offer the first administrator's set-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupStatus {
+    /// No office login exists yet and the server printed a set-up code.
+    pub needed: bool,
+}
+
+/// The first office administrator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupRequest {
+    pub name: String,
+    pub password: String,
+    /// The one-time code from the server's log.
+    pub code: String,
 }
 
 /// Where and when a person was met, for the duplicate finder.

@@ -85,7 +85,7 @@ pub fn state_with(
 }
 
 /// Everything a serving server is told.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ServerConfig {
     /// How office sessions behave.
     pub office: office::OfficeConfig,
@@ -113,6 +113,7 @@ pub fn state_configured(
     config: ServerConfig,
 ) -> (AppState, Stopper) {
     let (stop, stopping) = tokio::sync::watch::channel(false);
+    let setup_code = Arc::new(std::sync::Mutex::new(config.office.setup_code.clone()));
     let state = AppState {
         sync: Arc::new(exchange::SyncService::new(db, cache_docs).with_policy(config.device)),
         stopping,
@@ -120,6 +121,7 @@ pub fn state_configured(
         enrol_guard: Arc::new(limits::EnrolGuard::new(config.enrol)),
         login_guard: Arc::new(limits::LoginGuard::new(config.login)),
         live_devices: Default::default(),
+        setup_code,
     };
     (state, Stopper(stop))
 }

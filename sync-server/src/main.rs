@@ -532,10 +532,25 @@ async fn main() -> anyhow::Result<()> {
                     "office pages not built (run trunk build in ui/): serving the API only"
                 );
             }
+            // No office login yet: the first administrator is set up on
+            // the login page with a one-time code that only this log shows.
+            let setup_code = if db.office_login_exists().await? {
+                None
+            } else {
+                let code = odnowa_sync_server::auth::new_enrol_code();
+                let scheme = if tls.is_some() { "https" } else { "http" };
+                println!(
+                    "\nNo office user yet. Open {scheme}://{listen}/ and set up the first \
+                     administrator with this one-time code: {code}\n"
+                );
+                tracing::warn!("no office user yet: the set-up code is printed above");
+                Some(code)
+            };
             let office = OfficeConfig {
                 idle: std::time::Duration::from_secs(office_idle_minutes.max(1) * 60),
                 lifetime: std::time::Duration::from_secs(office_session_hours.max(1) * 3600),
                 secure_cookies,
+                setup_code,
             };
             let config = ServerConfig {
                 office,

@@ -25,6 +25,8 @@ pub struct AppState {
     pub login_guard: Arc<crate::limits::LoginGuard>,
     /// Live WebSocket connections per device.
     pub live_devices: LiveDevices,
+    /// The first administrator's set-up code until it is used.
+    pub setup_code: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 /// The address of the client, when the server was launched with connect
@@ -49,7 +51,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 pub type LiveDevices = Arc<std::sync::Mutex<std::collections::HashMap<DeviceId, usize>>>;
 
 /// How office sessions behave.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfficeConfig {
     /// A session unused this long ends.
     pub idle: Duration,
@@ -58,6 +60,10 @@ pub struct OfficeConfig {
     /// Mark the cookie `Secure` (when served over HTTPS, directly or by a
     /// proxy).
     pub secure_cookies: bool,
+    /// The one-time code that sets up the first office administrator on
+    /// the login page, printed in the server's log at start while no
+    /// office login exists (`None`: no set-up from the page).
+    pub setup_code: Option<String>,
 }
 
 impl Default for OfficeConfig {
@@ -66,6 +72,7 @@ impl Default for OfficeConfig {
             idle: Duration::from_secs(30 * 60),
             lifetime: Duration::from_secs(12 * 3600),
             secure_cookies: false,
+            setup_code: None,
         }
     }
 }

@@ -279,7 +279,7 @@ impl TestServer {
     }
 
     fn serve(&mut self, listener: tokio::net::TcpListener) {
-        let (state, stopper) = state_configured(self.db.clone(), 500, self.config);
+        let (state, stopper) = state_configured(self.db.clone(), 500, self.config.clone());
         self.sync = state.sync.clone();
         let router = forwarded::trust_proxies(
             app(state, self.ui_dir.clone()),

@@ -401,7 +401,75 @@ async fn the_office_reads_merges_and_reports(backend: Backend) -> Result<()> {
     Ok(())
 }
 
+/// A fresh server with no office login: the login page offers setting up
+/// the first administrator with the one-time code from the server's log;
+/// a wrong code is refused and counted, the right one works once.
+async fn the_first_administrator_is_set_up_once_with_the_code(backend: Backend) -> Result<()> {
+    const CODE: &str = "ABCDE-FGHJK";
+    let config = OfficeConfig {
+        setup_code: Some(CODE.into()),
+        ..OfficeConfig::default()
+    };
+    let server = TestServer::start_with(backend, config, None).await?;
+    let mut office = Office::new(&server);
+    let status: serde_json::Value = office.get("/setup").await?.json().await?;
+    assert_eq!(status, serde_json::json!({"needed": true}));
+
+    let setup = |code: &str, password: &str| serde_json::json!({"name": "biuro", "password": password, "code": code});
+    let wrong = office
+        .post("/setup", setup("ZZZZZ-ZZZZZ", PASSWORD))
+        .await?;
+    assert_eq!(
+        refusal(wrong, StatusCode::BAD_REQUEST).await?,
+        OfficeErrorCode::Invalid
+    );
+    let short = office.post("/setup", setup(CODE, "short")).await?;
+    assert_eq!(
+        refusal(short, StatusCode::BAD_REQUEST).await?,
+        OfficeErrorCode::Invalid
+    );
+    // The code as a person types it: lower case, no dash.
+    let done = office.post("/setup", setup("abcdefghjk", PASSWORD)).await?;
+    assert_eq!(done.status(), StatusCode::OK);
+    let cookie = done
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
+        .context("a session cookie")?;
+    let user: OfficeUser = done.json().await?;
+    assert_eq!(user.role, OfficeRole::Office);
+    assert_eq!(user.name, "biuro");
+    let _ = cookie;
+
+    // Once only: the page no longer offers it, and the server refuses it.
+    let status: serde_json::Value = office.get("/setup").await?.json().await?;
+    assert_eq!(status, serde_json::json!({"needed": false}));
+    let again = office.post("/setup", setup(CODE, PASSWORD)).await?;
+    assert_eq!(
+        refusal(again, StatusCode::FORBIDDEN).await?,
+        OfficeErrorCode::Forbidden
+    );
+    let login = office.login("biuro", PASSWORD).await?;
+    assert_eq!(login.status(), StatusCode::OK);
+    assert!(!server.db.audit_rows("office_setup").await?.is_empty());
+
+    // A server started without a code never offers it.
+    let plain = TestServer::start(backend).await?;
+    let office = Office::new(&plain);
+    let status: serde_json::Value = office.get("/setup").await?.json().await?;
+    assert_eq!(status, serde_json::json!({"needed": false}));
+    let refused = office.post("/setup", setup(CODE, PASSWORD)).await?;
+    assert_eq!(
+        refusal(refused, StatusCode::FORBIDDEN).await?,
+        OfficeErrorCode::Forbidden
+    );
+    Ok(())
+}
+
 odnowa_tests::on_both_backends!(
+    the_first_administrator_is_set_up_once_with_the_code,
     logins_sessions_and_refusals,
     the_office_reads_merges_and_reports
 );

@@ -582,3 +582,51 @@ async fn the_office_in_a_browser() -> Result<()> {
     browser.close().await?;
     Ok(())
 }
+
+/// A fresh server: the login page nobody could pass now offers setting up
+/// the first administrator with the code from the server's log; a wrong
+/// code says so; the right one logs in, and the offer is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_administrator_is_set_up_on_the_page() -> Result<()> {
+    const CODE: &str = "KLMNP-QRSTU";
+    let config = OfficeConfig {
+        setup_code: Some(CODE.into()),
+        ..OfficeConfig::default()
+    };
+    let server = TestServer::start_with(Backend::Sqlite, config, Some(ui_dist()?)).await?;
+    let browser = Browser::start("first-run").await?;
+    browser.open(&format!("{}/", server.url())).await?;
+    browser.find("[data-testid=setup-form]").await?;
+    both_languages(&browser, "setup", "[data-testid=setup-form]").await?;
+    browser
+        .type_into("[data-testid=setup-user]", "biuro")
+        .await?;
+    browser
+        .type_into("[data-testid=setup-password]", PASSWORD)
+        .await?;
+    browser
+        .type_into("[data-testid=setup-password-repeat]", PASSWORD)
+        .await?;
+    browser
+        .type_into("[data-testid=setup-code]", "ZZZZZ-ZZZZZ")
+        .await?;
+    browser.click("[data-testid=setup-submit]").await?;
+    browser
+        .wait_for_text("[data-testid=setup-error]", "kod z dziennika")
+        .await?;
+    browser
+        .type_into("[data-testid=setup-code]", &CODE.to_lowercase())
+        .await?;
+    browser.click("[data-testid=setup-submit]").await?;
+    browser.find("[data-testid=dashboard]").await?;
+    ensure!(server.db.office_login_exists().await?);
+    // Logged out, the page offers only the login.
+    browser.click("[data-testid=logout]").await?;
+    browser.find("[data-testid=login-form]").await?;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    ensure!(
+        !browser.exists("[data-testid=setup-form]").await?,
+        "the set-up is offered again"
+    );
+    browser.close().await
+}

@@ -357,7 +357,7 @@ async fn behind_a_trusted_proxy_the_limit_counts_forwarded_clients(backend: Back
     // The test client is the proxy: it connects from 127.0.0.1.
     let proxied = TestServer::start_networked(
         backend,
-        config,
+        config.clone(),
         None,
         Network {
             trusted_proxies: vec!["127.0.0.1".parse()?],

@@ -354,6 +354,14 @@ translations! {
     SimilarNoContact => pl: "bez kontaktów na tym urządzeniu", en: "no contacts on this device";
     /// The duplicate warning: the proposed person is not the one met.
     SomeoneElse => pl: "Nie, to ktoś inny", en: "No, this is someone else";
+    SetupTitle => pl: "Pierwsze uruchomienie: administrator biura", en: "First run: the office administrator";
+    SetupIntro => pl: "Na tym serwerze nie ma jeszcze użytkownika biura. Załóż pierwszego administratora. Jednorazowy kod serwer wypisał w swoim dzienniku (w oknie, w którym go uruchomiono).", en: "This server has no office user yet. Set up the first administrator. The server printed a one-time code in its log (in the window where it was started).";
+    SetupPassword => pl: "Hasło (co najmniej 10 znaków)", en: "Password (at least 10 characters)";
+    SetupPasswordRepeat => pl: "Powtórz hasło", en: "Repeat the password";
+    SetupCode => pl: "Kod z dziennika serwera", en: "Code from the server's log";
+    SetupSubmit => pl: "Załóż administratora i zaloguj", en: "Set up the administrator and log in";
+    SetupPasswordsDiffer => pl: "Hasła się różnią.", en: "The passwords differ.";
+    SetupInvalid => pl: "Sprawdź kod z dziennika serwera, nazwę i hasło (co najmniej 10 znaków).", en: "Check the code from the server's log, the name and the password (at least 10 characters).";
     /// Accessible label of a button that closes a bar.
     Close => pl: "Zamknij", en: "Close";
     BoardSearchLabel => pl: "Szukaj na liście", en: "Find on the list";

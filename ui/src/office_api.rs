@@ -10,8 +10,8 @@ use odnowa_shared::office::{
     API_PREFIX, AuditEntry, AuditSubject, Dashboard, DistinctRequest, DuplicatePair, EnrolCode,
     EraseRequest, Erasure, ErasurePlan, FilterOptions, FreezeRequest, LoginRequest, MergeRequest,
     Month, OfficeError, OfficeErrorCode, OfficeUser, Period, PersonSummary, QuarantinedPush,
-    RecordDetail, RecordFilter, RecordPage, Report, ServiceEdit, SiteEdit, TeamMember, Timeline,
-    UnmergeRequest, path,
+    RecordDetail, RecordFilter, RecordPage, Report, ServiceEdit, SetupRequest, SetupStatus,
+    SiteEdit, TeamMember, Timeline, UnmergeRequest, path,
 };
 use odnowa_shared::records::Catalogue;
 use serde::Serialize;
@@ -143,6 +143,17 @@ pub async fn login(user: &str, password: &str) -> Result<OfficeUser, CallError> 
         password: password.to_string(),
     })?;
     call("POST", path::LOGIN, Some(body)).await
+}
+
+/// Whether the login page should offer the first administrator's set-up.
+pub async fn setup_status() -> Result<SetupStatus, CallError> {
+    call("GET", path::SETUP, None).await
+}
+
+/// Sets up the first administrator with the code from the server's log;
+/// logged in on success.
+pub async fn setup(request: &SetupRequest) -> Result<OfficeUser, CallError> {
+    call("POST", path::SETUP, Some(json(request)?)).await
 }
 
 pub async fn logout() -> Result<(), CallError> {

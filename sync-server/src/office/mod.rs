@@ -33,7 +33,8 @@ use odnowa_shared::office::{
     CaseWork, CaseWorkEntry, Dashboard, DistinctRequest, DuplicatePair, FilterOptions,
     FreezeRequest, InstitutionEdit, LoginRequest, MergeRequest, Month, NamedOption,
     OfficeErrorCode, OfficeUser, Period, PersonSummary, RecordContent, RecordDetail, RecordFilter,
-    RecordPage, Report, ServiceEdit, SiteEdit, Timeline, UnmergeRequest, path,
+    RecordPage, Report, ServiceEdit, SetupRequest, SetupStatus, SiteEdit, Timeline, UnmergeRequest,
+    path,
 };
 use odnowa_shared::records::{
     Catalogue, Contact, DaySession, Diagnosis, Person, Programme, RecordKind, Referral, Workshop,
@@ -65,6 +66,7 @@ pub fn router() -> Router<AppState> {
         .route(path::MERGE, post(merge))
         .route(path::UNMERGE, post(unmerge))
         .route(path::DISTINCT, post(distinct))
+        .route(path::SETUP, get(setup_status).post(setup))
         .route(path::REPORT, get(report_page))
         .route(path::REPORT_FREEZE, post(freeze))
         .route(path::REPORT_XLSX, get(report_xlsx))
@@ -130,7 +132,16 @@ async fn login(
     if user.is_ok() {
         attempt.forgive();
     }
-    let user = user?;
+    open_session(&state, user?).await
+}
+
+/// A new office session for `user`: the answer carries who they are and
+/// the session cookie.
+async fn open_session(
+    state: &AppState,
+    user: crate::store::LoginUser,
+) -> Result<Response, Refusal> {
+    let db = state.sync.db();
     let token = crate::auth::new_token();
     let now = chrono::Utc::now().timestamp_millis();
     let expires_at = now + state.office.lifetime.as_millis() as i64;
@@ -517,6 +528,98 @@ async fn unmerge(
         .unmerge_person(&author(&session), request.person)
         .await?;
     person_summary(&state, request.person).await
+}
+
+/// Whether the login page should offer setting up the first administrator.
+async fn setup_status(State(state): State<AppState>) -> Result<Json<SetupStatus>, Refusal> {
+    Ok(Json(SetupStatus {
+        needed: setup_code(&state).is_some() && !state.sync.db().office_login_exists().await?,
+    }))
+}
+
+fn setup_code(state: &AppState) -> Option<String> {
+    state.setup_code.lock().ok().and_then(|code| code.clone())
+}
+
+/// The first office administrator, from the login page: only while no
+/// office login exists, and only with the code the server printed in its
+/// log (whoever reads the log runs the server). Wrong codes count like
+/// wrong passwords; the code works once.
+async fn setup(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let request: SetupRequest = json_body(&body)?;
+    let db = state.sync.db();
+    let refused = |message: &str| Refusal::new(OfficeErrorCode::Forbidden, message.to_string());
+    let Some(code) = setup_code(&state) else {
+        return Err(refused(
+            "this server offers no set-up: an administrator creates office users",
+        ));
+    };
+    if db.office_login_exists().await? {
+        return Err(refused("the office already has an administrator: log in"));
+    }
+    let attempt = match state.login_guard.begin("(set-up)", client) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            return Err(Refusal::new(
+                OfficeErrorCode::TooManyAttempts,
+                format!(
+                    "too many wrong codes: try again in {} s",
+                    wait.as_secs().max(1)
+                ),
+            ));
+        }
+    };
+    let same = |a: &str, b: &str| {
+        use crate::auth::{hash_secret, normalise_code};
+        hash_secret(&normalise_code(a)) == hash_secret(&normalise_code(b))
+    };
+    if !same(&request.code, &code) {
+        refuse(
+            db,
+            None,
+            OfficeErrorCode::Forbidden,
+            &format!("set-up from {client:?}"),
+            "wrong set-up code",
+        )
+        .await;
+        return Err(Refusal::new(
+            OfficeErrorCode::Invalid,
+            "this is not the set-up code from the server's log",
+        ));
+    }
+    attempt.forgive();
+    let name = request.name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(Refusal::new(
+            OfficeErrorCode::Invalid,
+            "a user name of 1 to 80 characters",
+        ));
+    }
+    // Checked before anybody is created: a refused password leaves nothing.
+    if request.password.chars().count() < 10 {
+        return Err(Refusal::new(
+            OfficeErrorCode::Invalid,
+            "a password needs at least 10 characters",
+        ));
+    }
+    crate::accounts::create_user(db, name, None, "office", &[], &[])
+        .await
+        .map_err(|e| Refusal::new(OfficeErrorCode::Invalid, e.to_string()))?;
+    crate::accounts::set_password(db, name, &request.password)
+        .await
+        .map_err(|e| Refusal::new(OfficeErrorCode::Invalid, e.to_string()))?;
+    if let Ok(mut held) = state.setup_code.lock() {
+        *held = None;
+    }
+    let user = auth::login(db, name, &request.password).await?;
+    db.audit(Some(user.id), None, "office_setup", &user.name)
+        .await?;
+    tracing::info!(user = %user.name, "the first office administrator was set up from the login page");
+    open_session(&state, user).await
 }
 
 async fn distinct(

@@ -592,6 +592,19 @@ impl Db {
     }
 
     /// Sets (or replaces) a user's password hash; ends their sessions.
+    /// Whether anyone can log in to the office pages as the office (an
+    /// enabled `office` user with a password).
+    pub async fn office_login_exists(&self) -> Result<bool, StoreError> {
+        let n: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM users WHERE role = 'office' AND password_hash IS NOT NULL AND disabled = 0",
+            )
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(n > 0)
+    }
+
     pub async fn set_password_hash(&self, user: UserId, hash: &str) -> Result<(), StoreError> {
         let _gate = self.gate().await;
         let updated = on_pool!(self, pool => {

@@ -1,14 +1,17 @@
 //! The office login: user name and password; a wrong one says so, an
-//! ended session explains why the person is back here.
+//! ended session explains why the person is back here. On a server with
+//! no office login yet, the first administrator is set up here with the
+//! one-time code the server printed in its log.
 
-use odnowa_shared::office::OfficeUser;
+use odnowa_shared::office::{OfficeErrorCode, OfficeUser, SetupRequest};
 use web_sys::HtmlInputElement;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::ErrorBanner;
+use crate::hooks::{Load, use_load};
 use crate::i18n::{Key, Lang, t};
-use crate::office_api;
+use crate::office_api::{self, CallError};
 
 #[derive(Properties, PartialEq)]
 pub struct LoginProps {
@@ -64,8 +67,13 @@ pub fn login(props: &LoginProps) -> Html {
         })
     };
     let shown = (*error).or(props.notice);
+    let setup = use_load((), |_| office_api::setup_status());
+    let needed = matches!(&*setup, Load::Ready(status) if status.needed);
     html! {
         <main class="office-login">
+            if needed {
+                <Setup {lang} on_login={props.on_login.clone()} />
+            }
             <form class="office-card" {onsubmit} data-testid="login-form">
                 <h2>{ t(lang, Key::LoginTitle) }</h2>
                 if let Some(key) = shown {
@@ -86,5 +94,98 @@ pub fn login(props: &LoginProps) -> Html {
                 </button>
             </form>
         </main>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SetupProps {
+    lang: Lang,
+    on_login: Callback<OfficeUser>,
+}
+
+/// The first administrator: a name, a password twice, and the one-time
+/// code from the server's log (whoever reads the log runs the server).
+#[function_component(Setup)]
+fn setup(props: &SetupProps) -> Html {
+    let lang = props.lang;
+    let refs: [NodeRef; 4] = Default::default();
+    let error = use_state(|| None::<Key>);
+    let busy = use_state(|| false);
+    let onsubmit = {
+        let (refs, error, busy, on_login) = (
+            refs.clone(),
+            error.clone(),
+            busy.clone(),
+            props.on_login.clone(),
+        );
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let value = |r: &NodeRef| {
+                r.cast::<HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
+            let [name, password, repeat, code] = [
+                value(&refs[0]),
+                value(&refs[1]),
+                value(&refs[2]),
+                value(&refs[3]),
+            ];
+            if password != repeat {
+                error.set(Some(Key::SetupPasswordsDiffer));
+                return;
+            }
+            let request = SetupRequest {
+                name,
+                password,
+                code,
+            };
+            let (error, busy, on_login) = (error.clone(), busy.clone(), on_login.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match office_api::setup(&request).await {
+                    Ok(me) => {
+                        error.set(None);
+                        on_login.emit(me);
+                    }
+                    Err(CallError::Refused(refused))
+                        if refused.code == OfficeErrorCode::Invalid =>
+                    {
+                        error.set(Some(Key::SetupInvalid))
+                    }
+                    Err(e) => error.set(Some(e.key())),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    html! {
+        <form class="office-card office-setup" {onsubmit} data-testid="setup-form">
+            <h2>{ t(lang, Key::SetupTitle) }</h2>
+            <p>{ t(lang, Key::SetupIntro) }</p>
+            if let Some(key) = *error {
+                <div data-testid="setup-error"><ErrorBanner {lang} error={Some(key)} /></div>
+            }
+            <label class="field">
+                <span class="field-label">{ t(lang, Key::LoginUser) }</span>
+                <input ref={refs[0].clone()} type="text" autocomplete="username" required=true data-testid="setup-user" />
+            </label>
+            <label class="field">
+                <span class="field-label">{ t(lang, Key::SetupPassword) }</span>
+                <input ref={refs[1].clone()} type="password" autocomplete="new-password" required=true data-testid="setup-password" />
+            </label>
+            <label class="field">
+                <span class="field-label">{ t(lang, Key::SetupPasswordRepeat) }</span>
+                <input ref={refs[2].clone()} type="password" autocomplete="new-password" required=true data-testid="setup-password-repeat" />
+            </label>
+            <label class="field">
+                <span class="field-label">{ t(lang, Key::SetupCode) }</span>
+                <input ref={refs[3].clone()} type="text" autocomplete="off" autocapitalize="characters"
+                    spellcheck="false" required=true data-testid="setup-code" />
+            </label>
+            <button type="submit" class="button button-primary" disabled={*busy} data-testid="setup-submit">
+                { t(lang, Key::SetupSubmit) }
+            </button>
+        </form>
     }
 }
