@@ -27,6 +27,7 @@ pub mod admin;
 pub mod auth;
 pub mod conn;
 pub mod cursor;
+pub mod demo;
 pub mod erasure;
 pub mod error;
 pub mod exchange;

@@ -77,6 +77,11 @@ enum Command {
         /// their records until they sync.
         #[arg(long, default_value_t = 14)]
         device_stale_days: u32,
+        /// Fill an empty database with a demo consortium (fictional
+        /// organisations, logins, persons and some weeks of records), so
+        /// every page shows something; the logins are printed.
+        #[arg(long)]
+        demo: bool,
     },
     /// Organisations, spaces, users, enrolment codes, devices.
     #[command(subcommand)]
@@ -524,8 +529,33 @@ async fn main() -> anyhow::Result<()> {
             trusted_proxies,
             device_lock_minutes,
             device_stale_days,
+            demo,
         } => {
             let db = Arc::new(db);
+            if demo {
+                let sync = SyncService::new(db.clone(), 64);
+                match odnowa_sync_server::demo::fill(&sync).await {
+                    Ok(logins) => {
+                        println!(
+                            "\nA demo consortium is written (fictional). Logins, password {}:",
+                            odnowa_sync_server::demo::DEMO_PASSWORD
+                        );
+                        for login in logins {
+                            println!(
+                                "  {:<16} {:<12} {}",
+                                login.name,
+                                login.role,
+                                login.org.unwrap_or_default()
+                            );
+                        }
+                        println!();
+                    }
+                    Err(odnowa_sync_server::demo::DemoError::NotEmpty) => {
+                        tracing::warn!("--demo: the database is not empty, nothing written");
+                    }
+                    Err(e) => return Err(e).context("writing the demo consortium"),
+                }
+            }
             let ui_dir = ui_dir.join("index.html").exists().then_some(ui_dir);
             if ui_dir.is_none() {
                 tracing::warn!(

@@ -396,6 +396,18 @@ impl SyncService {
         Ok(catalogue)
     }
 
+    /// Stores a new record written by `by` (the demo consortium's records:
+    /// each under its fictional worker's name, signed "· biuro").
+    pub async fn seed_record<R: Record>(
+        &self,
+        by: &OfficeAuthor,
+        record: &R,
+    ) -> Result<(), WriteError> {
+        let doc = document::create(record, by.author(), Timestamp::now())
+            .map_err(|e| WriteError::Invalid(e.to_string()))?;
+        self.write_record(by, doc, None, record, "demo").await
+    }
+
     /// Writes `record` over `doc` as `by` and ingests the new changes as a
     /// push from the office's actor. `stored` is `None` for a document the
     /// server does not hold yet (the catalogue's genesis): then every

@@ -468,7 +468,55 @@ async fn the_first_administrator_is_set_up_once_with_the_code(backend: Backend) 
     Ok(())
 }
 
+/// `serve --demo`: an empty database gets a demo consortium whose logins
+/// work and whose pages show figures; a second fill writes nothing.
+async fn a_demo_consortium_fills_the_pages(backend: Backend) -> Result<()> {
+    use odnowa_sync_server::demo;
+    let server = TestServer::start(backend).await?;
+    let sync = odnowa_sync_server::exchange::SyncService::new(server.db.clone(), 64);
+    let logins = demo::fill(&sync).await?;
+    assert!(logins.iter().any(|l| l.role == "office"));
+    assert_eq!(logins.iter().filter(|l| l.role == "coordinator").count(), 3);
+    assert!(matches!(
+        demo::fill(&sync).await,
+        Err(demo::DemoError::NotEmpty)
+    ));
+
+    let mut office = Office::new(&server);
+    let office_login = logins
+        .iter()
+        .find(|l| l.role == "office")
+        .context("office")?;
+    let ok = office
+        .login(&office_login.name, demo::DEMO_PASSWORD)
+        .await?;
+    assert_eq!(ok.status(), StatusCode::OK);
+    let month = odnowa_shared::office::Month::of(odnowa_shared::time::Date::today());
+    let report: Report = office
+        .get(&format!("/report?period={month}"))
+        .await?
+        .json()
+        .await?;
+    assert!(report.consortium.records > 20, "{:?}", report.consortium);
+    assert!(report.consortium.unique_persons > 5);
+    assert!(report.services.iter().any(|s| !s.targets.is_empty()));
+    let persons: Vec<PersonSummary> = office.get("/persons?q=a").await?.json().await?;
+    assert!(!persons.is_empty());
+    // Every member's coordinator sees their own organisation's records.
+    let coordinator = logins
+        .iter()
+        .find(|l| l.role == "coordinator")
+        .context("a coordinator")?;
+    let mut theirs = Office::new(&server);
+    let ok = theirs.login(&coordinator.name, demo::DEMO_PASSWORD).await?;
+    assert_eq!(ok.status(), StatusCode::OK);
+    let page: RecordPage = theirs.get("/records").await?.json().await?;
+    assert!(!page.records.is_empty());
+    Ok(())
+}
+
 odnowa_tests::on_both_backends!(
+    a_demo_consortium_fills_the_pages,
     the_first_administrator_is_set_up_once_with_the_code,
     logins_sessions_and_refusals,
     the_office_reads_merges_and_reports

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 pub use case_notes::{CaseEntry, CaseNotes};
 pub use catalogue::{
     Catalogue, CatalogueInstitution, CatalogueOrg, CatalogueService, CatalogueSite,
-    institution_kind, site_kind,
+    DEFAULT_SERVICES, institution_kind, site_kind,
 };
 pub use contact::{Contact, ContactPerson, FollowUp, GeoPoint, ServiceDelivered};
 pub use day_session::{Attendance, DaySession};
