@@ -561,17 +561,54 @@ async fn the_office_in_a_browser() -> Result<()> {
         .wait_for_text("[data-testid=erase-plan-lines]", "1")
         .await?;
     both_languages(&browser, "erase", "[data-testid=erase-form]").await?;
+    // At the top of the person's page, named in its heading.
+    browser
+        .wait_for_text("[data-testid=erase] h3", "Marek")
+        .await?;
     browser
         .type_into("[data-testid=erase-reason]", "wniosek RODO 7/2026")
         .await?;
+    // Nothing goes until the person is named: alias and birth year typed.
+    ensure!(
+        browser
+            .attr("[data-testid=erase-confirm]", "disabled")
+            .await?
+            .is_some(),
+        "erasing without naming the person"
+    );
+    browser
+        .type_into("[data-testid=erase-alias]", "marek")
+        .await?;
+    browser
+        .type_into("[data-testid=erase-year]", "2008")
+        .await?;
+    ensure!(
+        browser
+            .attr("[data-testid=erase-confirm]", "disabled")
+            .await?
+            .is_some(),
+        "erasing with a wrong birth year"
+    );
+    browser
+        .type_into("[data-testid=erase-year]", "2009")
+        .await?;
     browser.click("[data-testid=erase-confirm]").await?;
-    browser.accept_dialog().await?;
     browser
         .wait_for_text("[data-testid=erasure]", "wniosek RODO 7/2026")
         .await?;
     browser
         .find("[data-testid=erasure-pending][data-device=ola]")
         .await?;
+    // A revoked device is listed apart, as not needing to confirm.
+    browser
+        .wait_for_text("[data-testid=erasure-revoked]", "Telefon zapasowy")
+        .await?;
+    ensure!(
+        !browser
+            .exists("[data-testid=erasure-pending][data-device='Telefon zapasowy']")
+            .await?,
+        "a revoked device waits for a confirmation that never comes"
+    );
     both_languages(&browser, "erasures", "[data-testid=erasure]").await?;
     let marek = server.db.find_persons("marek").await?;
     ensure!(marek.is_empty(), "erased: no longer found by alias");

@@ -362,6 +362,13 @@ translations! {
     SetupSubmit => pl: "Załóż administratora i zaloguj", en: "Set up the administrator and log in";
     SetupPasswordsDiffer => pl: "Hasła się różnią.", en: "The passwords differ.";
     SetupInvalid => pl: "Sprawdź kod z dziennika serwera, nazwę i hasło (co najmniej 10 znaków).", en: "Check the code from the server's log, the name and the password (at least 10 characters).";
+    EraseTitleOf => pl: "Usunięcie danych osoby: {alias}", en: "Erasing the data of: {alias}";
+    EraseTypeAlias => pl: "Wpisz pseudonim tej osoby, aby potwierdzić", en: "Type this person's alias to confirm";
+    EraseTypeYear => pl: "Wpisz jej rok urodzenia", en: "Type their birth year";
+    ErasureRevokedDevices => pl: "Odłączone urządzenia (nie muszą potwierdzać: nie zsynchronizują się już, ich kopia pozostaje zablokowana PIN-em):", en: "Revoked devices (need not confirm: they never sync again, their copy stays locked under the PIN):";
+    TechnicalDetails => pl: "Szczegóły techniczne", en: "Technical details";
+    ErasureRequestId => pl: "Identyfikator wymazania:", en: "Erasure id:";
+    ErasedPersonId => pl: "Identyfikator osoby:", en: "Person id:";
     /// Accessible label of a button that closes a bar.
     Close => pl: "Zamknij", en: "Close";
     BoardSearchLabel => pl: "Szukaj na liście", en: "Find on the list";
@@ -604,7 +611,6 @@ translations! {
     NavErasures => pl: "Wymazania", en: "Erasures";
     ErasedPerson => pl: "osoba wymazana (zostało tylko id)", en: "erased person (only the id is left)";
     ErasedOn => pl: "Dane tej osoby wymazano. Kontakty z nią zostały w raportach jako nienazwane id.", en: "This person's data was erased. Their contacts stay in the reports as an unnamed id.";
-    EraseTitle => pl: "Wymazanie danych osoby", en: "Erase this person's data";
     EraseIntro => pl: "Na wniosek osoby (prawo do bycia zapomnianym). Nie da się tego cofnąć.", en: "At the person's request (the right to be forgotten). This cannot be undone.";
     EraseShowPlan => pl: "Wymaż dane osoby…", en: "Erase this person's data…";
     /// `{persons}`, `{notes}`: counts.
@@ -617,7 +623,7 @@ translations! {
     ErasePlanDevices => pl: "Każde urządzenie usunie te dane przy najbliższej synchronizacji i to potwierdzi; lista niepotwierdzonych jest na stronie „Wymazania”.", en: "Every device deletes this data at its next sync and confirms it; the devices that have not are listed under “Erasures”.";
     EraseReason => pl: "Podstawa (numer wniosku, bez nazwiska osoby)", en: "Reason (the request's reference, not the person's name)";
     EraseConfirmButton => pl: "Wymaż na zawsze", en: "Erase for good";
-    EraseConfirm => pl: "Wymazać dane tej osoby na zawsze, na serwerze i na wszystkich urządzeniach? Tego nie da się cofnąć.", en: "Erase this person's data for good, on the server and on every device? This cannot be undone.";
+    EraseConfirm => pl: "Dane tej osoby zostaną wymazane na zawsze, na serwerze i na wszystkich urządzeniach. Tego nie da się cofnąć.", en: "This person's data will be erased for good, on the server and on every device. This cannot be undone.";
     ErasuresTitle => pl: "Wymazania danych osób", en: "Erasures of persons' data";
     ErasuresIntro => pl: "Urządzenia, które jeszcze nie potwierdziły usunięcia, trzymają kopię zaszyfrowaną PIN-em; usuną ją przy najbliższej synchronizacji.", en: "Devices that have not confirmed yet still hold a copy, encrypted under their PIN; they delete it at their next sync.";
     ErasuresEmpty => pl: "Nikogo nie wymazano.", en: "Nobody was erased.";

@@ -9,7 +9,9 @@ use web_sys::HtmlInputElement;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use super::{Failure, OfficeRoute, confirmed, loading, use_office};
+use odnowa_shared::search::fold;
+
+use super::{Failure, OfficeRoute, loading, use_office};
 use crate::components::ErrorBanner;
 use crate::hooks::{Load, use_load};
 use crate::i18n::{Key, Lang, t, tf};
@@ -19,6 +21,10 @@ use crate::office_api;
 #[derive(Properties, PartialEq)]
 pub struct ErasePanelProps {
     pub person: PersonId,
+    /// Who is erased, as the heading names them and the confirmation asks
+    /// for them (alias and birth year, typed).
+    pub alias: String,
+    pub birth_year: Option<i64>,
 }
 
 /// The erasure of one person: first a button, then the plan, the reason
@@ -29,6 +35,8 @@ pub fn erase_panel(props: &ErasePanelProps) -> Html {
     let lang = office.lang;
     let plan = use_state(|| None::<ErasurePlan>);
     let reason = use_state(String::new);
+    let typed_alias = use_state(String::new);
+    let typed_year = use_state(String::new);
     let error = use_state(|| None::<Key>);
     let busy = use_state(|| false);
     let person = props.person;
@@ -61,7 +69,7 @@ pub fn erase_panel(props: &ErasePanelProps) -> Html {
         let navigate = office.navigate.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
-            if *busy || !confirmed(t(lang, Key::EraseConfirm)) {
+            if *busy {
                 return;
             }
             busy.set(true);
@@ -79,6 +87,22 @@ pub fn erase_panel(props: &ErasePanelProps) -> Html {
         })
     };
 
+    // The person is named twice before anything goes: the alias and the
+    // birth year typed as the page shows them (case and diacritics aside).
+    let named = fold(typed_alias.trim()) == fold(props.alias.trim())
+        && !props.alias.trim().is_empty()
+        && match props.birth_year {
+            Some(year) => typed_year.trim() == year.to_string(),
+            None => true,
+        };
+    let text = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |event: InputEvent| {
+            if let Some(input) = event.target_dyn_into::<HtmlInputElement>() {
+                state.set(input.value());
+            }
+        })
+    };
     let body = match &*plan {
         None => html! {
             <button type="button" class="button button-danger" data-testid="erase-plan" onclick={show}>
@@ -108,8 +132,21 @@ pub fn erase_panel(props: &ErasePanelProps) -> Html {
                     <input type="text" required=true maxlength="500" value={(*reason).clone()}
                         {oninput} data-testid="erase-reason" />
                 </label>
+                <p class="notice">{ t(lang, Key::EraseConfirm) }</p>
+                <label class="field">
+                    <span class="field-label">{ t(lang, Key::EraseTypeAlias) }</span>
+                    <input type="text" autocomplete="off" value={(*typed_alias).clone()}
+                        oninput={text(&typed_alias)} data-testid="erase-alias" />
+                </label>
+                if props.birth_year.is_some() {
+                    <label class="field">
+                        <span class="field-label">{ t(lang, Key::EraseTypeYear) }</span>
+                        <input type="text" inputmode="numeric" autocomplete="off" value={(*typed_year).clone()}
+                            oninput={text(&typed_year)} data-testid="erase-year" />
+                    </label>
+                }
                 <button type="submit" class="button button-danger" data-testid="erase-confirm"
-                    disabled={*busy || reason.trim().is_empty()}>
+                    disabled={*busy || reason.trim().is_empty() || !named}>
                     { t(lang, Key::EraseConfirmButton) }
                 </button>
             </form>
@@ -117,7 +154,7 @@ pub fn erase_panel(props: &ErasePanelProps) -> Html {
     };
     html! {
         <section class="office-card erase" data-testid="erase">
-            <h3>{ t(lang, Key::EraseTitle) }</h3>
+            <h3>{ tf(lang, Key::EraseTitleOf, &[("alias", &props.alias)]) }</h3>
             <p class="muted">{ t(lang, Key::EraseIntro) }</p>
             <ErrorBanner {lang} error={*error} />
             { body }
@@ -159,28 +196,43 @@ fn pending_line(lang: Lang, device: &PendingDevice) -> Html {
 }
 
 fn erasure_view(lang: Lang, erasure: &Erasure, navigate: &Callback<OfficeRoute>) -> Html {
-    let short: String = erasure.person.to_string().chars().take(8).collect();
+    let short = erasure.person.to_string();
+    // A revoked device never syncs again: its copy stays locked under its
+    // PIN. It cannot confirm, and nobody waits for it.
+    let (revoked, waiting): (Vec<&PendingDevice>, Vec<&PendingDevice>) =
+        erasure.pending.iter().partition(|d| d.revoked_at.is_some());
     let person = erasure.person;
     let open = navigate.reform(move |_: MouseEvent| OfficeRoute::Timeline(person));
     html! {
         <li class="office-card" data-testid="erasure" data-person={erasure.person.to_string()}>
-            <h3>
-                { format::date_time(lang, erasure.at) }{ " · " }
-                <button type="button" class="link-button mono" data-testid="erasure-person" onclick={open}>
-                    { short }
-                </button>
-            </h3>
+            <h3>{ format::date_time(lang, erasure.at) }{ " · " }{ &erasure.reason }</h3>
             <p class="muted">{ tf(lang, Key::ErasureLine, &[
                 ("by", &erasure.by),
                 ("reason", &erasure.reason),
                 ("deleted", &erasure.deleted.to_string()),
                 ("rewritten", &erasure.rewritten.to_string()),
             ]) }</p>
-            if erasure.pending.is_empty() {
+            if waiting.is_empty() {
                 <p data-testid="erasure-confirmed">{ t(lang, Key::ErasureAllConfirmed) }</p>
             } else {
-                <ul class="office-list">{ for erasure.pending.iter().map(|d| pending_line(lang, d)) }</ul>
+                <ul class="office-list">{ for waiting.iter().map(|d| pending_line(lang, d)) }</ul>
             }
+            if !revoked.is_empty() {
+                <p class="muted" data-testid="erasure-revoked">
+                    { t(lang, Key::ErasureRevokedDevices) }{ " " }
+                    { revoked.iter().map(|d| format!("{} · {}", d.user, d.name)).collect::<Vec<_>>().join(", ") }
+                </p>
+            }
+            <details class="tech-details">
+                <summary>{ t(lang, Key::TechnicalDetails) }</summary>
+                <p class="mono">
+                    { t(lang, Key::ErasureRequestId) }{ " " }{ &erasure.id }<br />
+                    { t(lang, Key::ErasedPersonId) }{ " " }
+                    <button type="button" class="link-button mono" data-testid="erasure-person" onclick={open}>
+                        { short }
+                    </button>
+                </p>
+            </details>
         </li>
     }
 }

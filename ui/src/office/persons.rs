@@ -119,6 +119,12 @@ pub fn timeline_page(props: &TimelineProps) -> Html {
             <>
                 <h2>{ tf(lang, Key::TimelineTitle, &[("alias", &shown_alias(lang, &timeline.person))]) }</h2>
                 <p>{ describe(lang, &timeline.person) }</p>
+                // The erasure first: a request to be forgotten is found
+                // here, not under the access log.
+                if !timeline.person.erased {
+                    <ErasePanel person={timeline.person.id} alias={timeline.person.alias.clone()}
+                        birth_year={timeline.person.birth_year} />
+                }
                 if !timeline.merged.is_empty() {
                     <h3>{ t(lang, Key::MergedPersons) }</h3>
                     <ul class="office-chips" data-testid="timeline-merged">
@@ -142,9 +148,6 @@ pub fn timeline_page(props: &TimelineProps) -> Html {
                     <p class="office-card" role="status" data-testid="erased">{ t(lang, Key::ErasedOn) }</p>
                 }
                 <AuditList subject={AuditSubject::Person(timeline.person.id)} />
-                if !timeline.person.erased {
-                    <ErasePanel person={timeline.person.id} />
-                }
             </>
         },
     };
