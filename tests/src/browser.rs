@@ -180,6 +180,17 @@ impl Browser {
         Ok(texts)
     }
 
+    /// The DOM property `name` of the first element matching `css` (an
+    /// input's `value` as typed, not its attribute).
+    pub async fn prop(&self, css: &str, name: &str) -> Result<Option<String>> {
+        let element = self.find(css).await?;
+        step(
+            format!("{}: {name} of `{css}`", self.name),
+            element.prop(name),
+        )
+        .await
+    }
+
     /// How many elements match `css` now.
     pub async fn count(&self, css: &str) -> Result<usize> {
         let found = step(

@@ -431,6 +431,15 @@ async fn the_office_in_a_browser() -> Result<()> {
     browser
         .find("[data-testid=catalogue-service][data-code=food]")
         .await?;
+    // The code is made from the name as it is typed; it can be changed.
+    browser
+        .type_into("[data-testid=service-name-pl]", "Koc zimowy")
+        .await?;
+    let made = browser.prop("[data-testid=service-code]", "value").await?;
+    ensure!(
+        made.as_deref() == Some("koc_zimowy"),
+        "the code made from the name: {made:?}"
+    );
     browser
         .type_into("[data-testid=service-code]", "blanket")
         .await?;
@@ -440,8 +449,12 @@ async fn the_office_in_a_browser() -> Result<()> {
     browser
         .type_into("[data-testid=service-name-en]", "Blanket")
         .await?;
+    // The contract period: two days typed day first.
     browser
-        .type_into("[data-testid=service-contract]", "2026-01-01..2026-12-31")
+        .type_into("[data-testid=service-contract-from]", "01.01.2026")
+        .await?;
+    browser
+        .type_into("[data-testid=service-contract-to]", "31.12.2026")
         .await?;
     browser
         .type_into("[data-testid=service-target-unique]", "80")

@@ -369,6 +369,9 @@ translations! {
     TechnicalDetails => pl: "Szczegóły techniczne", en: "Technical details";
     ErasureRequestId => pl: "Identyfikator wymazania:", en: "Erasure id:";
     ErasedPersonId => pl: "Identyfikator osoby:", en: "Person id:";
+    ContractFrom => pl: "Umowa od", en: "Contract from";
+    ContractTo => pl: "Umowa do", en: "Contract to";
+    ServiceCodeHint => pl: "Tworzony z nazwy; można go zmienić. Nie zmieniaj kodu usługi, która ma już wpisy.", en: "Made from the name; it can be changed. Do not change the code of a service that has records.";
     /// Accessible label of a button that closes a bar.
     Close => pl: "Zamknij", en: "Close";
     BoardSearchLabel => pl: "Szukaj na liście", en: "Find on the list";

@@ -174,10 +174,40 @@ pub fn rows_sum<'a>(figures: impl IntoIterator<Item = &'a Figures>) -> (i64, i64
     })
 }
 
+/// A service code made from its name: lower case, Polish letters without
+/// their marks, words joined by `_`, at most 40 characters ("Gorący
+/// napój" → `goracy_napoj`).
+pub fn service_code(name: &str) -> String {
+    let folded = odnowa_shared::search::fold(name);
+    let mut code = String::new();
+    for word in folded.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if word.is_empty() {
+            continue;
+        }
+        if !code.is_empty() {
+            code.push('_');
+        }
+        code.push_str(word);
+    }
+    code.chars().take(40).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use odnowa_shared::ids::OrgId;
+
+    #[test]
+    fn service_codes_come_from_names() {
+        assert_eq!(service_code("Gorący napój"), "goracy_napoj");
+        assert_eq!(
+            service_code("  Skierowanie do OPS / MOPS "),
+            "skierowanie_do_ops_mops"
+        );
+        assert_eq!(service_code("Żółć łąka"), "zolc_laka");
+        assert_eq!(service_code(""), "");
+        assert!(service_code(&"a".repeat(80)).len() <= 40);
+    }
 
     #[test]
     fn months_and_periods_by_name() {

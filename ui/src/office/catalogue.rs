@@ -8,14 +8,17 @@ use std::collections::BTreeMap;
 use odnowa_shared::ids::SiteId;
 use odnowa_shared::office::{NamedOption, ServiceEdit, SiteEdit};
 use odnowa_shared::records::{Catalogue, institution_kind, site_kind};
+use odnowa_shared::time::Date;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use super::{Failure, loading, use_office};
-use crate::components::ErrorBanner;
+use crate::components::{DateField, ErrorBanner};
 use crate::hooks::{Load, use_load};
 use crate::i18n::{Key, Lang, t};
+use crate::model::format;
+use crate::model::office::service_code;
 use crate::office_api;
 
 const SITE_KINDS: [(&str, Key); 4] = [
@@ -82,7 +85,7 @@ pub fn catalogue_page() -> Html {
     let editing_site = use_state(|| None::<String>);
     let message = use_state(|| None::<Key>);
     let error = use_state(|| None::<Key>);
-    let service_refs: [NodeRef; 9] = Default::default();
+    let service_refs: [NodeRef; 10] = Default::default();
     let site_refs: [NodeRef; 3] = Default::default();
 
     let save_service = {
@@ -110,14 +113,8 @@ pub fn catalogue_page() -> Html {
                 name_en: input(&refs[2]),
                 org: selected(&refs[3]).parse().ok(),
                 retired: checked(&refs[5]),
-                contract_from: input(&refs[4])
-                    .split("..")
-                    .next()
-                    .and_then(|d| d.trim().parse().ok()),
-                contract_to: input(&refs[4])
-                    .split("..")
-                    .nth(1)
-                    .and_then(|d| d.trim().parse().ok()),
+                contract_from: input(&refs[4]).trim().parse().ok(),
+                contract_to: input(&refs[9]).trim().parse().ok(),
                 targets,
             };
             let (generation, message, error) = (generation.clone(), message.clone(), error.clone());
@@ -203,7 +200,7 @@ type Editing<'a> = (
     &'a UseStateHandle<Option<String>>,
     &'a UseStateHandle<Option<String>>,
 );
-type Refs<'a> = (&'a [NodeRef; 9], &'a [NodeRef; 3]);
+type Refs<'a> = (&'a [NodeRef; 10], &'a [NodeRef; 3]);
 
 fn view(
     lang: Lang,
@@ -245,7 +242,11 @@ fn view(
             .collect();
         let contract = match (s.contract_from, s.contract_to) {
             (None, None) => String::new(),
-            (from, to) => format!("{}..{}", from.map(|d| d.to_string()).unwrap_or_default(), to.map(|d| d.to_string()).unwrap_or_default()),
+            (from, to) => format!(
+                "{} – {}",
+                from.map(|d| format::date(lang, d)).unwrap_or_default(),
+                to.map(|d| format::date(lang, d)).unwrap_or_default()
+            ),
         };
         html! {
             <tr class={classes!("clickable", s.retired.then_some("muted"))} data-testid="catalogue-service" data-code={code.clone()} {onclick}>
@@ -276,24 +277,18 @@ fn view(
             .map(|v| v.to_string())
             .unwrap_or_default()
     };
-    let contract = current
-        .as_ref()
-        .map(|(_, s)| match (s.contract_from, s.contract_to) {
-            (None, None) => String::new(),
-            (from, to) => format!(
-                "{}..{}",
-                from.map(|d| d.to_string()).unwrap_or_default(),
-                to.map(|d| d.to_string()).unwrap_or_default()
-            ),
-        })
-        .unwrap_or_default();
+    let day = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_default();
     let service_form = html! {
         <form class="office-filters office-card" key={key} onsubmit={save_service} data-testid="service-form">
-            { field(lang, Key::ColCode, &refs[0], "text", current.as_ref().map(|(c, _)| c.clone()).unwrap_or_default(), "service-code") }
-            { field(lang, Key::ColNamePl, &refs[1], "text", current.as_ref().map(|(_, s)| s.name_pl.clone()).unwrap_or_default(), "service-name-pl") }
+            <NameAndCode {lang} code_ref={refs[0].clone()} name_ref={refs[1].clone()}
+                code={current.as_ref().map(|(c, _)| c.clone()).unwrap_or_default()}
+                name={current.as_ref().map(|(_, s)| s.name_pl.clone()).unwrap_or_default()} />
             { field(lang, Key::ColNameEn, &refs[2], "text", current.as_ref().map(|(_, s)| s.name_en.clone()).unwrap_or_default(), "service-name-en") }
             { org_select(lang, &refs[3], orgs, current.as_ref().and_then(|(_, s)| s.org.map(|o| o.to_string()))) }
-            { field(lang, Key::ColContract, &refs[4], "text", contract, "service-contract") }
+            <DayInput {lang} label={Key::ContractFrom} id="service-contract-from" node={refs[4].clone()}
+                value={day(current.as_ref().and_then(|(_, s)| s.contract_from))} />
+            <DayInput {lang} label={Key::ContractTo} id="service-contract-to" node={refs[9].clone()}
+                value={day(current.as_ref().and_then(|(_, s)| s.contract_to))} />
             { field(lang, Key::TargetUnique, &refs[6], "number", target("unique_persons"), "service-target-unique") }
             { field(lang, Key::TargetRecords, &refs[7], "number", target("records"), "service-target-records") }
             { field(lang, Key::TargetHours, &refs[8], "number", target("hours"), "service-target-hours") }
@@ -504,4 +499,84 @@ fn institution_kind_name(lang: Lang, kind: &str) -> String {
         other => return other.to_string(),
     };
     t(lang, key).to_string()
+}
+
+#[derive(Properties, PartialEq)]
+struct NameAndCodeProps {
+    lang: Lang,
+    code_ref: NodeRef,
+    name_ref: NodeRef,
+    code: String,
+    name: String,
+}
+
+/// The Polish name and the code of a service: a new service's code is
+/// made from the name as it is typed ("Gorący napój" → `goracy_napoj`)
+/// until someone edits the code; an existing service's code stays.
+#[function_component(NameAndCode)]
+fn name_and_code(props: &NameAndCodeProps) -> Html {
+    let lang = props.lang;
+    let code = use_state(|| props.code.clone());
+    let name = use_state(|| props.name.clone());
+    let touched = use_state(|| !props.code.is_empty());
+    let on_name = {
+        let (code, name, touched) = (code.clone(), name.clone(), touched.clone());
+        Callback::from(move |event: InputEvent| {
+            let typed = event.target_unchecked_into::<HtmlInputElement>().value();
+            if !*touched {
+                code.set(service_code(&typed));
+            }
+            name.set(typed);
+        })
+    };
+    let on_code = {
+        let (code, touched) = (code.clone(), touched.clone());
+        Callback::from(move |event: InputEvent| {
+            touched.set(true);
+            code.set(event.target_unchecked_into::<HtmlInputElement>().value());
+        })
+    };
+    html! {
+        <>
+            <label class="field">
+                <span class="field-label">{ t(lang, Key::ColNamePl) }</span>
+                <input ref={props.name_ref.clone()} type="text" value={(*name).clone()} oninput={on_name}
+                    data-testid="service-name-pl" />
+            </label>
+            <label class="field">
+                <span class="field-label">{ t(lang, Key::ColCode) }</span>
+                <input ref={props.code_ref.clone()} type="text" value={(*code).clone()} oninput={on_code}
+                    data-testid="service-code" aria-describedby="service-code-hint" />
+                <span class="field-hint" id="service-code-hint">{ t(lang, Key::ServiceCodeHint) }</span>
+            </label>
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DayInputProps {
+    lang: Lang,
+    label: Key,
+    id: AttrValue,
+    /// A hidden input holding the day as ISO text, read on save.
+    node: NodeRef,
+    value: String,
+}
+
+/// A typed day ([`DateField`]) whose value the form reads from a hidden
+/// input, like its other fields.
+#[function_component(DayInput)]
+fn day_input(props: &DayInputProps) -> Html {
+    let value = use_state(|| props.value.clone());
+    let on_change = {
+        let value = value.clone();
+        Callback::from(move |day: String| value.set(day))
+    };
+    html! {
+        <div class="field">
+            <label class="field-label" for={props.id.clone()}>{ t(props.lang, props.label) }</label>
+            <DateField lang={props.lang} id={props.id.clone()} value={(*value).clone()} {on_change} />
+            <input ref={props.node.clone()} type="hidden" value={(*value).clone()} />
+        </div>
+    }
 }
