@@ -372,6 +372,18 @@ translations! {
     ContractFrom => pl: "Umowa od", en: "Contract from";
     ContractTo => pl: "Umowa do", en: "Contract to";
     ServiceCodeHint => pl: "Tworzony z nazwy; można go zmienić. Nie zmieniaj kodu usługi, która ma już wpisy.", en: "Made from the name; it can be changed. Do not change the code of a service that has records.";
+    RecordsOne => pl: "{n} wpis", en: "{n} record";
+    RecordsFew => pl: "{n} wpisy", en: "{n} records";
+    RecordsMany => pl: "{n} wpisów", en: "{n} records";
+    PersonsOne => pl: "{n} osoba", en: "{n} person";
+    PersonsFew => pl: "{n} osoby", en: "{n} persons";
+    PersonsMany => pl: "{n} osób", en: "{n} persons";
+    CaseWorkOne => pl: "{n} element pracy z osobą", en: "{n} piece of case work";
+    CaseWorkFew => pl: "{n} elementy pracy z osobą", en: "{n} pieces of case work";
+    CaseWorkMany => pl: "{n} elementów pracy z osobą", en: "{n} pieces of case work";
+    AuditPlanDetail => pl: "wpisy w rejestrze: {entries}, zapiski: {notes}, kontakty: {contacts}", en: "registry entries: {entries}, notes: {notes}, contacts: {contacts}";
+    AuditOfPerson => pl: "dziennik dostępu osoby", en: "a person's access log";
+    AuditOfUser => pl: "dziennik dostępu użytkownika", en: "a user's access log";
     /// Accessible label of a button that closes a bar.
     Close => pl: "Zamknij", en: "Close";
     BoardSearchLabel => pl: "Szukaj na liście", en: "Find on the list";

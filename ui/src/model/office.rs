@@ -4,7 +4,7 @@
 
 use odnowa_shared::office::{Figures, Month, Period, RecordFilter};
 
-use crate::i18n::Lang;
+use crate::i18n::{Key, Lang, plural, t, tf};
 
 /// `text` made safe inside a URL query value (RFC 3986 unreserved kept).
 pub fn percent_encode(text: &str) -> String {
@@ -192,10 +192,92 @@ pub fn service_code(name: &str) -> String {
     code.chars().take(40).collect()
 }
 
+/// An audit row's detail in the reader's language: the server writes it
+/// in English for its log ("2 records and 0 pieces of case work of 1
+/// persons"); known shapes are said again with Polish plural forms,
+/// anything else is `None` (the page then keeps the server's words under
+/// "technical details").
+pub fn audit_detail(lang: Lang, action: &str, detail: &str) -> Option<String> {
+    let numbers: Vec<u64> = detail
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let count = |n: u64, keys: [Key; 3]| plural(lang, n, keys, &[]);
+    let records = [Key::RecordsOne, Key::RecordsFew, Key::RecordsMany];
+    let persons = [Key::PersonsOne, Key::PersonsFew, Key::PersonsMany];
+    let case_work = [Key::CaseWorkOne, Key::CaseWorkFew, Key::CaseWorkMany];
+    match (action, numbers.as_slice()) {
+        ("view_timeline", [entries, work, people])
+            if detail.ends_with(" persons") || detail.ends_with(" person") =>
+        {
+            Some(format!(
+                "{}, {} — {}",
+                count(*entries, records),
+                count(*work, case_work),
+                count(*people, persons)
+            ))
+        }
+        ("view_erasure_plan", [entries, notes, contacts]) => Some(tf(
+            lang,
+            Key::AuditPlanDetail,
+            &[
+                ("entries", &entries.to_string()),
+                ("notes", &notes.to_string()),
+                ("contacts", &contacts.to_string()),
+            ],
+        )),
+        ("change", _) => Some(crate::model::format::history_message(lang, detail)),
+        ("view_audit", _) if detail.starts_with("person ") => {
+            Some(t(lang, Key::AuditOfPerson).to_string())
+        }
+        ("view_audit", _) if detail.starts_with("user ") => {
+            Some(t(lang, Key::AuditOfUser).to_string())
+        }
+        ("office_login" | "office_setup", _) => Some(detail.to_string()),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use odnowa_shared::ids::OrgId;
+
+    #[test]
+    fn audit_details_are_said_in_polish_with_plural_forms() {
+        assert_eq!(
+            audit_detail(
+                Lang::Pl,
+                "view_timeline",
+                "2 records and 0 pieces of case work of 1 persons"
+            )
+            .as_deref(),
+            Some("2 wpisy, 0 elementów pracy z osobą — 1 osoba")
+        );
+        assert_eq!(
+            audit_detail(
+                Lang::Pl,
+                "view_timeline",
+                "5 records and 1 pieces of case work of 3 persons"
+            )
+            .as_deref(),
+            Some("5 wpisów, 1 element pracy z osobą — 3 osoby")
+        );
+        assert_eq!(
+            audit_detail(
+                Lang::En,
+                "view_timeline",
+                "1 records and 2 pieces of case work of 1 persons"
+            )
+            .as_deref(),
+            Some("1 record, 2 pieces of case work — 1 person")
+        );
+        assert_eq!(
+            audit_detail(Lang::Pl, "change", "create").as_deref(),
+            Some("utworzono")
+        );
+        assert_eq!(audit_detail(Lang::Pl, "something_new", "x 1"), None);
+    }
 
     #[test]
     fn service_codes_come_from_names() {

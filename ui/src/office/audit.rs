@@ -9,6 +9,7 @@ use super::{Failure, loading, use_office};
 use crate::hooks::{Load, use_load};
 use crate::i18n::{Key, Lang, t};
 use crate::model::format;
+use crate::model::office::audit_detail;
 use crate::office_api;
 
 fn action(lang: Lang, action: &str) -> String {
@@ -37,17 +38,25 @@ fn row(lang: Lang, entry: &AuditEntry) -> Html {
         (None, Some(device)) => device.clone(),
         (None, None) => "—".into(),
     };
-    let record = entry
-        .doc
-        .map(|d| d.to_string().chars().take(8).collect::<String>())
-        .unwrap_or_default();
+    let record = entry.doc.map(|d| d.to_string()).unwrap_or_default();
+    let said = audit_detail(lang, &entry.action, &entry.detail);
     html! {
         <tr data-testid="audit-entry" data-action={entry.action.clone()}>
             <td>{ format::date_time(lang, entry.at) }</td>
             <td>{ who }</td>
             <td>{ action(lang, &entry.action) }</td>
-            <td class="mono">{ record }</td>
-            <td class="audit-detail">{ &entry.detail }</td>
+            <td class="audit-detail">
+                { said.clone().unwrap_or_default() }
+                if said.is_none() || !record.is_empty() {
+                    <details class="tech-details">
+                        <summary>{ t(lang, Key::TechnicalDetails) }</summary>
+                        <span class="mono">
+                            if !record.is_empty() { { record.clone() }<br /> }
+                            { &entry.detail }
+                        </span>
+                    </details>
+                }
+            </td>
         </tr>
     }
 }
@@ -75,7 +84,6 @@ pub fn audit_list(props: &AuditListProps) -> Html {
                         <th>{ t(lang, Key::ColWhen) }</th>
                         <th>{ t(lang, Key::ColWho) }</th>
                         <th>{ t(lang, Key::ColWhat) }</th>
-                        <th>{ t(lang, Key::ColRecord) }</th>
                         <th>{ t(lang, Key::ColDetail) }</th>
                     </tr></thead>
                     <tbody>{ for entries.iter().map(|e| row(lang, e)) }</tbody>

@@ -554,19 +554,19 @@ fn name_and_code(props: &NameAndCodeProps) -> Html {
 }
 
 #[derive(Properties, PartialEq)]
-struct DayInputProps {
-    lang: Lang,
-    label: Key,
-    id: AttrValue,
+pub(super) struct DayInputProps {
+    pub lang: Lang,
+    pub label: Key,
+    pub id: AttrValue,
     /// A hidden input holding the day as ISO text, read on save.
-    node: NodeRef,
-    value: String,
+    pub node: NodeRef,
+    pub value: String,
 }
 
 /// A typed day ([`DateField`]) whose value the form reads from a hidden
 /// input, like its other fields.
 #[function_component(DayInput)]
-fn day_input(props: &DayInputProps) -> Html {
+pub(super) fn day_input(props: &DayInputProps) -> Html {
     let value = use_state(|| props.value.clone());
     let on_change = {
         let value = value.clone();

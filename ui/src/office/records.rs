@@ -10,6 +10,7 @@ use odnowa_shared::records::RecordKind;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use super::catalogue::DayInput;
 use super::{Failure, OfficeRoute, loading, use_office};
 use crate::hooks::{Load, use_load};
 use crate::i18n::{Key, Lang, t, tf};
@@ -189,14 +190,10 @@ pub fn records_page() -> Html {
                 { select(lang, Key::ColMember, &refs[1], orgs, (filter.org.map(|o| o.to_string()), "filter-org")) }
                 { select(lang, Key::FilterSite, &refs[2], sites, (filter.site.map(|o| o.to_string()), "filter-site")) }
                 { select(lang, Key::ColWorker, &refs[3], workers, (filter.worker.map(|o| o.to_string()), "filter-worker")) }
-                <label class="field">
-                    <span class="field-label">{ t(lang, Key::FilterFrom) }</span>
-                    <input ref={refs[4].clone()} type="date" data-testid="filter-from" />
-                </label>
-                <label class="field">
-                    <span class="field-label">{ t(lang, Key::FilterTo) }</span>
-                    <input ref={refs[5].clone()} type="date" data-testid="filter-to" />
-                </label>
+                <DayInput {lang} label={Key::FilterFrom} id="filter-from" node={refs[4].clone()}
+                    value={filter.from.map(|d| d.to_string()).unwrap_or_default()} />
+                <DayInput {lang} label={Key::FilterTo} id="filter-to" node={refs[5].clone()}
+                    value={filter.to.map(|d| d.to_string()).unwrap_or_default()} />
                 <button type="submit" class="button button-primary" data-testid="filter-apply">{ t(lang, Key::FilterApply) }</button>
             </form>
         },
