@@ -65,6 +65,8 @@ pub struct Tally {
 /// A programme as the report needs it (`p_programmes`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProgrammeFact {
+    /// The organisation whose space holds it.
+    pub org: Option<OrgId>,
     pub opened_on: Date,
     /// The days its reviews took place.
     pub reviewed_on: Vec<Date>,
@@ -450,18 +452,21 @@ mod tests {
         let at = |s: &str| day(s).start().0 + 12 * 3_600_000;
         let programmes = [
             ProgrammeFact {
+                org: None,
                 opened_on: day("2026-11-02"),
                 reviewed_on: vec![day("2026-11-20")],
                 closed_on: None,
                 outcome: None,
             },
             ProgrammeFact {
+                org: None,
                 opened_on: day("2026-06-01"),
                 reviewed_on: vec![day("2026-09-01"), day("2026-11-03"), day("2026-11-25")],
                 closed_on: Some(day("2026-11-28")),
                 outcome: Some("supported_flat".into()),
             },
             ProgrammeFact {
+                org: None,
                 opened_on: day("2026-05-01"),
                 reviewed_on: vec![],
                 closed_on: Some(day("2026-10-31")),

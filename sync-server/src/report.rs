@@ -32,12 +32,21 @@ pub enum ReportError {
     Store(#[from] StoreError),
 }
 
-async fn tally_of(sync: &SyncService, period: &Period) -> Result<Tally, StoreError> {
+/// Whose records a report counts: the consortium's (`None`), or one
+/// member organisation's (a coordinator's report).
+pub type Scope = Option<Option<OrgId>>;
+
+fn in_scope(scope: Scope, org: Option<OrgId>) -> bool {
+    scope.is_none_or(|only| only == org)
+}
+
+async fn tally_of(sync: &SyncService, period: &Period, scope: Scope) -> Result<Tally, StoreError> {
     let db = sync.db();
     let persons = db.person_facts().await?;
-    let records = db
+    let mut records = db
         .record_facts(period.first_day(), period.last_day(), true)
         .await?;
+    records.retain(|r| in_scope(scope, r.org));
     Ok(tally(&records, &persons, period))
 }
 
@@ -87,8 +96,19 @@ impl Names {
 
 /// The report of `period`, with the submitted figures when it was frozen.
 pub async fn report(sync: &SyncService, period: Period) -> Result<Report, ReportError> {
+    report_for(sync, period, None).await
+}
+
+/// The report of `scope`: a coordinator's counts only their
+/// organisation's records, programmes and referrals (sent or received),
+/// without the consortium's contract targets and submitted figures.
+pub async fn report_for(
+    sync: &SyncService,
+    period: Period,
+    scope: Scope,
+) -> Result<Report, ReportError> {
     let names = Names::load(sync).await?;
-    let counted = tally_of(sync, &period).await?;
+    let counted = tally_of(sync, &period, scope).await?;
     let mut rows: Vec<ReportRow> = counted
         .rows
         .into_iter()
@@ -111,7 +131,10 @@ pub async fn report(sync: &SyncService, period: Period) -> Result<Report, Report
     let mut services = Vec::new();
     for (service, figures) in counted.services {
         let (service_pl, service_en) = names.service(&service);
-        let targets = targets(sync, &names, &service, &period).await?;
+        let targets = match scope {
+            None => targets(sync, &names, &service, &period).await?,
+            Some(_) => Vec::new(),
+        };
         services.push(ServiceTotal {
             service,
             service_pl,
@@ -122,8 +145,10 @@ pub async fn report(sync: &SyncService, period: Period) -> Result<Report, Report
         });
     }
     services.sort_by_key(|s| names.position(&s.service));
-    let programmes = sync.db().programme_facts().await?;
-    let referrals = sync.db().referral_facts(period.last_day()).await?;
+    let mut programmes = sync.db().programme_facts().await?;
+    programmes.retain(|p| in_scope(scope, p.org));
+    let mut referrals = sync.db().referral_facts(period.last_day()).await?;
+    referrals.retain(|r| in_scope(scope, Some(r.from_org)) || in_scope(scope, r.to_org));
     let case_work = odnowa_shared::report::case_work_figures(
         &period,
         &programmes,
@@ -148,6 +173,9 @@ pub async fn report(sync: &SyncService, period: Period) -> Result<Report, Report
         submitted_consortium: None,
         case_work,
     };
+    if scope.is_some() {
+        return Ok(report);
+    }
     if let Some((at, by, json)) = sync.db().frozen_report(&period.to_string()).await? {
         let submitted: SubmittedFigures =
             serde_json::from_str(&json).map_err(|e| ReportError::Frozen(period, e.to_string()))?;
@@ -216,7 +244,7 @@ async fn targets(
     let achieved = if to < from {
         Figures::default()
     } else {
-        tally_of(sync, &Period::Range { from, to })
+        tally_of(sync, &Period::Range { from, to }, None)
             .await?
             .services
             .remove(service)
@@ -263,6 +291,15 @@ pub async fn freeze(sync: &SyncService, period: Period, by: &str) -> Result<Repo
 /// The dashboard: `month` per service, and the consortium's last twelve
 /// months.
 pub async fn dashboard(sync: &SyncService, month: Month) -> Result<Dashboard, ReportError> {
+    dashboard_for(sync, month, None).await
+}
+
+/// The dashboard of `scope` (see [`report_for`]).
+pub async fn dashboard_for(
+    sync: &SyncService,
+    month: Month,
+    scope: Scope,
+) -> Result<Dashboard, ReportError> {
     let names = Names::load(sync).await?;
     let months = month.last_twelve();
     let first = months.first().map_or(month.first_day(), Month::first_day);
@@ -270,10 +307,12 @@ pub async fn dashboard(sync: &SyncService, month: Month) -> Result<Dashboard, Re
     let persons = db.person_facts().await?;
     // Twelve monthly points need persons and hours only; this month's
     // services come apart.
-    let records = db.record_facts(first, month.last_day(), false).await?;
-    let this_month_records = db
+    let mut records = db.record_facts(first, month.last_day(), false).await?;
+    records.retain(|r| in_scope(scope, r.org));
+    let mut this_month_records = db
         .record_facts(month.first_day(), month.last_day(), true)
         .await?;
+    this_month_records.retain(|r| in_scope(scope, r.org));
     let people = People::new(&persons);
     let mut by_month: HashMap<Month, Vec<&RecordFact>> = HashMap::new();
     for record in &records {

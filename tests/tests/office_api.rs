@@ -235,7 +235,11 @@ async fn the_office_reads_merges_and_reports(backend: Backend) -> Result<()> {
         refusal(missing, StatusCode::NOT_FOUND).await?,
         OfficeErrorCode::NotFound
     );
-    let report_refused = coordinator.get("/report?period=2026-11").await?;
+    // A coordinator reads their own organisation's report, but never
+    // freezes the consortium's.
+    let report_refused = coordinator
+        .post("/report/freeze", json!({"period": "2026-11"}))
+        .await?;
     assert_eq!(
         refusal(report_refused, StatusCode::FORBIDDEN).await?,
         OfficeErrorCode::Forbidden
@@ -512,6 +516,36 @@ async fn a_demo_consortium_fills_the_pages(backend: Backend) -> Result<()> {
     assert_eq!(ok.status(), StatusCode::OK);
     let page: RecordPage = theirs.get("/records").await?.json().await?;
     assert!(!page.records.is_empty());
+
+    // Each coordinator gets the report and the dashboard of their own
+    // organisation: the three add up to the consortium's records (every
+    // record is one member's), each without the city's targets.
+    let everyone = report.clone();
+    let mut coordinators_records = 0;
+    for coordinator in logins.iter().filter(|l| l.role == "coordinator") {
+        let mut theirs = Office::new(&server);
+        theirs.login(&coordinator.name, demo::DEMO_PASSWORD).await?;
+        let report: Report = theirs
+            .get(&format!("/report?period={month}"))
+            .await?
+            .json()
+            .await?;
+        assert!(report.consortium.records > 0, "{}", coordinator.name);
+        let all = &everyone;
+        assert!(report.consortium.records < all.consortium.records);
+        assert!(report.services.iter().all(|s| s.targets.is_empty()));
+        coordinators_records += report.consortium.records;
+        let dashboard = theirs.get(&format!("/dashboard?month={month}")).await?;
+        assert_eq!(dashboard.status(), StatusCode::OK);
+        let frozen = theirs
+            .post("/report/freeze", json!({"period": month.to_string()}))
+            .await?;
+        assert_eq!(
+            refusal(frozen, StatusCode::FORBIDDEN).await?,
+            OfficeErrorCode::Forbidden
+        );
+    }
+    assert_eq!(coordinators_records, everyone.consortium.records);
     Ok(())
 }
 

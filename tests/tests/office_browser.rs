@@ -495,6 +495,25 @@ async fn the_office_in_a_browser() -> Result<()> {
         .type_into("[data-testid=login-password]", PASSWORD)
         .await?;
     browser.click("[data-testid=login-submit]").await?;
+    // Her own dashboard and report: Przystań's contacts only (2 of 4),
+    // said on the page, no freezing.
+    browser.find("[data-testid=dashboard-scope]").await?;
+    let theirs = browser
+        .attr("[data-testid=dashboard-total]", "data-value")
+        .await?;
+    ensure!(
+        theirs.as_deref() == Some("2"),
+        "the coordinator's dashboard counts {theirs:?}"
+    );
+    both_languages(
+        &browser,
+        "coordinator-dashboard",
+        "[data-testid=dashboard-scope]",
+    )
+    .await?;
+    browser.click("[data-testid=nav-report]").await?;
+    browser.find("[data-testid=report-scope]").await?;
+    ensure!(!browser.exists("[data-testid=freeze]").await?);
     browser.click("[data-testid=nav-team]").await?;
     browser
         .find("[data-testid=team-member][data-user=ola] [data-testid=team-device]")

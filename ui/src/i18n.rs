@@ -384,6 +384,7 @@ translations! {
     AuditPlanDetail => pl: "wpisy w rejestrze: {entries}, zapiski: {notes}, kontakty: {contacts}", en: "registry entries: {entries}, notes: {notes}, contacts: {contacts}";
     AuditOfPerson => pl: "dziennik dostępu osoby", en: "a person's access log";
     AuditOfUser => pl: "dziennik dostępu użytkownika", en: "a user's access log";
+    ReportOfOrg => pl: "Tylko wpisy organizacji: {org} (nie raport konsorcjum dla miasta).", en: "Only the records of: {org} (not the consortium's report to the city).";
     /// Accessible label of a button that closes a bar.
     Close => pl: "Zamknij", en: "Close";
     BoardSearchLabel => pl: "Szukaj na liście", en: "Find on the list";

@@ -193,7 +193,7 @@ struct MonthQuery {
 
 async fn dashboard(
     State(state): State<AppState>,
-    _: OfficeOnly,
+    session: OfficeSession,
     Query(query): Query<MonthQuery>,
 ) -> Result<Json<Dashboard>, Refusal> {
     let month = match query.month {
@@ -202,7 +202,9 @@ async fn dashboard(
             .map_err(|e| Refusal::new(OfficeErrorCode::Invalid, e.to_string()))?,
         None => Month::of(Date::today()),
     };
-    Ok(Json(report::dashboard(&state.sync, month).await?))
+    Ok(Json(
+        report::dashboard_for(&state.sync, month, session.scope()).await?,
+    ))
 }
 
 async fn filters(
@@ -668,10 +670,12 @@ fn period_of(query: PeriodQuery) -> Result<Period, Refusal> {
 
 async fn report_page(
     State(state): State<AppState>,
-    _: OfficeOnly,
+    session: OfficeSession,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Json<Report>, Refusal> {
-    Ok(Json(report::report(&state.sync, period_of(query)?).await?))
+    Ok(Json(
+        report::report_for(&state.sync, period_of(query)?, session.scope()).await?,
+    ))
 }
 
 async fn freeze(
@@ -706,11 +710,11 @@ fn download(bytes: Vec<u8>, content_type: &'static str, filename: String) -> Res
 
 async fn report_xlsx(
     State(state): State<AppState>,
-    _: OfficeOnly,
+    session: OfficeSession,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, Refusal> {
     let period = period_of(query)?;
-    let report = report::report(&state.sync, period).await?;
+    let report = report::report_for(&state.sync, period, session.scope()).await?;
     let bytes = export::report_xlsx(&report).map_err(|e| {
         tracing::error!(error = %e, "workbook not written");
         Refusal::new(
@@ -727,11 +731,11 @@ async fn report_xlsx(
 
 async fn report_csv(
     State(state): State<AppState>,
-    _: OfficeOnly,
+    session: OfficeSession,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, Refusal> {
     let period = period_of(query)?;
-    let report = report::report(&state.sync, period).await?;
+    let report = report::report_for(&state.sync, period, session.scope()).await?;
     Ok(download(
         export::report_csv(&report).into_bytes(),
         "text/csv; charset=utf-8",

@@ -7,8 +7,14 @@ use odnowa_shared::report::{PersonFact, ProgrammeFact, RecordFact, ReferralFact}
 use odnowa_shared::time::{Date, Timestamp};
 
 use super::{Db, StoreError, on_pool, parse, project_rows};
-/// doc, opened on, closed on, outcome.
-type ProgrammeTuple = (String, String, Option<String>, Option<String>);
+/// doc, opened on, closed on, outcome, organisation.
+type ProgrammeTuple = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 /// from, to, institution, sent, accepted, declined, done.
 type ReferralTuple = (
     String,
@@ -26,7 +32,7 @@ impl Db {
     pub async fn programme_facts(&self) -> Result<Vec<ProgrammeFact>, StoreError> {
         let (rows, reviews): (Vec<ProgrammeTuple>, Vec<(String, String)>) = on_pool!(self, pool => {
             (
-                sqlx::query_as("SELECT doc_id, opened_on, closed_on, outcome FROM p_programmes")
+                sqlx::query_as("SELECT doc_id, opened_on, closed_on, outcome, org_id FROM p_programmes")
                     .fetch_all(pool)
                     .await?,
                 sqlx::query_as("SELECT doc_id, reviewed_on FROM p_programme_reviews")
@@ -43,8 +49,9 @@ impl Db {
                 .push(parse("review day", &day)?);
         }
         rows.into_iter()
-            .map(|(doc, opened, closed, outcome)| {
+            .map(|(doc, opened, closed, outcome, org)| {
                 Ok(ProgrammeFact {
+                    org: org.map(|o| parse("organisation id", &o)).transpose()?,
                     opened_on: parse("opening day", &opened)?,
                     reviewed_on: reviewed.remove(&doc).unwrap_or_default(),
                     closed_on: closed.map(|d| parse("closing day", &d)).transpose()?,

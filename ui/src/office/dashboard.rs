@@ -1,7 +1,7 @@
 //! The dashboard: one month per service (contacts or sessions, unique
 //! persons, hours) and a chart of the consortium's last twelve months.
 
-use odnowa_shared::office::{Dashboard, Month, MonthPoint};
+use odnowa_shared::office::{Dashboard, Month, MonthPoint, OfficeRole};
 use yew::prelude::*;
 
 use super::{Failure, loading, use_office};
@@ -33,6 +33,9 @@ pub fn dashboard_page() -> Html {
         <section class="office-page" data-testid="dashboard">
             <div class="office-page-head">
                 <h2>{ tf(lang, Key::DashboardTitle, &[("month", &month_name(lang, *month))]) }</h2>
+                if let Some(org) = office.user.org_name.as_ref().filter(|_| office.user.role != OfficeRole::Office) {
+                    <p class="muted" data-testid="dashboard-scope">{ tf(lang, Key::ReportOfOrg, &[("org", org)]) }</p>
+                }
                 <div class="button-row">
                     <button type="button" class="button" onclick={prev} data-testid="month-prev">{ t(lang, Key::PrevMonth) }</button>
                     <button type="button" class="button" onclick={next} data-testid="month-next">{ t(lang, Key::NextMonth) }</button>

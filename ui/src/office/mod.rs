@@ -114,11 +114,8 @@ pub fn office_app() -> Html {
         let (user, notice, route) = (user.clone(), notice.clone(), route.clone());
         Callback::from(move |me: OfficeUser| {
             notice.set(None);
-            route.set(if me.role == odnowa_shared::office::OfficeRole::Office {
-                OfficeRoute::Dashboard
-            } else {
-                OfficeRoute::Records
-            });
+            // A coordinator's dashboard counts their organisation only.
+            route.set(OfficeRoute::Dashboard);
             user.set(Some(me));
         })
     };
@@ -163,15 +160,14 @@ pub fn office_app() -> Html {
         session_ended: session_ended.clone(),
     };
     let is_office = me.role == odnowa_shared::office::OfficeRole::Office;
-    let mut sections = Vec::new();
-    if is_office {
-        sections.push((OfficeRoute::Dashboard, Key::NavDashboard, "dashboard"));
-    }
+    let mut sections = vec![(OfficeRoute::Dashboard, Key::NavDashboard, "dashboard")];
     sections.push((OfficeRoute::Records, Key::NavRecords, "records"));
     sections.push((OfficeRoute::Persons, Key::NavPersons, "persons"));
     if is_office {
         sections.push((OfficeRoute::Duplicates, Key::NavDuplicates, "duplicates"));
-        sections.push((OfficeRoute::Report, Key::NavReport, "report"));
+    }
+    sections.push((OfficeRoute::Report, Key::NavReport, "report"));
+    if is_office {
         sections.push((OfficeRoute::Catalogue, Key::NavCatalogue, "catalogue"));
     } else {
         sections.push((OfficeRoute::Team, Key::NavTeam, "team"));

@@ -4,7 +4,7 @@
 //! figures show, and what came later shows apart as a change); XLSX and
 //! CSV downloads.
 
-use odnowa_shared::office::{AGE_BANDS, Figures, GENDERS, Month, Period, Report};
+use odnowa_shared::office::{AGE_BANDS, Figures, GENDERS, Month, OfficeRole, Period, Report};
 use odnowa_shared::time::Date;
 use web_sys::HtmlSelectElement;
 use yew::platform::spawn_local;
@@ -61,11 +61,18 @@ pub fn report_page() -> Html {
     let body = match &*report {
         Load::Loading => loading(lang),
         Load::Failed(e) => html! { <Failure error={e.clone()} /> },
-        Load::Ready(report) => view(lang, report, freeze),
+        Load::Ready(report) => view(
+            lang,
+            report,
+            (office.user.role == OfficeRole::Office).then_some(freeze),
+        ),
     };
     html! {
         <section class="office-page office-report" data-testid="report">
             <h2>{ t(lang, Key::ReportTitle) }{ ": " }<span data-testid="report-period-name">{ period_name(lang, *period) }</span></h2>
+            if let Some(org) = office.user.org_name.as_ref().filter(|_| office.user.role != OfficeRole::Office) {
+                <p class="notice" data-testid="report-scope">{ tf(lang, Key::ReportOfOrg, &[("org", org)]) }</p>
+            }
             <PeriodPicker {lang} period={*period} on_pick={show} />
             <div class="button-row">
                 <a class="button" href={office_api::report_download(&period, "xlsx")} download="" data-testid="report-xlsx">{ t(lang, Key::DownloadXlsx) }</a>
@@ -323,7 +330,9 @@ fn lines(
     }
 }
 
-fn view(lang: Lang, report: &Report, freeze: Callback<MouseEvent>) -> Html {
+/// `freeze` is `None` for a coordinator: their report is their
+/// organisation's, never the one submitted to the city.
+fn view(lang: Lang, report: &Report, freeze: Option<Callback<MouseEvent>>) -> Html {
     let frozen = report.frozen.is_some();
     let mut rows = Vec::new();
     for total in &report.services {
@@ -401,7 +410,7 @@ fn view(lang: Lang, report: &Report, freeze: Callback<MouseEvent>) -> Html {
                 <p class="notice" data-testid="report-frozen">
                     { tf(lang, Key::ReportFrozen, &[("when", &format::date_time(lang, info.at)), ("by", &info.by)]) }
                 </p>
-            } else {
+            } else if let Some(freeze) = freeze {
                 <button type="button" class="button" data-testid="freeze" onclick={freeze}>{ t(lang, Key::ReportFreeze) }</button>
             }
             if report.services.is_empty() {
