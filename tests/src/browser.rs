@@ -191,6 +191,25 @@ impl Browser {
         .await
     }
 
+    /// Runs `script` in the page; its answer as a boolean.
+    pub async fn eval_bool(&self, script: &str) -> Result<bool> {
+        let answer = step(
+            format!("{}: run a script", self.name),
+            self.client()?.execute(script, vec![]),
+        )
+        .await?;
+        Ok(answer.as_bool().unwrap_or(false))
+    }
+
+    /// Resizes the browser window to `width` × `height` CSS pixels.
+    pub async fn resize(&self, width: u32, height: u32) -> Result<()> {
+        step(
+            format!("{}: resize to {width}×{height}", self.name),
+            self.client()?.set_window_size(width, height),
+        )
+        .await
+    }
+
     /// How many elements match `css` now.
     pub async fn count(&self, css: &str) -> Result<usize> {
         let found = step(

@@ -189,6 +189,20 @@ async fn both_languages(browser: &Browser, page: &str, ready: &str) -> Result<()
         browser.screenshot(&format!("office-{page}-{lang}")).await?;
         browser.check_a11y(&format!("office-{page}-{lang}")).await?;
     }
+    // A smaller office screen, 1024 wide: nothing runs off the page.
+    browser.resize(1024, 768).await?;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    browser
+        .screenshot(&format!("office-{page}-1024-pl"))
+        .await?;
+    browser
+        .check_a11y(&format!("office-{page}-1024-pl"))
+        .await?;
+    let wider = browser
+        .eval_bool("return document.documentElement.scrollWidth > window.innerWidth + 1;")
+        .await?;
+    ensure!(!wider, "office-{page} at 1024 px is wider than the window");
+    browser.resize(1440, 900).await?;
     Ok(())
 }
 
