@@ -12,6 +12,10 @@ for tool in trunk wasm-bindgen; do
     exit 1
   fi
 done
+if [ ! -f "$ODNOWA_AXE" ]; then
+  echo "test.sh: axe-core is missing ($ODNOWA_AXE): run 'bash .ci/install.sh' first" >&2
+  exit 1
+fi
 bash .ci/postgres.sh
 
 # The convergence property test, long: 2,000 cases (about 100 s).

@@ -385,6 +385,18 @@ translations! {
     AuditOfPerson => pl: "dziennik dostępu osoby", en: "a person's access log";
     AuditOfUser => pl: "dziennik dostępu użytkownika", en: "a user's access log";
     ReportOfOrg => pl: "Tylko wpisy organizacji: {org} (nie raport konsorcjum dla miasta).", en: "Only the records of: {org} (not the consortium's report to the city).";
+    RefusedNotWritable => pl: "Ten użytkownik nie może zapisywać w tej przestrzeni (albo zmiana narusza zasady: cudza zgoda, scalanie, cudza placówka).", en: "This user may not write there (or the change breaks a rule: another organisation's consent, merging, another's site).";
+    RefusedUnknownSpace => pl: "Nieznana przestrzeń.", en: "An unknown space.";
+    RefusedSpaceMismatch => pl: "Rekord należy do innej przestrzeni.", en: "The record belongs to another space.";
+    RefusedUndecodable => pl: "Uszkodzone dane zmiany.", en: "The change's data is damaged.";
+    RefusedMissingDependencies => pl: "Brakuje wcześniejszych zmian; urządzenie wyśle rekord w całości.", en: "Earlier changes are missing; the device sends the whole record again.";
+    RefusedSchema => pl: "Rekord nie zgadza się ze swoim wzorem (np. nieznany kod usługi).", en: "The record does not fit its schema (e.g. an unknown service code).";
+    RefusedHeaderChanged => pl: "Zmiana próbowała zmienić rodzaj, przestrzeń lub identyfikator rekordu.", en: "The change tried to alter the record's kind, space or id.";
+    RefusedTooLarge => pl: "Rekord przekroczyłby dopuszczalny rozmiar.", en: "The record would grow past the size limit.";
+    RefusedErased => pl: "Rekord został wymazany (prawo do bycia zapomnianym).", en: "The record was erased (the right to be forgotten).";
+    RefusedOldGeneration => pl: "Urządzenie miało starszą wersję rekordu (po wymazaniu lub wycofaniu zgody).", en: "The device held an older version of the record (after an erasure or a withdrawn consent).";
+    RefusedForeignAuthor => pl: "Zmiana podpisana przez inne urządzenie.", en: "A change signed by another device.";
+    RefusedOther => pl: "Odrzucone przez serwer.", en: "Refused by the server.";
     /// Accessible label of a button that closes a bar.
     Close => pl: "Zamknij", en: "Close";
     BoardSearchLabel => pl: "Szukaj na liście", en: "Find on the list";

@@ -100,14 +100,42 @@ pub fn audit_list(props: &AuditListProps) -> Html {
     }
 }
 
+/// Why a push was refused, in the reader's language, by its code; the
+/// server's own words (often naming the exact rule) stay under
+/// "technical details".
+fn refusal_reason(lang: Lang, code: &str) -> &'static str {
+    // Stored as the code's Rust name ("NotWritable"); the wire's
+    // "not_writable" reads the same.
+    let key = match code.replace('_', "").to_lowercase().as_str() {
+        "notwritable" => Key::RefusedNotWritable,
+        "unknownspace" => Key::RefusedUnknownSpace,
+        "spacemismatch" => Key::RefusedSpaceMismatch,
+        "undecodable" => Key::RefusedUndecodable,
+        "missingdependencies" => Key::RefusedMissingDependencies,
+        "schemaviolation" => Key::RefusedSchema,
+        "headerchanged" => Key::RefusedHeaderChanged,
+        "toolarge" => Key::RefusedTooLarge,
+        "erased" => Key::RefusedErased,
+        "oldgeneration" => Key::RefusedOldGeneration,
+        "foreignauthor" => Key::RefusedForeignAuthor,
+        _ => Key::RefusedOther,
+    };
+    t(lang, key)
+}
+
 fn refused_row(lang: Lang, push: &QuarantinedPush) -> Html {
     html! {
         <tr data-testid="quarantined" data-code={push.code.clone()}>
             <td>{ format::date_time(lang, push.at) }</td>
             <td>{ push.user_name.clone().unwrap_or_else(|| "—".into()) }</td>
             <td>{ &push.kind }</td>
-            <td class="mono">{ push.doc.to_string().chars().take(8).collect::<String>() }</td>
-            <td class="audit-detail">{ &push.reason }</td>
+            <td class="audit-detail">
+                { refusal_reason(lang, &push.code) }
+                <details class="tech-details">
+                    <summary>{ t(lang, Key::TechnicalDetails) }</summary>
+                    <span class="mono">{ push.doc.to_string() }<br />{ &push.reason }</span>
+                </details>
+            </td>
         </tr>
     }
 }
@@ -131,7 +159,6 @@ pub fn quarantine_list() -> Html {
                         <th>{ t(lang, Key::ColWhen) }</th>
                         <th>{ t(lang, Key::ColWho) }</th>
                         <th>{ t(lang, Key::ColKind) }</th>
-                        <th>{ t(lang, Key::ColRecord) }</th>
                         <th>{ t(lang, Key::ColReason) }</th>
                     </tr></thead>
                     <tbody>{ for pushes.iter().map(|p| refused_row(lang, p)) }</tbody>
