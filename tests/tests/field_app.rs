@@ -337,6 +337,9 @@ async fn a_new_person_like_a_known_one_gets_a_duplicate_warning() -> Result<()> 
     app.wait_for_text(&tid("similar-person"), "w rejestrze od")
         .await?;
     screenshots_pl_en(&mut app, "phone-duplicate-warning").await?;
+    app.resize(TABLET.0, TABLET.1).await?;
+    screenshots_pl_en(&mut app, "tablet-duplicate-warning").await?;
+    app.resize(PHONE.0, PHONE.1).await?;
     // Every answer can be tapped: none hides under the Save bar.
     let covered = app
         .eval(
@@ -458,6 +461,9 @@ async fn a_contact_saved_offline_is_confirmed_when_the_server_is_back() -> Resul
         .await
         .context("the device screen does not list the waiting contact")?;
     screenshots_pl_en(&mut app, "phone-device-waiting").await?;
+    app.resize(TABLET.0, TABLET.1).await?;
+    screenshots_pl_en(&mut app, "tablet-device-waiting").await?;
+    app.resize(PHONE.0, PHONE.1).await?;
     // Larger text and high contrast, switched on and kept.
     app.tap(&tid("display-large-text")).await?;
     app.tap(&tid("display-contrast")).await?;
@@ -989,6 +995,9 @@ async fn the_app_locks_and_leaves_no_plaintext_on_disk() -> Result<()> {
     app.tap(&tid("revoked-erase")).await?;
     app.find(&tid("revoked-erase-yes")).await?;
     screenshots_pl_en(&mut app, "phone-revoked-confirm").await?;
+    app.resize(TABLET.0, TABLET.1).await?;
+    screenshots_pl_en(&mut app, "tablet-revoked-confirm").await?;
+    app.resize(PHONE.0, PHONE.1).await?;
     app.tap(&tid("revoked-erase-no")).await?;
     app.find(&tid("revoked-erase")).await?;
     ensure!(office.sync_now().await.is_ok());
