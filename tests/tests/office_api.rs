@@ -445,7 +445,22 @@ async fn the_first_administrator_is_set_up_once_with_the_code(backend: Backend) 
     let user: OfficeUser = done.json().await?;
     assert_eq!(user.role, OfficeRole::Office);
     assert_eq!(user.name, "biuro");
-    let _ = cookie;
+    // The answer's cookie is a working session: the dashboard opens.
+    let dashboard = reqwest::Client::new()
+        .get(format!("{}/office/api/dashboard", server.url()))
+        .header("cookie", &cookie)
+        .send()
+        .await?;
+    assert_eq!(dashboard.status(), StatusCode::OK);
+    // The wrong code was logged as a refusal.
+    assert!(
+        server
+            .db
+            .audit_rows("office_refused")
+            .await?
+            .iter()
+            .any(|(_, _, detail)| detail.contains("set-up")),
+    );
 
     // Once only: the page no longer offers it, and the server refuses it.
     let status: serde_json::Value = office.get("/setup").await?.json().await?;

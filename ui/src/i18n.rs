@@ -511,7 +511,6 @@ translations! {
     OpenTimeline => pl: "Oś czasu", en: "Timeline";
     DuplicatesTitle => pl: "Możliwe duplikaty", en: "Likely duplicates";
     NoDuplicates => pl: "Nie znaleziono możliwych duplikatów.", en: "No likely duplicates found.";
-    Score => pl: "Podobieństwo", en: "Similarity";
     ScorePercent => pl: "Podobieństwo {n}%", en: "Similarity {n}%";
     PairRegistered => pl: "W rejestrze od", en: "Registered";
     PairOrgs => pl: "Wpisy organizacji", en: "Records of";
@@ -535,7 +534,6 @@ translations! {
     ReasonSharedPlaces => pl: "spotkani w tych samych miejscach: {places}", en: "met at the same places: {places}";
     ReportTitle => pl: "Raport dla miasta", en: "Report for the city";
     ReportPeriod => pl: "Okres", en: "Period";
-    ReportPeriodHint => pl: "miesiąc 2026-10, kwartał 2026-Q4 lub zakres 2026-01-01..2026-12-31", en: "month 2026-10, quarter 2026-Q4 or range 2026-01-01..2026-12-31";
     ReportShow => pl: "Pokaż", en: "Show";
     ReportServiceTotal => pl: "Razem (konsorcjum)", en: "Total (consortium)";
     ConsortiumTotal => pl: "Konsorcjum ogółem", en: "Consortium total";
@@ -576,7 +574,6 @@ translations! {
     AuditEmpty => pl: "Brak wpisów", en: "No entries";
     ColWhen => pl: "Kiedy", en: "When";
     ColWhat => pl: "Co", en: "What";
-    ColRecord => pl: "Rekord", en: "Record";
     ColDetail => pl: "Szczegóły", en: "Details";
     AuditChange => pl: "zmiana zapisana", en: "change stored";
     AuditDeviceRead => pl: "otwarte na urządzeniu", en: "opened on a device";

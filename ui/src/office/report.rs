@@ -125,6 +125,20 @@ fn age_name(lang: Lang, code: &str) -> String {
     }
 }
 
+/// Sets `state` to the number a `<select>` was changed to.
+fn chosen<T: std::str::FromStr + 'static>(state: &UseStateHandle<T>) -> Callback<Event> {
+    let state = state.clone();
+    Callback::from(move |e: Event| {
+        if let Ok(n) = e
+            .target_unchecked_into::<HtmlSelectElement>()
+            .value()
+            .parse()
+        {
+            state.set(n);
+        }
+    })
+}
+
 #[derive(Properties, PartialEq)]
 struct PeriodPickerProps {
     lang: Lang,
@@ -149,30 +163,7 @@ fn period_picker(props: &PeriodPickerProps) -> Html {
     let from = use_state(|| first.to_string());
     let to = use_state(|| props.period.last_day().to_string());
     let this_year = Month::of(crate::hooks::today()).year;
-    let number = |state: &UseStateHandle<u32>| {
-        let state = state.clone();
-        Callback::from(move |e: Event| {
-            if let Ok(n) = e
-                .target_unchecked_into::<HtmlSelectElement>()
-                .value()
-                .parse()
-            {
-                state.set(n);
-            }
-        })
-    };
-    let on_year = {
-        let year = year.clone();
-        Callback::from(move |e: Event| {
-            if let Ok(n) = e
-                .target_unchecked_into::<HtmlSelectElement>()
-                .value()
-                .parse()
-            {
-                year.set(n);
-            }
-        })
-    };
+    let on_year = chosen(&year);
     let on_kind = {
         let kind = kind.clone();
         Callback::from(move |e: Event| {
@@ -280,12 +271,12 @@ fn period_picker(props: &PeriodPickerProps) -> Html {
                 if *kind == "quarter" {
                     <label class="field">
                         <span class="field-label">{ t(lang, Key::PeriodQuarter) }</span>
-                        <select data-testid="report-quarter" onchange={number(&quarter)}>{ for quarters }</select>
+                        <select data-testid="report-quarter" onchange={chosen(&quarter)}>{ for quarters }</select>
                     </label>
                 } else {
                     <label class="field">
                         <span class="field-label">{ t(lang, Key::PeriodMonth) }</span>
-                        <select data-testid="report-month" onchange={number(&month)}>{ for months }</select>
+                        <select data-testid="report-month" onchange={chosen(&month)}>{ for months }</select>
                     </label>
                 }
             }
