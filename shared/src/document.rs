@@ -297,28 +297,71 @@ pub fn write<R: Record>(
     reconcile_into(doc, record, Some(&author), commit_options(at, message))
 }
 
+/// A record of any kind, as read from its document.
+// Held one per pushed document while it is judged: the size of the
+// largest record does not matter next to its Automerge document.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum AnyRecord {
+    Person(Person),
+    CaseNotes(CaseNotes),
+    Contact(Contact),
+    DaySession(DaySession),
+    Workshop(Workshop),
+    Catalogue(Catalogue),
+    Diagnosis(Diagnosis),
+    Programme(Programme),
+    Referral(Referral),
+}
+
+impl AnyRecord {
+    /// The record `doc` holds, of the kind `header` (read from `doc` by
+    /// [`header`]) names: a document is hydrated once for all the server
+    /// asks of it (validation, projection, field rules).
+    pub fn read(doc: &Automerge, header: &Header) -> Result<AnyRecord, DocError> {
+        fn typed<R: Record>(doc: &Automerge) -> Result<R, DocError> {
+            autosurgeon::hydrate(doc).map_err(|e| DocError::Shape {
+                expected: R::KIND.to_string(),
+                detail: e.to_string(),
+            })
+        }
+        Ok(match header.kind {
+            RecordKind::Person => AnyRecord::Person(typed(doc)?),
+            RecordKind::CaseNotes => AnyRecord::CaseNotes(typed(doc)?),
+            RecordKind::Contact => AnyRecord::Contact(typed(doc)?),
+            RecordKind::DaySession => AnyRecord::DaySession(typed(doc)?),
+            RecordKind::Workshop => AnyRecord::Workshop(typed(doc)?),
+            RecordKind::Catalogue => AnyRecord::Catalogue(typed(doc)?),
+            RecordKind::Diagnosis => AnyRecord::Diagnosis(typed(doc)?),
+            RecordKind::Programme => AnyRecord::Programme(typed(doc)?),
+            RecordKind::Referral => AnyRecord::Referral(typed(doc)?),
+        })
+    }
+
+    /// Checks the record's content.
+    pub fn validate(&self, ctx: &ValidationContext) -> Result<(), DocError> {
+        match self {
+            AnyRecord::Person(r) => r.validate(ctx)?,
+            AnyRecord::CaseNotes(r) => r.validate(ctx)?,
+            AnyRecord::Contact(r) => r.validate(ctx)?,
+            AnyRecord::DaySession(r) => r.validate(ctx)?,
+            AnyRecord::Workshop(r) => r.validate(ctx)?,
+            AnyRecord::Catalogue(r) => r.validate(ctx)?,
+            AnyRecord::Diagnosis(r) => r.validate(ctx)?,
+            AnyRecord::Programme(r) => r.validate(ctx)?,
+            AnyRecord::Referral(r) => r.validate(ctx)?,
+        }
+        Ok(())
+    }
+}
+
 /// Reads `doc` as the record its header names, checks it, and returns the
 /// header. This is what the server runs on every document a device changed.
 pub fn validate_document(doc: &Automerge, ctx: &ValidationContext) -> Result<Header, DocError> {
-    fn check<R: Record>(doc: &Automerge, ctx: &ValidationContext) -> Result<(), DocError> {
-        // A record written by a newer schema is still checked on the fields
-        // this version knows; fields it does not know are left alone.
-        let record: R = read(doc)?;
-        record.validate(ctx)?;
-        Ok(())
-    }
     let header = header(doc)?;
-    match header.kind {
-        RecordKind::Person => check::<Person>(doc, ctx)?,
-        RecordKind::CaseNotes => check::<CaseNotes>(doc, ctx)?,
-        RecordKind::Contact => check::<Contact>(doc, ctx)?,
-        RecordKind::DaySession => check::<DaySession>(doc, ctx)?,
-        RecordKind::Workshop => check::<Workshop>(doc, ctx)?,
-        RecordKind::Catalogue => check::<Catalogue>(doc, ctx)?,
-        RecordKind::Diagnosis => check::<Diagnosis>(doc, ctx)?,
-        RecordKind::Programme => check::<Programme>(doc, ctx)?,
-        RecordKind::Referral => check::<Referral>(doc, ctx)?,
-    }
+    // A record written by a newer schema is still checked on the fields
+    // this version knows; fields it does not know are left alone.
+    AnyRecord::read(doc, &header)?.validate(ctx)?;
     Ok(header)
 }
 

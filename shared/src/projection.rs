@@ -10,11 +10,9 @@
 
 use automerge::Automerge;
 
-use crate::document::{self, DocError};
+use crate::document::{self, AnyRecord, DocError};
 use crate::ids::{DocId, OrgId, PersonId, SiteId, SpaceId, UserId};
-use crate::records::{
-    CaseNotes, Contact, DaySession, Diagnosis, Person, Programme, RecordKind, Referral, Workshop,
-};
+use crate::records::{Contact, DaySession, Person, Programme, RecordKind, Referral, Workshop};
 use crate::search::fold;
 use crate::time::{Date, Timestamp};
 
@@ -89,51 +87,53 @@ pub enum Projection {
 /// The rows of `doc`'s current state. The organisation of a record is its
 /// space's (the server knows it, so it is not here).
 pub fn project(kind: RecordKind, doc: &Automerge) -> Result<Projection, DocError> {
-    Ok(match kind {
-        RecordKind::Person => Projection::Person(person_row(&document::read::<Person>(doc)?)),
-        RecordKind::Contact => Projection::Record(contact_row(&document::read::<Contact>(doc)?)),
-        RecordKind::DaySession => {
-            Projection::Record(day_session_row(&document::read::<DaySession>(doc)?))
-        }
-        RecordKind::Workshop => Projection::Record(workshop_row(&document::read::<Workshop>(doc)?)),
-        RecordKind::CaseNotes => {
-            let notes = document::read::<CaseNotes>(doc)?;
-            case_work(kind, notes.id, notes.space, notes.person, CaseFigures::None)
-        }
-        RecordKind::Diagnosis => {
-            let diagnosis = document::read::<Diagnosis>(doc)?;
-            case_work(
-                kind,
-                diagnosis.id,
-                diagnosis.space,
-                diagnosis.person,
-                CaseFigures::None,
-            )
-        }
-        RecordKind::Programme => {
-            let programme = document::read::<Programme>(doc)?;
-            let row = programme_row(&programme);
-            case_work(
-                kind,
-                programme.id,
-                programme.space,
-                programme.person,
-                CaseFigures::Programme(row),
-            )
-        }
-        RecordKind::Referral => {
-            let referral = document::read::<Referral>(doc)?;
-            let row = referral_row(&referral);
-            case_work(
-                kind,
-                referral.id,
-                referral.space,
-                referral.person,
-                CaseFigures::Referral(row),
-            )
-        }
-        RecordKind::Catalogue => Projection::Nothing,
-    })
+    let header = document::header(doc)?;
+    if header.kind != kind {
+        return Err(DocError::WrongKind {
+            expected: kind,
+            found: header.kind,
+        });
+    }
+    Ok(project_record(&AnyRecord::read(doc, &header)?))
+}
+
+/// What `record` projects to.
+pub fn project_record(record: &AnyRecord) -> Projection {
+    match record {
+        AnyRecord::Person(person) => Projection::Person(person_row(person)),
+        AnyRecord::Contact(contact) => Projection::Record(contact_row(contact)),
+        AnyRecord::DaySession(session) => Projection::Record(day_session_row(session)),
+        AnyRecord::Workshop(workshop) => Projection::Record(workshop_row(workshop)),
+        AnyRecord::CaseNotes(notes) => case_work(
+            RecordKind::CaseNotes,
+            notes.id,
+            notes.space,
+            notes.person,
+            CaseFigures::None,
+        ),
+        AnyRecord::Diagnosis(diagnosis) => case_work(
+            RecordKind::Diagnosis,
+            diagnosis.id,
+            diagnosis.space,
+            diagnosis.person,
+            CaseFigures::None,
+        ),
+        AnyRecord::Programme(programme) => case_work(
+            RecordKind::Programme,
+            programme.id,
+            programme.space,
+            programme.person,
+            CaseFigures::Programme(programme_row(programme)),
+        ),
+        AnyRecord::Referral(referral) => case_work(
+            RecordKind::Referral,
+            referral.id,
+            referral.space,
+            referral.person,
+            CaseFigures::Referral(referral_row(referral)),
+        ),
+        AnyRecord::Catalogue(_) => Projection::Nothing,
+    }
 }
 
 fn case_work(

@@ -35,7 +35,7 @@ use odnowa_shared::sync::pull::{self, Budget, Opening, Read, SpacePull, UPDATE_O
 use odnowa_shared::validate::ValidationContext;
 
 use crate::cursor::CursorSeal;
-use crate::store::{Append, Db, DocMeta, QuarantineEntry, StoreError};
+use crate::store::{Append, Appended, Db, DocMeta, Notice, QuarantineEntry, StoreError};
 
 /// The largest page a device may ask for (a frame is at most 1 MiB).
 const MAX_RESPONSE_BYTES: u32 = 768 * 1024;
@@ -77,6 +77,124 @@ pub(crate) struct CachedDoc {
     pub(crate) doc: Option<Automerge>,
     pub(crate) meta: Option<DocMeta>,
     since_snapshot: u64,
+}
+
+/// How one push was ingested.
+#[derive(Debug, Default)]
+pub(crate) struct Pushed {
+    pub(crate) refused: Vec<Refusal>,
+    /// The document was new to the server.
+    pub(crate) created: bool,
+    /// A contact that may name an erased person: the late erasure looks.
+    pub(crate) may_name_erased: bool,
+}
+
+impl Pushed {
+    fn refused(refused: Vec<Refusal>) -> Self {
+        Pushed {
+            refused,
+            created: false,
+            may_name_erased: true,
+        }
+    }
+}
+
+/// What the sync core said of a push, with the projection of the record
+/// it would make.
+enum Admitted {
+    Refused(Vec<Refusal>),
+    Yes(Box<(ingest::Ingested, Projection)>),
+}
+
+/// [`ingest::admit`] of `push` against `cached`, and the projection of
+/// the record admitted: the pure, CPU-heavy part of judging a push.
+fn admit(
+    cached: &CachedDoc,
+    erased: bool,
+    push: &DocPush,
+    ctx: &ValidationContext,
+    author: &Author,
+) -> Admitted {
+    let stored = cached
+        .meta
+        .as_ref()
+        .zip(cached.doc.as_ref())
+        .map(|(meta, doc)| Stored {
+            doc,
+            space: meta.space,
+            generation: meta.generation,
+        });
+    let outcome = ingest::admit(stored, erased, push, ctx, author);
+    match (&outcome.doc, &outcome.record) {
+        (Some(_), Some(record)) => {
+            let projection = projection::project_record(record);
+            Admitted::Yes(Box::new((outcome, projection)))
+        }
+        (Some(doc), None) => {
+            let projection = crate::projection::project_or_log(push.kind, push.doc, doc);
+            Admitted::Yes(Box::new((outcome, projection)))
+        }
+        (None, _) => Admitted::Refused(outcome.refused),
+    }
+}
+
+/// Pushes of one batch at least this many are admitted on several cores.
+const PARALLEL_FROM: usize = 32;
+
+/// [`admit`] of each push against its cached copy, spread over the
+/// machine's cores for a large batch (a first upload brings thousands of
+/// documents in one request; one core would do them one after another).
+fn admit_all(
+    cached: &[&CachedDoc],
+    pushes: &[&DocPush],
+    erased: &std::collections::HashSet<DocId>,
+    ctx: &ValidationContext,
+    author: &Author,
+) -> Vec<Admitted> {
+    let one = |(cached, push): (&&CachedDoc, &&DocPush)| {
+        admit(cached, erased.contains(&push.doc), push, ctx, author)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if pushes.len() < PARALLEL_FROM || threads < 2 {
+        return cached.iter().zip(pushes).map(one).collect();
+    }
+    let size = pushes.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut parts = cached.chunks(size).zip(pushes.chunks(size));
+        let first = parts.next();
+        let others: Vec<_> = parts
+            .map(|(c, p)| scope.spawn(move || c.iter().zip(p).map(one).collect::<Vec<_>>()))
+            .collect();
+        let mut all: Vec<Admitted> = first
+            .map(|(c, p)| c.iter().zip(p).map(one).collect())
+            .unwrap_or_default();
+        for other in others {
+            match other.join() {
+                Ok(part) => all.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    })
+}
+
+/// A push judged acceptable, before it is appended.
+struct Accept {
+    doc: Automerge,
+    changes: Vec<ingest::NewChange>,
+    /// Changes of the push refused while the rest goes.
+    refused: Vec<Refusal>,
+    projection: Projection,
+}
+
+enum Judged {
+    Refused(Vec<Refusal>),
+    Accepted(Box<Accept>),
+}
+
+/// Whether `push` is of the catalogue, which only the office changes.
+fn is_catalogue(push: &DocPush) -> bool {
+    push.kind == RecordKind::Catalogue || push.doc == DocId::catalogue()
 }
 
 /// The sync service shared by every connection.
@@ -169,6 +287,66 @@ impl SyncService {
     /// How many documents are in memory now.
     pub fn cached_docs(&self) -> usize {
         self.cache.lock().map(|c| c.len()).unwrap_or(0)
+    }
+
+    /// Hears what the other servers on this PostgreSQL database accept
+    /// (`store::notify`): their changes poke this server's live
+    /// connections as its own do, and a changed catalogue is read again.
+    /// When the listening connection was lost, every space is poked and
+    /// the catalogue read again. Nothing on SQLite. Runs while the service
+    /// lives.
+    pub fn hear_others(self: &Arc<Self>) {
+        let service = Arc::downgrade(self);
+        let db = self.db.clone();
+        tokio::spawn(async move {
+            let mut notices = loop {
+                match db.listen().await {
+                    Ok(Some(notices)) => break notices,
+                    Ok(None) => return,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot listen to the other servers yet");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        if service.strong_count() == 0 {
+                            return;
+                        }
+                    }
+                }
+            };
+            drop(db);
+            while let Some(notice) = notices.recv().await {
+                let Some(service) = service.upgrade() else {
+                    break;
+                };
+                match notice {
+                    Notice::Changed {
+                        space,
+                        origin,
+                        catalogue,
+                    } => {
+                        if catalogue {
+                            *service.ctx.write().await = None;
+                        }
+                        service.announce(Accepted { space, origin });
+                    }
+                    Notice::Lost => {
+                        *service.ctx.write().await = None;
+                        match service.db.space_ids().await {
+                            Ok(spaces) => {
+                                for space in spaces {
+                                    service.announce(Accepted {
+                                        space,
+                                        origin: DeviceId(uuid::Uuid::nil()),
+                                    });
+                                }
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "could not poke after a lost notice")
+                            }
+                        }
+                    }
+                }
+            }
+        });
     }
 
     /// Tells live connections that `accepted.space` changed.
@@ -329,7 +507,7 @@ impl SyncService {
             device_org: None,
             places: HashMap::new(),
         };
-        self.ingest_push(&pusher, push).await
+        Ok(self.ingest_push(&pusher, push).await?.refused)
     }
 
     /// Serves one exchange for `peer`.
@@ -366,10 +544,7 @@ impl SyncService {
                 device_org: Some(org),
                 places: writable.iter().map(|(s, (_, p))| (*s, *p)).collect(),
             };
-            for push in &request.pushes {
-                let refused = self.push(&pusher, push, &writable).await?;
-                response.refused.extend(refused);
-            }
+            response.refused = self.push_all(&pusher, &request.pushes, &writable).await?;
         }
         if request.reads.len() > protocol::MAX_READS {
             tracing::warn!(device = %peer.device, reads = request.reads.len(), "too many reads reported: the rest are dropped");
@@ -445,11 +620,57 @@ impl SyncService {
         Ok(response)
     }
 
+    /// Stores what one request pushed: the documents that allow it in one
+    /// batch (one transaction, see [`Self::ingest_batch`]), the rest one
+    /// by one; refusals in the order of the pushes.
+    async fn push_all(
+        &self,
+        pusher: &Pusher,
+        pushes: &[DocPush],
+        writable: &HashMap<SpaceId, (bool, Place)>,
+    ) -> Result<Vec<Refusal>, StoreError> {
+        // A referral's rules read the person's entry, which may come in the
+        // same request: referrals go after the batch, one by one, as does
+        // a document pushed twice.
+        let mut seen = std::collections::HashSet::new();
+        let batch: Vec<usize> = pushes
+            .iter()
+            .enumerate()
+            .filter(|(_, push)| {
+                matches!(writable.get(&push.space), Some((true, _)))
+                    && !is_catalogue(push)
+                    && push.kind != RecordKind::Referral
+                    && seen.insert(push.doc)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let mut batched: Vec<Option<Pushed>> = (0..pushes.len()).map(|_| None).collect();
+        if batch.len() > 1 {
+            let of_batch: Vec<&DocPush> = batch.iter().map(|&i| &pushes[i]).collect();
+            // `None`: another server wrote one of these meanwhile; each
+            // then goes on its own, reloading and retrying.
+            if let Some(outcomes) = self.ingest_batch(pusher, &of_batch).await? {
+                for (i, outcome) in batch.iter().zip(outcomes) {
+                    batched[*i] = Some(outcome);
+                }
+            }
+        }
+        let mut refused = Vec::new();
+        for (push, outcome) in pushes.iter().zip(batched) {
+            refused.extend(self.push(pusher, push, writable, outcome).await?);
+        }
+        Ok(refused)
+    }
+
+    /// One push: ingested unless `batched` says how its batch ingested it;
+    /// then what follows an accepted contact or person, and the
+    /// quarantine of what was refused.
     async fn push(
         &self,
         pusher: &Pusher,
         push: &DocPush,
         writable: &HashMap<SpaceId, (bool, Place)>,
+        batched: Option<Pushed>,
     ) -> Result<Vec<Refusal>, StoreError> {
         let peer = pusher.peer;
         let refuse = |code, reason: String| {
@@ -463,22 +684,26 @@ impl SyncService {
         // The catalogue lives in the registry, which field workers write
         // (persons), but only the consortium office changes it: through the
         // server's writer (`ingest_as`), never from a device.
-        let catalogue = push.kind == RecordKind::Catalogue || push.doc == DocId::catalogue();
         let refused = match writable.get(&push.space) {
-            _ if catalogue => refuse(
+            _ if is_catalogue(push) => refuse(
                 RefusalCode::NotWritable,
                 "only the consortium office changes the catalogue: edit it on the office pages"
                     .into(),
             ),
             Some((true, _)) => {
-                let refused = self.ingest_push(pusher, push).await?;
-                if push.kind == RecordKind::Contact {
+                let pushed = match batched {
+                    Some(pushed) => pushed,
+                    None => self.ingest_push(pusher, push).await?,
+                };
+                if push.kind == RecordKind::Contact && pushed.may_name_erased {
                     self.erase_late(push.doc).await?;
                 }
-                if push.kind == RecordKind::Person && refused.is_empty() {
+                // A person new to the server has no referral that relied
+                // on their consent.
+                if push.kind == RecordKind::Person && pushed.refused.is_empty() && !pushed.created {
                     self.withhold_shared(PersonId(push.doc.0)).await?;
                 }
-                refused
+                pushed.refused
             }
             Some((false, _)) => refuse(
                 RefusalCode::NotWritable,
@@ -522,124 +747,206 @@ impl SyncService {
         Ok(refused)
     }
 
-    async fn ingest_push(
+    /// Makes `cached` the document as stored now (`current`: what the
+    /// store holds of it), loading it again unless the cached copy is
+    /// exactly that: a copy another server has appended to, erased or
+    /// rewritten since is never judged against.
+    async fn refresh(
+        &self,
+        cached: &mut CachedDoc,
+        doc: DocId,
+        current: Option<DocMeta>,
+    ) -> Result<(), StoreError> {
+        if cached.loaded && cached.meta == current {
+            return Ok(());
+        }
+        let loaded = match current {
+            Some(_) => self.load(doc).await?,
+            None => None,
+        };
+        let (doc, meta) = loaded.map_or((None, None), |(d, m)| (Some(d), Some(m)));
+        cached.since_snapshot = meta.as_ref().map_or(0, |m| m.change_count);
+        cached.doc = doc;
+        cached.meta = meta;
+        cached.loaded = true;
+        Ok(())
+    }
+
+    /// Judges `push` against `cached` (fresh, see [`Self::refresh`];
+    /// `erased`: whether the server erased the document, asked only when
+    /// it holds none): [`admit`] (the sync core's judgement), then
+    /// [`Self::rules`].
+    async fn judge(
         &self,
         pusher: &Pusher,
         push: &DocPush,
-    ) -> Result<Vec<Refusal>, StoreError> {
-        let peer = pusher.peer;
+        cached: &CachedDoc,
+        erased: bool,
+        ctx: &ValidationContext,
+        catalogue: &Option<Catalogue>,
+    ) -> Result<Judged, StoreError> {
+        let admitted = admit(cached, erased, push, ctx, &pusher.author);
+        self.rules(pusher, push, cached, admitted, catalogue).await
+    }
+
+    /// What a push the sync core admitted must still pass: what the space
+    /// may hold, the field rules of a device's organisation, and no new
+    /// case work about an erased person.
+    async fn rules(
+        &self,
+        pusher: &Pusher,
+        push: &DocPush,
+        cached: &CachedDoc,
+        admitted: Admitted,
+        catalogue: &Option<Catalogue>,
+    ) -> Result<Judged, StoreError> {
+        let refuse = |code, why: &str| {
+            Judged::Refused(vec![Refusal {
+                doc: push.doc,
+                change: None,
+                code,
+                reason: why.into(),
+            }])
+        };
+        let (outcome, projection) = match admitted {
+            Admitted::Refused(refused) => return Ok(Judged::Refused(refused)),
+            Admitted::Yes(admitted) => *admitted,
+        };
+        let Some(new_doc) = outcome.doc else {
+            return Ok(Judged::Refused(outcome.refused));
+        };
+        if let Some(why) = pusher
+            .places
+            .get(&push.space)
+            .and_then(|place| access::space_refusal(push.kind, *place))
+        {
+            return Ok(refuse(RefusalCode::NotWritable, why));
+        }
+        if let Some(org) = pusher.device_org
+            && let Some(why) = self
+                .field_rule_refusal(
+                    pusher.peer,
+                    org,
+                    push,
+                    cached.doc.as_ref(),
+                    &new_doc,
+                    catalogue,
+                )
+                .await?
+        {
+            return Ok(refuse(RefusalCode::NotWritable, why));
+        }
+        // New case work about an erased person would bring back what
+        // the erasure removed.
+        if cached.meta.is_none()
+            && RecordKind::CASE_WORK.contains(&push.kind)
+            && let Ok(Projection::CaseWork { person, .. }) =
+                projection::project(push.kind, &new_doc)
+            && self.db.person_erased(person).await? == Some(true)
+        {
+            return Ok(refuse(RefusalCode::Erased, ERASED_PERSON));
+        }
+        Ok(Judged::Accepted(Box::new(Accept {
+            doc: new_doc,
+            changes: outcome.stored,
+            refused: outcome.refused,
+            projection,
+        })))
+    }
+
+    /// The append of an accepted push made against `cached`.
+    fn append_of<'a>(
+        pusher: &Pusher,
+        push: &DocPush,
+        cached: &CachedDoc,
+        accept: &'a Accept,
+        now: i64,
+    ) -> Append<'a> {
+        Append {
+            doc: push.doc,
+            space: push.space,
+            kind: push.kind,
+            generation: push.generation,
+            expected_change_count: cached.meta.as_ref().map_or(0, |m| m.change_count),
+            changes: &accept.changes,
+            device: pusher.peer.device,
+            user: pusher.peer.user,
+            now,
+            projection: &accept.projection,
+        }
+    }
+
+    /// Keeps the document as appended in the cache, and saves a snapshot
+    /// when enough changes have arrived since the last.
+    async fn keep(
+        &self,
+        cached: &mut CachedDoc,
+        push: &DocPush,
+        doc: Automerge,
+        changes: usize,
+        appended: Appended,
+    ) -> Result<(), StoreError> {
+        cached.since_snapshot += changes as u64;
+        cached.meta = Some(DocMeta {
+            space: push.space,
+            kind: push.kind,
+            generation: push.generation,
+            change_count: appended.change_count,
+        });
+        if cached.since_snapshot >= self.snapshot_every {
+            // Every change of the document up to its last one appended
+            // is in this copy (the append checked the change count).
+            self.db
+                .save_snapshot(push.doc, &doc.save(), appended.last_seq)
+                .await?;
+            cached.since_snapshot = 0;
+        }
+        cached.doc = Some(doc);
+        Ok(())
+    }
+
+    async fn ingest_push(&self, pusher: &Pusher, push: &DocPush) -> Result<Pushed, StoreError> {
         let (ctx, catalogue) = self.validation_context().await?;
         let entry = self.entry(push.doc);
         let mut cached = entry.lock().await;
         for _attempt in 0..3 {
-            if !cached.loaded {
-                let loaded = self.load(push.doc).await?;
-                let (doc, meta) = loaded.map_or((None, None), |(d, m)| (Some(d), Some(m)));
-                cached.since_snapshot = meta.as_ref().map_or(0, |m| m.change_count);
-                cached.doc = doc;
-                cached.meta = meta;
-                cached.loaded = true;
-            }
-            let stored = cached
-                .meta
-                .as_ref()
-                .zip(cached.doc.as_ref())
-                .map(|(meta, doc)| Stored {
-                    doc,
-                    space: meta.space,
-                    generation: meta.generation,
-                });
-            // Asked only of a record the server does not hold.
-            let erased = stored.is_none() && self.db.erased_doc(push.doc).await?.is_some();
-            let outcome = ingest::admit(stored, erased, push, &ctx, &pusher.author);
-            let Some(new_doc) = outcome.doc else {
-                return Ok(outcome.refused);
+            let current = self.db.doc_meta(push.doc).await?;
+            self.refresh(&mut cached, push.doc, current).await?;
+            let erased = cached.meta.is_none() && self.db.erased_doc(push.doc).await?.is_some();
+            let accept = match self
+                .judge(pusher, push, &cached, erased, &ctx, &catalogue)
+                .await?
+            {
+                Judged::Refused(refused) => return Ok(Pushed::refused(refused)),
+                Judged::Accepted(accept) => *accept,
             };
-            if let Some(why) = pusher
-                .places
-                .get(&push.space)
-                .and_then(|place| access::space_refusal(push.kind, *place))
-            {
-                return Ok(vec![Refusal {
-                    doc: push.doc,
-                    change: None,
-                    code: RefusalCode::NotWritable,
-                    reason: why.into(),
-                }]);
-            }
-            if let Some(org) = pusher.device_org
-                && let Some(why) = self
-                    .field_rule_refusal(peer, org, push, cached.doc.as_ref(), &new_doc, &catalogue)
-                    .await?
-            {
-                return Ok(vec![Refusal {
-                    doc: push.doc,
-                    change: None,
-                    code: RefusalCode::NotWritable,
-                    reason: why.into(),
-                }]);
-            }
-            // New case work about an erased person would bring back what
-            // the erasure removed.
-            if cached.meta.is_none()
-                && RecordKind::CASE_WORK.contains(&push.kind)
-                && let Ok(Projection::CaseWork { person, .. }) =
-                    projection::project(push.kind, &new_doc)
-                && self.db.person_erased(person).await? == Some(true)
-            {
-                return Ok(vec![Refusal {
-                    doc: push.doc,
-                    change: None,
-                    code: RefusalCode::Erased,
-                    reason: ERASED_PERSON.into(),
-                }]);
-            }
-            let expected = cached.meta.as_ref().map_or(0, |m| m.change_count);
-            let projection = crate::projection::project_or_log(push.kind, push.doc, &new_doc);
+            let created = cached.meta.is_none();
+            let now = chrono::Utc::now().timestamp_millis();
             let appended = self
                 .db
-                .append(Append {
-                    doc: push.doc,
-                    space: push.space,
-                    kind: push.kind,
-                    generation: push.generation,
-                    expected_change_count: expected,
-                    changes: &outcome.stored,
-                    device: peer.device,
-                    user: peer.user,
-                    now: chrono::Utc::now().timestamp_millis(),
-                    projection: &projection,
-                })
+                .append(Self::append_of(pusher, push, &cached, &accept, now))
                 .await;
             match appended {
-                Ok(change_count) => {
-                    cached.since_snapshot += outcome.stored.len() as u64;
-                    cached.meta = Some(DocMeta {
-                        space: push.space,
-                        kind: push.kind,
-                        generation: push.generation,
-                        change_count,
-                    });
-                    cached.doc = Some(new_doc);
-                    if cached.since_snapshot >= self.snapshot_every
-                        && let Some(doc) = &cached.doc
-                    {
-                        let upto = self.db.doc_last_seq(push.doc).await?;
-                        self.db.save_snapshot(push.doc, &doc.save(), upto).await?;
-                        cached.since_snapshot = 0;
-                    }
+                Ok(appended) => {
+                    let changes = accept.changes.len();
+                    self.keep(&mut cached, push, accept.doc, changes, appended)
+                        .await?;
                     if push.doc == DocId::catalogue() {
                         *self.ctx.write().await = None;
                     }
-                    let _ = self.live.send(Accepted {
+                    self.announce(Accepted {
                         space: push.space,
-                        origin: peer.device,
+                        origin: pusher.peer.device,
                     });
-                    return Ok(outcome.refused);
+                    return Ok(Pushed {
+                        refused: accept.refused,
+                        created,
+                        may_name_erased: true,
+                    });
                 }
                 Err(StoreError::Erased) => {
                     *cached = CachedDoc::default();
-                    return Ok(vec![erased_refusal(push.doc)]);
+                    return Ok(Pushed::refused(vec![erased_refusal(push.doc)]));
                 }
                 Err(StoreError::Conflict) => {
                     // Another server appended meanwhile: reload and retry.
@@ -655,6 +962,128 @@ impl SyncService {
             }
         }
         Err(StoreError::Conflict)
+    }
+
+    /// Ingests several pushes of one request (each of another document)
+    /// as one transaction: the documents' locks taken in id order, what
+    /// the store holds of them read in one query, each judged as
+    /// [`Self::ingest_push`] does, and every accepted one appended with
+    /// [`Db::append_all`]. `None` when another server wrote one of them
+    /// meanwhile (nothing was stored: the caller ingests them one by one).
+    async fn ingest_batch(
+        &self,
+        pusher: &Pusher,
+        pushes: &[&DocPush],
+    ) -> Result<Option<Vec<Pushed>>, StoreError> {
+        let (ctx, catalogue) = self.validation_context().await?;
+        let mut order: Vec<usize> = (0..pushes.len()).collect();
+        order.sort_by_key(|&i| pushes[i].doc);
+        let mut locked: Vec<Option<tokio::sync::OwnedMutexGuard<CachedDoc>>> =
+            (0..pushes.len()).map(|_| None).collect();
+        for &i in &order {
+            locked[i] = Some(self.entry(pushes[i].doc).lock_owned().await);
+        }
+        let mut guards: Vec<tokio::sync::OwnedMutexGuard<CachedDoc>> =
+            locked.into_iter().flatten().collect();
+        let ids: Vec<DocId> = pushes.iter().map(|p| p.doc).collect();
+        let metas = self.db.doc_metas(&ids).await?;
+        let missing: Vec<DocId> = ids
+            .iter()
+            .filter(|d| !metas.contains_key(d))
+            .copied()
+            .collect();
+        let erased = self.db.erased_among(&missing).await?;
+        for (push, cached) in pushes.iter().zip(guards.iter_mut()) {
+            self.refresh(cached, push.doc, metas.get(&push.doc).cloned())
+                .await?;
+        }
+        let admitted = {
+            let cached: Vec<&CachedDoc> = guards.iter().map(|g| &**g).collect();
+            admit_all(&cached, pushes, &erased, &ctx, &pusher.author)
+        };
+        let mut outcomes = Vec::with_capacity(pushes.len());
+        let mut accepted: Vec<(usize, Accept)> = Vec::new();
+        for (i, (push, admitted)) in pushes.iter().zip(admitted).enumerate() {
+            let cached = &*guards[i];
+            let judged = self
+                .rules(pusher, push, cached, admitted, &catalogue)
+                .await?;
+            match judged {
+                Judged::Refused(refused) => outcomes.push(Pushed::refused(refused)),
+                Judged::Accepted(accept) => {
+                    let mut accept = *accept;
+                    outcomes.push(Pushed {
+                        refused: std::mem::take(&mut accept.refused),
+                        created: cached.meta.is_none(),
+                        may_name_erased: false,
+                    });
+                    accepted.push((i, accept));
+                }
+            }
+        }
+        if accepted.is_empty() {
+            return Ok(Some(outcomes));
+        }
+        // A contact naming an erased person is rewritten by the late
+        // erasure: one query for the persons the batch's contacts name.
+        let named: Vec<DocId> = accepted
+            .iter()
+            .filter_map(|(_, a)| match &a.projection {
+                Projection::Record(r) if r.kind == RecordKind::Contact => Some(&r.persons),
+                _ => None,
+            })
+            .flatten()
+            .map(|(person, _)| person.doc_id())
+            .collect();
+        let erased_persons = self.db.erased_among(&named).await?;
+        if !erased_persons.is_empty() {
+            for (i, a) in &accepted {
+                if let Projection::Record(r) = &a.projection {
+                    outcomes[*i].may_name_erased = r
+                        .persons
+                        .iter()
+                        .any(|(p, _)| erased_persons.contains(&p.doc_id()));
+                }
+            }
+        }
+        let now = chrono::Utc::now().timestamp_millis();
+        let appends: Vec<Append<'_>> = accepted
+            .iter()
+            .map(|(i, accept)| Self::append_of(pusher, pushes[*i], &guards[*i], accept, now))
+            .collect();
+        let written = self.db.append_all(&appends).await;
+        drop(appends);
+        match written {
+            Ok(appended) => {
+                let mut spaces = std::collections::BTreeSet::new();
+                for ((i, accept), appended) in accepted.into_iter().zip(appended) {
+                    let changes = accept.changes.len();
+                    self.keep(&mut guards[i], pushes[i], accept.doc, changes, appended)
+                        .await?;
+                    spaces.insert(pushes[i].space);
+                }
+                drop(guards);
+                for space in spaces {
+                    self.announce(Accepted {
+                        space,
+                        origin: pusher.peer.device,
+                    });
+                }
+                Ok(Some(outcomes))
+            }
+            Err(StoreError::Conflict | StoreError::Erased) => {
+                for guard in &mut guards {
+                    **guard = CachedDoc::default();
+                }
+                Ok(None)
+            }
+            Err(e) => {
+                for guard in &mut guards {
+                    **guard = CachedDoc::default();
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Sends `peer` whole the registry entries it dropped while they were

@@ -115,8 +115,10 @@ pub fn state_configured(
 ) -> (AppState, Stopper) {
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let setup_code = Arc::new(std::sync::Mutex::new(config.office.setup_code.clone()));
+    let sync = Arc::new(exchange::SyncService::new(db, cache_docs).with_policy(config.device));
+    sync.hear_others();
     let state = AppState {
-        sync: Arc::new(exchange::SyncService::new(db, cache_docs).with_policy(config.device)),
+        sync,
         stopping,
         office: config.office,
         enrol_guard: Arc::new(limits::EnrolGuard::new(config.enrol)),

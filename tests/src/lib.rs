@@ -8,7 +8,9 @@ pub mod app;
 pub mod browser;
 pub mod craft;
 pub mod office;
+pub mod procs;
 pub mod proxy;
+pub mod sim;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -41,8 +41,14 @@ impl OfficeClient {
     }
 
     pub fn new(server: &TestServer) -> Self {
+        Self::at(&server.url())
+    }
+
+    /// A client of the office pages of the server at `url` (one of
+    /// several instances, a server in its own process).
+    pub fn at(url: &str) -> Self {
         OfficeClient {
-            base: format!("{}/office/api", server.url()),
+            base: format!("{url}/office/api"),
             http: reqwest::Client::new(),
             cookie: None,
         }

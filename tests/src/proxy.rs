@@ -82,3 +82,49 @@ async fn relay(
     }
     Ok(())
 }
+
+/// A loopback load balancer in front of several server instances, as a
+/// deployment puts one (HAProxy, nginx): each new connection goes to the
+/// first of `targets` that accepts it, so a device stays with its
+/// preferred instance while that runs and moves to the next when it dies.
+/// Bytes pass unchanged both ways.
+pub struct Balancer {
+    pub addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Balancer {
+    /// Starts a balancer over `targets` (in order of preference) on a free
+    /// loopback port.
+    pub async fn start(targets: Vec<SocketAddr>) -> std::io::Result<Balancer> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let targets = Arc::new(targets);
+        let task = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let targets = targets.clone();
+                tokio::spawn(async move {
+                    for target in targets.iter() {
+                        if let Ok(mut server) = TcpStream::connect(target).await {
+                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                            return;
+                        }
+                    }
+                    // None runs: the client sees the connection close.
+                });
+            }
+        });
+        Ok(Balancer { addr, task })
+    }
+
+    /// The URL devices use.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Balancer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -280,6 +280,14 @@ impl Db {
             .transpose()
     }
 
+    /// Every space's id.
+    pub async fn space_ids(&self) -> Result<Vec<SpaceId>, StoreError> {
+        let ids: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM spaces ORDER BY id").fetch_all(pool).await?
+        });
+        ids.iter().map(|id| parse("space id", id)).collect()
+    }
+
     pub async fn space_exists(&self, space: SpaceId) -> Result<bool, StoreError> {
         let n: i64 = on_pool!(self, pool => {
             sqlx::query_scalar("SELECT COUNT(*) FROM spaces WHERE id = $1")

@@ -14,7 +14,7 @@ use odnowa_shared::protocol::Purge;
 use odnowa_shared::records::RecordKind;
 use odnowa_shared::time::Timestamp;
 
-use super::{Db, DocMeta, StoreError, on_pool, parse, project_rows};
+use super::{Db, DocMeta, StoreError, notify_in, on_pool, parse, project_rows};
 
 /// Inside the transaction `$tx`: records that erasure `$erasure` deleted
 /// (`keep_from` = [`DELETED`]) or rewrote document `$doc`, and writes the
@@ -179,8 +179,16 @@ impl Db {
     /// Writes one erasure in one transaction; `Conflict` when a document
     /// changed since it was read.
     pub(crate) async fn write_erasure(&self, erasure: &ErasureWrite<'_>) -> Result<(), StoreError> {
+        let spaces: std::collections::BTreeSet<SpaceId> = erasure
+            .deleted
+            .iter()
+            .map(|(_, meta)| meta.space)
+            .chain(erasure.rewritten.iter().map(|r| r.old.space))
+            .collect();
+        let office = DeviceId::office(erasure.by_user);
+        let notices = self.notices(spaces.into_iter().map(|space| (space, office, false)));
         let _gate = self.gate().await;
-        let device = DeviceId::office(erasure.by_user).to_string();
+        let device = office.to_string();
         let user = erasure.by_user.to_string();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -284,7 +292,7 @@ impl Db {
                 mark_erased!(tx, erasure, &id, space.clone(), rewrite.old.kind,
                     i64::from(rewrite.generation), &user, "erase_rewrite",
                     format!("erasure {}: generation {}", erasure.id, rewrite.generation));
-                project_rows!(tx, &rewrite.projection, erasure.at);
+                project_rows!(tx, [(&rewrite.projection, erasure.at)]);
             }
             if !erasure.late {
                 sqlx::query(
@@ -303,6 +311,7 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
             }
+            notify_in!(tx, &notices);
             tx.commit().await?;
         });
         // SQLite: the connections delete securely (zeroed pages); fold the

@@ -9,7 +9,7 @@ use odnowa_shared::projection::Projection;
 use odnowa_shared::records::RecordKind;
 use odnowa_shared::sync::ingest::NewChange;
 
-use super::{Db, StoreError, on_pool, parse, project_rows};
+use super::{Db, StoreError, notify_in, on_pool, parse, project_rows};
 /// What the server knows of a document without loading it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocMeta {
@@ -65,6 +65,16 @@ pub struct Append<'a> {
     /// The document's rows after these changes, written in the same
     /// transaction.
     pub projection: &'a Projection,
+}
+
+/// What one document's append did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    /// The document's change count now.
+    pub change_count: u64,
+    /// The feed position of its last change (a snapshot of the document
+    /// as appended holds every change of it up to here).
+    pub last_seq: u64,
 }
 
 pub use odnowa_shared::sync::pull::{FeedRow, SnapshotRow};
@@ -148,6 +158,63 @@ impl Db {
         .transpose()
     }
 
+    /// What the store knows of each of `docs` that it holds.
+    pub async fn doc_metas(
+        &self,
+        docs: &[DocId],
+    ) -> Result<std::collections::HashMap<DocId, DocMeta>, StoreError> {
+        let mut metas = std::collections::HashMap::with_capacity(docs.len());
+        for chunk in docs.chunks(super::ROWS_PER_STATEMENT) {
+            let rows: Vec<(String, String, String, i64, i64)> = on_pool!(self, pool => {
+                let mut q = super::builder_on(pool,
+                    "SELECT id, space_id, kind, generation, change_count FROM docs WHERE id IN (");
+                let mut list = q.separated(", ");
+                for doc in chunk {
+                    list.push_bind(doc.to_string());
+                }
+                q.push(")");
+                q.build_query_as().fetch_all(pool).await?
+            });
+            for (id, space, kind, generation, change_count) in rows {
+                metas.insert(
+                    parse("doc id", &id)?,
+                    DocMeta {
+                        space: parse("space id", &space)?,
+                        kind: parse("record kind", &kind)?,
+                        generation: u32::try_from(generation)
+                            .map_err(|_| StoreError::Corrupt("generation".into()))?,
+                        change_count: u64::try_from(change_count)
+                            .map_err(|_| StoreError::Corrupt("change count".into()))?,
+                    },
+                );
+            }
+        }
+        Ok(metas)
+    }
+
+    /// Which of `docs` an erasure deleted or rewrote.
+    pub async fn erased_among(
+        &self,
+        docs: &[DocId],
+    ) -> Result<std::collections::HashSet<DocId>, StoreError> {
+        let mut erased = std::collections::HashSet::new();
+        for chunk in docs.chunks(super::ROWS_PER_STATEMENT) {
+            let rows: Vec<String> = on_pool!(self, pool => {
+                let mut q = super::builder_on(pool, "SELECT doc_id FROM erased_docs WHERE doc_id IN (");
+                let mut list = q.separated(", ");
+                for doc in chunk {
+                    list.push_bind(doc.to_string());
+                }
+                q.push(")");
+                q.build_query_scalar().fetch_all(pool).await?
+            });
+            for id in rows {
+                erased.insert(parse("doc id", &id)?);
+            }
+        }
+        Ok(erased)
+    }
+
     /// A document's snapshot and the changes after it.
     pub async fn load_doc(&self, doc: DocId) -> Result<Option<StoredDoc>, StoreError> {
         let Some(meta) = self.doc_meta(doc).await? else {
@@ -176,99 +243,186 @@ impl Db {
     }
 
     /// Stores new changes of one document and appends them to its space's
-    /// feed, in one transaction; also writes the audit log. Returns the
-    /// document's new change count.
-    pub async fn append(&self, append: Append<'_>) -> Result<u64, StoreError> {
-        let count = append.changes.len() as i64;
-        let expected = append.expected_change_count as i64;
-        let doc = append.doc.to_string();
-        let space = append.space.to_string();
-        let device = append.device.to_string();
-        let user = append.user.to_string();
-        let _gate = self.gate().await;
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            // Lock the space's feed first: transactions of one space commit
-            // in sequence order.
-            let last_seq: i64 = sqlx::query_scalar(
-                "UPDATE spaces SET last_seq = last_seq + $1 WHERE id = $2 RETURNING last_seq",
-            )
-            .bind(count)
-            .bind(&space)
-            .fetch_optional(&mut *tx)
+    /// feed, in one transaction; also writes the audit log.
+    pub async fn append(&self, append: Append<'_>) -> Result<Appended, StoreError> {
+        self.append_all(std::slice::from_ref(&append))
             .await?
-            .ok_or_else(|| StoreError::NotFound(format!("space {space}")))?;
-            let first_seq = last_seq - count + 1;
-            let updated = sqlx::query(
-                "UPDATE docs SET change_count = change_count + $1, updated_at = $2 \
-                 WHERE id = $3 AND change_count = $4 AND generation = $5",
-            )
-            .bind(count)
-            .bind(append.now)
-            .bind(&doc)
-            .bind(expected)
-            .bind(i64::from(append.generation))
-            .execute(&mut *tx)
-            .await?;
-            if updated.rows_affected() == 0 {
-                if expected != 0 {
-                    return Err(StoreError::Conflict);
-                }
-                // A document an erasure deleted never comes back (another
-                // server may not know of the erasure yet).
-                let erased: Option<i64> = sqlx::query_scalar("SELECT keep_from FROM erased_docs WHERE doc_id = $1")
-                    .bind(&doc)
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Corrupt("an append returned nothing".into()))
+    }
+
+    /// Stores the new changes of several documents (each at most once) and
+    /// appends them to their spaces' feeds in one transaction, with their
+    /// audit rows and projections: a bulk upload pays one commit (one
+    /// fsync) for a whole exchange instead of one per document. All or
+    /// nothing: [`StoreError::Conflict`] when any document changed since
+    /// its copy was loaded (another server appended, or created it),
+    /// [`StoreError::Erased`] when a new one was erased meanwhile. Returns,
+    /// per append, the document's new change count and its last change's
+    /// sequence number.
+    pub async fn append_all(&self, appends: &[Append<'_>]) -> Result<Vec<Appended>, StoreError> {
+        if appends.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = appends.iter().map(|a| a.doc.to_string()).collect();
+        if ids.iter().collect::<std::collections::HashSet<_>>().len() != ids.len() {
+            return Err(StoreError::Duplicate(
+                "a document twice in one append".into(),
+            ));
+        }
+        // Changes per space, the spaces in one order for every writer (no
+        // two transactions wait on each other's feeds).
+        let mut per_space: std::collections::BTreeMap<String, i64> = Default::default();
+        for append in appends {
+            *per_space.entry(append.space.to_string()).or_default() += append.changes.len() as i64;
+        }
+        let mut told: std::collections::BTreeMap<SpaceId, (DeviceId, bool)> = Default::default();
+        for append in appends {
+            let said = told.entry(append.space).or_insert((append.device, false));
+            said.1 |= append.doc == DocId::catalogue();
+        }
+        let notices = self.notices(
+            told.into_iter()
+                .map(|(space, (origin, catalogue))| (space, origin, catalogue)),
+        );
+        let _gate = self.gate().await;
+        let written: Result<Vec<Appended>, StoreError> = async {
+            Ok(on_pool!(self, pool => {
+                let mut tx = pool.begin().await?;
+                // Lock each space's feed first and take a range of it:
+                // transactions of one space commit in sequence order.
+                let mut next_seq: std::collections::HashMap<String, i64> = Default::default();
+                for (space, count) in &per_space {
+                    let last_seq: i64 = sqlx::query_scalar(
+                        "UPDATE spaces SET last_seq = last_seq + $1 WHERE id = $2 RETURNING last_seq",
+                    )
+                    .bind(count)
+                    .bind(space)
                     .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(format!("space {space}")))?;
+                    next_seq.insert(space.clone(), last_seq - count + 1);
+                }
+                let mut appended = Vec::with_capacity(appends.len());
+                let mut fresh = Vec::new();
+                for (append, doc) in appends.iter().zip(&ids) {
+                    let count = append.changes.len() as i64;
+                    let first = next_seq.get_mut(&append.space.to_string()).ok_or_else(|| {
+                        StoreError::NotFound(format!("space {}", append.space))
+                    })?;
+                    let first_seq = *first;
+                    *first += count;
+                    appended.push(Appended {
+                        change_count: append.expected_change_count + count as u64,
+                        last_seq: (first_seq + count - 1) as u64,
+                    });
+                    if append.expected_change_count == 0 {
+                        fresh.push((append, doc));
+                        continue;
+                    }
+                    let updated = sqlx::query(
+                        "UPDATE docs SET change_count = change_count + $1, updated_at = $2 \
+                         WHERE id = $3 AND change_count = $4 AND generation = $5",
+                    )
+                    .bind(count)
+                    .bind(append.now)
+                    .bind(doc)
+                    .bind(append.expected_change_count as i64)
+                    .bind(i64::from(append.generation))
+                    .execute(&mut *tx)
                     .await?;
-                if erased.is_some() {
-                    return Err(StoreError::Erased);
+                    if updated.rows_affected() == 0 {
+                        return Err(StoreError::Conflict);
+                    }
                 }
-                let inserted = sqlx::query(
-                    "INSERT INTO docs (id, space_id, kind, generation, change_count, snapshot, snapshot_seq, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, NULL, 0, $6) ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(&doc)
-                .bind(&space)
-                .bind(append.kind.as_str())
-                .bind(i64::from(append.generation))
-                .bind(count)
-                .bind(append.now)
-                .execute(&mut *tx)
-                .await?;
-                if inserted.rows_affected() == 0 {
-                    return Err(StoreError::Conflict);
+                for chunk in fresh.chunks(super::ROWS_PER_STATEMENT) {
+                    // A document an erasure deleted never comes back
+                    // (another server may not know of the erasure yet).
+                    let mut q = super::builder_of(&tx, "SELECT doc_id FROM erased_docs WHERE doc_id IN (");
+                    let mut list = q.separated(", ");
+                    for (_, doc) in chunk {
+                        list.push_bind(doc.as_str());
+                    }
+                    q.push(")");
+                    if q.build().fetch_optional(&mut *tx).await?.is_some() {
+                        return Err(StoreError::Erased);
+                    }
+                    let mut q = super::builder_of(&tx,
+                        "INSERT INTO docs (id, space_id, kind, generation, change_count, snapshot, snapshot_seq, updated_at) ");
+                    q.push_values(chunk, |mut row, (append, doc)| {
+                        row.push_bind(doc.as_str())
+                            .push_bind(append.space.to_string())
+                            .push_bind(append.kind.as_str())
+                            .push_bind(i64::from(append.generation))
+                            .push_bind(append.changes.len() as i64)
+                            .push("NULL")
+                            .push("0")
+                            .push_bind(append.now);
+                    });
+                    q.push(" ON CONFLICT (id) DO NOTHING");
+                    // Created meanwhile by another server: load it again.
+                    if q.build().execute(&mut *tx).await?.rows_affected() != chunk.len() as u64 {
+                        return Err(StoreError::Conflict);
+                    }
                 }
-            }
-            for (i, change) in append.changes.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO changes (hash, doc_id, space_id, seq, device_id, bytes, received_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(change.hash.0.as_slice())
-                .bind(&doc)
-                .bind(&space)
-                .bind(first_seq + i as i64)
-                .bind(&device)
-                .bind(change.bytes.as_slice())
-                .bind(append.now)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) \
-                     VALUES ($1, $2, $3, $4, 'change', $5)",
-                )
-                .bind(append.now)
-                .bind(&user)
-                .bind(&device)
-                .bind(&doc)
-                .bind(change.hash.to_string())
-                .execute(&mut *tx)
-                .await?;
-            }
-            project_rows!(tx, append.projection, append.now);
-            tx.commit().await?;
-        });
-        Ok(append.expected_change_count + append.changes.len() as u64)
+                struct ChangeRow<'a> {
+                    append: &'a Append<'a>,
+                    doc: &'a str,
+                    device: String,
+                    user: String,
+                    seq: i64,
+                    change: &'a NewChange,
+                }
+                let rows: Vec<ChangeRow<'_>> = appends
+                    .iter()
+                    .zip(&ids)
+                    .zip(&appended)
+                    .flat_map(|((append, doc), done)| {
+                        let first = done.last_seq as i64 - append.changes.len() as i64 + 1;
+                        append.changes.iter().enumerate().map(move |(i, change)| ChangeRow {
+                            append,
+                            doc: doc.as_str(),
+                            device: append.device.to_string(),
+                            user: append.user.to_string(),
+                            seq: first + i as i64,
+                            change,
+                        })
+                    })
+                    .collect();
+                for chunk in rows.chunks(super::ROWS_PER_STATEMENT) {
+                    let mut q = super::builder_of(&tx,
+                        "INSERT INTO changes (hash, doc_id, space_id, seq, device_id, bytes, received_at) ");
+                    q.push_values(chunk, |mut b, row| {
+                        b.push_bind(row.change.hash.0.as_slice())
+                            .push_bind(row.doc)
+                            .push_bind(row.append.space.to_string())
+                            .push_bind(row.seq)
+                            .push_bind(row.device.as_str())
+                            .push_bind(row.change.bytes.as_slice())
+                            .push_bind(row.append.now);
+                    });
+                    q.build().execute(&mut *tx).await?;
+                    let mut q = super::builder_of(&tx,
+                        "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) ");
+                    q.push_values(chunk, |mut b, row| {
+                        b.push_bind(row.append.now)
+                            .push_bind(row.user.as_str())
+                            .push_bind(row.device.as_str())
+                            .push_bind(row.doc)
+                            .push("'change'")
+                            .push_bind(row.change.hash.to_string());
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
+                project_rows!(tx, appends.iter().map(|a| (a.projection, a.now)));
+                notify_in!(tx, &notices);
+                tx.commit().await?;
+                appended
+            }))
+        }
+        .await;
+        written.map_err(super::contention_as_conflict)
     }
 
     /// Replaces a document's snapshot: `bytes` hold every change of the

@@ -16,6 +16,7 @@ mod accounts;
 mod audit;
 mod erasure;
 mod feed;
+mod notify;
 mod office;
 mod projections;
 
@@ -23,7 +24,8 @@ pub use accounts::{DeviceAuth, DeviceRow, Grant, LoginUser, UserFacts};
 pub use audit::QuarantineEntry;
 pub use erasure::ErasureRow;
 pub(crate) use erasure::{ErasureWrite, Rewrite, Targets};
-pub use feed::{Append, DocMeta, FeedRow, SnapshotRow, StoredDoc};
+pub use feed::{Append, Appended, DocMeta, FeedRow, SnapshotRow, StoredDoc};
+pub use notify::{CHANNEL as NOTIFY_CHANNEL, Notice};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -68,6 +70,20 @@ pub enum EnrolRefusal {
     UserDisabled,
 }
 
+/// A transaction PostgreSQL aborted because another held what it needed
+/// (a deadlock, or a serialization failure) as [`StoreError::Conflict`]:
+/// the caller loads again and retries, as after any concurrent append.
+pub(crate) fn contention_as_conflict(e: StoreError) -> StoreError {
+    match &e {
+        StoreError::Sqlx(sqlx::Error::Database(db))
+            if matches!(db.code().as_deref(), Some("40P01" | "40001")) =>
+        {
+            StoreError::Conflict
+        }
+        _ => e,
+    }
+}
+
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
@@ -82,6 +98,10 @@ pub struct Db {
     pub(crate) pool: Pool,
     /// SQLite has one writer: writes queue here instead of failing busy.
     write_gate: Mutex<()>,
+    /// This server among others on the same database (`notify`).
+    instance: u64,
+    /// Turns true when the database is closed: listening stops.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 pub(crate) enum Pool {
@@ -100,15 +120,47 @@ macro_rules! on_pool {
     };
 }
 
-/// Replaces the projection rows of one document inside the transaction
-/// `$tx` (see `odnowa_shared::projection` and `0002_projections.sql`): a
+/// A query builder of the backend `$tx` is a transaction of (the same
+/// SQL text runs on both; the builder numbers the parameters).
+pub(crate) fn builder_of<'args, DB: sqlx::Database>(
+    _tx: &sqlx::Transaction<'_, DB>,
+    sql: &str,
+) -> sqlx::QueryBuilder<'args, DB> {
+    sqlx::QueryBuilder::new(sql)
+}
+
+/// A query builder of the backend of `_pool`.
+pub(crate) fn builder_on<'args, DB: sqlx::Database>(
+    _pool: &sqlx::Pool<DB>,
+    sql: &str,
+) -> sqlx::QueryBuilder<'args, DB> {
+    sqlx::QueryBuilder::new(sql)
+}
+
+/// Rows of one multi-row statement: well under SQLite's 32,766 and
+/// PostgreSQL's 65,535 parameters for the widest row (twelve).
+pub(crate) const ROWS_PER_STATEMENT: usize = 500;
+
+/// Replaces the projection rows of documents inside the transaction `$tx`
+/// (see `odnowa_shared::projection` and `0002_projections.sql`): a
 /// person's `p_persons` row, or a record's `p_records` row with its
-/// services and persons. A record's organisation is its space's;
-/// `first_seen_at` stays what the first projection wrote.
+/// services and persons; `$items` yields `(&Projection, first_seen_at)`,
+/// each document at most once. Persons and records go in multi-row
+/// statements (a bulk upload writes thousands in one transaction); case
+/// work, which comes one record at a time, row by row. A record's
+/// organisation is its space's; `first_seen_at` stays what the first
+/// projection wrote.
 macro_rules! project_rows {
-    ($tx:ident, $projection:expr, $first_seen:expr) => {{
-        match $projection {
+    ($tx:ident, $items:expr) => {{
+        let mut persons: Vec<&odnowa_shared::projection::PersonRow> = Vec::new();
+        let mut records: Vec<(&odnowa_shared::projection::RecordRow, i64)> = Vec::new();
+        for (projection, first_seen) in $items {
+            let projection: &Projection = projection;
+            let first_seen: i64 = first_seen;
+            match projection {
             Projection::Nothing => {}
+            Projection::Person(p) => persons.push(p),
+            Projection::Record(r) => records.push((r, first_seen)),
             Projection::CaseWork { doc, kind, space, person, figures } => {
                 let doc = doc.to_string();
                 sqlx::query(
@@ -176,97 +228,131 @@ macro_rules! project_rows {
                     }
                 }
             }
-            Projection::Person(p) => {
-                sqlx::query(
-                    "INSERT INTO p_persons (id, alias, alias_folded, birth_year, gender, merged_into, created_at, created_day, details_hidden, consent_org) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                     ON CONFLICT (id) DO UPDATE SET alias = excluded.alias, alias_folded = excluded.alias_folded, \
-                     birth_year = excluded.birth_year, gender = excluded.gender, merged_into = excluded.merged_into, \
-                     created_at = excluded.created_at, created_day = excluded.created_day, details_hidden = excluded.details_hidden, \
-                     consent_org = excluded.consent_org",
-                )
-                .bind(p.id.to_string())
-                .bind(&p.alias)
-                .bind(&p.alias_folded)
-                .bind(p.birth_year)
-                .bind(&p.gender)
-                .bind(p.merged_into.map(|m| m.to_string()))
-                .bind(p.created_at.0)
-                .bind(p.created_day.to_string())
-                .bind(i64::from(p.details_hidden))
-                .bind(p.shown_only_to.map(|org| org.map(|o| o.to_string()).unwrap_or_default()))
-                .execute(&mut *$tx)
-                .await?;
-                // Marks are only ever added: insert what is new.
-                for other in &p.distinct_from {
-                    sqlx::query(
-                        "INSERT INTO p_distinct (person_id, other_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(p.id.to_string())
-                    .bind(other.to_string())
-                    .execute(&mut *$tx)
-                    .await?;
-                }
             }
-            Projection::Record(r) => {
-                let doc = r.doc.to_string();
-                let day = r.day.to_string();
-                sqlx::query(
-                    "INSERT INTO p_records (doc_id, kind, space_id, org_id, site_id, worker_id, at, day, place, anonymous_count, minutes, first_seen_at) \
-                     VALUES ($1, $2, $3, (SELECT org_id FROM spaces WHERE id = $3), $4, $5, $6, $7, $8, $9, $10, $11) \
-                     ON CONFLICT (doc_id) DO UPDATE SET kind = excluded.kind, space_id = excluded.space_id, \
-                     org_id = excluded.org_id, site_id = excluded.site_id, worker_id = excluded.worker_id, at = excluded.at, \
-                     day = excluded.day, place = excluded.place, anonymous_count = excluded.anonymous_count, \
-                     minutes = excluded.minutes",
-                )
-                .bind(&doc)
-                .bind(r.kind.as_str())
-                .bind(r.space.to_string())
-                .bind(r.site.map(|s| s.to_string()))
-                .bind(r.worker.map(|w| w.to_string()))
-                .bind(r.at.0)
-                .bind(&day)
-                .bind(&r.place)
-                .bind(r.anonymous_count)
-                .bind(r.minutes)
-                .bind($first_seen)
-                .execute(&mut *$tx)
-                .await?;
-                sqlx::query("DELETE FROM p_record_services WHERE doc_id = $1")
-                    .bind(&doc)
-                    .execute(&mut *$tx)
-                    .await?;
-                for (service, quantity) in &r.services {
-                    sqlx::query(
-                        "INSERT INTO p_record_services (doc_id, service, quantity, day) VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(&doc)
-                    .bind(service)
-                    .bind(*quantity)
-                    .bind(&day)
-                    .execute(&mut *$tx)
-                    .await?;
+        }
+        for chunk in persons.chunks($crate::store::ROWS_PER_STATEMENT) {
+            let mut q = $crate::store::builder_of(&$tx,
+                "INSERT INTO p_persons (id, alias, alias_folded, birth_year, gender, merged_into, created_at, created_day, details_hidden, consent_org) ");
+            q.push_values(chunk, |mut row, p| {
+                row.push_bind(p.id.to_string())
+                    .push_bind(p.alias.clone())
+                    .push_bind(p.alias_folded.clone())
+                    .push_bind(p.birth_year)
+                    .push_bind(p.gender.clone())
+                    .push_bind(p.merged_into.map(|m| m.to_string()))
+                    .push_bind(p.created_at.0)
+                    .push_bind(p.created_day.to_string())
+                    .push_bind(i64::from(p.details_hidden))
+                    .push_bind(p.shown_only_to.map(|org| org.map(|o| o.to_string()).unwrap_or_default()));
+            });
+            q.push(
+                " ON CONFLICT (id) DO UPDATE SET alias = excluded.alias, alias_folded = excluded.alias_folded, \
+                 birth_year = excluded.birth_year, gender = excluded.gender, merged_into = excluded.merged_into, \
+                 created_at = excluded.created_at, created_day = excluded.created_day, details_hidden = excluded.details_hidden, \
+                 consent_org = excluded.consent_org",
+            );
+            q.build().execute(&mut *$tx).await?;
+        }
+        // Marks are only ever added: insert what is new.
+        let marks: Vec<(String, String)> = persons
+            .iter()
+            .flat_map(|p| p.distinct_from.iter().map(|other| (p.id.to_string(), other.to_string())))
+            .collect();
+        for chunk in marks.chunks($crate::store::ROWS_PER_STATEMENT) {
+            let mut q = $crate::store::builder_of(&$tx, "INSERT INTO p_distinct (person_id, other_id) ");
+            q.push_values(chunk, |mut row, (person, other)| {
+                row.push_bind(person.clone()).push_bind(other.clone());
+            });
+            q.push(" ON CONFLICT DO NOTHING");
+            q.build().execute(&mut *$tx).await?;
+        }
+        for chunk in records.chunks($crate::store::ROWS_PER_STATEMENT) {
+            let mut q = $crate::store::builder_of(&$tx,
+                "INSERT INTO p_records (doc_id, kind, space_id, org_id, site_id, worker_id, at, day, place, anonymous_count, minutes, first_seen_at) ");
+            q.push_values(chunk, |mut row, (r, first_seen)| {
+                row.push_bind(r.doc.to_string())
+                    .push_bind(r.kind.as_str())
+                    .push_bind(r.space.to_string())
+                    .push("(SELECT org_id FROM spaces WHERE id = ")
+                    .push_bind_unseparated(r.space.to_string())
+                    .push_unseparated(")")
+                    .push_bind(r.site.map(|s| s.to_string()))
+                    .push_bind(r.worker.map(|w| w.to_string()))
+                    .push_bind(r.at.0)
+                    .push_bind(r.day.to_string())
+                    .push_bind(r.place.clone())
+                    .push_bind(r.anonymous_count)
+                    .push_bind(r.minutes)
+                    .push_bind(*first_seen);
+            });
+            q.push(
+                " ON CONFLICT (doc_id) DO UPDATE SET kind = excluded.kind, space_id = excluded.space_id, \
+                 org_id = excluded.org_id, site_id = excluded.site_id, worker_id = excluded.worker_id, at = excluded.at, \
+                 day = excluded.day, place = excluded.place, anonymous_count = excluded.anonymous_count, \
+                 minutes = excluded.minutes",
+            );
+            q.build().execute(&mut *$tx).await?;
+            for table in ["p_record_services", "p_record_persons"] {
+                let mut q = $crate::store::builder_of(&$tx, "DELETE FROM ");
+                q.push(table).push(" WHERE doc_id IN (");
+                let mut ids = q.separated(", ");
+                for (r, _) in chunk {
+                    ids.push_bind(r.doc.to_string());
                 }
-                sqlx::query("DELETE FROM p_record_persons WHERE doc_id = $1")
-                    .bind(&doc)
-                    .execute(&mut *$tx)
-                    .await?;
-                for (person, minutes) in &r.persons {
-                    sqlx::query(
-                        "INSERT INTO p_record_persons (doc_id, person_id, minutes, day) VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(&doc)
-                    .bind(person.to_string())
-                    .bind(*minutes)
-                    .bind(&day)
-                    .execute(&mut *$tx)
-                    .await?;
-                }
+                q.push(")");
+                q.build().execute(&mut *$tx).await?;
+            }
+            let services: Vec<(String, &str, i64, String)> = chunk
+                .iter()
+                .flat_map(|(r, _)| {
+                    r.services
+                        .iter()
+                        .map(|(service, quantity)| (r.doc.to_string(), service.as_str(), *quantity, r.day.to_string()))
+                })
+                .collect();
+            for rows in services.chunks($crate::store::ROWS_PER_STATEMENT) {
+                let mut q = $crate::store::builder_of(&$tx,
+                    "INSERT INTO p_record_services (doc_id, service, quantity, day) ");
+                q.push_values(rows, |mut row, (doc, service, quantity, day)| {
+                    row.push_bind(doc.clone()).push_bind(*service).push_bind(*quantity).push_bind(day.clone());
+                });
+                q.build().execute(&mut *$tx).await?;
+            }
+            let named: Vec<(String, String, i64, String)> = chunk
+                .iter()
+                .flat_map(|(r, _)| {
+                    r.persons
+                        .iter()
+                        .map(|(person, minutes)| (r.doc.to_string(), person.to_string(), *minutes, r.day.to_string()))
+                })
+                .collect();
+            for rows in named.chunks($crate::store::ROWS_PER_STATEMENT) {
+                let mut q = $crate::store::builder_of(&$tx,
+                    "INSERT INTO p_record_persons (doc_id, person_id, minutes, day) ");
+                q.push_values(rows, |mut row, (doc, person, minutes, day)| {
+                    row.push_bind(doc.clone()).push_bind(person.clone()).push_bind(*minutes).push_bind(day.clone());
+                });
+                q.build().execute(&mut *$tx).await?;
             }
         }
     }};
 }
 
+/// Sends the payloads of [`Db::notices`] inside the transaction `$tx`:
+/// PostgreSQL delivers them when it commits.
+macro_rules! notify_in {
+    ($tx:ident, $notices:expr) => {
+        for notice in $notices {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind($crate::store::NOTIFY_CHANNEL)
+                .bind(notice)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+
+pub(crate) use notify_in;
 pub(crate) use on_pool;
 pub(crate) use project_rows;
 
@@ -306,6 +392,8 @@ impl Db {
         let db = Db {
             pool,
             write_gate: Mutex::new(()),
+            instance: rand::random(),
+            closing: tokio::sync::watch::channel(false).0,
         };
         db.init().await?;
         Ok(db)
@@ -317,6 +405,31 @@ impl Db {
         match self.pool {
             Pool::Sqlite(_) => Some(self.write_gate.lock().await),
             Pool::Postgres(_) => None,
+        }
+    }
+
+    /// The payloads that tell the other servers on this PostgreSQL
+    /// database that `spaces` changed (by whom; whether the catalogue did),
+    /// sent with `pg_notify` inside the transaction that changes them so
+    /// that they arrive when it commits; none on SQLite.
+    pub(crate) fn notices(
+        &self,
+        spaces: impl IntoIterator<
+            Item = (
+                odnowa_shared::ids::SpaceId,
+                odnowa_shared::ids::DeviceId,
+                bool,
+            ),
+        >,
+    ) -> Vec<String> {
+        match self.pool {
+            Pool::Postgres(_) => spaces
+                .into_iter()
+                .map(|(space, origin, catalogue)| {
+                    notify::payload(self.instance, space, origin, catalogue)
+                })
+                .collect(),
+            Pool::Sqlite(_) => Vec::new(),
         }
     }
 
@@ -359,6 +472,7 @@ impl Db {
 
     /// Closes the pool (waits for connections to finish).
     pub async fn close(&self) {
+        self.closing.send_replace(true);
         on_pool!(self, pool => pool.close().await)
     }
 }

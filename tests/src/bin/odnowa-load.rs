@@ -1,0 +1,186 @@
+//! The load generator and the ingest bench: real `odnowa-sync` processes
+//! on 127.0.0.1 (SQLite or PostgreSQL), simulated devices
+//! (`odnowa_tests::sim`) that send real sync frames. Bounded in count and
+//! time; stops by itself. Figures go to BENCHMARKS.md by hand.
+//!
+//! - `odnowa-load ingest`: one device uploads new documents (a fifth of
+//!   them persons, the rest contacts naming them), then one small edit to
+//!   each; prints accepted changes per second.
+//!
+//! Build the server first, in the same profile:
+//! `cargo build --release -p odnowa-sync-server -p odnowa-tests --bin odnowa-load`.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use odnowa_shared::ids::PersonId;
+use odnowa_shared::records::{Contact, Person};
+use odnowa_shared::time::Timestamp;
+use odnowa_tests::procs::{ServerProcess, odnowa_sync};
+use odnowa_tests::sim::SimDevice;
+use odnowa_tests::{Backend, TestDatabase};
+
+#[derive(Parser)]
+#[command(about = "Odnowa's load generator and ingest bench (loopback only)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Mode,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Db {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Subcommand)]
+enum Mode {
+    /// One device's first upload of new documents, then an edit of each.
+    Ingest {
+        #[arg(long, value_enum, default_value = "sqlite")]
+        db: Db,
+        /// New documents to upload (at most 200,000).
+        #[arg(long, default_value_t = 10_000)]
+        docs: usize,
+        /// Documents the server keeps in memory.
+        #[arg(long, default_value_t = 1_000)]
+        cache_docs: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    match Cli::parse().command {
+        Mode::Ingest {
+            db,
+            docs,
+            cache_docs,
+        } => ingest(db, docs.min(200_000), cache_docs).await,
+    }
+}
+
+fn backend(db: Db) -> Backend {
+    match db {
+        Db::Sqlite => Backend::Sqlite,
+        Db::Postgres => Backend::Postgres,
+    }
+}
+
+/// Creates the space `name` and a user `user` writing it and the
+/// registry; returns a one-time code of the user.
+fn worker(db: &str, space: &str, user: &str) -> Result<String> {
+    odnowa_sync(
+        db,
+        &[
+            "admin",
+            "create-user",
+            user,
+            "--write",
+            space,
+            "--write",
+            "registry",
+        ],
+    )?;
+    odnowa_sync(db, &["admin", "enrol-code", user])
+}
+
+async fn ingest(db: Db, docs: usize, cache_docs: usize) -> Result<()> {
+    let database = TestDatabase::new(backend(db)).await?;
+    let url = database.url.clone();
+    odnowa_sync(&url, &["admin", "create-space", "Streetwork"])?;
+    let code = worker(&url, "Streetwork", "a")?;
+    let server = ServerProcess::start(&url, &["--cache-docs", &cache_docs.to_string()]).await?;
+    let idle_rss = server.rss_kib()?;
+    let mut device = SimDevice::enrol(&server.url(), &code, "bench").await?;
+    let first = device.sync_http().await?;
+    let space = first
+        .iter()
+        .flat_map(|e| e.spaces.iter())
+        .find(|s| s.name == "Streetwork")
+        .map(|s| s.space)
+        .context("the device reads Streetwork")?;
+
+    // A fifth persons in the registry, the rest contacts naming them.
+    let persons = (docs / 5).max(1);
+    let worker = device.user;
+    let mut person_ids: Vec<PersonId> = Vec::with_capacity(persons);
+    for i in 0..persons {
+        let mut person = Person::new(&format!("Osoba {i}"), Timestamp::now());
+        person.birth_year = Some(1950 + (i % 50) as i64);
+        device.create(&person)?;
+        person_ids.push(PersonId(person.id.0));
+    }
+    let mut contacts = Vec::with_capacity(docs - persons);
+    for i in 0..docs.saturating_sub(persons) {
+        let mut contact = Contact::new(space, worker, Timestamp::now())
+            .with_service("hot_drink")
+            .with_person(person_ids[i % persons]);
+        contact.place = format!("Punkt {}", i % 40);
+        device.create(&contact)?;
+        contacts.push(contact);
+    }
+    let started = Instant::now();
+    let cpu_before = server.cpu()?;
+    let upload = device.sync_http().await?;
+    let took = started.elapsed();
+    let cpu = server.cpu()? - cpu_before;
+    let stored: usize = upload.iter().map(|e| e.stored.len()).sum();
+    let refused: usize = upload.iter().map(|e| e.refused.len()).sum();
+    if stored != docs || refused != 0 {
+        bail!("{stored} of {docs} documents stored, {refused} refused");
+    }
+    report(
+        "first upload of new documents",
+        docs,
+        upload.len(),
+        took,
+        cpu,
+    );
+
+    // One small edit of each contact (another place).
+    for contact in &mut contacts {
+        contact.place.push_str(" b");
+        device.edit(&*contact)?;
+    }
+    let started = Instant::now();
+    let cpu_before = server.cpu()?;
+    let edits = device.sync_http().await?;
+    let took = started.elapsed();
+    let cpu = server.cpu()? - cpu_before;
+    let stored: usize = edits.iter().map(|e| e.stored.len()).sum();
+    if stored != contacts.len() {
+        bail!("{stored} of {} edits stored", contacts.len());
+    }
+    report(
+        "one edit of each stored contact",
+        contacts.len(),
+        edits.len(),
+        took,
+        cpu,
+    );
+
+    let held = odnowa_sync_server::Db::open(&url)
+        .await?
+        .change_count()
+        .await?;
+    let expected = (docs + contacts.len()) as u64;
+    if held != expected {
+        bail!("the server holds {held} changes, {expected} were acknowledged");
+    }
+    println!(
+        "server: holds all {held} acknowledged changes; RSS {:.1} MiB idle at start, {:.1} MiB now (cache {cache_docs} documents)",
+        idle_rss as f64 / 1024.0,
+        server.rss_kib()? as f64 / 1024.0
+    );
+    Ok(())
+}
+
+fn report(what: &str, changes: usize, exchanges: usize, took: Duration, cpu: Duration) {
+    println!(
+        "{what}: {changes} changes in {exchanges} exchanges, {:.2} s, {:.0} accepted changes/s; server CPU {:.2} s",
+        took.as_secs_f64(),
+        changes as f64 / took.as_secs_f64(),
+        cpu.as_secs_f64()
+    );
+}
