@@ -138,6 +138,11 @@ fn admit(
     }
 }
 
+/// The most documents one batch holds in memory and appends in one
+/// transaction: a request of thousands goes as several, so that a bulk
+/// upload's memory stays a few hundred documents above the cache's.
+const BATCH_DOCS: usize = 256;
+
 /// Pushes of one batch at least this many are admitted on several cores.
 const PARALLEL_FROM: usize = 32;
 
@@ -645,7 +650,7 @@ impl SyncService {
             .map(|(i, _)| i)
             .collect();
         let mut batched: Vec<Option<Pushed>> = (0..pushes.len()).map(|_| None).collect();
-        if batch.len() > 1 {
+        for batch in batch.chunks(BATCH_DOCS).filter(|b| b.len() > 1) {
             let of_batch: Vec<&DocPush> = batch.iter().map(|&i| &pushes[i]).collect();
             // `None`: another server wrote one of these meanwhile; each
             // then goes on its own, reloading and retrying.
