@@ -40,6 +40,8 @@ pub struct SimDoc {
     /// The changes the server said it holds (stored from a push, or sent
     /// by it).
     held: HashSet<ChangeHash>,
+    /// This device made the record.
+    pub mine: bool,
 }
 
 /// A device that enrolled with a code and syncs by hand.
@@ -129,6 +131,7 @@ impl SimDevice {
                 generation: 0,
                 doc,
                 held: HashSet::new(),
+                mine: true,
             },
         );
         self.dirty.insert(id);
@@ -288,6 +291,7 @@ impl SimDevice {
                 generation: update.generation,
                 doc: Automerge::new(),
                 held: HashSet::new(),
+                mine: false,
             },
         };
         if let Some(snapshot) = update.snapshot {
@@ -363,6 +367,32 @@ pub struct Live {
 }
 
 impl Live {
+    /// One exchange of `device` over this connection with `docs`'
+    /// changes; pokes that arrive meanwhile are counted in `pokes`.
+    pub async fn exchange(
+        &mut self,
+        device: &mut SimDevice,
+        docs: &[DocId],
+        pokes: &mut u64,
+    ) -> Result<Exchanged> {
+        let request = device.request(docs);
+        self.send(protocol::encode(&ClientMessage::Sync(request.clone()))?)
+            .await?;
+        loop {
+            match self.next().await? {
+                Some(ServerMessage::Sync(answer)) if answer.request_id == request.request_id => {
+                    return device.answer(&request, answer);
+                }
+                Some(ServerMessage::Sync(other)) => {
+                    bail!("an answer to request {} came unasked", other.request_id)
+                }
+                Some(ServerMessage::Poke(_)) => *pokes += 1,
+                Some(ServerMessage::Error(e)) => bail!("{:?}: {}", e.code, e.message),
+                None => bail!("the connection closed mid-exchange"),
+            }
+        }
+    }
+
     /// Sends `frame` as one binary message.
     pub async fn send(&mut self, frame: Vec<u8>) -> Result<()> {
         self.socket.send(Message::Binary(frame.into())).await?;

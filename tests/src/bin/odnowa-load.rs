@@ -6,6 +6,10 @@
 //! - `odnowa-load ingest`: one device uploads new documents (a fifth of
 //!   them persons, the rest contacts naming them), then one small edit to
 //!   each; prints accepted changes per second.
+//! - `odnowa-load devices`: many devices at once, each recording and
+//!   syncing live (`odnowa_tests::load`); prints throughput, exchange
+//!   latency, propagation, the servers' CPU and memory, and errors; fails
+//!   on any error or lost save.
 //!
 //! Build the server first, in the same profile:
 //! `cargo build --release -p odnowa-sync-server -p odnowa-tests --bin odnowa-load`.
@@ -47,6 +51,25 @@ enum Mode {
         #[arg(long, default_value_t = 1_000)]
         cache_docs: usize,
     },
+    /// Many devices recording and syncing live at once.
+    Devices {
+        #[arg(long, value_enum, default_value = "postgres")]
+        db: Db,
+        /// Simulated devices (at most 2,000).
+        #[arg(long, default_value_t = 500)]
+        devices: usize,
+        /// Server instances over the one database (2+: PostgreSQL).
+        #[arg(long, default_value_t = 1)]
+        instances: usize,
+        /// Seconds of recording (at most 600).
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Average seconds between two contacts of one device.
+        #[arg(long, default_value_t = 4.0)]
+        pace: f64,
+        #[arg(long, default_value_t = 1_000)]
+        cache_docs: usize,
+    },
 }
 
 #[tokio::main]
@@ -57,6 +80,32 @@ async fn main() -> Result<()> {
             docs,
             cache_docs,
         } => ingest(db, docs.min(200_000), cache_docs).await,
+        Mode::Devices {
+            db,
+            devices,
+            instances,
+            seconds,
+            pace,
+            cache_docs,
+        } => {
+            let plan = odnowa_tests::load::Plan {
+                devices: devices.clamp(1, 2_000),
+                instances: instances.clamp(1, 8),
+                run: Duration::from_secs(seconds.clamp(1, 600)),
+                pace: Duration::from_secs_f64(pace.clamp(0.05, 600.0)),
+                cache_docs,
+            };
+            let database = TestDatabase::new(backend(db)).await?;
+            let figures = odnowa_tests::load::run(&database.url, &plan).await?;
+            println!("{}", figures.report(&plan));
+            for error in figures.errors.iter().take(20) {
+                println!("  {error}");
+            }
+            if !figures.errors.is_empty() {
+                bail!("{} errors", figures.errors.len());
+            }
+            Ok(())
+        }
     }
 }
 

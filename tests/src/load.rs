@@ -1,0 +1,362 @@
+//! Many simulated devices working at once against real server processes:
+//! what `odnowa-load devices` runs, and what the CI test runs in small.
+//!
+//! The consortium: organisations of ten devices, each with a team space;
+//! every device reads its team and the registry. Each device enrols with
+//! a real code, syncs, holds a live WebSocket, and then, until the
+//! deadline, records contacts at a field day's pace compressed (one every
+//! `pace` on average, a new person in the registry with one in ten) and
+//! answers every poke with an exchange, as the app does. At the end every
+//! device syncs until nothing moves, and the run checks that every save the
+//! server acknowledged is on the server and on every device that reads its
+//! space.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use odnowa_shared::ids::{DocId, PersonId, SpaceId};
+use odnowa_shared::protocol::ServerMessage;
+use odnowa_shared::records::{Contact, Person};
+use odnowa_shared::time::Timestamp;
+use odnowa_sync_server::exchange::SyncService;
+use odnowa_sync_server::{Db, accounts, admin};
+
+use crate::procs::ServerProcess;
+use crate::sim::SimDevice;
+
+/// Devices per organisation.
+const TEAM: usize = 10;
+
+/// What a run is asked to do.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub devices: usize,
+    /// Server instances over the database (two or more need PostgreSQL).
+    pub instances: usize,
+    /// How long devices record.
+    pub run: Duration,
+    /// The average wait between two contacts of one device.
+    pub pace: Duration,
+    pub cache_docs: usize,
+}
+
+/// What a run measured.
+#[derive(Debug, Default)]
+pub struct Figures {
+    pub saves: u64,
+    pub accepted_changes: u64,
+    pub exchanges: u64,
+    pub exchange_ms: Vec<f64>,
+    pub propagation_ms: Vec<f64>,
+    pub pokes: u64,
+    pub errors: Vec<String>,
+    pub server_cpu: Duration,
+    pub server_rss_kib: Vec<u64>,
+    pub elapsed: Duration,
+}
+
+/// The `q`-quantile of `values` (0 when empty).
+pub fn quantile(values: &[f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted[at.min(sorted.len() - 1)]
+}
+
+impl Figures {
+    /// The figures as lines for a person.
+    pub fn report(&self, plan: &Plan) -> String {
+        let secs = self.elapsed.as_secs_f64().max(0.001);
+        format!(
+            "{} devices, {} instance(s), {:.0} s: {} saves, {} changes accepted ({:.0}/s), {} exchanges\n\
+             exchange latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms\n\
+             propagation (save on one device to receipt on another) p50 {:.1} ms, p99 {:.1} ms over {} receipts; {} pokes\n\
+             servers: CPU {:.1} s ({:.0} % of one core), RSS max {:.1} MiB\n\
+             errors: {}",
+            plan.devices,
+            plan.instances,
+            secs,
+            self.saves,
+            self.accepted_changes,
+            self.accepted_changes as f64 / secs,
+            self.exchanges,
+            quantile(&self.exchange_ms, 0.5),
+            quantile(&self.exchange_ms, 0.95),
+            quantile(&self.exchange_ms, 0.99),
+            quantile(&self.propagation_ms, 0.5),
+            quantile(&self.propagation_ms, 0.99),
+            self.propagation_ms.len(),
+            self.pokes,
+            self.server_cpu.as_secs_f64(),
+            100.0 * self.server_cpu.as_secs_f64() / secs,
+            self.server_rss_kib.iter().max().copied().unwrap_or(0) as f64 / 1024.0,
+            self.errors.len(),
+        )
+    }
+}
+
+/// When each new document was saved, by whom: propagation is measured
+/// from here to another device's receipt.
+type Saved = Arc<Mutex<HashMap<DocId, (Instant, usize)>>>;
+
+/// What one device did.
+#[derive(Default)]
+struct DeviceRun {
+    saves: u64,
+    accepted: u64,
+    exchanges: u64,
+    exchange_ms: Vec<f64>,
+    propagation_ms: Vec<f64>,
+    pokes: u64,
+    errors: Vec<String>,
+}
+
+/// Runs `plan` against fresh server processes on `db_url`.
+pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
+    ensure!(
+        plan.instances == 1 || db_url.starts_with("postgres"),
+        "several instances need PostgreSQL"
+    );
+    let db = Arc::new(Db::open(db_url).await?);
+    let setup = SyncService::new(db.clone(), 10);
+    setup
+        .put_catalogue(
+            &odnowa_sync_server::writer::OfficeAuthor::admin_cli(),
+            &odnowa_shared::records::Catalogue::with_default_services(),
+        )
+        .await?;
+    let orgs = plan.devices.div_ceil(TEAM);
+    let mut codes = Vec::with_capacity(plan.devices);
+    for org in 0..orgs {
+        let name = format!("Organizacja {org}");
+        admin::create_member(&setup, &name).await?;
+        let team = format!("Zespół {org}");
+        admin::create_space(&db, &team, Some(&name)).await?;
+        for d in 0..TEAM.min(plan.devices - org * TEAM) {
+            let user = format!("pracownik {org}-{d}");
+            accounts::create_user(
+                &db,
+                &user,
+                Some(&name),
+                "worker",
+                &[],
+                &[team.clone(), "registry".into()],
+            )
+            .await?;
+            codes.push((org, accounts::enrol_code(&db, &user, 2).await?));
+        }
+    }
+    let cache = plan.cache_docs.to_string();
+    let mut servers = Vec::with_capacity(plan.instances);
+    for _ in 0..plan.instances {
+        servers.push(ServerProcess::start(db_url, &["--cache-docs", &cache]).await?);
+    }
+    let urls: Vec<String> = servers.iter().map(ServerProcess::url).collect();
+    let cpu_before: Vec<Duration> = servers.iter().map(|s| s.cpu()).collect::<Result<_>>()?;
+
+    // Enrol and connect everybody before the clock starts.
+    let mut devices = Vec::with_capacity(plan.devices);
+    for (i, (org, code)) in codes.iter().enumerate() {
+        let url = &urls[i % urls.len()];
+        let mut device = SimDevice::enrol(url, code, &format!("telefon {i}")).await?;
+        let first = device.sync_http().await?;
+        let team = first
+            .iter()
+            .flat_map(|e| e.spaces.iter())
+            .find(|s| s.name == format!("Zespół {org}"))
+            .map(|s| s.space)
+            .context("a device reads its team")?;
+        devices.push((device, team));
+    }
+    let saved: Saved = Arc::default();
+    let started = Instant::now();
+    let deadline = started + plan.run;
+    let sampler = {
+        let pids: Vec<u32> = servers.iter().filter_map(ServerProcess::pid).collect();
+        tokio::spawn(async move {
+            let mut samples = Vec::new();
+            while Instant::now() < deadline {
+                let rss: u64 = pids
+                    .iter()
+                    .filter_map(|pid| crate::procs::rss_kib(*pid).ok())
+                    .sum();
+                samples.push(rss);
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            samples
+        })
+    };
+    let mut tasks = Vec::with_capacity(devices.len());
+    for (i, (device, team)) in devices.into_iter().enumerate() {
+        let saved = saved.clone();
+        let pace = plan.pace;
+        tasks.push(tokio::spawn(async move {
+            let mut run = DeviceRun::default();
+            let outcome = work(i, device, team, pace, deadline, saved, &mut run).await;
+            (run, outcome)
+        }));
+    }
+    let mut figures = Figures::default();
+    let mut finished = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        let (run, outcome) = task.await?;
+        figures.saves += run.saves;
+        figures.accepted_changes += run.accepted;
+        figures.exchanges += run.exchanges;
+        figures.exchange_ms.extend(run.exchange_ms);
+        figures.propagation_ms.extend(run.propagation_ms);
+        figures.pokes += run.pokes;
+        figures.errors.extend(run.errors);
+        match outcome {
+            Ok(device) => finished.push(device),
+            Err(e) => figures.errors.push(format!("a device stopped: {e:#}")),
+        }
+    }
+    figures.elapsed = started.elapsed();
+    figures.server_rss_kib = sampler.await?;
+    for (server, before) in servers.iter().zip(cpu_before) {
+        figures.server_cpu += server.cpu()? - before;
+    }
+    check_nothing_lost(&db, &mut finished, &mut figures).await?;
+    Ok(figures)
+}
+
+/// One device's day: records at `pace` until `deadline`, answers pokes.
+async fn work(
+    index: usize,
+    mut device: SimDevice,
+    team: SpaceId,
+    pace: Duration,
+    deadline: Instant,
+    saved: Saved,
+    run: &mut DeviceRun,
+) -> Result<(SimDevice, SpaceId)> {
+    let mut live = device.connect().await?;
+    let mut persons: Vec<PersonId> = Vec::new();
+    // Spread the first saves over one pace.
+    let mut next_save = Instant::now() + pace.mul_f64(rand_unit(index as u64 * 7919 + 1));
+    let mut seed = index as u64 * 104_729 + 17;
+    while Instant::now() < deadline {
+        let wait = next_save.saturating_duration_since(Instant::now());
+        let poked = match tokio::time::timeout(wait, live.next()).await {
+            Ok(Ok(Some(ServerMessage::Poke(_)))) => {
+                run.pokes += 1;
+                true
+            }
+            Ok(Ok(Some(other))) => {
+                run.errors.push(format!("an unasked message: {other:?}"));
+                false
+            }
+            Ok(Ok(None)) => bail!("the server closed the live connection"),
+            Ok(Err(e)) => bail!("the live connection failed: {e:#}"),
+            Err(_) => false,
+        };
+        let mut docs = Vec::new();
+        if !poked {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let mut contact = Contact::new(team, device.user, Timestamp::now());
+            if persons.is_empty() || seed.is_multiple_of(10) {
+                let person = Person::new(&format!("Osoba {index}-{}", run.saves), Timestamp::now());
+                let id = device.create(&person)?;
+                persons.push(PersonId(id.0));
+                docs.push(id);
+            }
+            let person = persons[(seed >> 8) as usize % persons.len()];
+            contact = contact.with_person(person).with_service("hot_drink");
+            let id = device.create(&contact)?;
+            docs.push(id);
+            run.saves += 1;
+            let now = Instant::now();
+            if let Ok(mut saved) = saved.lock() {
+                for doc in &docs {
+                    saved.insert(*doc, (now, index));
+                }
+            }
+            next_save = now + pace.mul_f64(0.5 + rand_unit(seed));
+        }
+        let started = Instant::now();
+        let done = live.exchange(&mut device, &docs, &mut run.pokes).await?;
+        run.exchanges += 1;
+        run.exchange_ms
+            .push(started.elapsed().as_secs_f64() * 1000.0);
+        run.accepted += done.stored.len() as u64;
+        for refusal in &done.refused {
+            run.errors
+                .push(format!("refused: {:?} {}", refusal.code, refusal.reason));
+        }
+        let received = Instant::now();
+        if let Ok(saved) = saved.lock() {
+            for doc in &done.received {
+                if let Some((at, by)) = saved.get(doc)
+                    && *by != index
+                {
+                    run.propagation_ms
+                        .push(received.duration_since(*at).as_secs_f64() * 1000.0);
+                }
+            }
+        }
+    }
+    Ok((device, team))
+}
+
+/// A number in [0, 1) from `seed` (no randomness crate needed).
+fn rand_unit(seed: u64) -> f64 {
+    let x = seed
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(17)
+        .wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// After the run: every device syncs until nothing moves; then every
+/// acknowledged save is on the server with every change, and on every
+/// device that reads its space.
+async fn check_nothing_lost(
+    db: &Db,
+    devices: &mut [(SimDevice, SpaceId)],
+    figures: &mut Figures,
+) -> Result<()> {
+    for _ in 0..3 {
+        for (device, _) in devices.iter_mut() {
+            device.sync_http().await?;
+        }
+    }
+    let mut lost = 0;
+    let mut waiting = 0;
+    for (device, _) in devices.iter() {
+        waiting += device.unconfirmed().len();
+        for (doc, held) in device.docs.iter().filter(|(_, held)| held.mine) {
+            let heads = held.doc.get_heads();
+            let on_server = match db.load_doc(*doc).await? {
+                Some(stored) => stored.document()?.get_heads() == heads,
+                None => false,
+            };
+            if !on_server {
+                lost += 1;
+            }
+            // Every device of the team holds it; a registry entry, all.
+            for (other, other_team) in devices.iter() {
+                let reads = held.space.is_registry() || *other_team == held.space;
+                if reads && other.copy(*doc).map(|c| c.get_heads()) != Some(heads.clone()) {
+                    lost += 1;
+                }
+            }
+        }
+    }
+    if waiting > 0 {
+        figures
+            .errors
+            .push(format!("{waiting} saves never acknowledged after the run"));
+    }
+    if lost > 0 {
+        figures.errors.push(format!(
+            "{lost} copies of acknowledged saves missing or different"
+        ));
+    }
+    Ok(())
+}
