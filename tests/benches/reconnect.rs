@@ -10,14 +10,14 @@
 //! `cargo build --release -p odnowa-sync-server && cargo bench -p odnowa-tests --bench reconnect`
 //! (figures go to BENCHMARKS.md by hand).
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use odnowa_app::engine::{Engine, SyncPolicy};
 use odnowa_shared::ids::SpaceId;
 use odnowa_shared::records::{Contact, Person};
 use odnowa_shared::time::Timestamp;
+use odnowa_tests::procs::{ServerProcess, odnowa_sync};
 
 const CACHE_DOCS: usize = 1_000;
 const ERASED_CONTACTS: usize = 500;
@@ -30,84 +30,6 @@ fn size(name: &str, default: usize) -> Result<usize> {
             .with_context(|| format!("{name} must be a number, not {text:?}")),
         Err(_) => Ok(default),
     }
-}
-
-/// The `odnowa-sync` binary of the release build, beside this bench's own
-/// directory (`target/release/`).
-fn server_binary() -> Result<std::path::PathBuf> {
-    let exe = std::env::current_exe()?;
-    let release = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .context("the bench runs from target/release/deps")?;
-    let binary = release.join("odnowa-sync");
-    if !binary.exists() {
-        bail!(
-            "{} is missing: run `cargo build --release -p odnowa-sync-server` first",
-            binary.display()
-        );
-    }
-    Ok(binary)
-}
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn odnowa_sync(db: &str, args: &[&str]) -> Result<String> {
-    let output = Command::new(server_binary()?)
-        .arg("--database-url")
-        .arg(db)
-        .args(args)
-        .output()?;
-    if !output.status.success() {
-        bail!(
-            "odnowa-sync {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    Ok(String::from_utf8(output.stdout)?.trim().to_string())
-}
-
-fn rss_kib(pid: u32) -> Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("no VmRSS")
-}
-
-async fn start_server(db: &str) -> Result<Server> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let child = Command::new(server_binary()?)
-        .args(["--database-url", db, "serve", "--listen"])
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["--ui-dir", "/nonexistent", "--cache-docs"])
-        .arg(CACHE_DOCS.to_string())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let url = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client.get(format!("{url}/health")).send().await.is_ok() {
-            return Ok(Server { child, url });
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    bail!("the server did not start")
 }
 
 async fn device(dir: &std::path::Path, url: &str, code: &str) -> Result<Engine> {
@@ -160,17 +82,18 @@ async fn main() -> Result<()> {
             ],
         )?;
     }
-    let server = start_server(&db).await?;
-    let idle_rss = rss_kib(server.child.id())?;
+    let server = ServerProcess::start(&db, &["--cache-docs", &CACHE_DOCS.to_string()]).await?;
+    let url = server.url();
+    let idle_rss = server.rss_kib()?;
     let a = device(
         &dir.path().join("a"),
-        &server.url,
+        &url,
         &odnowa_sync(&db, &["admin", "enrol-code", "a"])?,
     )
     .await?;
     let b = device(
         &dir.path().join("b"),
-        &server.url,
+        &url,
         &odnowa_sync(&db, &["admin", "enrol-code", "b"])?,
     )
     .await?;
@@ -214,7 +137,7 @@ async fn main() -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let loaded_rss = rss_kib(server.child.id())?;
+    let loaded_rss = server.rss_kib()?;
     println!(
         "server RSS: {} KiB idle before, {} KiB holding {docs} docs ({CACHE_DOCS} cached at most): {:.2} KiB per document",
         idle_rss,
