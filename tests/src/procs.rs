@@ -121,12 +121,6 @@ impl ServerProcess {
         Ok(())
     }
 
-    /// Starts it again on the same port and database.
-    pub async fn restart(&mut self) -> Result<()> {
-        self.kill()?;
-        self.spawn().await
-    }
-
     /// Resident memory now, in KiB.
     pub fn rss_kib(&self) -> Result<u64> {
         rss_kib(self.pid().context("the server is not running")?)

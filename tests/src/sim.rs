@@ -113,12 +113,6 @@ impl SimDevice {
         })
     }
 
-    /// The same device talking to another server address (a second
-    /// instance over the same database).
-    pub fn moved_to(&mut self, base: &str) {
-        self.base = base.trim_end_matches('/').to_string();
-    }
-
     /// Makes `record` a new document here (not yet pushed).
     pub fn create<R: Record>(&mut self, record: &R) -> Result<DocId> {
         let doc = document::create(record, self.author.clone(), Timestamp::now())?;
@@ -410,13 +404,5 @@ impl Live {
             }
         }
         Ok(None)
-    }
-
-    /// The next message within `wait`.
-    pub async fn next_within(&mut self, wait: Duration) -> Result<Option<ServerMessage>> {
-        match tokio::time::timeout(wait, self.next()).await {
-            Ok(message) => message,
-            Err(_) => Ok(None),
-        }
     }
 }

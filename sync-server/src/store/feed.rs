@@ -168,11 +168,7 @@ impl Db {
             let rows: Vec<(String, String, String, i64, i64)> = on_pool!(self, pool => {
                 let mut q = super::builder_on(pool,
                     "SELECT id, space_id, kind, generation, change_count FROM docs WHERE id IN (");
-                let mut list = q.separated(", ");
-                for doc in chunk {
-                    list.push_bind(doc.to_string());
-                }
-                q.push(")");
+                super::push_ids(&mut q, chunk.iter().map(DocId::to_string));
                 q.build_query_as().fetch_all(pool).await?
             });
             for (id, space, kind, generation, change_count) in rows {
@@ -201,11 +197,7 @@ impl Db {
         for chunk in docs.chunks(super::ROWS_PER_STATEMENT) {
             let rows: Vec<String> = on_pool!(self, pool => {
                 let mut q = super::builder_on(pool, "SELECT doc_id FROM erased_docs WHERE doc_id IN (");
-                let mut list = q.separated(", ");
-                for doc in chunk {
-                    list.push_bind(doc.to_string());
-                }
-                q.push(")");
+                super::push_ids(&mut q, chunk.iter().map(DocId::to_string));
                 q.build_query_scalar().fetch_all(pool).await?
             });
             for id in rows {
@@ -340,11 +332,7 @@ impl Db {
                     // A document an erasure deleted never comes back
                     // (another server may not know of the erasure yet).
                     let mut q = super::builder_of(&tx, "SELECT doc_id FROM erased_docs WHERE doc_id IN (");
-                    let mut list = q.separated(", ");
-                    for (_, doc) in chunk {
-                        list.push_bind(doc.as_str());
-                    }
-                    q.push(")");
+                    super::push_ids(&mut q, chunk.iter().map(|(_, doc)| doc.to_string()));
                     if q.build().fetch_optional(&mut *tx).await?.is_some() {
                         return Err(StoreError::Erased);
                     }

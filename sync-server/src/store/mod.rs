@@ -137,6 +137,20 @@ pub(crate) fn builder_on<'args, DB: sqlx::Database>(
     sqlx::QueryBuilder::new(sql)
 }
 
+/// Binds `ids` as the list of an `IN (` the query ends with, and closes it.
+pub(crate) fn push_ids<'args, DB: sqlx::Database>(
+    q: &mut sqlx::QueryBuilder<'args, DB>,
+    ids: impl IntoIterator<Item = String>,
+) where
+    String: sqlx::Encode<'args, DB> + sqlx::Type<DB>,
+{
+    let mut list = q.separated(", ");
+    for id in ids {
+        list.push_bind(id);
+    }
+    q.push(")");
+}
+
 /// Rows of one multi-row statement: well under SQLite's 32,766 and
 /// PostgreSQL's 65,535 parameters for the widest row (twelve).
 pub(crate) const ROWS_PER_STATEMENT: usize = 500;
