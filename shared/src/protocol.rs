@@ -83,7 +83,16 @@ pub enum ServerMessage {
     Poke(Poke),
     /// The request could not be served at all.
     Error(WireError),
+    /// Changes just accepted in one space, pushed on a live connection
+    /// that asked for them ([`LIVE_QUERY`]) instead of a poke: the device
+    /// takes them without an exchange when they follow its cursor.
+    Live(LiveUpdate),
 }
+
+/// The query a device adds to the WebSocket route to be sent
+/// [`ServerMessage::Live`] updates; without it (apps before live updates)
+/// it gets [`ServerMessage::Poke`] alone, which it can decode.
+pub const LIVE_QUERY: &str = "live=1";
 
 /// One exchange from the device.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -363,6 +372,60 @@ pub enum RefusalCode {
 pub struct Poke {
     #[serde(rename = "s")]
     pub spaces: Vec<SpaceId>,
+}
+
+/// The changes of one space's feed after position `after` up to
+/// `cursor.seq`, as a pull would have sent them, with the cursor a pull
+/// would have returned. Only a device whose cursor for the space is at
+/// `after` (same epoch, past the snapshots) may take the cursor; see
+/// [`LiveUpdate::fit`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveUpdate {
+    #[serde(rename = "a")]
+    pub after: u64,
+    /// The space's cursor after these changes, sealed by the server.
+    #[serde(rename = "c")]
+    pub cursor: SpaceCursor,
+    #[serde(rename = "u", default)]
+    pub updates: Vec<DocUpdate>,
+}
+
+/// How a [`LiveUpdate`] fits a device's cursor of its space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveFit {
+    /// It follows the cursor: apply its updates and take its cursor.
+    Follows,
+    /// The device already holds all of it (its cursor is at or past the
+    /// update's end): nothing to do.
+    Held,
+    /// Something between the cursor and the update is missing, or the
+    /// device is still receiving the space's snapshots, or the epoch
+    /// differs: treat it as a poke and exchange.
+    Gap,
+}
+
+impl LiveUpdate {
+    /// How this update fits `held`, the device's cursor of its space.
+    pub fn fit(&self, held: Option<&SpaceCursor>) -> LiveFit {
+        let Some(held) = held else {
+            return LiveFit::Gap;
+        };
+        if held.space != self.cursor.space
+            || held.epoch != self.cursor.epoch
+            || held.snapshot.is_some()
+            || self.cursor.snapshot.is_some()
+            || self.cursor.seq <= self.after
+        {
+            return LiveFit::Gap;
+        }
+        if held.seq >= self.cursor.seq {
+            LiveFit::Held
+        } else if held.seq == self.after {
+            LiveFit::Follows
+        } else {
+            LiveFit::Gap
+        }
+    }
 }
 
 /// A request the server could not serve.

@@ -179,10 +179,7 @@ impl SyncService {
         drop(cached);
         written?;
         tracing::info!(erasure = %id, %doc, "a contact that arrived after an erasure was rewritten");
-        self.announce(Accepted {
-            space,
-            origin: DeviceId::office(by.user),
-        });
+        self.announce(Accepted::poke(space, DeviceId::office(by.user)));
         Ok(true)
     }
 
@@ -270,10 +267,7 @@ impl SyncService {
         written?;
         tracing::info!(erasure = %id, %person, referrals = count, "shared parts of referrals withheld after a change of consent");
         for space in spaces {
-            self.announce(Accepted {
-                space,
-                origin: DeviceId::office(by.user),
-            });
+            self.announce(Accepted::poke(space, DeviceId::office(by.user)));
         }
         Ok(count)
     }
@@ -462,10 +456,7 @@ impl SyncService {
                 Ok(()) => {
                     tracing::info!(erasure = %id, %person, deleted = write.deleted.len(), rewritten = write.rewritten.len(), "person erased");
                     for space in spaces {
-                        self.announce(Accepted {
-                            space,
-                            origin: DeviceId::office(by.user),
-                        });
+                        self.announce(Accepted::poke(space, DeviceId::office(by.user)));
                     }
                     let erasure = db
                         .erasures_with_progress(None, 50)

@@ -35,6 +35,7 @@ use odnowa_shared::sync::pull::{self, Budget, Opening, Read, SpacePull, UPDATE_O
 use odnowa_shared::validate::ValidationContext;
 
 use crate::cursor::CursorSeal;
+use crate::live::{self, AppendedDoc, LiveChanges};
 use crate::store::{Append, Appended, Db, DocMeta, Notice, QuarantineEntry, StoreError};
 
 /// The largest page a device may ask for (a frame is at most 1 MiB).
@@ -65,10 +66,24 @@ pub(crate) struct Pusher {
 }
 
 /// A change accepted in a space, for live pushes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Accepted {
     pub space: SpaceId,
     pub origin: DeviceId,
+    /// The changes themselves, for the live connections that take them;
+    /// `None`: a poke (an erasure, the office's writes, a large range).
+    pub live: Option<Arc<LiveChanges>>,
+}
+
+impl Accepted {
+    /// A poke for `space`.
+    pub fn poke(space: SpaceId, origin: DeviceId) -> Self {
+        Accepted {
+            space,
+            origin,
+            live: None,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -206,7 +221,7 @@ fn is_catalogue(push: &DocPush) -> bool {
 pub struct SyncService {
     db: Arc<Db>,
     cache: StdMutex<LruCache<DocId, Arc<Mutex<CachedDoc>>>>,
-    live: broadcast::Sender<Accepted>,
+    live: live::Sequencer,
     ctx: RwLock<Option<(ValidationContext, Arc<Option<Catalogue>>)>>,
     snapshot_every: u64,
     policy: DevicePolicy,
@@ -229,7 +244,7 @@ impl SyncService {
         SyncService {
             db,
             cache: StdMutex::new(LruCache::new(capacity)),
-            live: broadcast::channel(1024).0,
+            live: live::Sequencer::new(4096),
             ctx: RwLock::new(None),
             snapshot_every: 64,
             policy: DevicePolicy::default(),
@@ -327,21 +342,30 @@ impl SyncService {
                         space,
                         origin,
                         catalogue,
+                        range,
                     } => {
                         if catalogue {
                             *service.ctx.write().await = None;
                         }
-                        service.announce(Accepted { space, origin });
+                        let live = match range {
+                            Some((after, last)) => service.read_live(space, after, last).await,
+                            None => None,
+                        };
+                        service.announce(Accepted {
+                            space,
+                            origin,
+                            live,
+                        });
                     }
                     Notice::Lost => {
                         *service.ctx.write().await = None;
                         match service.db.space_ids().await {
                             Ok(spaces) => {
                                 for space in spaces {
-                                    service.announce(Accepted {
+                                    service.announce(Accepted::poke(
                                         space,
-                                        origin: DeviceId(uuid::Uuid::nil()),
-                                    });
+                                        DeviceId(uuid::Uuid::nil()),
+                                    ));
                                 }
                             }
                             Err(e) => {
@@ -356,7 +380,73 @@ impl SyncService {
 
     /// Tells live connections that `accepted.space` changed.
     pub(crate) fn announce(&self, accepted: Accepted) {
-        let _ = self.live.send(accepted);
+        self.live.announce(accepted);
+    }
+
+    /// Tells live connections what `origin` just appended, the changes
+    /// with it (`live`) where they may go to every reader of the space.
+    async fn announce_appended(&self, origin: DeviceId, appended: &[AppendedDoc<'_>]) {
+        for (space, after, last, rows) in live::rows_of(appended) {
+            let changes = self.live_changes(space, after, last, rows).await;
+            self.announce(Accepted {
+                space,
+                origin,
+                live: changes,
+            });
+        }
+    }
+
+    /// The live changes of `rows`, the feed range `after < seq <= last` of
+    /// `space`; `None` (a poke) when they cannot go live.
+    async fn live_changes(
+        &self,
+        space: SpaceId,
+        after: u64,
+        last: u64,
+        rows: Vec<pull::FeedRow>,
+    ) -> Option<Arc<LiveChanges>> {
+        if rows.len() > live::MAX_LIVE_ROWS {
+            return None;
+        }
+        let visibility = if space.is_registry() {
+            let docs: Vec<DocId> = rows.iter().map(|r| r.doc).collect();
+            match self.db.registry_visibility(&docs).await {
+                Ok(visibility) => visibility,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not tell who may hold new registry entries: poking instead");
+                    return None;
+                }
+            }
+        } else {
+            HashMap::new()
+        };
+        LiveChanges::of_rows(space, after, last, rows, &visibility).map(Arc::new)
+    }
+
+    /// The live changes of a range another server appended, read back.
+    async fn read_live(&self, space: SpaceId, after: u64, last: u64) -> Option<Arc<LiveChanges>> {
+        if last - after > live::MAX_LIVE_ROWS as u64 {
+            return None;
+        }
+        let nobody = DeviceId(uuid::Uuid::nil());
+        let rows = match self
+            .db
+            .feed(space, after, last, nobody, live::MAX_LIVE_ROWS as u32)
+            .await
+        {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read another server's changes: poking instead");
+                return None;
+            }
+        };
+        self.live_changes(space, after, last, rows).await
+    }
+
+    /// Seals a cursor handed to a device outside an exchange.
+    pub(crate) async fn seal(&self, cursor: &mut SpaceCursor) -> Result<(), StoreError> {
+        self.cursor_seal().await?.seal(cursor);
+        Ok(())
     }
 
     pub(crate) fn entry(&self, doc: DocId) -> Arc<Mutex<CachedDoc>> {
@@ -521,8 +611,11 @@ impl SyncService {
         peer: Peer,
         request: SyncRequest,
     ) -> Result<SyncResponse, StoreError> {
-        let grants = self.db.grants(peer.user).await?;
         let user = self.db.user_facts(peer.user).await?;
+        let grants = match &user {
+            Some(who) => self.db.grants_of(who).await?,
+            None => Vec::new(),
+        };
         let org = user.as_ref().and_then(|u| u.org);
         let writable: HashMap<SpaceId, (bool, Place)> = grants
             .iter()
@@ -592,6 +685,7 @@ impl SyncService {
         let sent: BTreeMap<SpaceId, SpaceCursor> =
             request.cursors.into_iter().map(|c| (c.space, c)).collect();
         let mut first_sync = false;
+        let last_seqs = self.db.last_seqs(&readable).await?;
         for grant in &grants {
             let cursor = sent
                 .get(&grant.space)
@@ -603,6 +697,7 @@ impl SyncService {
                     peer,
                     org,
                     cursor,
+                    last_seqs.get(&grant.space).copied().unwrap_or(0),
                     &mut epoch,
                     &mut budget,
                     &mut response.updates,
@@ -934,15 +1029,20 @@ impl SyncService {
             match appended {
                 Ok(appended) => {
                     let changes = accept.changes.len();
+                    let live = [AppendedDoc {
+                        doc: push.doc,
+                        space: push.space,
+                        kind: push.kind,
+                        generation: push.generation,
+                        changes: accept.changes.iter().map(|c| c.bytes.as_slice()).collect(),
+                        last_seq: appended.last_seq,
+                    }];
+                    self.announce_appended(pusher.peer.device, &live).await;
                     self.keep(&mut cached, push, accept.doc, changes, appended)
                         .await?;
                     if push.doc == DocId::catalogue() {
                         *self.ctx.write().await = None;
                     }
-                    self.announce(Accepted {
-                        space: push.space,
-                        origin: pusher.peer.device,
-                    });
                     return Ok(Pushed {
                         refused: accept.refused,
                         created,
@@ -1060,20 +1160,26 @@ impl SyncService {
         drop(appends);
         match written {
             Ok(appended) => {
-                let mut spaces = std::collections::BTreeSet::new();
+                let live: Vec<AppendedDoc<'_>> = accepted
+                    .iter()
+                    .zip(&appended)
+                    .map(|((i, accept), appended)| AppendedDoc {
+                        doc: pushes[*i].doc,
+                        space: pushes[*i].space,
+                        kind: pushes[*i].kind,
+                        generation: pushes[*i].generation,
+                        changes: accept.changes.iter().map(|c| c.bytes.as_slice()).collect(),
+                        last_seq: appended.last_seq,
+                    })
+                    .collect();
+                self.announce_appended(pusher.peer.device, &live).await;
+                drop(live);
                 for ((i, accept), appended) in accepted.into_iter().zip(appended) {
                     let changes = accept.changes.len();
                     self.keep(&mut guards[i], pushes[i], accept.doc, changes, appended)
                         .await?;
-                    spaces.insert(pushes[i].space);
                 }
                 drop(guards);
-                for space in spaces {
-                    self.announce(Accepted {
-                        space,
-                        origin: pusher.peer.device,
-                    });
-                }
                 Ok(Some(outcomes))
             }
             Err(StoreError::Conflict | StoreError::Erased) => {
@@ -1143,20 +1249,21 @@ impl SyncService {
         Ok(())
     }
 
-    /// Fills `updates` from one space within `budget`, as
-    /// [`pull::SpacePull`] plans it; returns the new cursor (unsealed) and
-    /// whether more is waiting.
+    /// Fills `updates` from one space, whose feed ends at `last`, within
+    /// `budget`, as [`pull::SpacePull`] plans it; returns the new cursor
+    /// (unsealed) and whether more is waiting.
+    #[allow(clippy::too_many_arguments)]
     async fn pull(
         &self,
         peer: Peer,
         org: Option<OrgId>,
         cursor: SpaceCursor,
+        last: u64,
         epoch: &mut u64,
         budget: &mut Budget,
         updates: &mut Vec<DocUpdate>,
     ) -> Result<(SpaceCursor, bool), StoreError> {
         let space = cursor.space;
-        let last = self.db.last_seq(space).await?;
         let issued = self.cursor_seal().await?.issued(&cursor);
         let opening = pull::opening(&cursor, *epoch, last, issued);
         match opening {

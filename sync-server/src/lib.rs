@@ -35,6 +35,7 @@ pub mod export;
 pub mod forwarded;
 pub mod headers;
 pub mod limits;
+pub mod live;
 pub mod office;
 pub mod passwords;
 pub mod projection;

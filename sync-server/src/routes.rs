@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -15,15 +15,16 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
-use odnowa_shared::ids::DeviceId;
+use odnowa_shared::ids::{DeviceId, SpaceId};
 use odnowa_shared::protocol::{
     self, ClientMessage, Enrol, Enrolled, MAX_FRAME_BYTES, PROTOCOL_VERSION, Poke, ServerMessage,
-    VERSION_HEADER,
+    SyncResponse, VERSION_HEADER,
 };
 
 use crate::auth;
 use crate::error::{ApiError, FrameError};
 use crate::exchange::Peer;
+use crate::live;
 use crate::state::{AppState, ClientIp, LiveDevices};
 use crate::store::{EnrolRefusal, StoreError};
 
@@ -209,10 +210,21 @@ fn frame_response(bytes: Vec<u8>) -> Response {
 
 /// Decodes a request frame, runs the exchange, encodes the answer.
 async fn serve_frame(state: &AppState, peer: Peer, frame: &[u8]) -> Result<Vec<u8>, ApiError> {
+    Ok(serve_sync(state, peer, frame).await?.0)
+}
+
+/// Serves one request frame: the answer's frame, and the answer (a live
+/// connection keeps its cursors and spaces).
+async fn serve_sync(
+    state: &AppState,
+    peer: Peer,
+    frame: &[u8],
+) -> Result<(Vec<u8>, SyncResponse), ApiError> {
     let ClientMessage::Sync(request) = protocol::decode_client(frame)?;
     let response = state.sync.exchange(peer, request).await?;
-    protocol::encode(&ServerMessage::Sync(response))
-        .map_err(|e| ApiError::Internal(StoreError::Corrupt(e.to_string())))
+    let bytes = protocol::encode(&ServerMessage::Sync(response.clone()))
+        .map_err(|e| ApiError::Internal(StoreError::Corrupt(e.to_string())))?;
+    Ok((bytes, response))
 }
 
 async fn sync_http(
@@ -245,8 +257,13 @@ async fn sync_http(
 async fn sync_ws(
     State(state): State<AppState>,
     AuthDevice(peer): AuthDevice,
+    RawQuery(query): RawQuery,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    // Apps that know live updates ask for them; older ones get pokes.
+    let takes_live = query
+        .as_deref()
+        .is_some_and(|q| q.split('&').any(|part| part == protocol::LIVE_QUERY));
     // A device needs one live connection (two while one replaces the
     // other); a stolen token must not hold hundreds.
     let Some(live) = LiveConnection::open(&state.live_devices, peer.device) else {
@@ -256,11 +273,15 @@ async fn sync_ws(
     // Messages up to twice the frame limit are read whole, so that one just
     // over it is answered with an error frame like over HTTP and the
     // connection lives on; past that the socket is closed unread.
+    // Every poll of the socket zeroes a read buffer of this size first
+    // (tungstenite), and a live connection is polled at every change
+    // announced: small, growing for a large message.
     upgrade
+        .read_buffer_size(8 * 1024)
         .max_message_size(2 * MAX_FRAME_BYTES)
         .max_frame_size(2 * MAX_FRAME_BYTES)
         .on_upgrade(move |socket| async move {
-            websocket(state, peer, socket).await;
+            websocket(state, peer, takes_live, socket).await;
             drop(live);
         })
 }
@@ -301,17 +322,31 @@ impl Drop for LiveConnection {
     }
 }
 
-/// One device's live connection: exchanges on request, pokes when others'
-/// changes arrive in a space it reads.
-async fn websocket(state: AppState, peer: Peer, mut socket: WebSocket) {
+/// One device's live connection: exchanges on request; when others'
+/// changes arrive in a space it reads, the changes themselves when the
+/// device asked for them and they follow the cursor it was last handed
+/// ([`crate::live`]), a poke otherwise.
+///
+/// The spaces it reads are those of the last answer sent on it (first read
+/// at the start). Access only narrows by disabling the user or revoking
+/// the device, which closes the connection (`revocations`); a space newly
+/// granted is read from the next answer on.
+async fn websocket(state: AppState, peer: Peer, takes_live: bool, mut socket: WebSocket) {
     let mut accepted = state.sync.subscribe();
-    let mut readable = match state.sync.db().grants(peer.user).await {
-        Ok(grants) => grants.into_iter().map(|g| g.space).collect::<Vec<_>>(),
+    let db = state.sync.db().clone();
+    let (grants, user) = match tokio::try_join!(db.grants(peer.user), db.user_facts(peer.user)) {
+        Ok(read) => read,
         Err(e) => {
             tracing::error!(error = %e, "could not read grants");
             return;
         }
     };
+    let mut readable: Vec<SpaceId> = grants.into_iter().map(|g| g.space).collect();
+    let org_key = user
+        .and_then(|u| u.org)
+        .map(|org| org.to_string())
+        .unwrap_or_default();
+    let mut conn = live::Connection::new(org_key, takes_live);
     let mut keepalive = tokio::time::interval(Duration::from_secs(25));
     let mut revocations = state.sync.revocations();
     revocations.borrow_and_update();
@@ -334,7 +369,7 @@ async fn websocket(state: AppState, peer: Peer, mut socket: WebSocket) {
                     watching = false;
                     continue;
                 }
-                let cut_off = match state.sync.db().device_auth(peer.device).await {
+                let cut_off = match db.device_auth(peer.device).await {
                     Ok(Some(auth)) => auth.revoked || auth.user_disabled,
                     Ok(None) => true,
                     Err(e) => {
@@ -361,8 +396,13 @@ async fn websocket(state: AppState, peer: Peer, mut socket: WebSocket) {
                     None => break,
                 };
                 let reply = match message {
-                    Message::Binary(frame) => match serve_frame(&state, peer, &frame).await {
-                        Ok(bytes) => bytes,
+                    Message::Binary(frame) => match serve_sync(&state, peer, &frame).await {
+                        Ok((bytes, answer)) => {
+                            // Grants may have changed with the answer.
+                            readable = answer.spaces.iter().map(|s| s.space).collect();
+                            conn.answered(&answer.cursors);
+                            bytes
+                        }
                         Err(e) => {
                             tracing::info!(error = %e, device = %peer.device, "bad websocket frame");
                             e.frame()
@@ -375,20 +415,32 @@ async fn websocket(state: AppState, peer: Peer, mut socket: WebSocket) {
                 if socket.send(Message::Binary(reply.into())).await.is_err() {
                     break;
                 }
-                // Grants may have changed with the exchange's answer.
-                if let Ok(grants) = state.sync.db().grants(peer.user).await {
-                    readable = grants.into_iter().map(|g| g.space).collect();
-                }
             }
             event = accepted.recv() => {
-                let spaces = match event {
-                    Ok(event) if event.origin != peer.device && readable.contains(&event.space) => vec![event.space],
-                    Ok(_) => continue,
+                let message = match event {
+                    Ok(event) => {
+                        let reads = readable.contains(&event.space);
+                        match conn.on_changes(peer.device, event.origin, reads, event.live.as_ref()) {
+                            live::Send::Nothing => continue,
+                            live::Send::Poke => ServerMessage::Poke(Poke { spaces: vec![event.space] }),
+                            live::Send::Live(mut update) => {
+                                if let Err(e) = state.sync.seal(&mut update.cursor).await {
+                                    tracing::warn!(error = %e, "could not seal a live cursor: poking instead");
+                                    ServerMessage::Poke(Poke { spaces: vec![event.space] })
+                                } else {
+                                    conn.sent(&update.cursor);
+                                    ServerMessage::Live(update)
+                                }
+                            }
+                        }
+                    }
                     // Missed some: poke for everything readable.
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => readable.clone(),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        ServerMessage::Poke(Poke { spaces: readable.clone() })
+                    }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 };
-                let Ok(bytes) = protocol::encode(&ServerMessage::Poke(Poke { spaces })) else { continue };
+                let Ok(bytes) = protocol::encode(&message) else { continue };
                 if socket.send(Message::Binary(bytes.into())).await.is_err() {
                     break;
                 }

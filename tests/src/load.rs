@@ -11,7 +11,7 @@
 //! server acknowledged is on the server and on every device that reads its
 //! space.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -51,6 +51,10 @@ pub struct Figures {
     pub exchange_ms: Vec<f64>,
     pub propagation_ms: Vec<f64>,
     pub pokes: u64,
+    /// Live updates taken, and those that did not follow the device's
+    /// cursor (an exchange followed).
+    pub live_updates: u64,
+    pub live_gaps: u64,
     pub errors: Vec<String>,
     pub server_cpu: Duration,
     pub server_rss_kib: Vec<u64>,
@@ -75,7 +79,8 @@ impl Figures {
         format!(
             "{} devices, {} instance(s), {:.0} s: {} saves, {} changes accepted ({:.0}/s), {} exchanges\n\
              exchange latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms\n\
-             propagation (save on one device to receipt on another) p50 {:.1} ms, p99 {:.1} ms over {} receipts; {} pokes\n\
+             propagation (save on one device to receipt on another) p50 {:.1} ms, p99 {:.1} ms over {} receipts\n\
+             live updates {} ({} not following the cursor), pokes {}\n\
              servers: CPU {:.1} s ({:.0} % of one core), RSS max {:.1} MiB\n\
              errors: {}",
             plan.devices,
@@ -91,6 +96,8 @@ impl Figures {
             quantile(&self.propagation_ms, 0.5),
             quantile(&self.propagation_ms, 0.99),
             self.propagation_ms.len(),
+            self.live_updates,
+            self.live_gaps,
             self.pokes,
             self.server_cpu.as_secs_f64(),
             100.0 * self.server_cpu.as_secs_f64() / secs,
@@ -113,7 +120,27 @@ struct DeviceRun {
     exchange_ms: Vec<f64>,
     propagation_ms: Vec<f64>,
     pokes: u64,
+    live_updates: u64,
+    live_gaps: u64,
     errors: Vec<String>,
+}
+
+impl DeviceRun {
+    /// Counts the propagation of `docs`, just received by device `index`,
+    /// from their saves on other devices.
+    fn received(&mut self, index: usize, docs: &[DocId], saved: &Saved) {
+        let now = Instant::now();
+        if let Ok(saved) = saved.lock() {
+            for doc in docs {
+                if let Some((at, by)) = saved.get(doc)
+                    && *by != index
+                {
+                    self.propagation_ms
+                        .push(now.duration_since(*at).as_secs_f64() * 1000.0);
+                }
+            }
+        }
+    }
 }
 
 /// Runs `plan` against fresh server processes on `db_url`.
@@ -211,6 +238,8 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
         figures.exchange_ms.extend(run.exchange_ms);
         figures.propagation_ms.extend(run.propagation_ms);
         figures.pokes += run.pokes;
+        figures.live_updates += run.live_updates;
+        figures.live_gaps += run.live_gaps;
         figures.errors.extend(run.errors);
         match outcome {
             Ok(device) => finished.push(device),
@@ -226,7 +255,9 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
     Ok(figures)
 }
 
-/// One device's day: records at `pace` until `deadline`, answers pokes.
+/// One device's day: records at `pace` until `deadline`; takes the live
+/// updates the server pushes, and exchanges after a poke or an update
+/// that does not follow its cursor, as the app does.
 async fn work(
     index: usize,
     mut device: SimDevice,
@@ -241,46 +272,58 @@ async fn work(
     // Spread the first saves over one pace.
     let mut next_save = Instant::now() + pace.mul_f64(rand_unit(index as u64 * 7919 + 1));
     let mut seed = index as u64 * 104_729 + 17;
+    let mut pending: VecDeque<ServerMessage> = VecDeque::new();
+    // As the app does when its socket opens.
+    let mut exchange_due = true;
     while Instant::now() < deadline {
-        let wait = next_save.saturating_duration_since(Instant::now());
-        let poked = match tokio::time::timeout(wait, live.next()).await {
-            Ok(Ok(Some(ServerMessage::Poke(_)))) => {
-                run.pokes += 1;
-                true
+        if let Some(message) = pending.pop_front() {
+            match message {
+                ServerMessage::Poke(_) => {
+                    run.pokes += 1;
+                    exchange_due = true;
+                }
+                ServerMessage::Live(update) => {
+                    run.live_updates += 1;
+                    match device.take_live(update)? {
+                        Some(docs) => run.received(index, &docs, &saved),
+                        None => {
+                            run.live_gaps += 1;
+                            exchange_due = true;
+                        }
+                    }
+                }
+                other => run.errors.push(format!("an unasked message: {other:?}")),
             }
-            Ok(Ok(Some(other))) => {
-                run.errors.push(format!("an unasked message: {other:?}"));
-                false
-            }
-            Ok(Ok(None)) => bail!("the server closed the live connection"),
-            Ok(Err(e)) => bail!("the live connection failed: {e:#}"),
-            Err(_) => false,
-        };
-        let mut docs = Vec::new();
-        if !poked {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-            let mut contact = Contact::new(team, device.user, Timestamp::now());
-            if persons.is_empty() || seed.is_multiple_of(10) {
-                let person = Person::new(&format!("Osoba {index}-{}", run.saves), Timestamp::now());
-                let id = device.create(&person)?;
-                persons.push(PersonId(id.0));
-                docs.push(id);
-            }
-            let person = persons[(seed >> 8) as usize % persons.len()];
-            contact = contact.with_person(person).with_service("hot_drink");
-            let id = device.create(&contact)?;
-            docs.push(id);
-            run.saves += 1;
-            let now = Instant::now();
-            if let Ok(mut saved) = saved.lock() {
-                for doc in &docs {
-                    saved.insert(*doc, (now, index));
+            continue;
+        }
+        if !exchange_due {
+            let wait = next_save.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(wait, live.next()).await {
+                Ok(Ok(Some(message))) => {
+                    pending.push_back(message);
+                    continue;
+                }
+                Ok(Ok(None)) => bail!("the server closed the live connection"),
+                Ok(Err(e)) => bail!("the live connection failed: {e:#}"),
+                Err(_) => {
+                    save(
+                        index,
+                        &mut device,
+                        team,
+                        &mut persons,
+                        &mut seed,
+                        run,
+                        &saved,
+                    )?;
+                    next_save = Instant::now() + pace.mul_f64(0.5 + rand_unit(seed));
                 }
             }
-            next_save = now + pace.mul_f64(0.5 + rand_unit(seed));
         }
+        let docs = device.unconfirmed();
         let started = Instant::now();
-        let done = live.exchange(&mut device, &docs, &mut run.pokes).await?;
+        let mut meanwhile = Vec::new();
+        let done = live.exchange(&mut device, &docs, &mut meanwhile).await?;
+        pending.extend(meanwhile);
         run.exchanges += 1;
         run.exchange_ms
             .push(started.elapsed().as_secs_f64() * 1000.0);
@@ -289,19 +332,44 @@ async fn work(
             run.errors
                 .push(format!("refused: {:?} {}", refusal.code, refusal.reason));
         }
-        let received = Instant::now();
-        if let Ok(saved) = saved.lock() {
-            for doc in &done.received {
-                if let Some((at, by)) = saved.get(doc)
-                    && *by != index
-                {
-                    run.propagation_ms
-                        .push(received.duration_since(*at).as_secs_f64() * 1000.0);
-                }
-            }
-        }
+        run.received(index, &done.received, &saved);
+        exchange_due = done.more;
     }
     Ok((device, team))
+}
+
+/// One save of device `index`: a contact, with a new person one time in
+/// ten (and at the first).
+fn save(
+    index: usize,
+    device: &mut SimDevice,
+    team: SpaceId,
+    persons: &mut Vec<PersonId>,
+    seed: &mut u64,
+    run: &mut DeviceRun,
+    saved: &Saved,
+) -> Result<()> {
+    *seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    let mut docs = Vec::new();
+    if persons.is_empty() || seed.is_multiple_of(10) {
+        let person = Person::new(&format!("Osoba {index}-{}", run.saves), Timestamp::now());
+        let id = device.create(&person)?;
+        persons.push(PersonId(id.0));
+        docs.push(id);
+    }
+    let person = persons[(*seed >> 8) as usize % persons.len()];
+    let contact = Contact::new(team, device.user, Timestamp::now())
+        .with_person(person)
+        .with_service("hot_drink");
+    docs.push(device.create(&contact)?);
+    run.saves += 1;
+    let now = Instant::now();
+    if let Ok(mut saved) = saved.lock() {
+        for doc in &docs {
+            saved.insert(*doc, (now, index));
+        }
+    }
+    Ok(())
 }
 
 /// A number in [0, 1) from `seed` (no randomness crate needed).
@@ -325,6 +393,9 @@ async fn check_nothing_lost(
         for (device, _) in devices.iter_mut() {
             device.sync_http().await?;
         }
+    }
+    for (device, _) in devices.iter_mut() {
+        device.settle()?;
     }
     let mut lost = 0;
     let mut waiting = 0;

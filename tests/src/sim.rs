@@ -18,8 +18,8 @@ use futures_util::{SinkExt, StreamExt};
 use odnowa_shared::document::{self, Author};
 use odnowa_shared::ids::{DeviceId, DocId, SpaceId, UserId};
 use odnowa_shared::protocol::{
-    self, ClientMessage, DocPush, DocUpdate, ENROL_PATH, Enrol, Enrolled, ROUTE_PREFIX, Refusal,
-    ServerMessage, SpaceAccess, SpaceCursor, SyncRequest, SyncResponse,
+    self, ClientMessage, DocPush, DocUpdate, ENROL_PATH, Enrol, Enrolled, LiveFit, LiveUpdate,
+    ROUTE_PREFIX, Refusal, ServerMessage, SpaceAccess, SpaceCursor, SyncRequest, SyncResponse,
 };
 use odnowa_shared::records::{Record, RecordKind};
 use odnowa_shared::time::Timestamp;
@@ -42,6 +42,27 @@ pub struct SimDoc {
     held: HashSet<ChangeHash>,
     /// This device made the record.
     pub mine: bool,
+    /// Changes received and not yet applied to `doc` (a record of
+    /// another device: applied at [`SimDevice::settle`], so that hundreds
+    /// of simulated devices do not spend the machine on Automerge while
+    /// the load is measured).
+    unapplied: Vec<Vec<u8>>,
+}
+
+impl SimDoc {
+    fn settle(&mut self) -> Result<()> {
+        if self.unapplied.is_empty() {
+            return Ok(());
+        }
+        let changes = std::mem::take(&mut self.unapplied)
+            .iter()
+            .map(|bytes| automerge::Change::try_from(bytes.as_slice()))
+            .collect::<Result<Vec<_>, _>>()
+            .context("a change from the server does not decode")?;
+        self.held.extend(changes.iter().map(|c| c.hash()));
+        self.doc.apply_changes(changes)?;
+        Ok(())
+    }
 }
 
 /// A device that enrolled with a code and syncs by hand.
@@ -126,6 +147,7 @@ impl SimDevice {
                 doc,
                 held: HashSet::new(),
                 mine: true,
+                unapplied: Vec::new(),
             },
         );
         self.dirty.insert(id);
@@ -138,6 +160,7 @@ impl SimDevice {
             .docs
             .get_mut(&record.doc_id())
             .context("editing a document the device does not hold")?;
+        held.settle()?;
         document::write(
             &mut held.doc,
             record,
@@ -268,13 +291,6 @@ impl SimDevice {
     }
 
     fn apply(&mut self, update: DocUpdate) -> Result<()> {
-        let changes = update
-            .changes
-            .iter()
-            .map(|bytes| automerge::Change::try_from(bytes.as_slice()))
-            .collect::<Result<Vec<_>, _>>()
-            .context("a change from the server does not decode")?;
-        let mut sent: Vec<ChangeHash> = changes.iter().map(|c| c.hash()).collect();
         let mut held = match self.docs.remove(&update.doc) {
             // A new generation (an erasure rewrote the record) replaces
             // the copy; anything else merges into it.
@@ -286,16 +302,32 @@ impl SimDevice {
                 doc: Automerge::new(),
                 held: HashSet::new(),
                 mine: false,
+                unapplied: Vec::new(),
             },
         };
+        held.unapplied
+            .extend(update.changes.into_iter().map(ByteBuf::into_vec));
         if let Some(snapshot) = update.snapshot {
+            held.settle()?;
             let mut loaded = Automerge::load(&snapshot)?;
-            sent.extend(loaded.get_changes(&[]).iter().map(|c| c.hash()));
+            held.held
+                .extend(loaded.get_changes(&[]).iter().map(|c| c.hash()));
             held.doc.merge(&mut loaded)?;
         }
-        held.doc.apply_changes(changes)?;
-        held.held.extend(sent);
+        // One's own records at once: their unsent changes are read.
+        if held.mine {
+            held.settle()?;
+        }
         self.docs.insert(update.doc, held);
+        Ok(())
+    }
+
+    /// Applies every change received and not yet applied, so that
+    /// [`Self::copy`] shows all of them.
+    pub fn settle(&mut self) -> Result<()> {
+        for held in self.docs.values_mut() {
+            held.settle()?;
+        }
         Ok(())
     }
 
@@ -335,9 +367,19 @@ impl SimDevice {
         bail!("still syncing after 10,000 exchanges")
     }
 
-    /// Opens a live connection (`ws://…/v1/ws`).
+    /// Opens a live connection (`ws://…/v1/ws`) that takes live updates,
+    /// as the app's does.
     pub async fn connect(&self) -> Result<Live> {
-        let url = format!("{}/v1/ws", self.base.replacen("http", "ws", 1));
+        self.connect_with(true).await
+    }
+
+    /// Opens a live connection; `live`: asking for live updates (apps
+    /// before them did not, and get pokes alone).
+    pub async fn connect_with(&self, live: bool) -> Result<Live> {
+        let mut url = format!("{}/v1/ws", self.base.replacen("http", "ws", 1));
+        if live {
+            url = format!("{url}?{}", protocol::LIVE_QUERY);
+        }
         let mut request =
             tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)?;
         request
@@ -347,7 +389,25 @@ impl SimDevice {
         Ok(Live { socket })
     }
 
-    /// The device's copy of `doc`.
+    /// Takes a live update as the app does: when it follows this
+    /// device's cursor, its changes and its cursor; the documents that
+    /// changed, or `None` when it did not follow (exchange instead).
+    pub fn take_live(&mut self, update: LiveUpdate) -> Result<Option<Vec<DocId>>> {
+        match update.fit(self.cursors.get(&update.cursor.space)) {
+            LiveFit::Held => Ok(Some(Vec::new())),
+            LiveFit::Gap => Ok(None),
+            LiveFit::Follows => {
+                let docs = update.updates.iter().map(|u| u.doc).collect();
+                for doc in update.updates {
+                    self.apply(doc)?;
+                }
+                self.cursors.insert(update.cursor.space, update.cursor);
+                Ok(Some(docs))
+            }
+        }
+    }
+
+    /// The device's copy of `doc`, as of the last [`Self::settle`].
     pub fn copy(&self, doc: DocId) -> Option<&Automerge> {
         self.docs.get(&doc).map(|d| &d.doc)
     }
@@ -362,12 +422,13 @@ pub struct Live {
 
 impl Live {
     /// One exchange of `device` over this connection with `docs`'
-    /// changes; pokes that arrive meanwhile are counted in `pokes`.
+    /// changes; the pokes and live updates that arrive meanwhile are put
+    /// in `meanwhile`, to be taken after the answer.
     pub async fn exchange(
         &mut self,
         device: &mut SimDevice,
         docs: &[DocId],
-        pokes: &mut u64,
+        meanwhile: &mut Vec<ServerMessage>,
     ) -> Result<Exchanged> {
         let request = device.request(docs);
         self.send(protocol::encode(&ClientMessage::Sync(request.clone()))?)
@@ -380,8 +441,8 @@ impl Live {
                 Some(ServerMessage::Sync(other)) => {
                     bail!("an answer to request {} came unasked", other.request_id)
                 }
-                Some(ServerMessage::Poke(_)) => *pokes += 1,
                 Some(ServerMessage::Error(e)) => bail!("{:?}: {}", e.code, e.message),
+                Some(other) => meanwhile.push(other),
                 None => bail!("the connection closed mid-exchange"),
             }
         }

@@ -141,7 +141,11 @@ async fn devices_enrol_and_sync_over_https_and_wss(backend: Backend) -> Result<(
     })
     .await;
     ensure!(arrived, "the contact reached B over TLS");
-    ensure!(b.engine.stats().pokes >= 1, "B was poked over WSS");
+    ensure!(
+        b.engine.stats().live_updates >= 1,
+        "B took the change live over WSS: {:?}",
+        b.engine.stats()
+    );
     ensure!(server.db.change_count().await? >= 1);
     Ok(())
 }

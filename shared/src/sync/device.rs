@@ -16,7 +16,9 @@ use automerge::ChangeHash;
 
 use super::replica::{ApplyError, CursorBook, ReplicaDoc};
 use crate::ids::{DocId, SpaceId};
-use crate::protocol::{DocPush, MAX_FRAME_BYTES, Purge, RefusalCode, SyncResponse};
+use crate::protocol::{
+    DocPush, DocUpdate, LiveFit, LiveUpdate, MAX_FRAME_BYTES, Purge, RefusalCode, SyncResponse,
+};
 
 /// How many bytes of changes one request carries at most: a quarter of a
 /// frame is left for cursors, reads, purges and framing.
@@ -211,7 +213,42 @@ pub fn answer(
         effects.purged = response.purge.clone();
         effects.again = true; // confirm them at once
     }
-    for update in &response.updates {
+    merge_updates(
+        &response.updates,
+        &mut held,
+        &mut effects,
+        &mut touched,
+        &mut deleted,
+    )?;
+    let cursors = book.update(response);
+    for space in &cursors.epoch_changed {
+        for copy in held.values_mut().filter(|c| c.replica.space == *space) {
+            copy.replica.unconfirm();
+            copy.refused = None;
+        }
+        effects.again = true;
+    }
+    effects.unconfirm_spaces = cursors.epoch_changed;
+    effects.no_longer_readable = cursors.no_longer_readable;
+    effects.delete = deleted.into_iter().collect();
+    effects.store = touched
+        .into_iter()
+        .filter_map(|doc| held.remove(&doc))
+        .collect();
+    Ok(effects)
+}
+
+/// Merges the server's `updates` into `held`: an update of the held
+/// generation is merged; of a newer one it replaces the copy (unsent edits
+/// reported lost); of an older one it is stale and ignored.
+fn merge_updates(
+    updates: &[DocUpdate],
+    held: &mut BTreeMap<DocId, Held>,
+    effects: &mut Effects,
+    touched: &mut BTreeSet<DocId>,
+    deleted: &mut BTreeSet<DocId>,
+) -> Result<(), ApplyError> {
+    for update in updates {
         let copy = match held.remove(&update.doc) {
             Some(mut copy) if copy.replica.generation == update.generation => {
                 copy.replica.apply(update)?;
@@ -243,22 +280,55 @@ pub fn answer(
         touched.insert(update.doc);
         held.insert(update.doc, copy);
     }
-    let cursors = book.update(response);
-    for space in &cursors.epoch_changed {
-        for copy in held.values_mut().filter(|c| c.replica.space == *space) {
-            copy.replica.unconfirm();
-            copy.refused = None;
-        }
-        effects.again = true;
+    Ok(())
+}
+
+/// What a device does with a [`LiveUpdate`].
+#[derive(Debug)]
+pub enum Live {
+    /// It followed the cursor: these effects, as [`answer`]'s for the
+    /// same updates, with the cursor moved in the book.
+    Apply(Effects),
+    /// The device holds all of it already.
+    Held,
+    /// It does not follow the device's cursor: exchange, as after a poke.
+    Exchange,
+}
+
+/// Reads a [`LiveUpdate`] the server pushed on the live connection
+/// against `held` (the device's copies of its [`live_concerned`]
+/// documents) and `book`.
+pub fn live(
+    update: &LiveUpdate,
+    mut held: BTreeMap<DocId, Held>,
+    book: &mut CursorBook,
+) -> Result<Live, ApplyError> {
+    match update.fit(book.cursor(update.cursor.space)) {
+        LiveFit::Follows => {}
+        LiveFit::Held => return Ok(Live::Held),
+        LiveFit::Gap => return Ok(Live::Exchange),
     }
-    effects.unconfirm_spaces = cursors.epoch_changed;
-    effects.no_longer_readable = cursors.no_longer_readable;
-    effects.delete = deleted.into_iter().collect();
+    let mut effects = Effects::default();
+    let mut touched = BTreeSet::new();
+    let mut deleted = BTreeSet::new();
+    merge_updates(
+        &update.updates,
+        &mut held,
+        &mut effects,
+        &mut touched,
+        &mut deleted,
+    )?;
+    book.advance(update.cursor.clone());
     effects.store = touched
         .into_iter()
         .filter_map(|doc| held.remove(&doc))
         .collect();
-    Ok(effects)
+    Ok(Live::Apply(effects))
+}
+
+/// The documents a [`LiveUpdate`] concerns (see [`concerned`]).
+pub fn live_concerned(update: &LiveUpdate) -> BTreeSet<DocId> {
+    update.updates.iter().map(|u| u.doc).collect()
 }
 
 #[cfg(test)]
@@ -509,5 +579,71 @@ mod tests {
         assert!(effects.again);
         assert_eq!(effects.unconfirm_spaces, vec![space]);
         assert_eq!(book.cursors()[0].epoch, 2);
+    }
+
+    #[test]
+    fn a_live_update_is_taken_only_when_it_follows_the_cursor() {
+        let theirs = person(DeviceId::random());
+        let space = theirs.replica.space;
+        let cursor = |epoch, seq| SpaceCursor {
+            space,
+            epoch,
+            seq,
+            snapshot: None,
+            mac: None,
+        };
+        let update = LiveUpdate {
+            after: 5,
+            cursor: cursor(1, 6),
+            updates: vec![DocUpdate {
+                doc: theirs.replica.id,
+                space,
+                kind: theirs.replica.kind,
+                generation: 0,
+                snapshot: None,
+                changes: theirs
+                    .replica
+                    .doc
+                    .get_changes(&[])
+                    .iter()
+                    .map(|c| ByteBuf::from(c.raw_bytes().to_vec()))
+                    .collect(),
+            }],
+        };
+        let mut book = CursorBook::from_cursors([cursor(1, 5)]);
+        let Live::Apply(effects) = live(&update, BTreeMap::new(), &mut book).expect("live") else {
+            panic!("it follows the cursor");
+        };
+        assert_eq!(effects.store.len(), 1);
+        assert_eq!(
+            effects.store[0].replica.doc.get_heads(),
+            theirs.replica.doc.get_heads()
+        );
+        assert_eq!(book.cursor(space).map(|c| c.seq), Some(6));
+        // Again: held already.
+        assert!(matches!(
+            live(&update, BTreeMap::new(), &mut book),
+            Ok(Live::Held)
+        ));
+        // Behind, in another epoch, never synced, or still in the
+        // snapshots: an exchange, the cursor untouched.
+        for held_cursor in [cursor(1, 4), cursor(2, 5)] {
+            let mut book = CursorBook::from_cursors([held_cursor.clone()]);
+            assert!(matches!(
+                live(&update, BTreeMap::new(), &mut book),
+                Ok(Live::Exchange)
+            ));
+            assert_eq!(book.cursor(space), Some(&held_cursor));
+        }
+        assert!(matches!(
+            live(&update, BTreeMap::new(), &mut CursorBook::default()),
+            Ok(Live::Exchange)
+        ));
+        let mut snapshots = cursor(1, 5);
+        snapshots.snapshot = Some(crate::protocol::SnapshotPhase {
+            after: None,
+            upto: 5,
+        });
+        assert_eq!(update.fit(Some(&snapshots)), LiveFit::Gap);
     }
 }

@@ -173,6 +173,18 @@ impl CursorBook {
         self.cursors.values().cloned().collect()
     }
 
+    /// The cursor of `space`, if the device has synced it.
+    pub fn cursor(&self, space: SpaceId) -> Option<&SpaceCursor> {
+        self.cursors.get(&space)
+    }
+
+    /// Takes the cursor of a live update that followed the one held
+    /// ([`crate::protocol::LiveUpdate::fit`]); other spaces stay as
+    /// they are.
+    pub fn advance(&mut self, cursor: SpaceCursor) {
+        self.cursors.insert(cursor.space, cursor);
+    }
+
     /// Takes the server's new cursors. Returns the spaces whose epoch changed
     /// (the server's feed was restored: every document of those spaces must
     /// be pushed again) and the spaces the device may no longer read.

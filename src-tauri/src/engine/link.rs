@@ -11,7 +11,9 @@ use tokio::sync::{Mutex, Notify, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use odnowa_shared::protocol::{self, ErrorCode, MAX_FRAME_BYTES, ROUTE_PREFIX, ServerMessage};
+use odnowa_shared::protocol::{
+    self, ErrorCode, LIVE_QUERY, LiveUpdate, MAX_FRAME_BYTES, ROUTE_PREFIX, ServerMessage,
+};
 
 use super::error::{EngineError, Result};
 use super::trust::ServerTrust;
@@ -23,6 +25,8 @@ pub struct Stats {
     pub bytes_up: AtomicU64,
     pub bytes_down: AtomicU64,
     pub pokes: AtomicU64,
+    /// Live updates taken without an exchange.
+    pub live_updates: AtomicU64,
 }
 
 /// A snapshot of [`Stats`].
@@ -32,6 +36,7 @@ pub struct StatsSnapshot {
     pub bytes_up: u64,
     pub bytes_down: u64,
     pub pokes: u64,
+    pub live_updates: u64,
 }
 
 impl Stats {
@@ -41,6 +46,7 @@ impl Stats {
             bytes_up: self.bytes_up.load(Ordering::Relaxed),
             bytes_down: self.bytes_down.load(Ordering::Relaxed),
             pokes: self.pokes.load(Ordering::Relaxed),
+            live_updates: self.live_updates.load(Ordering::Relaxed),
         }
     }
 }
@@ -141,15 +147,17 @@ impl Link {
     }
 
     /// Keeps a WebSocket open until it fails; `poked` is notified when the
-    /// server says new changes are waiting, and once when the socket opens.
-    /// Returns when the socket closes.
+    /// server says new changes are waiting, and once when the socket opens;
+    /// the changes the server pushes go to `live` (a poke when it is
+    /// full). Returns when the socket closes.
     pub async fn run_socket(
         self: &Arc<Self>,
         poked: Arc<Notify>,
+        live: mpsc::Sender<LiveUpdate>,
         on_open: impl FnOnce(),
     ) -> Result<()> {
         let url = format!(
-            "{}{ROUTE_PREFIX}/ws",
+            "{}{ROUTE_PREFIX}/ws?{LIVE_QUERY}",
             self.base
                 .replacen("https://", "wss://", 1)
                 .replacen("http://", "ws://", 1)
@@ -204,6 +212,14 @@ impl Link {
                         Ok(ServerMessage::Poke(_)) => {
                             self.stats.pokes.fetch_add(1, Ordering::Relaxed);
                             poked.notify_one();
+                        }
+                        Ok(ServerMessage::Live(update)) => {
+                            self.stats
+                                .bytes_down
+                                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                            if live.try_send(update).is_err() {
+                                poked.notify_one();
+                            }
                         }
                         Ok(ServerMessage::Error(e)) if e.code == ErrorCode::Revoked => {
                             if let Some(reply) = waiting.pop_front() {

@@ -758,11 +758,28 @@ impl Engine {
             }
             self.inner.sync.set_status(|s| s.live = false);
             let opened = std::time::Instant::now();
-            let result = link
-                .run_socket(self.inner.sync.waker(), || {
-                    self.inner.sync.set_status(|s| s.live = true)
-                })
-                .await;
+            let (live, mut updates) = tokio::sync::mpsc::channel(64);
+            let socket = link.run_socket(self.inner.sync.waker(), live, || {
+                self.inner.sync.set_status(|s| s.live = true)
+            });
+            // The server's live updates, taken one at a time as they come.
+            let take = async {
+                while let Some(update) = updates.recv().await {
+                    let exchange = self
+                        .inner
+                        .sync
+                        .take_live(&self.inner.replica, &update)
+                        .await
+                        .unwrap_or_else(|e| {
+                            tracing::info!(error = %e, "a live update was not taken: syncing instead");
+                            true
+                        });
+                    if exchange {
+                        self.inner.sync.wake();
+                    }
+                }
+            };
+            let (result, ()) = tokio::join!(socket, take);
             self.inner.sync.set_status(|s| s.live = false);
             match result {
                 Err(EngineError::Revoked) => {

@@ -522,6 +522,25 @@ impl LocalStore {
     }
 
     /// Replaces the cursors and the readable spaces (inside `tx`).
+    /// Replaces the cursor of one space (a live update's), leaving the
+    /// others and the spaces as they are.
+    pub async fn put_cursor(
+        tx: &mut Transaction<'static, Sqlite>,
+        cursor: &SpaceCursor,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE cursors SET epoch = $1, seq = $2, snapshot_after = NULL, snapshot_upto = NULL, \
+             mac = $3 WHERE space = $4",
+        )
+        .bind(cursor.epoch as i64)
+        .bind(cursor.seq as i64)
+        .bind(cursor.mac.as_ref().map(|m| m.to_vec()))
+        .bind(cursor.space.to_string())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
     pub async fn put_cursors(
         tx: &mut Transaction<'static, Sqlite>,
         cursors: &[SpaceCursor],

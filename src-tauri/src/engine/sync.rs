@@ -14,7 +14,8 @@ use tokio::sync::{Mutex, Notify, RwLock};
 use odnowa_shared::api::{Progress, SyncView as SyncStatus};
 use odnowa_shared::ids::{DocId, OrgId};
 use odnowa_shared::protocol::{
-    self, ClientMessage, DevicePolicy, DocPush, Purge, ServerMessage, SyncRequest, SyncResponse,
+    self, ClientMessage, DevicePolicy, DocPush, LiveFit, LiveUpdate, Purge, ServerMessage,
+    SyncRequest, SyncResponse,
 };
 use odnowa_shared::sync::device;
 use odnowa_shared::sync::replica::CursorBook;
@@ -227,7 +228,7 @@ impl SyncClient {
                     return Err(EngineError::Revoked);
                 }
                 ServerMessage::Error(e) => return Err(EngineError::Refused(e.message)),
-                ServerMessage::Poke(_) => {
+                ServerMessage::Poke(_) | ServerMessage::Live(_) => {
                     return Err(EngineError::Refused("a poke instead of an answer".into()));
                 }
             };
@@ -264,6 +265,41 @@ impl SyncClient {
             }
         }
         Ok(report)
+    }
+
+    /// Takes a live update the server pushed, in one local transaction as
+    /// [`device::live`] decides, one at a time with exchanges; returns
+    /// whether it did not follow this device's cursor (an exchange must
+    /// bring what lies between).
+    pub(crate) async fn take_live(&self, replica: &Replica, update: &LiveUpdate) -> Result<bool> {
+        let _syncing = self.syncing.lock().await;
+        let store = replica.store();
+        let _edits = replica.edits().await;
+        let mut book = CursorBook::from_cursors(store.cursors().await?);
+        // The cursor decides; the copies are read only when it follows.
+        let fit = update.fit(book.cursor(update.cursor.space));
+        if fit != LiveFit::Follows {
+            return Ok(fit == LiveFit::Gap);
+        }
+        let held = replica.held(device::live_concerned(update)).await?;
+        let effects = match device::live(update, held, &mut book)? {
+            device::Live::Apply(effects) => effects,
+            device::Live::Held => return Ok(false),
+            device::Live::Exchange => return Ok(true),
+        };
+        let mut tx = store.begin().await?;
+        let at = Timestamp::now().0;
+        for copy in &effects.store {
+            store
+                .put_doc(&mut tx, &row_of(&copy.replica, copy.refused.clone()), at)
+                .await?;
+        }
+        LocalStore::put_cursor(&mut tx, &update.cursor).await?;
+        tx.commit().await?;
+        self.stats
+            .live_updates
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(false)
     }
 
     /// Purge confirmations for the next request (at most

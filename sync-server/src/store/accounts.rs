@@ -199,9 +199,15 @@ impl Db {
     /// user's explicit grants. A disabled user, or a role the server does
     /// not know, gets none.
     pub async fn grants(&self, user: UserId) -> Result<Vec<Grant>, StoreError> {
-        let Some(who) = self.user_facts(user).await? else {
-            return Ok(Vec::new());
-        };
+        match self.user_facts(user).await? {
+            Some(who) => self.grants_of(&who).await,
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// [`Self::grants`] of a user whose facts were read.
+    pub async fn grants_of(&self, who: &UserFacts) -> Result<Vec<Grant>, StoreError> {
+        let user = who.id;
         let Some(role) = Role::from_stored(&who.role).filter(|_| !who.disabled) else {
             if !who.disabled {
                 tracing::warn!(%user, role = %who.role, "a user with an unknown role reads nothing");

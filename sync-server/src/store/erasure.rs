@@ -16,6 +16,18 @@ use odnowa_shared::time::Timestamp;
 
 use super::{Db, DocMeta, StoreError, notify_in, on_pool, parse, project_rows};
 
+/// Who may be sent a registry entry that just changed, when not every
+/// device that reads the registry may (see `Db::registry_visibility`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    /// Only devices of the organisation (its id, `""` for none) that
+    /// recorded the consent's withdrawal.
+    Org(String),
+    /// Devices that dropped the entry while it was withheld must get it
+    /// whole, which only an exchange does.
+    Exchange,
+}
+
 /// Inside the transaction `$tx`: records that erasure `$erasure` deleted
 /// (`keep_from` = [`DELETED`]) or rewrote document `$doc`, and writes the
 /// audit row `$action`.
@@ -186,7 +198,7 @@ impl Db {
             .chain(erasure.rewritten.iter().map(|r| r.old.space))
             .collect();
         let office = DeviceId::office(erasure.by_user);
-        let notices = self.notices(spaces.into_iter().map(|space| (space, office, false)));
+        let notices = self.notices(spaces.into_iter().map(|space| (space, office, false, None)));
         let _gate = self.gate().await;
         let device = office.to_string();
         let user = erasure.by_user.to_string();
@@ -370,6 +382,36 @@ impl Db {
             }
         }
         Ok(purges)
+    }
+
+    /// Of `docs` (registry entries just changed), those not every device
+    /// that reads the registry may be sent live: withheld from all but one
+    /// organisation, or to be sent whole to devices that dropped them.
+    pub async fn registry_visibility(
+        &self,
+        docs: &[DocId],
+    ) -> Result<HashMap<DocId, Visibility>, StoreError> {
+        let mut seen = HashMap::new();
+        for chunk in docs.chunks(super::ROWS_PER_STATEMENT) {
+            let (hidden, dropped): (Vec<(String, String)>, Vec<String>) = on_pool!(self, pool => {
+                let mut q = super::builder_on(pool,
+                    "SELECT id, consent_org FROM p_persons WHERE details_hidden = 1 AND erased = 0 \
+                     AND consent_org IS NOT NULL AND id IN (");
+                super::push_ids(&mut q, chunk.iter().map(DocId::to_string));
+                let hidden = q.build_query_as().fetch_all(pool).await?;
+                let mut q = super::builder_on(pool,
+                    "SELECT DISTINCT doc_id FROM withheld_purges WHERE doc_id IN (");
+                super::push_ids(&mut q, chunk.iter().map(DocId::to_string));
+                (hidden, q.build_query_scalar().fetch_all(pool).await?)
+            });
+            for (doc, org) in hidden {
+                seen.insert(parse("doc id", &doc)?, Visibility::Org(org));
+            }
+            for doc in dropped {
+                seen.insert(parse("doc id", &doc)?, Visibility::Exchange);
+            }
+        }
+        Ok(seen)
     }
 
     /// Registry entries withheld from devices of `org`.

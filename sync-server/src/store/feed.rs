@@ -265,42 +265,47 @@ impl Db {
         }
         // Changes per space, the spaces in one order for every writer (no
         // two transactions wait on each other's feeds).
-        let mut per_space: std::collections::BTreeMap<String, i64> = Default::default();
+        let mut per_space: std::collections::BTreeMap<SpaceId, i64> = Default::default();
         for append in appends {
-            *per_space.entry(append.space.to_string()).or_default() += append.changes.len() as i64;
+            *per_space.entry(append.space).or_default() += append.changes.len() as i64;
         }
         let mut told: std::collections::BTreeMap<SpaceId, (DeviceId, bool)> = Default::default();
         for append in appends {
             let said = told.entry(append.space).or_insert((append.device, false));
             said.1 |= append.doc == DocId::catalogue();
         }
-        let notices = self.notices(
-            told.into_iter()
-                .map(|(space, (origin, catalogue))| (space, origin, catalogue)),
-        );
         let _gate = self.gate().await;
         let written: Result<Vec<Appended>, StoreError> = async {
             Ok(on_pool!(self, pool => {
                 let mut tx = pool.begin().await?;
                 // Lock each space's feed first and take a range of it:
                 // transactions of one space commit in sequence order.
-                let mut next_seq: std::collections::HashMap<String, i64> = Default::default();
+                let mut next_seq: std::collections::HashMap<SpaceId, i64> = Default::default();
+                let mut notices = Vec::new();
                 for (space, count) in &per_space {
                     let last_seq: i64 = sqlx::query_scalar(
                         "UPDATE spaces SET last_seq = last_seq + $1 WHERE id = $2 RETURNING last_seq",
                     )
                     .bind(count)
-                    .bind(space)
+                    .bind(space.to_string())
                     .fetch_optional(&mut *tx)
                     .await?
                     .ok_or_else(|| StoreError::NotFound(format!("space {space}")))?;
-                    next_seq.insert(space.clone(), last_seq - count + 1);
+                    next_seq.insert(*space, last_seq - count + 1);
+                    if let Some((origin, catalogue)) = told.get(space) {
+                        notices.extend(self.notices([(
+                            *space,
+                            *origin,
+                            *catalogue,
+                            Some(((last_seq - count) as u64, last_seq as u64)),
+                        )]));
+                    }
                 }
                 let mut appended = Vec::with_capacity(appends.len());
                 let mut fresh = Vec::new();
                 for (append, doc) in appends.iter().zip(&ids) {
                     let count = append.changes.len() as i64;
-                    let first = next_seq.get_mut(&append.space.to_string()).ok_or_else(|| {
+                    let first = next_seq.get_mut(&append.space).ok_or_else(|| {
                         StoreError::NotFound(format!("space {}", append.space))
                     })?;
                     let first_seq = *first;
@@ -443,6 +448,26 @@ impl Db {
                 .await?
         });
         Ok(seq.unwrap_or(0) as u64)
+    }
+
+    /// The last sequence number of each of `spaces`' feeds (those that
+    /// exist), in one query.
+    pub async fn last_seqs(
+        &self,
+        spaces: &[SpaceId],
+    ) -> Result<std::collections::HashMap<SpaceId, u64>, StoreError> {
+        let mut seqs = std::collections::HashMap::new();
+        for chunk in spaces.chunks(super::ROWS_PER_STATEMENT) {
+            let rows: Vec<(String, i64)> = on_pool!(self, pool => {
+                let mut q = super::builder_on(pool, "SELECT id, last_seq FROM spaces WHERE id IN (");
+                super::push_ids(&mut q, chunk.iter().map(SpaceId::to_string));
+                q.build_query_as().fetch_all(pool).await?
+            });
+            for (space, seq) in rows {
+                seqs.insert(parse("space id", &space)?, seq as u64);
+            }
+        }
+        Ok(seqs)
     }
 
     /// The last sequence number of a space's feed.

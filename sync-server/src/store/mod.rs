@@ -22,7 +22,7 @@ mod projections;
 
 pub use accounts::{DeviceAuth, DeviceRow, Grant, LoginUser, UserFacts};
 pub use audit::QuarantineEntry;
-pub use erasure::ErasureRow;
+pub use erasure::{ErasureRow, Visibility};
 pub(crate) use erasure::{ErasureWrite, Rewrite, Targets};
 pub use feed::{Append, Appended, DocMeta, FeedRow, SnapshotRow, StoredDoc};
 pub use notify::{CHANNEL as NOTIFY_CHANNEL, Notice};
@@ -376,8 +376,12 @@ impl Db {
     /// space and the feed epoch exist.
     pub async fn open(url: &str) -> Result<Db, StoreError> {
         let pool = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            // sqlx pings a connection when it goes back to the pool; a
+            // second ping when it is taken out would make every query
+            // three round trips (a broken one fails its query instead).
             let pool = PgPoolOptions::new()
                 .max_connections(16)
+                .test_before_acquire(false)
                 .connect(url)
                 .await?;
             sqlx::migrate!("../migrations/server-postgres")
@@ -396,6 +400,7 @@ impl Db {
                 .busy_timeout(std::time::Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
             sqlx::migrate!("../migrations/server-sqlite")
@@ -426,22 +431,11 @@ impl Db {
     /// database that `spaces` changed (by whom; whether the catalogue did),
     /// sent with `pg_notify` inside the transaction that changes them so
     /// that they arrive when it commits; none on SQLite.
-    pub(crate) fn notices(
-        &self,
-        spaces: impl IntoIterator<
-            Item = (
-                odnowa_shared::ids::SpaceId,
-                odnowa_shared::ids::DeviceId,
-                bool,
-            ),
-        >,
-    ) -> Vec<String> {
+    pub(crate) fn notices(&self, told: impl IntoIterator<Item = notify::Told>) -> Vec<String> {
         match self.pool {
-            Pool::Postgres(_) => spaces
+            Pool::Postgres(_) => told
                 .into_iter()
-                .map(|(space, origin, catalogue)| {
-                    notify::payload(self.instance, space, origin, catalogue)
-                })
+                .map(|told| notify::payload(self.instance, told))
                 .collect(),
             Pool::Sqlite(_) => Vec::new(),
         }

@@ -16,23 +16,34 @@ pub const CHANNEL: &str = "odnowa_feed";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
     /// Changes were appended to `space`'s feed (pushed by `origin`);
-    /// `catalogue`: the catalogue was among them.
+    /// `catalogue`: the catalogue was among them; `range`: the feed
+    /// positions `after < seq <= last` they took, when they are all the
+    /// transaction wrote there (an append; not an erasure).
     Changed {
         space: SpaceId,
         origin: DeviceId,
         catalogue: bool,
+        range: Option<(u64, u64)>,
     },
     /// The connection to the database was lost and made again: what was
     /// said meanwhile is not known.
     Lost,
 }
 
-/// The payload of one notification: `<instance> <space> <origin> <c|->`.
-pub(crate) fn payload(instance: u64, space: SpaceId, origin: DeviceId, catalogue: bool) -> String {
-    format!(
+/// What one transaction tells of one space.
+pub(crate) type Told = (SpaceId, DeviceId, bool, Option<(u64, u64)>);
+
+/// The payload of one notification: `<instance> <space> <origin> <c|->`,
+/// then ` <after> <last>` when the range is known.
+pub(crate) fn payload(instance: u64, (space, origin, catalogue, range): Told) -> String {
+    let mut text = format!(
         "{instance:x} {space} {origin} {}",
         if catalogue { 'c' } else { '-' }
-    )
+    );
+    if let Some((after, last)) = range {
+        text.push_str(&format!(" {after} {last}"));
+    }
+    text
 }
 
 /// Reads a payload; `None` for one of this server's own or one that does
@@ -43,10 +54,21 @@ fn read(own: u64, payload: &str) -> Option<Notice> {
     if instance == own {
         return None;
     }
+    let space = parts.next()?.parse().ok()?;
+    let origin = parts.next()?.parse().ok()?;
+    let catalogue = parts.next()? == "c";
+    let range = match (parts.next(), parts.next()) {
+        (Some(after), Some(last)) => {
+            let (after, last) = (after.parse().ok()?, last.parse().ok()?);
+            (after < last).then_some((after, last))
+        }
+        _ => None,
+    };
     Some(Notice::Changed {
-        space: parts.next()?.parse().ok()?,
-        origin: parts.next()?.parse().ok()?,
-        catalogue: parts.next()? == "c",
+        space,
+        origin,
+        catalogue,
+        range,
     })
 }
 
@@ -116,14 +138,25 @@ mod tests {
     fn a_payload_reads_back_and_ones_own_is_skipped() {
         let space = SpaceId::random();
         let origin = DeviceId::random();
-        let text = payload(7, space, origin, true);
+        let text = payload(7, (space, origin, true, None));
         assert_eq!(read(7, &text), None);
         assert_eq!(
             read(8, &text),
             Some(Notice::Changed {
                 space,
                 origin,
-                catalogue: true
+                catalogue: true,
+                range: None,
+            })
+        );
+        let text = payload(7, (space, origin, false, Some((4, 9))));
+        assert_eq!(
+            read(8, &text),
+            Some(Notice::Changed {
+                space,
+                origin,
+                catalogue: false,
+                range: Some((4, 9)),
             })
         );
         assert_eq!(read(8, "nonsense"), None);

@@ -1,0 +1,542 @@
+//! Live updates: the changes a server accepted, pushed on the live
+//! connections that read their space, so that a device takes another's
+//! save without an exchange.
+//!
+//! A poke costs every device that reads the space a whole exchange (its
+//! grants, its purges, every space's feed: about a dozen queries); with a
+//! registry entry every device of the consortium reads, one save made
+//! hundreds of exchanges. A live update carries what the pull would have
+//! sent: the changes of one feed range, already in memory where they were
+//! accepted (read once from the feed where another server accepted them),
+//! with the cursor after them. Each connection knows the cursor it last
+//! handed its device (`Connection`) and sends the update only when it
+//! follows that cursor; otherwise a poke, as before. A range holding a
+//! registry entry withheld from the device's organisation goes as a poke
+//! too: the exchange it starts leaves the entry out as every pull does,
+//! and brings the device the order to purge its copy. The device
+//! checks again ([`LiveUpdate::fit`]) and exchanges whenever the update
+//! does not follow its own cursor, so nothing it may read is skipped.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
+
+use odnowa_shared::ids::{DeviceId, DocId, SpaceId};
+use odnowa_shared::protocol::{DocUpdate, LiveUpdate, SpaceCursor};
+use odnowa_shared::records::RecordKind;
+use odnowa_shared::sync::pull::FeedRow;
+use serde_bytes::ByteBuf;
+use tokio::sync::broadcast;
+
+use crate::exchange::Accepted;
+pub use crate::store::Visibility;
+
+/// The most feed rows one live update carries; a larger range (a bulk
+/// upload) goes as a poke, and the devices page through it.
+pub const MAX_LIVE_ROWS: usize = 256;
+
+/// The changes of one space's feed range `after < seq <= last`.
+#[derive(Debug)]
+pub struct LiveChanges {
+    pub space: SpaceId,
+    pub after: u64,
+    pub last: u64,
+    /// Per document in feed order, with who may hold it (`None`: every
+    /// device that reads the space).
+    pub docs: Vec<(DocUpdate, Option<String>)>,
+}
+
+impl LiveChanges {
+    /// The changes of `rows` (a feed range read back, in sequence order),
+    /// each document's consecutive changes in one update as a pull sends
+    /// them; `None` when the range is too large or an entry needs an
+    /// exchange.
+    pub fn of_rows(
+        space: SpaceId,
+        after: u64,
+        last: u64,
+        rows: Vec<FeedRow>,
+        visibility: &HashMap<DocId, Visibility>,
+    ) -> Option<LiveChanges> {
+        if rows.len() > MAX_LIVE_ROWS || (last - after) as usize != rows.len() {
+            return None;
+        }
+        let mut docs: Vec<(DocUpdate, Option<String>)> = Vec::new();
+        for row in rows {
+            let only = match visibility.get(&row.doc) {
+                Some(Visibility::Exchange) => return None,
+                Some(Visibility::Org(org)) => Some(org.clone()),
+                None => None,
+            };
+            match docs.last_mut() {
+                Some((update, _)) if update.doc == row.doc => {
+                    update.changes.push(ByteBuf::from(row.bytes));
+                }
+                _ => docs.push((
+                    DocUpdate {
+                        doc: row.doc,
+                        space,
+                        kind: row.kind,
+                        generation: row.generation,
+                        snapshot: None,
+                        changes: vec![ByteBuf::from(row.bytes)],
+                    },
+                    only,
+                )),
+            }
+        }
+        Some(LiveChanges {
+            space,
+            after,
+            last,
+            docs,
+        })
+    }
+}
+
+/// One appended document, as the live update of its space needs it.
+pub struct AppendedDoc<'a> {
+    pub doc: DocId,
+    pub space: SpaceId,
+    pub kind: RecordKind,
+    pub generation: u32,
+    pub changes: Vec<&'a [u8]>,
+    /// The feed position of its last change.
+    pub last_seq: u64,
+}
+
+/// The feed rows of documents appended in one transaction, per space in
+/// sequence order (each space's range is contiguous: its feed was locked).
+pub fn rows_of(appended: &[AppendedDoc<'_>]) -> Vec<(SpaceId, u64, u64, Vec<FeedRow>)> {
+    let mut per_space: std::collections::BTreeMap<SpaceId, Vec<FeedRow>> = Default::default();
+    for doc in appended {
+        let first = doc.last_seq + 1 - doc.changes.len() as u64;
+        let rows = per_space.entry(doc.space).or_default();
+        for (i, bytes) in doc.changes.iter().enumerate() {
+            rows.push(FeedRow {
+                seq: first + i as u64,
+                doc: doc.doc,
+                kind: doc.kind,
+                generation: doc.generation,
+                bytes: bytes.to_vec(),
+            });
+        }
+    }
+    per_space
+        .into_iter()
+        .filter_map(|(space, mut rows)| {
+            rows.sort_by_key(|r| r.seq);
+            let after = rows.first()?.seq - 1;
+            let last = rows.last()?.seq;
+            Some((space, after, last, rows))
+        })
+        .collect()
+}
+
+/// What a live connection sends its device for one accepted change.
+#[derive(Debug, PartialEq)]
+pub enum Send {
+    /// Nothing: the device made it, cannot read the space, or holds it.
+    Nothing,
+    /// A poke: the device exchanges.
+    Poke,
+    /// The update (its cursor still to be sealed).
+    Live(LiveUpdate),
+}
+
+/// What one live connection knows of its device: the cursors it handed
+/// it, and its organisation's key for withheld registry entries.
+#[derive(Debug, Default)]
+pub struct Connection {
+    issued: HashMap<SpaceId, SpaceCursor>,
+    org_key: String,
+    /// The device asked for live updates; otherwise pokes only.
+    takes_live: bool,
+}
+
+impl Connection {
+    pub fn new(org_key: String, takes_live: bool) -> Self {
+        Connection {
+            issued: HashMap::new(),
+            org_key,
+            takes_live,
+        }
+    }
+
+    /// Takes the cursors of an answer sent on this connection (sealed);
+    /// spaces missing from it are no longer known.
+    pub fn answered(&mut self, cursors: &[SpaceCursor]) {
+        self.issued = cursors.iter().map(|c| (c.space, c.clone())).collect();
+    }
+
+    /// What to send for `changes` made by `origin`, when the device
+    /// `device` reads the space (`readable`).
+    pub fn on_changes(
+        &mut self,
+        device: DeviceId,
+        origin: DeviceId,
+        readable: bool,
+        changes: Option<&Arc<LiveChanges>>,
+    ) -> Send {
+        if origin == device || !readable {
+            return Send::Nothing;
+        }
+        let Some(changes) = changes.filter(|_| self.takes_live) else {
+            return Send::Poke;
+        };
+        let Some(issued) = self.issued.get_mut(&changes.space) else {
+            return Send::Poke;
+        };
+        if issued.snapshot.is_some() {
+            return Send::Poke;
+        }
+        if issued.seq >= changes.last {
+            return Send::Nothing;
+        }
+        if issued.seq != changes.after {
+            return Send::Poke;
+        }
+        // An entry withheld from this organisation: the exchange leaves
+        // it out and says to purge the copy held.
+        if changes
+            .docs
+            .iter()
+            .any(|(_, only)| only.as_ref().is_some_and(|org| *org != self.org_key))
+        {
+            return Send::Poke;
+        }
+        let updates = changes
+            .docs
+            .iter()
+            .map(|(update, _)| update.clone())
+            .collect();
+        let mut cursor = issued.clone();
+        cursor.seq = changes.last;
+        cursor.mac = None;
+        issued.seq = changes.last;
+        Send::Live(LiveUpdate {
+            after: changes.after,
+            cursor,
+            updates,
+        })
+    }
+
+    /// Keeps the sealed cursor of an update sent.
+    pub fn sent(&mut self, cursor: &SpaceCursor) {
+        self.issued.insert(cursor.space, cursor.clone());
+    }
+}
+
+/// How long an accepted range waits for the ranges before it (accepted
+/// concurrently, announced out of order) before it goes anyway.
+pub const REORDER_WAIT: Duration = Duration::from_millis(50);
+
+/// Puts the announcements of each space in feed order before they reach
+/// the live connections. Transactions of one space commit in sequence
+/// order, but the tasks that announce them may run in another; a range
+/// announced before the one it follows would reach every connection as a
+/// poke (it does not follow their cursors). A range that comes early
+/// waits at most [`REORDER_WAIT`] for those before it (a gap that never
+/// fills, from an erasure or a notice lost, costs that wait once).
+#[derive(Clone)]
+pub struct Sequencer {
+    sender: broadcast::Sender<Accepted>,
+    spaces: Arc<StdMutex<HashMap<SpaceId, Order>>>,
+}
+
+#[derive(Default)]
+struct Order {
+    /// Where the next range should start (`None` before the first).
+    next_after: Option<u64>,
+    /// Ranges that came early, by where they start.
+    early: BTreeMap<u64, Accepted>,
+    /// A flush is on its way.
+    flushing: bool,
+}
+
+impl Sequencer {
+    pub fn new(capacity: usize) -> Self {
+        Sequencer {
+            sender: broadcast::channel(capacity).0,
+            spaces: Arc::default(),
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Accepted> {
+        self.sender.subscribe()
+    }
+
+    /// Announces `accepted` in its space's feed order.
+    pub fn announce(&self, accepted: Accepted) {
+        let Some((after, last)) = accepted.live.as_ref().map(|l| (l.after, l.last)) else {
+            // A poke carries no range: at once.
+            let _ = self.sender.send(accepted);
+            return;
+        };
+        let space = accepted.space;
+        let mut spaces = self.spaces.lock().unwrap_or_else(|p| p.into_inner());
+        let order = spaces.entry(space).or_default();
+        match order.next_after {
+            Some(next) if after > next => {
+                order.early.insert(after, accepted);
+                if !order.flushing {
+                    order.flushing = true;
+                    let sequencer = self.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(REORDER_WAIT).await;
+                        sequencer.flush(space);
+                    });
+                }
+                return;
+            }
+            Some(next) if after < next => {
+                // Late (its place was given up): it goes as it is.
+                let _ = self.sender.send(accepted);
+                return;
+            }
+            _ => {}
+        }
+        let _ = self.sender.send(accepted);
+        order.next_after = Some(last);
+        Self::release(order, &self.sender, false);
+    }
+
+    /// Sends the early ranges that now follow (`all`: every one, the gap
+    /// before them given up).
+    fn release(order: &mut Order, sender: &broadcast::Sender<Accepted>, all: bool) {
+        while let Some(entry) = order.early.first_entry() {
+            let follows = order.next_after == Some(*entry.key());
+            if !follows && !all {
+                break;
+            }
+            let accepted = entry.remove();
+            if let Some(live) = &accepted.live {
+                order.next_after = Some(live.last.max(order.next_after.unwrap_or(0)));
+            }
+            let _ = sender.send(accepted);
+        }
+    }
+
+    fn flush(&self, space: SpaceId) {
+        let mut spaces = self.spaces.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(order) = spaces.get_mut(&space) {
+            order.flushing = false;
+            Self::release(order, &self.sender, true);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(seq: u64, doc: DocId) -> FeedRow {
+        FeedRow {
+            seq,
+            doc,
+            kind: RecordKind::Contact,
+            generation: 0,
+            bytes: vec![seq as u8],
+        }
+    }
+
+    fn cursor(space: SpaceId, seq: u64) -> SpaceCursor {
+        SpaceCursor {
+            space,
+            epoch: 5,
+            seq,
+            snapshot: None,
+            mac: Some(ByteBuf::from(vec![1])),
+        }
+    }
+
+    #[test]
+    fn an_update_follows_the_cursor_handed_out_or_becomes_a_poke() {
+        let space = SpaceId::random();
+        let (me, other) = (DeviceId::random(), DeviceId::random());
+        let doc = DocId::random();
+        let changes = Arc::new(
+            LiveChanges::of_rows(
+                space,
+                10,
+                12,
+                vec![row(11, doc), row(12, doc)],
+                &HashMap::new(),
+            )
+            .expect("small range"),
+        );
+        let mut conn = Connection::new(String::new(), true);
+        // No cursor handed out yet: poke.
+        assert_eq!(conn.on_changes(me, other, true, Some(&changes)), Send::Poke);
+        conn.answered(&[cursor(space, 10)]);
+        assert_eq!(
+            conn.on_changes(me, me, true, Some(&changes)),
+            Send::Nothing,
+            "one's own change"
+        );
+        assert_eq!(
+            conn.on_changes(me, other, false, Some(&changes)),
+            Send::Nothing,
+            "a space not read"
+        );
+        let Send::Live(update) = conn.on_changes(me, other, true, Some(&changes)) else {
+            panic!("a live update");
+        };
+        assert_eq!((update.after, update.cursor.seq), (10, 12));
+        assert_eq!(update.updates.len(), 1, "one document's changes together");
+        assert_eq!(update.updates[0].changes.len(), 2);
+        assert_eq!(update.cursor.mac, None, "sealed by the caller");
+        // Sent once: the same range again is held.
+        assert_eq!(
+            conn.on_changes(me, other, true, Some(&changes)),
+            Send::Nothing
+        );
+        // A range after a gap: poke.
+        let later = Arc::new(
+            LiveChanges::of_rows(space, 13, 14, vec![row(14, doc)], &HashMap::new())
+                .expect("small"),
+        );
+        assert_eq!(conn.on_changes(me, other, true, Some(&later)), Send::Poke);
+        // A device that did not ask for updates gets pokes.
+        let mut old = Connection::new(String::new(), false);
+        old.answered(&[cursor(space, 10)]);
+        assert_eq!(old.on_changes(me, other, true, Some(&changes)), Send::Poke);
+        // Still receiving snapshots: poke.
+        let mut fresh = Connection::new(String::new(), true);
+        let mut snapshotting = cursor(space, 10);
+        snapshotting.snapshot = Some(odnowa_shared::protocol::SnapshotPhase {
+            after: None,
+            upto: 10,
+        });
+        fresh.answered(&[snapshotting]);
+        assert_eq!(
+            fresh.on_changes(me, other, true, Some(&changes)),
+            Send::Poke
+        );
+    }
+
+    #[test]
+    fn a_withheld_entry_goes_live_only_to_its_organisation() {
+        let space = SpaceId::REGISTRY;
+        let (hidden, open) = (DocId::random(), DocId::random());
+        let visibility = HashMap::from([(hidden, Visibility::Org("org-a".into()))]);
+        let changes = Arc::new(
+            LiveChanges::of_rows(space, 0, 2, vec![row(1, hidden), row(2, open)], &visibility)
+                .expect("small"),
+        );
+        let (me, other) = (DeviceId::random(), DeviceId::random());
+        let mut conn = Connection::new("org-a".into(), true);
+        conn.answered(&[cursor(space, 0)]);
+        let Send::Live(update) = conn.on_changes(me, other, true, Some(&changes)) else {
+            panic!("a live update");
+        };
+        assert_eq!(update.updates.len(), 2);
+        assert_eq!(update.cursor.seq, 2);
+        // Other organisations exchange: the pull leaves the entry out.
+        for org in ["org-b", ""] {
+            let mut conn = Connection::new(org.into(), true);
+            conn.answered(&[cursor(space, 0)]);
+            assert_eq!(
+                conn.on_changes(me, other, true, Some(&changes)),
+                Send::Poke,
+                "{org:?}"
+            );
+        }
+        let resend = HashMap::from([(hidden, Visibility::Exchange)]);
+        assert!(
+            LiveChanges::of_rows(space, 0, 2, vec![row(1, hidden), row(2, open)], &resend)
+                .is_none()
+        );
+        assert!(
+            LiveChanges::of_rows(
+                space,
+                0,
+                3,
+                vec![row(1, hidden), row(2, open)],
+                &HashMap::new()
+            )
+            .is_none(),
+            "a range with a row missing"
+        );
+    }
+
+    fn range(space: SpaceId, after: u64, last: u64) -> Accepted {
+        let rows = (after + 1..=last)
+            .map(|seq| row(seq, DocId::random()))
+            .collect();
+        Accepted {
+            space,
+            origin: DeviceId::random(),
+            live: LiveChanges::of_rows(space, after, last, rows, &HashMap::new()).map(Arc::new),
+        }
+    }
+
+    fn starts(received: &mut broadcast::Receiver<Accepted>) -> Vec<u64> {
+        let mut starts = Vec::new();
+        while let Ok(accepted) = received.try_recv() {
+            starts.push(accepted.live.map_or(u64::MAX, |l| l.after));
+        }
+        starts
+    }
+
+    #[tokio::test]
+    async fn ranges_announced_out_of_order_go_in_feed_order() {
+        let sequencer = Sequencer::new(16);
+        let mut heard = sequencer.subscribe();
+        let space = SpaceId::random();
+        sequencer.announce(range(space, 0, 2));
+        sequencer.announce(range(space, 4, 5));
+        sequencer.announce(range(space, 2, 4));
+        assert_eq!(starts(&mut heard), vec![0, 2, 4]);
+        // A gap that never fills: the early range goes after the wait.
+        sequencer.announce(range(space, 7, 8));
+        assert_eq!(starts(&mut heard), Vec::<u64>::new());
+        tokio::time::sleep(REORDER_WAIT * 4).await;
+        assert_eq!(starts(&mut heard), vec![7]);
+        // The range of the gap, late: it goes as it is.
+        sequencer.announce(range(space, 5, 7));
+        sequencer.announce(Accepted::poke(space, DeviceId::random()));
+        assert_eq!(starts(&mut heard), vec![5, u64::MAX]);
+    }
+
+    #[test]
+    fn appended_documents_make_one_contiguous_range_per_space() {
+        let (a, b) = (SpaceId::random(), SpaceId::random());
+        let docs = [DocId::random(), DocId::random(), DocId::random()];
+        let appended = [
+            AppendedDoc {
+                doc: docs[0],
+                space: a,
+                kind: RecordKind::Contact,
+                generation: 0,
+                changes: vec![b"x", b"y"],
+                last_seq: 6,
+            },
+            AppendedDoc {
+                doc: docs[1],
+                space: b,
+                kind: RecordKind::Person,
+                generation: 0,
+                changes: vec![b"z"],
+                last_seq: 3,
+            },
+            AppendedDoc {
+                doc: docs[2],
+                space: a,
+                kind: RecordKind::Contact,
+                generation: 0,
+                changes: vec![b"w"],
+                last_seq: 7,
+            },
+        ];
+        let mut ranges = rows_of(&appended);
+        ranges.sort_by_key(|(space, ..)| *space == b);
+        let (space, after, last, rows) = &ranges[0];
+        assert_eq!((*space, *after, *last), (a, 4, 7));
+        assert_eq!(
+            rows.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            vec![5, 6, 7]
+        );
+        assert_eq!((ranges[1].1, ranges[1].2), (2, 3));
+    }
+}
