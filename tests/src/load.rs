@@ -24,7 +24,7 @@ use odnowa_sync_server::exchange::SyncService;
 use odnowa_sync_server::{Db, accounts, admin};
 
 use crate::procs::ServerProcess;
-use crate::sim::SimDevice;
+use crate::sim::{Live, SimDevice};
 
 /// Devices per organisation.
 const TEAM: usize = 10;
@@ -198,7 +198,12 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
             .find(|s| s.name == format!("Zespół {org}"))
             .map(|s| s.space)
             .context("a device reads its team")?;
-        devices.push((device, team));
+        // Its live connection, with the exchange the app makes when one
+        // opens (its cursors known to the server), before the clock:
+        // phones connect through the day, not all in the same second.
+        let mut live = device.connect().await?;
+        live.exchange(&mut device, &[], &mut Vec::new()).await?;
+        devices.push((device, live, team));
     }
     let saved: Saved = Arc::default();
     let started = Instant::now();
@@ -219,12 +224,12 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
         })
     };
     let mut tasks = Vec::with_capacity(devices.len());
-    for (i, (device, team)) in devices.into_iter().enumerate() {
+    for (i, (device, live, team)) in devices.into_iter().enumerate() {
         let saved = saved.clone();
         let pace = plan.pace;
         tasks.push(tokio::spawn(async move {
             let mut run = DeviceRun::default();
-            let outcome = work(i, device, team, pace, deadline, saved, &mut run).await;
+            let outcome = work(i, device, live, team, pace, deadline, saved, &mut run).await;
             (run, outcome)
         }));
     }
@@ -258,23 +263,23 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
 /// One device's day: records at `pace` until `deadline`; takes the live
 /// updates the server pushes, and exchanges after a poke or an update
 /// that does not follow its cursor, as the app does.
+#[allow(clippy::too_many_arguments)]
 async fn work(
     index: usize,
     mut device: SimDevice,
+    mut live: Live,
     team: SpaceId,
     pace: Duration,
     deadline: Instant,
     saved: Saved,
     run: &mut DeviceRun,
 ) -> Result<(SimDevice, SpaceId)> {
-    let mut live = device.connect().await?;
     let mut persons: Vec<PersonId> = Vec::new();
     // Spread the first saves over one pace.
     let mut next_save = Instant::now() + pace.mul_f64(rand_unit(index as u64 * 7919 + 1));
     let mut seed = index as u64 * 104_729 + 17;
     let mut pending: VecDeque<ServerMessage> = VecDeque::new();
-    // As the app does when its socket opens.
-    let mut exchange_due = true;
+    let mut exchange_due = false;
     while Instant::now() < deadline {
         if let Some(message) = pending.pop_front() {
             match message {
