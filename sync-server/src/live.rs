@@ -24,8 +24,7 @@ use std::time::Duration;
 use odnowa_shared::ids::{DeviceId, DocId, SpaceId};
 use odnowa_shared::protocol::{DocUpdate, LiveUpdate, SpaceCursor};
 use odnowa_shared::records::RecordKind;
-use odnowa_shared::sync::pull::FeedRow;
-use serde_bytes::ByteBuf;
+use odnowa_shared::sync::pull::{self, FeedRow};
 use tokio::sync::broadcast;
 
 use crate::exchange::Accepted;
@@ -58,33 +57,25 @@ impl LiveChanges {
         rows: Vec<FeedRow>,
         visibility: &HashMap<DocId, Visibility>,
     ) -> Option<LiveChanges> {
-        if rows.len() > MAX_LIVE_ROWS || (last - after) as usize != rows.len() {
+        if rows.len() > MAX_LIVE_ROWS || last.checked_sub(after) != Some(rows.len() as u64) {
             return None;
         }
-        let mut docs: Vec<(DocUpdate, Option<String>)> = Vec::new();
+        // Who may hold each document, in the order its update goes.
+        let mut only: Vec<Option<String>> = Vec::new();
+        let mut updates: Vec<DocUpdate> = Vec::new();
         for row in rows {
-            let only = match visibility.get(&row.doc) {
+            let visible = match visibility.get(&row.doc) {
                 Some(Visibility::Exchange) => return None,
                 Some(Visibility::Org(org)) => Some(org.clone()),
                 None => None,
             };
-            match docs.last_mut() {
-                Some((update, _)) if update.doc == row.doc => {
-                    update.changes.push(ByteBuf::from(row.bytes));
-                }
-                _ => docs.push((
-                    DocUpdate {
-                        doc: row.doc,
-                        space,
-                        kind: row.kind,
-                        generation: row.generation,
-                        snapshot: None,
-                        changes: vec![ByteBuf::from(row.bytes)],
-                    },
-                    only,
-                )),
+            let before = updates.len();
+            pull::add_change(&mut updates, space, row);
+            if updates.len() > before {
+                only.push(visible);
             }
         }
+        let docs = updates.into_iter().zip(only).collect();
         Some(LiveChanges {
             space,
             after,
@@ -329,6 +320,7 @@ impl Sequencer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_bytes::ByteBuf;
 
     fn row(seq: u64, doc: DocId) -> FeedRow {
         FeedRow {
@@ -457,6 +449,10 @@ mod tests {
             )
             .is_none(),
             "a range with a row missing"
+        );
+        assert!(
+            LiveChanges::of_rows(space, 3, 1, Vec::new(), &HashMap::new()).is_none(),
+            "a range that ends before it starts"
         );
     }
 

@@ -221,9 +221,14 @@ async fn serve_sync(
     frame: &[u8],
 ) -> Result<(Vec<u8>, SyncResponse), ApiError> {
     let ClientMessage::Sync(request) = protocol::decode_client(frame)?;
-    let response = state.sync.exchange(peer, request).await?;
-    let bytes = protocol::encode(&ServerMessage::Sync(response.clone()))
+    let message = ServerMessage::Sync(state.sync.exchange(peer, request).await?);
+    let bytes = protocol::encode(&message)
         .map_err(|e| ApiError::Internal(StoreError::Corrupt(e.to_string())))?;
+    let ServerMessage::Sync(response) = message else {
+        return Err(ApiError::Internal(StoreError::Corrupt(
+            "not an answer".into(),
+        )));
+    };
     Ok((bytes, response))
 }
 

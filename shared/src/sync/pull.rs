@@ -14,7 +14,7 @@
 
 use serde_bytes::ByteBuf;
 
-use crate::ids::DocId;
+use crate::ids::{DocId, SpaceId};
 use crate::protocol::{DocUpdate, SnapshotPhase, SpaceCursor};
 use crate::records::RecordKind;
 
@@ -258,19 +258,7 @@ impl SpacePull {
                 return;
             }
             self.cursor.seq = row.seq;
-            match updates.last_mut() {
-                Some(update) if update.doc == row.doc && update.snapshot.is_none() => {
-                    update.changes.push(ByteBuf::from(row.bytes));
-                }
-                _ => updates.push(DocUpdate {
-                    doc: row.doc,
-                    space: self.cursor.space,
-                    kind: row.kind,
-                    generation: row.generation,
-                    snapshot: None,
-                    changes: vec![ByteBuf::from(row.bytes)],
-                }),
-            }
+            add_change(updates, self.cursor.space, row);
         }
         if !full_page {
             self.cursor.seq = self.last;
@@ -294,10 +282,28 @@ impl SpacePull {
     }
 }
 
+/// Adds the change of feed `row` (of `space`) to `updates`: to the last
+/// update when it is of the same document (consecutive changes of one
+/// document travel in one update), else as a new update.
+pub fn add_change(updates: &mut Vec<DocUpdate>, space: SpaceId, row: FeedRow) {
+    match updates.last_mut() {
+        Some(update) if update.doc == row.doc && update.snapshot.is_none() => {
+            update.changes.push(ByteBuf::from(row.bytes));
+        }
+        _ => updates.push(DocUpdate {
+            doc: row.doc,
+            space,
+            kind: row.kind,
+            generation: row.generation,
+            snapshot: None,
+            changes: vec![ByteBuf::from(row.bytes)],
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::SpaceId;
 
     fn cursor(epoch: u64, seq: u64) -> SpaceCursor {
         SpaceCursor {
