@@ -819,6 +819,8 @@ async fn a_referral_crosses_from_one_organisation_to_another() -> Result<()> {
     a.tap(&tid("new-referral")).await?;
     a.find(&tid("referral-form")).await?;
     set_value(&a, &tid("referral-org"), &org_b.to_string(), "change").await?;
+    // The organisation's services show once the page has drawn the choice.
+    a.find(&tid("referral-service")).await?;
     set_value(&a, &tid("referral-service"), "night_shelter", "change").await?;
     a.type_into(&tid("referral-reason"), "Potrzebuje noclegu na zimę")
         .await?;
