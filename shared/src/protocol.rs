@@ -447,6 +447,10 @@ pub enum ErrorCode {
     Unauthorized,
     Revoked,
     Internal,
+    /// The server cannot store or read now (its disk is full, its
+    /// database does not answer): the device keeps what it has and tries
+    /// again later. An older app reads it as [`ErrorCode::Other`].
+    Unavailable,
     #[serde(other)]
     Other,
 }

@@ -5,7 +5,11 @@ use axum::response::{IntoResponse, Response};
 
 use odnowa_shared::protocol::{self, ErrorCode, ServerMessage, WireError};
 
-use crate::store::StoreError;
+use crate::store::{Outage, StoreError};
+
+/// How long a device is asked to wait after an outage before it tries
+/// again (it backs off on its own as well).
+const RETRY_AFTER_OUTAGE_SECS: u64 = 10;
 
 /// An error answered to a device or a browser.
 #[derive(Debug, thiserror::Error)]
@@ -26,8 +30,37 @@ pub enum ApiError {
     TooManyAttempts(std::time::Duration),
     #[error("this device already holds {0} live connections: close one first")]
     TooManyConnections(usize),
+    #[error("{}", outage_message(*.0))]
+    Unavailable(Outage),
     #[error("internal error")]
-    Internal(#[from] StoreError),
+    Internal(StoreError),
+}
+
+/// What a person is told of an outage: nothing is lost, the device keeps
+/// its records and tries again.
+fn outage_message(outage: Outage) -> &'static str {
+    match outage {
+        Outage::StorageFull => {
+            "the server's storage is full: nothing was lost, this device keeps its records \
+             and sends them once the server has room again"
+        }
+        Outage::DatabaseUnreachable => {
+            "the server cannot reach its database right now: nothing was lost, this device \
+             keeps its records and sends them later"
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e.outage() {
+            Some(outage) => {
+                tracing::error!(error = %e, ?outage, "the database is unavailable");
+                ApiError::Unavailable(outage)
+            }
+            None => ApiError::Internal(e),
+        }
+    }
 }
 
 impl ApiError {
@@ -41,6 +74,7 @@ impl ApiError {
             ApiError::TooManyAttempts(_) | ApiError::TooManyConnections(_) => {
                 StatusCode::TOO_MANY_REQUESTS
             }
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -56,6 +90,7 @@ impl ApiError {
             ApiError::BadRequest(_) => ErrorCode::BadFrame,
             ApiError::UnsupportedVersion(_) => ErrorCode::UnsupportedVersion,
             ApiError::TooLarge => ErrorCode::TooLarge,
+            ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -97,6 +132,7 @@ impl IntoResponse for ApiError {
         let wait = match self {
             ApiError::TooManyAttempts(wait) => Some(wait.as_secs().max(1)),
             ApiError::TooManyConnections(_) => Some(5),
+            ApiError::Unavailable(_) => Some(RETRY_AFTER_OUTAGE_SECS),
             _ => None,
         };
         if let Some(wait) = wait {

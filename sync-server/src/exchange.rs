@@ -20,7 +20,7 @@ use tokio::sync::{Mutex, RwLock, broadcast};
 
 use odnowa_shared::access::{self, Place, ReferralConsent, ReferralWriter};
 use odnowa_shared::document;
-use odnowa_shared::document::Author;
+use odnowa_shared::document::{AnyRecord, Author};
 use odnowa_shared::ids::{DeviceId, DocId, OrgId, PersonId, SpaceId, UserId};
 use odnowa_shared::projection::{self, Projection};
 use odnowa_shared::protocol::{
@@ -494,6 +494,7 @@ impl SyncService {
 
     /// Why a device may not make this change, whatever its grants: the
     /// rules of `access` on a person's entry and on day-room sessions.
+    #[allow(clippy::too_many_arguments)]
     async fn field_rule_refusal(
         &self,
         peer: Peer,
@@ -501,14 +502,24 @@ impl SyncService {
         push: &DocPush,
         before: Option<&Automerge>,
         after: &Automerge,
+        record: Option<&AnyRecord>,
         catalogue: &Option<Catalogue>,
     ) -> Result<Option<&'static str>, StoreError> {
         Ok(match push.kind {
             RecordKind::Person => {
                 let before = before.and_then(|d| document::read::<Person>(d).ok());
-                match document::read::<Person>(after) {
+                // The sync core hydrated the person once already.
+                let read;
+                let after = match record {
+                    Some(AnyRecord::Person(person)) => Ok(person),
+                    _ => {
+                        read = document::read::<Person>(after);
+                        read.as_ref()
+                    }
+                };
+                match after {
                     Ok(after) => {
-                        access::person_edit_refusal(before.as_ref(), &after, org, peer.user)
+                        access::person_edit_refusal(before.as_ref(), after, org, peer.user)
                     }
                     Err(_) => Some("this record is not a valid person"),
                 }
@@ -930,6 +941,7 @@ impl SyncService {
                     push,
                     cached.doc.as_ref(),
                     &new_doc,
+                    outcome.record.as_ref(),
                     catalogue,
                 )
                 .await?

@@ -7,6 +7,7 @@ pub mod a11y;
 pub mod app;
 pub mod browser;
 pub mod craft;
+pub mod durability;
 pub mod load;
 pub mod office;
 pub mod procs;

@@ -121,6 +121,14 @@ impl ServerProcess {
         Ok(())
     }
 
+    /// Starts the process again on the same port and database, killing
+    /// it first with SIGKILL if it still runs (or reaping it if something
+    /// else killed it).
+    pub async fn restart(&mut self) -> Result<()> {
+        self.kill()?;
+        self.spawn().await
+    }
+
     /// Resident memory now, in KiB.
     pub fn rss_kib(&self) -> Result<u64> {
         rss_kib(self.pid().context("the server is not running")?)

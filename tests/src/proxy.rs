@@ -128,3 +128,51 @@ impl Drop for Balancer {
         self.task.abort();
     }
 }
+
+/// A loopback TCP relay that can be switched off, as a network between a
+/// server and its database fails: while down, every connection through it
+/// is dropped and new ones are closed at once.
+pub struct Blackout {
+    pub addr: SocketAddr,
+    down: tokio::sync::watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Blackout {
+    /// Starts a relay to `target` on a free loopback port.
+    pub async fn start(target: SocketAddr) -> std::io::Result<Blackout> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (down, watch) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if *watch.borrow() {
+                    continue; // dropped: the client sees it close
+                }
+                let mut watch = watch.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = watch.wait_for(|down| *down) => {}
+                    }
+                });
+            }
+        });
+        Ok(Blackout { addr, down, task })
+    }
+
+    /// Cuts every connection and refuses new ones (`true`), or lets them
+    /// through again.
+    pub fn set_down(&self, down: bool) {
+        self.down.send_replace(down);
+    }
+}
+
+impl Drop for Blackout {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -13,6 +13,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use odnowa_shared::protocol::{
     self, ErrorCode, LIVE_QUERY, LiveUpdate, MAX_FRAME_BYTES, ROUTE_PREFIX, ServerMessage,
+    WireError,
 };
 
 use super::error::{EngineError, Result};
@@ -80,11 +81,22 @@ pub(super) fn offline(error: reqwest::Error) -> EngineError {
     EngineError::Offline(message)
 }
 
+/// What an error frame from the server means here, over HTTP or the
+/// socket.
+pub(crate) fn wire_error(e: WireError) -> EngineError {
+    match e.code {
+        ErrorCode::Revoked => EngineError::Revoked,
+        // The server's disk is full or its database does not answer: as
+        // good as offline; the records wait here and go later.
+        ErrorCode::Unavailable => EngineError::Offline(e.message),
+        _ => EngineError::Refused(e.message),
+    }
+}
+
 /// Maps an error frame or status from the server.
 fn server_error(status: Option<reqwest::StatusCode>, body: &[u8]) -> EngineError {
     match protocol::decode_server(body) {
-        Ok(ServerMessage::Error(e)) if e.code == ErrorCode::Revoked => EngineError::Revoked,
-        Ok(ServerMessage::Error(e)) => EngineError::Refused(e.message),
+        Ok(ServerMessage::Error(e)) => wire_error(e),
         _ => EngineError::Refused(format!(
             "unexpected answer{}",
             status.map(|s| format!(" ({s})")).unwrap_or_default()

@@ -224,10 +224,7 @@ impl SyncClient {
             report.exchanges += 1;
             let response = match protocol::decode_server(&reply)? {
                 ServerMessage::Sync(response) => response,
-                ServerMessage::Error(e) if e.code == protocol::ErrorCode::Revoked => {
-                    return Err(EngineError::Revoked);
-                }
-                ServerMessage::Error(e) => return Err(EngineError::Refused(e.message)),
+                ServerMessage::Error(e) => return Err(super::link::wire_error(e)),
                 ServerMessage::Poke(_) | ServerMessage::Live(_) => {
                     return Err(EngineError::Refused("a poke instead of an answer".into()));
                 }

@@ -57,6 +57,54 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// Why the server cannot store or read anything now, whoever asks: a
+/// passing condition a device waits out (it keeps its records and tries
+/// again), not an error in what it sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// The database's disk is full (SQLite: `SQLITE_FULL`; PostgreSQL:
+    /// `53100 disk_full`) or cannot be written (SQLite: an I/O error).
+    StorageFull,
+    /// The database does not answer: the pool found no connection in
+    /// time, a connection broke, or PostgreSQL is shutting down or
+    /// refuses connections.
+    DatabaseUnreachable,
+}
+
+impl StoreError {
+    /// The outage this error shows, if it is one.
+    pub fn outage(&self) -> Option<Outage> {
+        let StoreError::Sqlx(e) = self else {
+            return None;
+        };
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => Some(Outage::DatabaseUnreachable),
+            sqlx::Error::Database(db) => {
+                let code = db.code()?;
+                if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                    // SQLite's extended result code: the primary code is
+                    // its low byte (13 full, 10 an I/O error).
+                    let primary = code.parse::<i64>().ok()? & 0xff;
+                    return matches!(primary, 10 | 13).then_some(Outage::StorageFull);
+                }
+                match code.as_ref() {
+                    "53100" => Some(Outage::StorageFull),
+                    "57P01" | "57P02" | "57P03" => Some(Outage::DatabaseUnreachable),
+                    c if c.starts_with("08") || c.starts_with("53") => {
+                        Some(Outage::DatabaseUnreachable)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Why an enrolment code was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum EnrolRefusal {
@@ -382,6 +430,11 @@ impl Db {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .test_before_acquire(false)
+                // While the database does not answer, a request waits this
+                // long for a connection and is then answered "unavailable"
+                // (the device keeps its records and tries again), instead
+                // of sqlx's 30 s.
+                .acquire_timeout(std::time::Duration::from_secs(10))
                 .connect(url)
                 .await?;
             sqlx::migrate!("../migrations/server-postgres")
@@ -401,6 +454,27 @@ impl Db {
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .test_before_acquire(false)
+                // A full disk or an I/O error can make SQLite roll a
+                // transaction back by itself. sqlx does not notice (its
+                // count of open transactions stays up), so that
+                // connection's next transaction is a savepoint, and a
+                // rollback to a savepoint leaves a transaction open: the
+                // write lock held and an old snapshot read until the
+                // connection closes (tests/tests/outage.rs found both). A
+                // connection that comes back still inside a transaction is
+                // closed; the pool opens a fresh one.
+                .after_release(|conn, _| {
+                    Box::pin(async move {
+                        if sqlx::query("BEGIN").execute(&mut *conn).await.is_err() {
+                            tracing::warn!(
+                                "a database connection came back inside a transaction: closed"
+                            );
+                            return Ok(false);
+                        }
+                        sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+                        Ok(true)
+                    })
+                })
                 .connect_with(options)
                 .await?;
             sqlx::migrate!("../migrations/server-sqlite")

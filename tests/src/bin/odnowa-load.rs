@@ -10,6 +10,10 @@
 //!   syncing live (`odnowa_tests::load`); prints throughput, exchange
 //!   latency, propagation, the servers' CPU and memory, and errors; fails
 //!   on any error or lost save.
+//! - `odnowa-load kill-devices` / `kill-servers`: kill -9 loops
+//!   (`odnowa_tests::durability`): the device engine's process, or the
+//!   server's, killed at random moments and checked against what it had
+//!   acknowledged; `device-worker` is the engine's process they kill.
 //!
 //! Build the server first, in the same profile:
 //! `cargo build --release -p odnowa-sync-server -p odnowa-tests --bin odnowa-load`.
@@ -70,6 +74,60 @@ enum Mode {
         #[arg(long, default_value_t = 1_000)]
         cache_docs: usize,
     },
+    /// Server memory with many documents stored and a bounded cache: idle
+    /// with nothing stored, idle with `docs` stored, with the cache full,
+    /// and under the devices' load on that database.
+    Memory {
+        #[arg(long, value_enum, default_value = "postgres")]
+        db: Db,
+        /// Documents stored (contacts; at most 200,000).
+        #[arg(long, default_value_t = 100_000)]
+        docs: usize,
+        #[arg(long, default_value_t = 1_000)]
+        cache_docs: usize,
+        /// Devices of the load run on the same database (0: none).
+        #[arg(long, default_value_t = 100)]
+        devices: usize,
+        /// Seconds of the load run.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+    },
+    /// Kills the device engine's process with SIGKILL at random moments
+    /// while it saves and syncs; checks nothing acknowledged is lost.
+    KillDevices {
+        #[arg(long, value_enum, default_value = "sqlite")]
+        db: Db,
+        /// Kill cycles (at most 10,000).
+        #[arg(long, default_value_t = 1_000)]
+        cycles: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Kills the server's process with SIGKILL at random moments while a
+    /// device uploads; checks every acknowledged change is stored.
+    KillServers {
+        #[arg(long, value_enum, default_value = "sqlite")]
+        db: Db,
+        /// Kill cycles (at most 10,000).
+        #[arg(long, default_value_t = 1_000)]
+        cycles: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// The device engine's process the kill loop kills (not for hand use).
+    DeviceWorker {
+        #[arg(long)]
+        dir: std::path::PathBuf,
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        cycle: u64,
+        /// Stop after this many steps and sync (default: until killed).
+        #[arg(long)]
+        steps: Option<u64>,
+    },
 }
 
 #[tokio::main]
@@ -80,6 +138,53 @@ async fn main() -> Result<()> {
             docs,
             cache_docs,
         } => ingest(db, docs.min(200_000), cache_docs).await,
+        Mode::Memory {
+            db,
+            docs,
+            cache_docs,
+            devices,
+            seconds,
+        } => {
+            memory(
+                db,
+                docs.clamp(1, 200_000),
+                cache_docs,
+                devices.min(2_000),
+                seconds.clamp(1, 600),
+            )
+            .await
+        }
+        Mode::KillDevices { db, cycles, seed } => {
+            let database = TestDatabase::new(backend(db)).await?;
+            let worker = std::env::current_exe()?;
+            let figures = odnowa_tests::durability::kill_devices(
+                &worker,
+                &database.url,
+                cycles.clamp(1, 10_000),
+                seed,
+            )
+            .await?;
+            println!("device engine: {figures}");
+            Ok(())
+        }
+        Mode::KillServers { db, cycles, seed } => {
+            let database = TestDatabase::new(backend(db)).await?;
+            let figures = odnowa_tests::durability::kill_servers(
+                &database.url,
+                cycles.clamp(1, 10_000),
+                seed,
+            )
+            .await?;
+            println!("server: {figures}");
+            Ok(())
+        }
+        Mode::DeviceWorker {
+            dir,
+            server,
+            code,
+            cycle,
+            steps,
+        } => odnowa_tests::durability::device_worker(&dir, &server, &code, cycle, steps).await,
         Mode::Devices {
             db,
             devices,
@@ -222,6 +327,98 @@ async fn ingest(db: Db, docs: usize, cache_docs: usize) -> Result<()> {
         idle_rss as f64 / 1024.0,
         server.rss_kib()? as f64 / 1024.0
     );
+    Ok(())
+}
+
+/// See [`Mode::Memory`].
+async fn memory(
+    db: Db,
+    docs: usize,
+    cache_docs: usize,
+    devices: usize,
+    seconds: u64,
+) -> Result<()> {
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    let database = TestDatabase::new(backend(db)).await?;
+    let url = database.url.clone();
+    odnowa_sync(&url, &["admin", "create-space", "Archive"])?;
+    let code = worker(&url, "Archive", "a")?;
+    let args = ["--cache-docs".to_string(), cache_docs.to_string()];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut server = ServerProcess::start(&url, &args).await?;
+    let mut device = SimDevice::enrol(&server.url(), &code, "bench").await?;
+    let first = device.sync_http().await?;
+    let space = first
+        .iter()
+        .flat_map(|e| e.spaces.iter())
+        .find(|s| s.name == "Archive")
+        .map(|s| s.space)
+        .context("the device reads Archive")?;
+    let empty = server.rss_kib()?;
+    println!("idle, nothing stored: RSS {:.1} MiB", mib(empty));
+    // Uploaded in slices, so that the device's copies of one slice are
+    // all it holds unsent.
+    let mut contacts = Vec::with_capacity(docs);
+    let started = Instant::now();
+    while contacts.len() < docs {
+        let slice = (docs - contacts.len()).min(10_000);
+        for i in 0..slice {
+            let mut contact =
+                Contact::new(space, device.user, Timestamp::now()).with_service("hot_drink");
+            contact.anonymous_count = 1;
+            contact.place = format!("Punkt {}", (contacts.len() + i) % 40);
+            device.create(&contact)?;
+            contacts.push(contact);
+        }
+        device.sync_http().await?;
+        if !device.unconfirmed().is_empty() {
+            bail!("{} documents not stored", device.unconfirmed().len());
+        }
+    }
+    println!(
+        "uploaded {docs} documents in {:.1} s; RSS {:.1} MiB after the upload",
+        started.elapsed().as_secs_f64(),
+        mib(server.rss_kib()?)
+    );
+    server.restart().await?;
+    let stored = server.rss_kib()?;
+    // One edit of as many documents as the cache holds, none of them
+    // cached after the restart: each is loaded and kept.
+    for contact in contacts.iter_mut().take(cache_docs) {
+        contact.place.push_str(" b");
+        device.edit(&*contact)?;
+    }
+    device.sync_http().await?;
+    let full = server.rss_kib()?;
+    let cached = cache_docs.min(docs).max(1);
+    println!(
+        "idle, {docs} stored, nothing cached: RSS {:.1} MiB ({:.2} KiB per stored document above the empty server)",
+        mib(stored),
+        stored.saturating_sub(empty) as f64 / docs as f64
+    );
+    println!(
+        "{cached} documents cached: RSS {:.1} MiB ({:.1} KiB per cached document)",
+        mib(full),
+        full.saturating_sub(stored) as f64 / cached as f64
+    );
+    drop(server);
+    if devices > 0 {
+        let plan = odnowa_tests::load::Plan {
+            devices,
+            instances: 1,
+            run: Duration::from_secs(seconds),
+            pace: Duration::from_secs(4),
+            cache_docs,
+        };
+        let figures = odnowa_tests::load::run(&url, &plan).await?;
+        println!(
+            "under load, {docs} documents stored:\n{}",
+            figures.report(&plan)
+        );
+        if !figures.errors.is_empty() {
+            bail!("{} errors", figures.errors.len());
+        }
+    }
     Ok(())
 }
 
