@@ -40,6 +40,10 @@ pub struct Plan {
     /// The average wait between two contacts of one device.
     pub pace: Duration,
     pub cache_docs: usize,
+    /// Bad requests a second from one hostile device of the first
+    /// organisation (malformed and oversized frames, wrong tokens, writes
+    /// to another organisation's space), in turn.
+    pub bad_per_sec: f64,
 }
 
 /// What a run measured.
@@ -56,6 +60,9 @@ pub struct Figures {
     pub live_updates: u64,
     pub live_gaps: u64,
     pub errors: Vec<String>,
+    /// Bad requests sent, and those refused as they should be.
+    pub bad_sent: u64,
+    pub bad_refused: u64,
     pub server_cpu: Duration,
     pub server_rss_kib: Vec<u64>,
     pub elapsed: Duration,
@@ -81,6 +88,7 @@ impl Figures {
              exchange latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms\n\
              propagation (save on one device to receipt on another) p50 {:.1} ms, p99 {:.1} ms over {} receipts\n\
              live updates {} ({} not following the cursor), pokes {}\n\
+             bad requests {} sent, {} refused as they should be\n\
              servers: CPU {:.1} s ({:.0} % of one core), RSS max {:.1} MiB\n\
              errors: {}",
             plan.devices,
@@ -99,6 +107,8 @@ impl Figures {
             self.live_updates,
             self.live_gaps,
             self.pokes,
+            self.bad_sent,
+            self.bad_refused,
             self.server_cpu.as_secs_f64(),
             100.0 * self.server_cpu.as_secs_f64() / secs,
             self.server_rss_kib.iter().max().copied().unwrap_or(0) as f64 / 1024.0,
@@ -178,6 +188,21 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
             codes.push((org, accounts::enrol_code(&db, &user, 2).await?));
         }
     }
+    // The hostile device: a worker of the first organisation.
+    let hostile_code = if plan.bad_per_sec > 0.0 {
+        accounts::create_user(
+            &db,
+            "intruz",
+            Some("Organizacja 0"),
+            "worker",
+            &[],
+            &["Zespół 0".into(), "registry".into()],
+        )
+        .await?;
+        Some(accounts::enrol_code(&db, "intruz", 2).await?)
+    } else {
+        None
+    };
     let cache = plan.cache_docs.to_string();
     let mut servers = Vec::with_capacity(plan.instances);
     for _ in 0..plan.instances {
@@ -205,9 +230,30 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
         live.exchange(&mut device, &[], &mut Vec::new()).await?;
         devices.push((device, live, team));
     }
+    // Another organisation's team, which the hostile device may not write.
+    let foreign_team = devices
+        .get(TEAM)
+        .map(|(_, _, team)| *team)
+        .or_else(|| devices.first().map(|(_, _, team)| *team));
+    let hostile = match (&hostile_code, foreign_team) {
+        (Some(code), Some(team)) => {
+            let mut device = SimDevice::enrol(&urls[0], code, "intruz").await?;
+            device.sync_http().await?;
+            Some((device, team))
+        }
+        _ => None,
+    };
     let saved: Saved = Arc::default();
     let started = Instant::now();
     let deadline = started + plan.run;
+    let hostile = hostile.map(|(device, team)| {
+        let url = urls[0].clone();
+        let interval = Duration::from_secs_f64(1.0 / plan.bad_per_sec.max(0.01));
+        let own_team = devices.first().map(|(_, _, t)| *t);
+        tokio::spawn(bad_requests(
+            url, device, team, own_team, interval, deadline,
+        ))
+    });
     let sampler = {
         let pids: Vec<u32> = servers.iter().filter_map(ServerProcess::pid).collect();
         tokio::spawn(async move {
@@ -250,6 +296,12 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
             Ok(device) => finished.push(device),
             Err(e) => figures.errors.push(format!("a device stopped: {e:#}")),
         }
+    }
+    if let Some(hostile) = hostile {
+        let bad = hostile.await?;
+        figures.bad_sent = bad.sent;
+        figures.bad_refused = bad.refused;
+        figures.errors.extend(bad.errors);
     }
     figures.elapsed = started.elapsed();
     figures.server_rss_kib = sampler.await?;
@@ -341,6 +393,94 @@ async fn work(
         exchange_due = done.more;
     }
     Ok((device, team))
+}
+
+/// What the hostile device did.
+#[derive(Default)]
+struct Bad {
+    sent: u64,
+    refused: u64,
+    errors: Vec<String>,
+}
+
+/// Until `deadline`, one bad request every `interval`, in turn: a frame
+/// that is not one, a frame over the limit, a wrong token, a contact
+/// pushed into `foreign` (another organisation's team, which the device
+/// may not write; `own` is the one it may, `None` when the run has one
+/// organisation and `foreign` is its own). Each must be refused as it
+/// should be; anything else is an error of the run.
+async fn bad_requests(
+    url: String,
+    mut device: SimDevice,
+    foreign: SpaceId,
+    own: Option<SpaceId>,
+    interval: Duration,
+    deadline: Instant,
+) -> Bad {
+    let mut bad = Bad::default();
+    let http = reqwest::Client::new();
+    let sync = format!("{url}{}/sync", odnowa_shared::protocol::ROUTE_PREFIX);
+    let mut turn = 0u64;
+    while Instant::now() + interval < deadline {
+        tokio::time::sleep(interval).await;
+        turn += 1;
+        bad.sent += 1;
+        let outcome: Result<bool> = async {
+            Ok(match turn % 4 {
+                0 => {
+                    let junk: Vec<u8> = (0..600u32).map(|i| (i * 7919 % 251) as u8).collect();
+                    let response = http
+                        .post(&sync)
+                        .bearer_auth(&device.token)
+                        .body(junk)
+                        .send()
+                        .await?;
+                    response.status() == reqwest::StatusCode::BAD_REQUEST
+                }
+                1 => {
+                    let huge = vec![0u8; odnowa_shared::protocol::MAX_FRAME_BYTES + 1024];
+                    let response = http
+                        .post(&sync)
+                        .bearer_auth(&device.token)
+                        .body(huge)
+                        .send()
+                        .await?;
+                    response.status() == reqwest::StatusCode::PAYLOAD_TOO_LARGE
+                }
+                2 => {
+                    let response = http
+                        .post(&sync)
+                        .bearer_auth("odnowa-not-a-token")
+                        .body(Vec::new())
+                        .send()
+                        .await?;
+                    response.status() == reqwest::StatusCode::UNAUTHORIZED
+                }
+                _ => {
+                    let mut contact = Contact::new(foreign, device.user, Timestamp::now())
+                        .with_service("hot_drink");
+                    contact.anonymous_count = 1;
+                    let id = device.create(&contact)?;
+                    let done = device.exchange_http(&[id]).await?;
+                    let refused = done.refused.iter().any(|r| {
+                        r.doc == id && r.code == odnowa_shared::protocol::RefusalCode::NotWritable
+                    });
+                    // With one organisation the foreign team is its own.
+                    refused || own == Some(foreign)
+                }
+            })
+        }
+        .await;
+        match outcome {
+            Ok(true) => bad.refused += 1,
+            Ok(false) => bad.errors.push(format!(
+                "a bad request (kind {}) was not refused as it should be",
+                turn % 4
+            )),
+            Err(e) => bad.errors.push(format!("a bad request failed: {e:#}")),
+        }
+    }
+    bad
 }
 
 /// One save of device `index`: a contact, with a new person one time in

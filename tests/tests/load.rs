@@ -17,6 +17,7 @@ async fn small(backend: Backend, instances: usize) -> Result<()> {
         run: Duration::from_secs(6),
         pace: Duration::from_millis(400),
         cache_docs: 50,
+        bad_per_sec: 5.0,
     };
     let figures = run(&database.url, &plan).await?;
     println!("{}", figures.report(&plan));
@@ -27,6 +28,12 @@ async fn small(backend: Backend, instances: usize) -> Result<()> {
         "no save was seen arriving on another device"
     );
     ensure!(figures.live_updates > 0, "no save arrived as a live update");
+    ensure!(
+        figures.bad_sent > 0 && figures.bad_refused == figures.bad_sent,
+        "bad requests: {} sent, {} refused as they should be",
+        figures.bad_sent,
+        figures.bad_refused
+    );
     Ok(())
 }
 

@@ -73,6 +73,9 @@ enum Mode {
         pace: f64,
         #[arg(long, default_value_t = 1_000)]
         cache_docs: usize,
+        /// Bad requests a second from a hostile device (0: none).
+        #[arg(long, default_value_t = 10.0)]
+        bad_per_sec: f64,
     },
     /// Server memory with many documents stored and a bounded cache: idle
     /// with nothing stored, idle with `docs` stored, with the cache full,
@@ -192,6 +195,7 @@ async fn main() -> Result<()> {
             seconds,
             pace,
             cache_docs,
+            bad_per_sec,
         } => {
             let plan = odnowa_tests::load::Plan {
                 devices: devices.clamp(1, 2_000),
@@ -199,6 +203,7 @@ async fn main() -> Result<()> {
                 run: Duration::from_secs(seconds.clamp(1, 600)),
                 pace: Duration::from_secs_f64(pace.clamp(0.05, 600.0)),
                 cache_docs,
+                bad_per_sec: bad_per_sec.clamp(0.0, 1_000.0),
             };
             let database = TestDatabase::new(backend(db)).await?;
             let figures = odnowa_tests::load::run(&database.url, &plan).await?;
@@ -401,6 +406,17 @@ async fn memory(
         mib(full),
         full.saturating_sub(stored) as f64 / cached as f64
     );
+    // As many other documents again: the cache drops the first ones, and
+    // the memory stays where it was.
+    for contact in contacts.iter_mut().skip(cache_docs).take(cache_docs) {
+        contact.place.push_str(" c");
+        device.edit(&*contact)?;
+    }
+    device.sync_http().await?;
+    println!(
+        "{cached} other documents edited (the first ones leave the cache): RSS {:.1} MiB",
+        mib(server.rss_kib()?)
+    );
     drop(server);
     if devices > 0 {
         let plan = odnowa_tests::load::Plan {
@@ -409,6 +425,7 @@ async fn memory(
             run: Duration::from_secs(seconds),
             pace: Duration::from_secs(4),
             cache_docs,
+            bad_per_sec: 0.0,
         };
         let figures = odnowa_tests::load::run(&url, &plan).await?;
         println!(
