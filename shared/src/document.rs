@@ -242,7 +242,7 @@ pub fn genesis_hash(doc: &Automerge) -> Option<ChangeHash> {
 }
 
 /// Reads the header of a document.
-pub fn header(doc: &Automerge) -> Result<Header, DocError> {
+pub fn header(doc: &impl autosurgeon::ReadDoc) -> Result<Header, DocError> {
     let kind: RecordKind =
         autosurgeon::hydrate_prop(doc, automerge::ROOT, "kind").map_err(|_| DocError::NoHeader)?;
     let schema: u64 = autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema")
@@ -261,6 +261,8 @@ pub fn header(doc: &Automerge) -> Result<Header, DocError> {
 
 /// Reads a typed record.
 pub fn read<R: Record>(doc: &Automerge) -> Result<R, DocError> {
+    // Each map read in one pass, not one seek per field.
+    let doc = &crate::read_once::ReadOnce::new(doc);
     let header = header(doc)?;
     if header.kind != R::KIND {
         return Err(DocError::WrongKind {
@@ -318,8 +320,8 @@ impl AnyRecord {
     /// The record `doc` holds, of the kind `header` (read from `doc` by
     /// [`header`]) names: a document is hydrated once for all the server
     /// asks of it (validation, projection, field rules).
-    pub fn read(doc: &Automerge, header: &Header) -> Result<AnyRecord, DocError> {
-        fn typed<R: Record>(doc: &Automerge) -> Result<R, DocError> {
+    pub fn read(doc: &impl autosurgeon::ReadDoc, header: &Header) -> Result<AnyRecord, DocError> {
+        fn typed<R: Record>(doc: &impl autosurgeon::ReadDoc) -> Result<R, DocError> {
             autosurgeon::hydrate(doc).map_err(|e| DocError::Shape {
                 expected: R::KIND.to_string(),
                 detail: e.to_string(),

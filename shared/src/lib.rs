@@ -49,6 +49,7 @@ mod keep_conflicts;
 pub mod office;
 pub mod projection;
 pub mod protocol;
+pub mod read_once;
 pub mod records;
 pub mod report;
 pub mod search;

@@ -424,7 +424,10 @@ fn ingest_checked(
     }
     // The header first: a kind, space or id that changes is refused as
     // such, not as whatever schema the new kind would break.
-    let header = match document::header(&doc) {
+    // Each map of the record read once for the header and the record
+    // (`ReadOnce`), not once per field.
+    let view = crate::read_once::ReadOnce::new(&doc);
+    let header = match document::header(&view) {
         Ok(header) => header,
         Err(e) => {
             return refuse_all(
@@ -458,7 +461,7 @@ fn ingest_checked(
             ),
         );
     }
-    let record = match document::AnyRecord::read(&doc, &header) {
+    let record = match document::AnyRecord::read(&view, &header) {
         Ok(record) => record,
         Err(e) => {
             return refuse_all(
@@ -468,6 +471,7 @@ fn ingest_checked(
             );
         }
     };
+    drop(view);
     if let Err(e) = record.validate(ctx) {
         return refuse_all(
             push,
