@@ -48,12 +48,20 @@ fn outage_message(outage: Outage) -> &'static str {
             "the server cannot reach its database right now: nothing was lost, this device \
              keeps its records and sends them later"
         }
+        Outage::Contended => {
+            "others were changing the same records at this moment: nothing was lost, this \
+             device sends its changes again in a moment"
+        }
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e.outage() {
+            Some(Outage::Contended) => {
+                tracing::warn!(error = %e, "a push contended for its documents: the device retries");
+                ApiError::Unavailable(Outage::Contended)
+            }
             Some(outage) => {
                 tracing::error!(error = %e, ?outage, "the database is unavailable");
                 ApiError::Unavailable(outage)
@@ -104,7 +112,8 @@ impl ApiError {
         .unwrap_or_default()
     }
 
-    fn log(&self) {
+    /// Logs the error: an internal one with its cause, at error level.
+    pub(crate) fn log(&self) {
         match self {
             ApiError::Internal(e) => tracing::error!(error = %e, "internal error"),
             other => tracing::info!(error = %other, "request refused"),

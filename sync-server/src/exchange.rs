@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex as StdMutex};
 use automerge::Automerge;
 use lru::LruCache;
 use serde_bytes::ByteBuf;
-use tokio::sync::{Mutex, RwLock, broadcast};
+use tokio::sync::{Mutex, RwLock};
 
 use odnowa_shared::access::{self, Place, ReferralConsent, ReferralWriter};
 use odnowa_shared::document;
@@ -212,6 +212,17 @@ enum Judged {
     Accepted(Box<Accept>),
 }
 
+/// A batch of pushes judged, its documents locked, waiting for its
+/// append ([`SyncService::append_batch`]).
+struct JudgedBatch<'p> {
+    pushes: Vec<&'p DocPush>,
+    guards: Vec<tokio::sync::OwnedMutexGuard<CachedDoc>>,
+    /// Per push, in the order of `pushes`.
+    outcomes: Vec<Pushed>,
+    /// The accepted ones, by their place in `pushes`.
+    accepted: Vec<(usize, Accept)>,
+}
+
 /// Whether `push` is of the catalogue, which only the office changes.
 fn is_catalogue(push: &DocPush) -> bool {
     push.kind == RecordKind::Catalogue || push.doc == DocId::catalogue()
@@ -244,7 +255,7 @@ impl SyncService {
         SyncService {
             db,
             cache: StdMutex::new(LruCache::new(capacity)),
-            live: live::Sequencer::new(4096),
+            live: live::Sequencer::default(),
             ctx: RwLock::new(None),
             snapshot_every: 64,
             policy: DevicePolicy::default(),
@@ -299,9 +310,21 @@ impl SyncService {
         &self.db
     }
 
-    /// Live notifications of accepted changes.
-    pub fn subscribe(&self) -> broadcast::Receiver<Accepted> {
+    /// Live notifications of accepted changes, of the spaces the
+    /// subscription follows.
+    pub fn subscribe(&self) -> live::Subscription {
         self.live.subscribe()
+    }
+
+    /// Seals and encodes the live update that takes a device to `cursor`
+    /// ([`live::Connection::on_changes`]), once for all devices at it.
+    pub(crate) async fn live_frame(
+        &self,
+        changes: &LiveChanges,
+        cursor: SpaceCursor,
+    ) -> Result<(SpaceCursor, bytes::Bytes), crate::error::ApiError> {
+        let seal = self.cursor_seal().await?;
+        Ok(changes.frame(cursor, seal)?)
     }
 
     /// How many documents are in memory now.
@@ -425,7 +448,7 @@ impl SyncService {
 
     /// The live changes of a range another server appended, read back.
     async fn read_live(&self, space: SpaceId, after: u64, last: u64) -> Option<Arc<LiveChanges>> {
-        if last - after > live::MAX_LIVE_ROWS as u64 {
+        if last.checked_sub(after)? > live::MAX_LIVE_ROWS as u64 {
             return None;
         }
         let nobody = DeviceId(uuid::Uuid::nil());
@@ -441,12 +464,6 @@ impl SyncService {
             }
         };
         self.live_changes(space, after, last, rows).await
-    }
-
-    /// Seals a cursor handed to a device outside an exchange.
-    pub(crate) async fn seal(&self, cursor: &mut SpaceCursor) -> Result<(), StoreError> {
-        self.cursor_seal().await?.seal(cursor);
-        Ok(())
     }
 
     pub(crate) fn entry(&self, doc: DocId) -> Arc<Mutex<CachedDoc>> {
@@ -731,9 +748,10 @@ impl SyncService {
         Ok(response)
     }
 
-    /// Stores what one request pushed: the documents that allow it in one
-    /// batch (one transaction, see [`Self::ingest_batch`]), the rest one
-    /// by one; refusals in the order of the pushes.
+    /// Stores what one request pushed: the documents that allow it in
+    /// batches (one transaction each, see [`Self::judge_batch`] and
+    /// [`Self::append_batch`]), the rest one by one; refusals in the order
+    /// of the pushes.
     async fn push_all(
         &self,
         pusher: &Pusher,
@@ -756,21 +774,52 @@ impl SyncService {
             .map(|(i, _)| i)
             .collect();
         let mut batched: Vec<Option<Pushed>> = (0..pushes.len()).map(|_| None).collect();
+        // The appends of one batch overlap the judgement of the next
+        // (their documents differ): the database writes while the cores
+        // judge. A batch's documents stay locked until its append, so the
+        // batches go in document order: every holder of several locks
+        // takes them in that one order, and none waits on another.
+        let mut batch = batch;
+        batch.sort_by_key(|&i| pushes[i].doc);
+        let mut waiting: Option<(&[usize], JudgedBatch<'_>)> = None;
         for batch in batch.chunks(BATCH_DOCS).filter(|b| b.len() > 1) {
             let of_batch: Vec<&DocPush> = batch.iter().map(|&i| &pushes[i]).collect();
-            // `None`: another server wrote one of these meanwhile; each
-            // then goes on its own, reloading and retrying.
-            if let Some(outcomes) = self.ingest_batch(pusher, &of_batch).await? {
-                for (i, outcome) in batch.iter().zip(outcomes) {
-                    batched[*i] = Some(outcome);
+            let judging = self.judge_batch(pusher, of_batch);
+            let judged = match waiting.take() {
+                None => judging.await?,
+                Some((indices, before)) => {
+                    let (appended, judged) =
+                        tokio::join!(self.append_batch(pusher, before), judging);
+                    Self::take_batch(&mut batched, indices, appended?);
+                    judged?
                 }
-            }
+            };
+            waiting = Some((batch, judged));
+        }
+        if let Some((indices, last)) = waiting {
+            let appended = self.append_batch(pusher, last).await?;
+            Self::take_batch(&mut batched, indices, appended);
         }
         let mut refused = Vec::new();
         for (push, outcome) in pushes.iter().zip(batched) {
             refused.extend(self.push(pusher, push, writable, outcome).await?);
         }
         Ok(refused)
+    }
+
+    /// Keeps how a batch's pushes (`indices` of the request) were
+    /// ingested; `None`: another server wrote one of them meanwhile, and
+    /// each then goes on its own, reloading and retrying.
+    fn take_batch(
+        batched: &mut [Option<Pushed>],
+        indices: &[usize],
+        outcomes: Option<Vec<Pushed>>,
+    ) {
+        if let Some(outcomes) = outcomes {
+            for (i, outcome) in indices.iter().zip(outcomes) {
+                batched[*i] = Some(outcome);
+            }
+        }
     }
 
     /// One push: ingested unless `batched` says how its batch ingested it;
@@ -1021,7 +1070,12 @@ impl SyncService {
         let (ctx, catalogue) = self.validation_context().await?;
         let entry = self.entry(push.doc);
         let mut cached = entry.lock().await;
-        for _attempt in 0..3 {
+        for attempt in 0..5u32 {
+            if attempt >= 2 {
+                // Another server keeps appending to this document: let
+                // it finish before judging against its copy again.
+                tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
+            }
             let current = self.db.doc_meta(push.doc).await?;
             self.refresh(&mut cached, push.doc, current).await?;
             let erased = cached.meta.is_none() && self.db.erased_doc(push.doc).await?.is_some();
@@ -1081,17 +1135,17 @@ impl SyncService {
         Err(StoreError::Conflict)
     }
 
-    /// Ingests several pushes of one request (each of another document)
-    /// as one transaction: the documents' locks taken in id order, what
-    /// the store holds of them read in one query, each judged as
-    /// [`Self::ingest_push`] does, and every accepted one appended with
-    /// [`Db::append_all`]. `None` when another server wrote one of them
-    /// meanwhile (nothing was stored: the caller ingests them one by one).
-    async fn ingest_batch(
+    /// Judges several pushes of one request (each of another document)
+    /// as one batch: the documents' locks taken in id order, what the
+    /// store holds of them read in one query, each judged as
+    /// [`Self::ingest_push`] does (the sync core's part on every core,
+    /// off the async workers). Nothing is stored yet:
+    /// [`Self::append_batch`] does, while the next batch is judged.
+    async fn judge_batch<'p>(
         &self,
         pusher: &Pusher,
-        pushes: &[&DocPush],
-    ) -> Result<Option<Vec<Pushed>>, StoreError> {
+        pushes: Vec<&'p DocPush>,
+    ) -> Result<JudgedBatch<'p>, StoreError> {
         let (ctx, catalogue) = self.validation_context().await?;
         let mut order: Vec<usize> = (0..pushes.len()).collect();
         order.sort_by_key(|&i| pushes[i].doc);
@@ -1114,9 +1168,31 @@ impl SyncService {
             self.refresh(cached, push.doc, metas.get(&push.doc).cloned())
                 .await?;
         }
-        let admitted = {
+        let admitted = if pushes.len() < PARALLEL_FROM {
             let cached: Vec<&CachedDoc> = guards.iter().map(|g| &**g).collect();
-            admit_all(&cached, pushes, &erased, &ctx, &pusher.author)
+            admit_all(&cached, &pushes, &erased, &ctx, &pusher.author)
+        } else {
+            // On a blocking thread, so that the task's other half (the
+            // previous batch's append) goes on meanwhile.
+            let owned: Vec<DocPush> = pushes.iter().map(|p| (*p).clone()).collect();
+            let author = pusher.author.clone();
+            let ctx = ctx.clone();
+            let judged = tokio::task::spawn_blocking(move || {
+                let cached: Vec<&CachedDoc> = guards.iter().map(|g| &**g).collect();
+                let pushes: Vec<&DocPush> = owned.iter().collect();
+                let admitted = admit_all(&cached, &pushes, &erased, &ctx, &author);
+                drop(cached);
+                (guards, admitted)
+            })
+            .await;
+            let admitted;
+            (guards, admitted) = match judged {
+                Ok(judged) => judged,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                // Only when the runtime shuts down.
+                Err(_) => return Err(StoreError::Sqlx(sqlx::Error::PoolClosed)),
+            };
+            admitted
         };
         let mut outcomes = Vec::with_capacity(pushes.len());
         let mut accepted: Vec<(usize, Accept)> = Vec::new();
@@ -1138,6 +1214,29 @@ impl SyncService {
                 }
             }
         }
+        Ok(JudgedBatch {
+            pushes,
+            guards,
+            outcomes,
+            accepted,
+        })
+    }
+
+    /// Appends what [`Self::judge_batch`] accepted with
+    /// [`Db::append_all`] (one transaction). `None` when another server
+    /// wrote one of the documents meanwhile (nothing was stored: the
+    /// caller ingests them one by one).
+    async fn append_batch(
+        &self,
+        pusher: &Pusher,
+        batch: JudgedBatch<'_>,
+    ) -> Result<Option<Vec<Pushed>>, StoreError> {
+        let JudgedBatch {
+            pushes,
+            mut guards,
+            mut outcomes,
+            accepted,
+        } = batch;
         if accepted.is_empty() {
             return Ok(Some(outcomes));
         }
@@ -1294,16 +1393,23 @@ impl SyncService {
         // Registry entries withheld from the device's organisation (a
         // consent withdrawn that another organisation recorded) never
         // reach it; those it dropped and may hold again go whole.
-        let withheld = if space.is_registry() {
+        if space.is_registry() {
             let start_over = opening != Opening::Continue;
             self.resend_withheld(peer, org, &cursor, start_over, last, budget, updates)
                 .await?;
-            self.db.withheld_persons(org).await?
-        } else {
-            Default::default()
-        };
+        }
         let mut plan = SpacePull::new(cursor, opening, *epoch, last, budget);
+        // Read only when there are rows to leave out of (a device kept
+        // current by live updates reads none).
+        let mut withheld_read: Option<std::collections::HashSet<DocId>> = None;
         while let Some(read) = plan.next_read() {
+            let withheld = match withheld_read {
+                Some(ref withheld) => withheld,
+                None if space.is_registry() => {
+                    withheld_read.insert(self.db.withheld_persons(org).await?)
+                }
+                None => withheld_read.insert(Default::default()),
+            };
             match read {
                 Read::Snapshots { after, limit } => {
                     let rows = self.db.snapshot_page(space, after, limit).await?;

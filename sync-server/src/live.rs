@@ -17,16 +17,19 @@
 //! checks again ([`LiveUpdate::fit`]) and exchanges whenever the update
 //! does not follow its own cursor, so nothing it may read is skipped.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex as StdMutex};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex as StdMutex, RwLock as StdRwLock};
 use std::time::Duration;
 
+use bytes::Bytes;
 use odnowa_shared::ids::{DeviceId, DocId, SpaceId};
-use odnowa_shared::protocol::{DocUpdate, LiveUpdate, SpaceCursor};
+use odnowa_shared::protocol::{self, DocUpdate, LiveUpdate, ServerMessage, SpaceCursor};
 use odnowa_shared::records::RecordKind;
 use odnowa_shared::sync::pull::{self, FeedRow};
-use tokio::sync::broadcast;
+use tokio::sync::mpsc;
 
+use crate::cursor::CursorSeal;
 use crate::exchange::Accepted;
 pub use crate::store::Visibility;
 
@@ -43,6 +46,20 @@ pub struct LiveChanges {
     /// Per document in feed order, with who may hold it (`None`: every
     /// device that reads the space).
     pub docs: Vec<(DocUpdate, Option<String>)>,
+    /// The update as sent, encoded once for every connection that takes
+    /// it after the same cursor (every device of one epoch): its frame,
+    /// not a copy of the changes, is what each connection sends.
+    frame: StdMutex<Option<Frame>>,
+}
+
+/// One encoded live update, for connections handed the cursor `issued`.
+#[derive(Debug, Clone)]
+struct Frame {
+    /// The cursor after the update, unsealed (what [`Connection::on_changes`]
+    /// asks for).
+    issued: SpaceCursor,
+    sealed: SpaceCursor,
+    bytes: Bytes,
 }
 
 impl LiveChanges {
@@ -81,7 +98,37 @@ impl LiveChanges {
             after,
             last,
             docs,
+            frame: StdMutex::new(None),
         })
+    }
+
+    /// The frame of the live update that takes a device to `cursor` (as
+    /// [`Connection::on_changes`] gave it, unsealed), and that cursor
+    /// sealed. Sealed and encoded once for all the connections that ask
+    /// with the same cursor; again only for another (a new epoch).
+    pub fn frame(
+        &self,
+        cursor: SpaceCursor,
+        seal: &CursorSeal,
+    ) -> Result<(SpaceCursor, Bytes), protocol::ProtocolError> {
+        let mut kept = self.frame.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(frame) = kept.as_ref().filter(|f| f.issued == cursor) {
+            return Ok((frame.sealed.clone(), frame.bytes.clone()));
+        }
+        let mut sealed = cursor.clone();
+        seal.seal(&mut sealed);
+        let message = ServerMessage::Live(LiveUpdate {
+            after: self.after,
+            cursor: sealed.clone(),
+            updates: self.docs.iter().map(|(update, _)| update.clone()).collect(),
+        });
+        let bytes = Bytes::from(protocol::encode(&message)?);
+        *kept = Some(Frame {
+            issued: cursor,
+            sealed: sealed.clone(),
+            bytes: bytes.clone(),
+        });
+        Ok((sealed, bytes))
     }
 }
 
@@ -131,8 +178,9 @@ pub enum Send {
     Nothing,
     /// A poke: the device exchanges.
     Poke,
-    /// The update (its cursor still to be sealed).
-    Live(LiveUpdate),
+    /// The update that takes the device to this cursor (still to be
+    /// sealed: [`LiveChanges::frame`]).
+    Live(SpaceCursor),
 }
 
 /// What one live connection knows of its device: the cursors it handed
@@ -196,25 +244,160 @@ impl Connection {
         {
             return Send::Poke;
         }
-        let updates = changes
-            .docs
-            .iter()
-            .map(|(update, _)| update.clone())
-            .collect();
         let mut cursor = issued.clone();
         cursor.seq = changes.last;
         cursor.mac = None;
         issued.seq = changes.last;
-        Send::Live(LiveUpdate {
-            after: changes.after,
-            cursor,
-            updates,
-        })
+        Send::Live(cursor)
     }
 
     /// Keeps the sealed cursor of an update sent.
     pub fn sent(&mut self, cursor: &SpaceCursor) {
         self.issued.insert(cursor.space, cursor.clone());
+    }
+}
+
+/// How many announcements a live connection may have waiting; past that
+/// it has fallen behind and pokes its device for everything it reads.
+pub const QUEUE: usize = 1024;
+
+/// Hands each announcement to the live connections that read its space,
+/// and to no other: with hundreds of connections, a save in one team's
+/// space wakes that team's devices, not every connection of the server.
+#[derive(Clone, Default)]
+pub struct Hub {
+    inner: Arc<HubInner>,
+}
+
+#[derive(Default)]
+struct HubInner {
+    next: AtomicU64,
+    /// Per space, the connections that read it, by their number.
+    spaces: StdRwLock<HashMap<SpaceId, HashMap<u64, Listener>>>,
+}
+
+/// Where a connection takes its announcements.
+#[derive(Clone)]
+struct Listener {
+    queue: mpsc::Sender<Accepted>,
+    /// Set when an announcement found its queue full.
+    lagged: Arc<AtomicBool>,
+}
+
+impl Hub {
+    /// Hands `accepted` to every connection that follows its space.
+    pub fn publish(&self, accepted: Accepted) {
+        let spaces = self.inner.spaces.read().unwrap_or_else(|p| p.into_inner());
+        let Some(listeners) = spaces.get(&accepted.space) else {
+            return;
+        };
+        for listener in listeners.values() {
+            if let Err(mpsc::error::TrySendError::Full(_)) =
+                listener.queue.try_send(accepted.clone())
+            {
+                listener.lagged.store(true, Ordering::Release);
+            }
+        }
+    }
+
+    /// A subscription that follows no space yet ([`Subscription::follow`]).
+    pub fn subscribe(&self) -> Subscription {
+        let (queue, received) = mpsc::channel(QUEUE);
+        Subscription {
+            id: self.inner.next.fetch_add(1, Ordering::Relaxed),
+            hub: self.inner.clone(),
+            listener: Listener {
+                queue,
+                lagged: Arc::default(),
+            },
+            received,
+            spaces: HashSet::new(),
+        }
+    }
+
+    /// How many subscriptions follow `space`.
+    pub fn followers(&self, space: SpaceId) -> usize {
+        let spaces = self.inner.spaces.read().unwrap_or_else(|p| p.into_inner());
+        spaces.get(&space).map_or(0, HashMap::len)
+    }
+}
+
+/// What a subscription heard.
+#[derive(Debug)]
+pub enum Heard {
+    Accepted(Accepted),
+    /// Announcements were lost (the queue was full): poke for every space.
+    Lagged,
+}
+
+/// One live connection's announcements: of the spaces it follows, in the
+/// order they were published. Leaves the hub when dropped.
+pub struct Subscription {
+    id: u64,
+    hub: Arc<HubInner>,
+    listener: Listener,
+    received: mpsc::Receiver<Accepted>,
+    spaces: HashSet<SpaceId>,
+}
+
+impl Subscription {
+    /// Follows exactly `spaces` from now on.
+    pub fn follow(&mut self, spaces: &[SpaceId]) {
+        let wanted: HashSet<SpaceId> = spaces.iter().copied().collect();
+        if wanted == self.spaces {
+            return;
+        }
+        let mut all = self.hub.spaces.write().unwrap_or_else(|p| p.into_inner());
+        for gone in self.spaces.difference(&wanted) {
+            if let Some(listeners) = all.get_mut(gone) {
+                listeners.remove(&self.id);
+                if listeners.is_empty() {
+                    all.remove(gone);
+                }
+            }
+        }
+        for new in wanted.difference(&self.spaces) {
+            all.entry(*new)
+                .or_default()
+                .insert(self.id, self.listener.clone());
+        }
+        self.spaces = wanted;
+    }
+
+    /// The next announcement (never ends: the subscription holds its
+    /// own sender).
+    pub async fn recv(&mut self) -> Heard {
+        if let Some(lagged) = self.lagged() {
+            return lagged;
+        }
+        match self.received.recv().await {
+            Some(accepted) => Heard::Accepted(accepted),
+            None => Heard::Lagged,
+        }
+    }
+
+    /// The next announcement if one is waiting.
+    pub fn try_recv(&mut self) -> Option<Heard> {
+        if let Some(lagged) = self.lagged() {
+            return Some(lagged);
+        }
+        self.received.try_recv().ok().map(Heard::Accepted)
+    }
+
+    /// [`Heard::Lagged`] once after the queue overflowed, what was in it
+    /// dropped (the poke covers it).
+    fn lagged(&mut self) -> Option<Heard> {
+        if !self.listener.lagged.swap(false, Ordering::AcqRel) {
+            return None;
+        }
+        while self.received.try_recv().is_ok() {}
+        Some(Heard::Lagged)
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.follow(&[]);
     }
 }
 
@@ -229,9 +412,9 @@ pub const REORDER_WAIT: Duration = Duration::from_millis(50);
 /// poke (it does not follow their cursors). A range that comes early
 /// waits at most [`REORDER_WAIT`] for those before it (a gap that never
 /// fills, from an erasure or a notice lost, costs that wait once).
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Sequencer {
-    sender: broadcast::Sender<Accepted>,
+    hub: Hub,
     spaces: Arc<StdMutex<HashMap<SpaceId, Order>>>,
 }
 
@@ -246,22 +429,21 @@ struct Order {
 }
 
 impl Sequencer {
-    pub fn new(capacity: usize) -> Self {
-        Sequencer {
-            sender: broadcast::channel(capacity).0,
-            spaces: Arc::default(),
-        }
+    /// A subscription for one live connection.
+    pub fn subscribe(&self) -> Subscription {
+        self.hub.subscribe()
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Accepted> {
-        self.sender.subscribe()
+    /// The hub the announcements go through.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
     }
 
     /// Announces `accepted` in its space's feed order.
     pub fn announce(&self, accepted: Accepted) {
         let Some((after, last)) = accepted.live.as_ref().map(|l| (l.after, l.last)) else {
             // A poke carries no range: at once.
-            let _ = self.sender.send(accepted);
+            self.hub.publish(accepted);
             return;
         };
         let space = accepted.space;
@@ -282,19 +464,19 @@ impl Sequencer {
             }
             Some(next) if after < next => {
                 // Late (its place was given up): it goes as it is.
-                let _ = self.sender.send(accepted);
+                self.hub.publish(accepted);
                 return;
             }
             _ => {}
         }
-        let _ = self.sender.send(accepted);
+        self.hub.publish(accepted);
         order.next_after = Some(last);
-        Self::release(order, &self.sender, false);
+        Self::release(order, &self.hub, false);
     }
 
     /// Sends the early ranges that now follow (`all`: every one, the gap
     /// before them given up).
-    fn release(order: &mut Order, sender: &broadcast::Sender<Accepted>, all: bool) {
+    fn release(order: &mut Order, hub: &Hub, all: bool) {
         while let Some(entry) = order.early.first_entry() {
             let follows = order.next_after == Some(*entry.key());
             if !follows && !all {
@@ -304,7 +486,7 @@ impl Sequencer {
             if let Some(live) = &accepted.live {
                 order.next_after = Some(live.last.max(order.next_after.unwrap_or(0)));
             }
-            let _ = sender.send(accepted);
+            hub.publish(accepted);
         }
     }
 
@@ -312,7 +494,7 @@ impl Sequencer {
         let mut spaces = self.spaces.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(order) = spaces.get_mut(&space) {
             order.flushing = false;
-            Self::release(order, &self.sender, true);
+            Self::release(order, &self.hub, true);
         }
     }
 }
@@ -371,13 +553,32 @@ mod tests {
             Send::Nothing,
             "a space not read"
         );
-        let Send::Live(update) = conn.on_changes(me, other, true, Some(&changes)) else {
+        let Send::Live(to) = conn.on_changes(me, other, true, Some(&changes)) else {
             panic!("a live update");
         };
-        assert_eq!((update.after, update.cursor.seq), (10, 12));
+        assert_eq!(
+            (to.space, to.epoch, to.seq, to.mac.as_ref()),
+            (space, 5, 12, None)
+        );
+        let seal = CursorSeal::new(vec![7; 32]);
+        let (sealed, frame) = changes.frame(to.clone(), &seal).expect("encodes");
+        assert!(seal.issued(&sealed), "the cursor sent is sealed");
+        let ServerMessage::Live(update) = protocol::decode_server(&frame).expect("decodes") else {
+            panic!("a live update frame");
+        };
+        assert_eq!((update.after, &update.cursor), (10, &sealed));
         assert_eq!(update.updates.len(), 1, "one document's changes together");
         assert_eq!(update.updates[0].changes.len(), 2);
-        assert_eq!(update.cursor.mac, None, "sealed by the caller");
+        // Another connection at the same cursor gets the same frame; one
+        // of another epoch its own.
+        let (again, same) = changes.frame(to.clone(), &seal).expect("encodes");
+        assert_eq!((again, same.as_ptr()), (sealed.clone(), frame.as_ptr()));
+        let mut newer = to.clone();
+        newer.epoch = 6;
+        let (other_epoch, _) = changes.frame(newer, &seal).expect("encodes");
+        assert_eq!(other_epoch.epoch, 6);
+        assert!(seal.issued(&other_epoch));
+        conn.sent(&sealed);
         // Sent once: the same range again is held.
         assert_eq!(
             conn.on_changes(me, other, true, Some(&changes)),
@@ -419,11 +620,17 @@ mod tests {
         let (me, other) = (DeviceId::random(), DeviceId::random());
         let mut conn = Connection::new("org-a".into(), true);
         conn.answered(&[cursor(space, 0)]);
-        let Send::Live(update) = conn.on_changes(me, other, true, Some(&changes)) else {
+        let Send::Live(to) = conn.on_changes(me, other, true, Some(&changes)) else {
             panic!("a live update");
         };
+        assert_eq!(to.seq, 2);
+        let (_, frame) = changes
+            .frame(to, &CursorSeal::new(vec![1; 32]))
+            .expect("encodes");
+        let Ok(ServerMessage::Live(update)) = protocol::decode_server(&frame) else {
+            panic!("a live update frame");
+        };
         assert_eq!(update.updates.len(), 2);
-        assert_eq!(update.cursor.seq, 2);
         // Other organisations exchange: the pull leaves the entry out.
         for org in ["org-b", ""] {
             let mut conn = Connection::new(org.into(), true);
@@ -467,9 +674,12 @@ mod tests {
         }
     }
 
-    fn starts(received: &mut broadcast::Receiver<Accepted>) -> Vec<u64> {
+    fn starts(received: &mut Subscription) -> Vec<u64> {
         let mut starts = Vec::new();
-        while let Ok(accepted) = received.try_recv() {
+        while let Some(heard) = received.try_recv() {
+            let Heard::Accepted(accepted) = heard else {
+                panic!("nothing lost");
+            };
             starts.push(accepted.live.map_or(u64::MAX, |l| l.after));
         }
         starts
@@ -477,9 +687,10 @@ mod tests {
 
     #[tokio::test]
     async fn ranges_announced_out_of_order_go_in_feed_order() {
-        let sequencer = Sequencer::new(16);
-        let mut heard = sequencer.subscribe();
+        let sequencer = Sequencer::default();
         let space = SpaceId::random();
+        let mut heard = sequencer.subscribe();
+        heard.follow(&[space]);
         sequencer.announce(range(space, 0, 2));
         sequencer.announce(range(space, 4, 5));
         sequencer.announce(range(space, 2, 4));
@@ -493,6 +704,41 @@ mod tests {
         sequencer.announce(range(space, 5, 7));
         sequencer.announce(Accepted::poke(space, DeviceId::random()));
         assert_eq!(starts(&mut heard), vec![5, u64::MAX]);
+    }
+
+    #[tokio::test]
+    async fn announcements_reach_only_the_connections_that_follow_their_space() {
+        let hub = Hub::default();
+        let (team_a, team_b, registry) = (SpaceId::random(), SpaceId::random(), SpaceId::REGISTRY);
+        let mut a = hub.subscribe();
+        a.follow(&[team_a, registry]);
+        let mut b = hub.subscribe();
+        b.follow(&[team_b, registry]);
+        hub.publish(range(team_a, 0, 1));
+        hub.publish(range(registry, 0, 1));
+        hub.publish(range(team_b, 0, 3));
+        assert_eq!(starts(&mut a), vec![0, 0]);
+        assert_eq!(starts(&mut b), vec![0, 0]);
+        assert_eq!(hub.followers(registry), 2);
+        // Access changed: b now reads team_a too, and no longer the registry.
+        b.follow(&[team_a, team_b]);
+        hub.publish(range(team_a, 1, 2));
+        hub.publish(range(registry, 1, 2));
+        assert_eq!(starts(&mut a), vec![1, 1]);
+        assert_eq!(starts(&mut b), vec![1]);
+        // A dropped connection leaves the hub.
+        drop(a);
+        assert_eq!(hub.followers(registry), 0);
+        assert_eq!(hub.followers(team_a), 1);
+        // One that falls QUEUE behind hears Lagged once (a poke for all it
+        // reads), then what comes after.
+        for i in 0..QUEUE as u64 + 5 {
+            hub.publish(range(team_b, 3 + i, 4 + i));
+        }
+        assert!(matches!(b.try_recv(), Some(Heard::Lagged)));
+        assert!(b.try_recv().is_none(), "what overflowed is dropped");
+        hub.publish(range(team_b, 2000, 2001));
+        assert_eq!(starts(&mut b), vec![2000]);
     }
 
     #[test]

@@ -347,6 +347,7 @@ async fn websocket(state: AppState, peer: Peer, takes_live: bool, mut socket: We
         }
     };
     let mut readable: Vec<SpaceId> = grants.into_iter().map(|g| g.space).collect();
+    accepted.follow(&readable);
     let org_key = user
         .and_then(|u| u.org)
         .map(|org| org.to_string())
@@ -405,11 +406,13 @@ async fn websocket(state: AppState, peer: Peer, takes_live: bool, mut socket: We
                         Ok((bytes, answer)) => {
                             // Grants may have changed with the answer.
                             readable = answer.spaces.iter().map(|s| s.space).collect();
+                            accepted.follow(&readable);
                             conn.answered(&answer.cursors);
                             bytes
                         }
                         Err(e) => {
-                            tracing::info!(error = %e, device = %peer.device, "bad websocket frame");
+                            tracing::info!(error = %e, device = %peer.device, "websocket frame not served");
+                            e.log();
                             e.frame()
                         }
                     },
@@ -421,29 +424,33 @@ async fn websocket(state: AppState, peer: Peer, takes_live: bool, mut socket: We
                     break;
                 }
             }
-            event = accepted.recv() => {
-                let message = match event {
-                    Ok(event) => {
+            heard = accepted.recv() => {
+                let message = match heard {
+                    live::Heard::Accepted(event) => {
                         let reads = readable.contains(&event.space);
                         match conn.on_changes(peer.device, event.origin, reads, event.live.as_ref()) {
                             live::Send::Nothing => continue,
-                            live::Send::Poke => ServerMessage::Poke(Poke { spaces: vec![event.space] }),
-                            live::Send::Live(mut update) => {
-                                if let Err(e) = state.sync.seal(&mut update.cursor).await {
-                                    tracing::warn!(error = %e, "could not seal a live cursor: poking instead");
-                                    ServerMessage::Poke(Poke { spaces: vec![event.space] })
-                                } else {
-                                    conn.sent(&update.cursor);
-                                    ServerMessage::Live(update)
+                            live::Send::Poke => poke(vec![event.space]),
+                            live::Send::Live(cursor) => {
+                                let Some(changes) = event.live.as_ref() else { continue };
+                                match state.sync.live_frame(changes, cursor).await {
+                                    Ok((sealed, frame)) => {
+                                        conn.sent(&sealed);
+                                        if socket.send(Message::Binary(frame)).await.is_err() {
+                                            break;
+                                        }
+                                        continue;
+                                    }
+                                    Err(e) => {
+                                        tracing::warn!(error = %e, "could not seal a live update: poking instead");
+                                        poke(vec![event.space])
+                                    }
                                 }
                             }
                         }
                     }
                     // Missed some: poke for everything readable.
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        ServerMessage::Poke(Poke { spaces: readable.clone() })
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    live::Heard::Lagged => poke(readable.clone()),
                 };
                 let Ok(bytes) = protocol::encode(&message) else { continue };
                 if socket.send(Message::Binary(bytes.into())).await.is_err() {
@@ -457,6 +464,11 @@ async fn websocket(state: AppState, peer: Peer, takes_live: bool, mut socket: We
             }
         }
     }
+}
+
+/// A poke for `spaces`.
+fn poke(spaces: Vec<SpaceId>) -> ServerMessage {
+    ServerMessage::Poke(Poke { spaces })
 }
 
 /// Answers a WebSocket message that could not be read (over the 1 MiB

@@ -16,10 +16,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use odnowa_shared::ids::{DocId, PersonId, SpaceId};
+use odnowa_shared::ids::{DocId, PersonId, SiteId, SpaceId};
 use odnowa_shared::protocol::ServerMessage;
-use odnowa_shared::records::{Contact, Person};
-use odnowa_shared::time::Timestamp;
+use odnowa_shared::records::{Contact, Person, RecordKind};
+use odnowa_shared::time::{Date, Timestamp};
 use odnowa_sync_server::exchange::SyncService;
 use odnowa_sync_server::{Db, accounts, admin};
 
@@ -44,6 +44,10 @@ pub struct Plan {
     /// organisation (malformed and oversized frames, wrong tokens, writes
     /// to another organisation's space), in turn.
     pub bad_per_sec: f64,
+    /// Attendance ticks each of an organisation's two day-room tablets
+    /// makes at opening time (a third into the run), one every few
+    /// hundred milliseconds, on the one session both open (0: none).
+    pub opening_ticks: usize,
 }
 
 /// What a run measured.
@@ -59,11 +63,21 @@ pub struct Figures {
     /// cursor (an exchange followed).
     pub live_updates: u64,
     pub live_gaps: u64,
+    /// Attendance ticks made at opening time (among the saves).
+    pub ticks: u64,
+    /// Exchanges answered "not now, nothing lost" (documents contended,
+    /// or an outage), tried again.
+    pub busy: u64,
     pub errors: Vec<String>,
     /// Bad requests sent, and those refused as they should be.
     pub bad_sent: u64,
     pub bad_refused: u64,
     pub server_cpu: Duration,
+    /// What the generator itself (this process) and PostgreSQL (every
+    /// `postgres` process of the machine) spent meanwhile, on the same
+    /// two cores.
+    pub generator_cpu: Duration,
+    pub database_cpu: Duration,
     pub server_rss_kib: Vec<u64>,
     pub elapsed: Duration,
 }
@@ -87,9 +101,11 @@ impl Figures {
             "{} devices, {} instance(s), {:.0} s: {} saves, {} changes accepted ({:.0}/s), {} exchanges\n\
              exchange latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms\n\
              propagation (save on one device to receipt on another) p50 {:.1} ms, p99 {:.1} ms over {} receipts\n\
+             attendance ticks at opening {}, exchanges answered \"try again\" {}\n\
              live updates {} ({} not following the cursor), pokes {}\n\
              bad requests {} sent, {} refused as they should be\n\
              servers: CPU {:.1} s ({:.0} % of one core), RSS max {:.1} MiB\n\
+             meanwhile the generator CPU {:.1} s, PostgreSQL CPU {:.1} s\n\
              errors: {}",
             plan.devices,
             plan.instances,
@@ -104,6 +120,8 @@ impl Figures {
             quantile(&self.propagation_ms, 0.5),
             quantile(&self.propagation_ms, 0.99),
             self.propagation_ms.len(),
+            self.ticks,
+            self.busy,
             self.live_updates,
             self.live_gaps,
             self.pokes,
@@ -112,6 +130,8 @@ impl Figures {
             self.server_cpu.as_secs_f64(),
             100.0 * self.server_cpu.as_secs_f64() / secs,
             self.server_rss_kib.iter().max().copied().unwrap_or(0) as f64 / 1024.0,
+            self.generator_cpu.as_secs_f64(),
+            self.database_cpu.as_secs_f64(),
             self.errors.len(),
         )
     }
@@ -132,6 +152,8 @@ struct DeviceRun {
     pokes: u64,
     live_updates: u64,
     live_gaps: u64,
+    ticks: u64,
+    busy: u64,
     errors: Vec<String>,
 }
 
@@ -169,9 +191,30 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
         .await?;
     let orgs = plan.devices.div_ceil(TEAM);
     let mut codes = Vec::with_capacity(plan.devices);
+    let mut sites = Vec::with_capacity(orgs);
     for org in 0..orgs {
         let name = format!("Organizacja {org}");
-        admin::create_member(&setup, &name).await?;
+        let org_id = admin::create_member(&setup, &name).await?;
+        // Its day room, where its tablets tick attendance.
+        let site_name = format!("Świetlica {org}");
+        let catalogue = setup
+            .put_site(
+                &odnowa_sync_server::writer::OfficeAuthor::admin_cli(),
+                &odnowa_shared::office::SiteEdit {
+                    id: None,
+                    name: site_name.clone(),
+                    site_kind: odnowa_shared::records::site_kind::DAY_ROOM.into(),
+                    org: Some(org_id),
+                },
+            )
+            .await?;
+        let site = catalogue
+            .sites
+            .iter()
+            .find(|(_, s)| s.name == site_name)
+            .and_then(|(id, _)| id.parse::<SiteId>().ok())
+            .context("the site just added")?;
+        sites.push(site);
         let team = format!("Zespół {org}");
         admin::create_space(&db, &team, Some(&name)).await?;
         for d in 0..TEAM.min(plan.devices - org * TEAM) {
@@ -209,7 +252,6 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
         servers.push(ServerProcess::start(db_url, &["--cache-docs", &cache]).await?);
     }
     let urls: Vec<String> = servers.iter().map(ServerProcess::url).collect();
-    let cpu_before: Vec<Duration> = servers.iter().map(|s| s.cpu()).collect::<Result<_>>()?;
 
     // Enrol and connect everybody before the clock starts.
     let mut devices = Vec::with_capacity(plan.devices);
@@ -244,8 +286,12 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
         _ => None,
     };
     let saved: Saved = Arc::default();
+    let cpu_before: Vec<Duration> = servers.iter().map(|s| s.cpu()).collect::<Result<_>>()?;
+    let generator_before = crate::procs::cpu_time(std::process::id())?;
+    let database_before = crate::procs::cpu_of_all("postgres");
     let started = Instant::now();
     let deadline = started + plan.run;
+    let opening = started + plan.run / 3;
     let hostile = hostile.map(|(device, team)| {
         let url = urls[0].clone();
         let interval = Duration::from_secs_f64(1.0 / plan.bad_per_sec.max(0.01));
@@ -273,9 +319,19 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
     for (i, (device, live, team)) in devices.into_iter().enumerate() {
         let saved = saved.clone();
         let pace = plan.pace;
+        // The first two devices of each organisation are its day room's
+        // tablets.
+        let tablet = (i % TEAM < 2 && plan.opening_ticks > 0).then(|| Tablet {
+            site: sites[i / TEAM],
+            opening,
+            ticks: plan.opening_ticks,
+        });
         tasks.push(tokio::spawn(async move {
             let mut run = DeviceRun::default();
-            let outcome = work(i, device, live, team, pace, deadline, saved, &mut run).await;
+            let outcome = work(
+                i, device, live, team, tablet, pace, deadline, saved, &mut run,
+            )
+            .await;
             (run, outcome)
         }));
     }
@@ -291,6 +347,8 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
         figures.pokes += run.pokes;
         figures.live_updates += run.live_updates;
         figures.live_gaps += run.live_gaps;
+        figures.ticks += run.ticks;
+        figures.busy += run.busy;
         figures.errors.extend(run.errors);
         match outcome {
             Ok(device) => finished.push(device),
@@ -308,19 +366,35 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
     for (server, before) in servers.iter().zip(cpu_before) {
         figures.server_cpu += server.cpu()? - before;
     }
+    figures.generator_cpu =
+        crate::procs::cpu_time(std::process::id())?.saturating_sub(generator_before);
+    figures.database_cpu = crate::procs::cpu_since("postgres", &database_before);
     check_nothing_lost(&db, &mut finished, &mut figures).await?;
     Ok(figures)
 }
 
-/// One device's day: records at `pace` until `deadline`; takes the live
-/// updates the server pushes, and exchanges after a poke or an update
-/// that does not follow its cursor, as the app does.
+/// A day-room tablet: at `opening` it ticks `ticks` arrivals on its
+/// site's session of the day, one every few hundred milliseconds.
+struct Tablet {
+    site: SiteId,
+    opening: Instant,
+    ticks: usize,
+}
+
+/// The wait between two attendance ticks of one tablet at opening.
+const TICK_GAP: Duration = Duration::from_millis(300);
+
+/// One device's day: records at `pace` until `deadline` (a tablet ticks
+/// attendance at opening too); takes the live updates the server pushes,
+/// and exchanges after a poke or an update that does not follow its
+/// cursor, as the app does.
 #[allow(clippy::too_many_arguments)]
 async fn work(
     index: usize,
     mut device: SimDevice,
     mut live: Live,
     team: SpaceId,
+    mut tablet: Option<Tablet>,
     pace: Duration,
     deadline: Instant,
     saved: Saved,
@@ -363,23 +437,48 @@ async fn work(
                 Ok(Ok(None)) => bail!("the server closed the live connection"),
                 Ok(Err(e)) => bail!("the live connection failed: {e:#}"),
                 Err(_) => {
-                    save(
-                        index,
-                        &mut device,
-                        team,
-                        &mut persons,
-                        &mut seed,
-                        run,
-                        &saved,
-                    )?;
-                    next_save = Instant::now() + pace.mul_f64(0.5 + rand_unit(seed));
+                    let opened = tablet
+                        .as_mut()
+                        .filter(|t| t.ticks > 0 && Instant::now() >= t.opening);
+                    if let Some(tablet) = opened {
+                        tick(&mut device, team, tablet.site, &mut persons, &mut seed)?;
+                        tablet.ticks -= 1;
+                        run.ticks += 1;
+                        run.saves += 1;
+                        next_save = Instant::now() + TICK_GAP.mul_f64(0.5 + rand_unit(seed));
+                    } else {
+                        save(
+                            index,
+                            &mut device,
+                            team,
+                            &mut persons,
+                            &mut seed,
+                            run,
+                            &saved,
+                        )?;
+                        next_save = Instant::now() + pace.mul_f64(0.5 + rand_unit(seed));
+                    }
+                    if let Some(tablet) = tablet.as_ref().filter(|t| t.ticks > 0) {
+                        next_save = next_save.min(tablet.opening);
+                    }
                 }
             }
         }
         let docs = device.unconfirmed();
         let started = Instant::now();
         let mut meanwhile = Vec::new();
-        let done = live.exchange(&mut device, &docs, &mut meanwhile).await?;
+        let done = match live.exchange(&mut device, &docs, &mut meanwhile).await {
+            Ok(done) => done,
+            // "Not now, nothing lost": the app waits and tries again.
+            Err(e) if crate::sim::ServerError::is_unavailable(&e) => {
+                pending.extend(meanwhile);
+                run.busy += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                exchange_due = true;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         pending.extend(meanwhile);
         run.exchanges += 1;
         run.exchange_ms
@@ -515,6 +614,39 @@ fn save(
         }
     }
     Ok(())
+}
+
+/// One arrival ticked on the day session of `site` (a person of the
+/// registry the tablet holds, not yet present; a new one when there is
+/// none), as a day room's tablet does at opening: both tablets open the
+/// same session, offline or not, and their ticks merge.
+fn tick(
+    device: &mut SimDevice,
+    team: SpaceId,
+    site: SiteId,
+    persons: &mut Vec<PersonId>,
+    seed: &mut u64,
+) -> Result<()> {
+    *seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    let mut session = device.open_session(team, site, Date::today())?;
+    let known: Vec<PersonId> = device
+        .docs
+        .iter()
+        .filter(|(_, held)| held.kind == RecordKind::Person)
+        .map(|(id, _)| PersonId(id.0))
+        .filter(|p| !session.attendance.contains_key(&p.to_string()))
+        .collect();
+    let person = match known.get((*seed >> 8) as usize % known.len().max(1)) {
+        Some(person) => *person,
+        None => {
+            let person = Person::new("Osoba z dziennego pobytu", Timestamp::now());
+            let id = device.create(&person)?;
+            persons.push(PersonId(id.0));
+            PersonId(id.0)
+        }
+    };
+    session.mark_present(person, device.user, Timestamp::now());
+    device.edit(&session)
 }
 
 /// A number in [0, 1) from `seed` (no randomness crate needed).

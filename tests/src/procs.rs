@@ -156,6 +156,39 @@ pub fn rss_kib(pid: u32) -> Result<u64> {
         .context("no VmRSS")
 }
 
+/// The CPU time of every process named `name` now (`/proc/*/comm`), by
+/// process id: PostgreSQL's backends, to tell what the database spent.
+pub fn cpu_of_all(name: &str) -> std::collections::HashMap<u32, Duration> {
+    let mut all = std::collections::HashMap::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return all;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let named = std::fs::read_to_string(entry.path().join("comm"))
+            .is_ok_and(|comm| comm.trim() == name);
+        if named && let Ok(cpu) = cpu_time(pid) {
+            all.insert(pid, cpu);
+        }
+    }
+    all
+}
+
+/// What the processes named as in `before` ([`cpu_of_all`]) spent since:
+/// those started meanwhile count whole; those that ended are missed.
+pub fn cpu_since(name: &str, before: &std::collections::HashMap<u32, Duration>) -> Duration {
+    cpu_of_all(name)
+        .into_iter()
+        .map(|(pid, now)| now.saturating_sub(before.get(&pid).copied().unwrap_or_default()))
+        .sum()
+}
+
 /// A process's CPU time, user and system (`/proc/<pid>/stat`, in clock
 /// ticks of 1/100 s).
 pub fn cpu_time(pid: u32) -> Result<Duration> {

@@ -16,13 +16,14 @@ use anyhow::{Context, Result, bail};
 use automerge::{Automerge, ChangeHash};
 use futures_util::{SinkExt, StreamExt};
 use odnowa_shared::document::{self, Author};
-use odnowa_shared::ids::{DeviceId, DocId, SpaceId, UserId};
+use odnowa_shared::ids::{DeviceId, DocId, SiteId, SpaceId, UserId};
 use odnowa_shared::protocol::{
-    self, ClientMessage, DocPush, DocUpdate, ENROL_PATH, Enrol, Enrolled, LiveFit, LiveUpdate,
-    ROUTE_PREFIX, Refusal, ServerMessage, SpaceAccess, SpaceCursor, SyncRequest, SyncResponse,
+    self, ClientMessage, DocPush, DocUpdate, ENROL_PATH, Enrol, Enrolled, ErrorCode, LiveFit,
+    LiveUpdate, ROUTE_PREFIX, Refusal, ServerMessage, SpaceAccess, SpaceCursor, SyncRequest,
+    SyncResponse,
 };
-use odnowa_shared::records::{Record, RecordKind};
-use odnowa_shared::time::Timestamp;
+use odnowa_shared::records::{DaySession, Record, RecordKind};
+use odnowa_shared::time::{Date, Timestamp};
 use serde_bytes::ByteBuf;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -152,6 +153,30 @@ impl SimDevice {
         );
         self.dirty.insert(id);
         Ok(id)
+    }
+
+    /// The day session of `site` on `date` in `space` as a tablet opens
+    /// it: the copy held (another tablet's, received), or one made from
+    /// the deterministic genesis every tablet makes alike, so that two
+    /// tablets opening it offline merge into one session.
+    pub fn open_session(&mut self, space: SpaceId, site: SiteId, date: Date) -> Result<DaySession> {
+        let value = DaySession::genesis_value(space, site, date);
+        let id = value.id;
+        let held = match self.docs.entry(id) {
+            std::collections::hash_map::Entry::Occupied(held) => held.into_mut(),
+            std::collections::hash_map::Entry::Vacant(place) => place.insert(SimDoc {
+                space,
+                kind: RecordKind::DaySession,
+                generation: 0,
+                doc: document::genesis(&value)?,
+                held: HashSet::new(),
+                mine: true,
+                unapplied: Vec::new(),
+            }),
+        };
+        held.mine = true;
+        held.settle()?;
+        Ok(document::read::<DaySession>(&held.doc)?)
     }
 
     /// Writes `record` over the document it names, as an edit.
@@ -413,6 +438,31 @@ impl SimDevice {
     }
 }
 
+/// An error frame the server answered an exchange with.
+#[derive(Debug)]
+pub struct ServerError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+impl ServerError {
+    /// Whether `error` is the server saying "not now, nothing lost" (an
+    /// outage, or documents contended): the app waits and tries again.
+    pub fn is_unavailable(error: &anyhow::Error) -> bool {
+        error
+            .downcast_ref::<ServerError>()
+            .is_some_and(|e| e.code == ErrorCode::Unavailable)
+    }
+}
+
 /// A device's live connection.
 pub struct Live {
     socket: tokio_tungstenite::WebSocketStream<
@@ -441,7 +491,13 @@ impl Live {
                 Some(ServerMessage::Sync(other)) => {
                     bail!("an answer to request {} came unasked", other.request_id)
                 }
-                Some(ServerMessage::Error(e)) => bail!("{:?}: {}", e.code, e.message),
+                Some(ServerMessage::Error(e)) => {
+                    return Err(ServerError {
+                        code: e.code,
+                        message: e.message,
+                    }
+                    .into());
+                }
                 Some(other) => meanwhile.push(other),
                 None => bail!("the connection closed mid-exchange"),
             }

@@ -18,6 +18,7 @@ async fn small(backend: Backend, instances: usize) -> Result<()> {
         pace: Duration::from_millis(400),
         cache_docs: 50,
         bad_per_sec: 5.0,
+        opening_ticks: 4,
     };
     let figures = run(&database.url, &plan).await?;
     println!("{}", figures.report(&plan));
@@ -28,6 +29,16 @@ async fn small(backend: Backend, instances: usize) -> Result<()> {
         "no save was seen arriving on another device"
     );
     ensure!(figures.live_updates > 0, "no save arrived as a live update");
+    // Two day-room tablets an organisation (of ten devices), every tick
+    // made, acknowledged and on every device of the team (checked with
+    // the other saves: nothing lost).
+    let tablets = (0..plan.devices).filter(|i| i % 10 < 2).count();
+    ensure!(
+        figures.ticks as usize == tablets * plan.opening_ticks,
+        "attendance ticks at opening: {} of {}",
+        figures.ticks,
+        tablets * plan.opening_ticks
+    );
     ensure!(
         figures.bad_sent > 0 && figures.bad_refused == figures.bad_sent,
         "bad requests: {} sent, {} refused as they should be",

@@ -166,6 +166,9 @@ impl SpacePull {
         } else {
             match cursor.snapshot.take() {
                 Some(phase) => Stage::Snapshots(phase),
+                // At the feed's end already (a device kept current by
+                // live updates): nothing to read.
+                None if cursor.seq == last => Stage::Done { more: false },
                 None => Stage::Feed,
             }
         };

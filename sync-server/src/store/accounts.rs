@@ -216,14 +216,29 @@ impl Db {
         };
         // id, name, organisation, an explicit grant's write, the partner.
         type SpaceRow = (String, String, Option<String>, Option<i64>, Option<String>);
+        // Only the spaces `device_access` may give (the registry, the
+        // organisation's own, its referral spaces), which still decides:
+        // a consortium of n members has some n² referral spaces, and a
+        // device reads about n of them.
         let rows: Vec<SpaceRow> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT s.id, s.name, s.org_id, g.can_write, s.partner_org FROM spaces s \
-                 LEFT JOIN grants g ON g.space_id = s.id AND g.user_id = $1",
-            )
-            .bind(user.to_string())
-            .fetch_all(pool)
-            .await?
+            let query = match who.org {
+                Some(org) => sqlx::query_as(
+                    "SELECT s.id, s.name, s.org_id, g.can_write, s.partner_org FROM spaces s \
+                     LEFT JOIN grants g ON g.space_id = s.id AND g.user_id = $1 \
+                     WHERE s.id = $2 OR s.org_id = $3 OR s.partner_org = $3",
+                )
+                .bind(user.to_string())
+                .bind(SpaceId::REGISTRY.to_string())
+                .bind(org.to_string()),
+                None => sqlx::query_as(
+                    "SELECT s.id, s.name, s.org_id, g.can_write, s.partner_org FROM spaces s \
+                     LEFT JOIN grants g ON g.space_id = s.id AND g.user_id = $1 \
+                     WHERE s.id = $2 OR s.org_id IS NULL",
+                )
+                .bind(user.to_string())
+                .bind(SpaceId::REGISTRY.to_string()),
+            };
+            query.fetch_all(pool).await?
         });
         let spaces = rows
             .into_iter()

@@ -439,17 +439,29 @@ impl Db {
         device: DeviceId,
         org: Option<OrgId>,
     ) -> Result<Vec<(DocId, Option<u64>)>, StoreError> {
+        // Nearly every device has dropped nothing: its own rows first (by
+        // the primary key), the join only when there are some.
         let rows: Vec<(String, Option<i64>)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT w.doc_id, w.resent_upto FROM withheld_purges w JOIN p_persons p ON p.id = w.doc_id \
-                 WHERE w.device_id = $1 AND p.erased = 0 \
-                 AND NOT (p.details_hidden = 1 AND p.consent_org IS NOT NULL AND p.consent_org <> $2) \
-                 ORDER BY w.doc_id LIMIT 200",
+            let dropped: Option<(String,)> = sqlx::query_as(
+                "SELECT doc_id FROM withheld_purges WHERE device_id = $1 LIMIT 1",
             )
             .bind(device.to_string())
-            .bind(org_key(org))
-            .fetch_all(pool)
-            .await?
+            .fetch_optional(pool)
+            .await?;
+            if dropped.is_none() {
+                Vec::new()
+            } else {
+                sqlx::query_as(
+                    "SELECT w.doc_id, w.resent_upto FROM withheld_purges w JOIN p_persons p ON p.id = w.doc_id \
+                     WHERE w.device_id = $1 AND p.erased = 0 \
+                     AND NOT (p.details_hidden = 1 AND p.consent_org IS NOT NULL AND p.consent_org <> $2) \
+                     ORDER BY w.doc_id LIMIT 200",
+                )
+                .bind(device.to_string())
+                .bind(org_key(org))
+                .fetch_all(pool)
+                .await?
+            }
         });
         rows.into_iter()
             .map(|(doc, upto)| Ok((parse("doc id", &doc)?, upto.map(|u| u as u64))))
@@ -490,28 +502,25 @@ impl Db {
         spaces: &[SpaceId],
         limit: usize,
     ) -> Result<Vec<Purge>, StoreError> {
-        let mut purges = Vec::new();
-        for space in spaces {
-            if purges.len() >= limit {
-                break;
-            }
-            let rows: Vec<(String, i64)> = on_pool!(self, pool => {
-                sqlx::query_as(
-                    "SELECT e.doc_id, e.keep_from FROM erased_docs e WHERE e.space_id = $1 \
-                     AND NOT EXISTS (SELECT 1 FROM purge_confirmations c WHERE c.doc_id = e.doc_id \
-                     AND c.device_id = $2 AND c.keep_from = e.keep_from) ORDER BY e.at, e.doc_id LIMIT $3",
-                )
-                .bind(space.to_string())
-                .bind(device.to_string())
-                .bind((limit - purges.len()) as i64)
-                .fetch_all(pool)
-                .await?
-            });
-            for (doc, keep_from) in rows {
-                purges.push(purge_of(parse("doc id", &doc)?, keep_from));
-            }
+        if spaces.is_empty() || limit == 0 {
+            return Ok(Vec::new());
         }
-        Ok(purges)
+        // Every space the device reads in one query.
+        let rows: Vec<(String, i64)> = on_pool!(self, pool => {
+            let mut q = super::builder_on(pool,
+                "SELECT e.doc_id, e.keep_from FROM erased_docs e \
+                 WHERE NOT EXISTS (SELECT 1 FROM purge_confirmations c WHERE c.doc_id = e.doc_id \
+                 AND c.device_id = ");
+            q.push_bind(device.to_string());
+            q.push(" AND c.keep_from = e.keep_from) AND e.space_id IN (");
+            super::push_ids(&mut q, spaces.iter().map(SpaceId::to_string));
+            q.push(" ORDER BY e.at, e.doc_id LIMIT ");
+            q.push_bind(limit as i64);
+            q.build_query_as().fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|(doc, keep_from)| Ok(purge_of(parse("doc id", &doc)?, keep_from)))
+            .collect()
     }
 
     /// Records that `device` purged `purged` (those that match an erasure;

@@ -278,7 +278,103 @@ impl Db {
         let written: Result<Vec<Appended>, StoreError> = async {
             Ok(on_pool!(self, pool => {
                 let mut tx = pool.begin().await?;
-                // Lock each space's feed first and take a range of it:
+                // The documents first (each existing one conditional on
+                // the change count its copy was judged against), in id
+                // order; then the audit rows and the projections; the
+                // spaces' feeds last, so that the lock on a feed (every
+                // append to a space waits for it: for the registry, every
+                // new person of the consortium) is held only for the
+                // changes' rows and the commit.
+                let mut fresh = Vec::new();
+                let mut in_order: Vec<(&Append<'_>, &String)> = appends.iter().zip(&ids).collect();
+                in_order.sort_by_key(|(append, _)| append.doc);
+                for (append, doc) in in_order {
+                    let count = append.changes.len() as i64;
+                    if append.expected_change_count == 0 {
+                        fresh.push((append, doc));
+                        continue;
+                    }
+                    let updated = sqlx::query(
+                        "UPDATE docs SET change_count = change_count + $1, updated_at = $2 \
+                         WHERE id = $3 AND change_count = $4 AND generation = $5",
+                    )
+                    .bind(count)
+                    .bind(append.now)
+                    .bind(doc)
+                    .bind(append.expected_change_count as i64)
+                    .bind(i64::from(append.generation))
+                    .execute(&mut *tx)
+                    .await?;
+                    if updated.rows_affected() == 0 {
+                        return Err(StoreError::Conflict);
+                    }
+                }
+                for chunk in fresh.chunks(super::ROWS_PER_STATEMENT) {
+                    // A write first (SQLite: a transaction that read first
+                    // could not become a writer once another wrote).
+                    let mut q = super::builder_of(&tx,
+                        "INSERT INTO docs (id, space_id, kind, generation, change_count, snapshot, snapshot_seq, updated_at) ");
+                    q.push_values(chunk, |mut row, (append, doc)| {
+                        row.push_bind(doc.as_str())
+                            .push_bind(append.space.to_string())
+                            .push_bind(append.kind.as_str())
+                            .push_bind(i64::from(append.generation))
+                            .push_bind(append.changes.len() as i64)
+                            .push("NULL")
+                            .push("0")
+                            .push_bind(append.now);
+                    });
+                    q.push(" ON CONFLICT (id) DO NOTHING");
+                    // Created meanwhile by another server: load it again.
+                    if q.build().execute(&mut *tx).await?.rows_affected() != chunk.len() as u64 {
+                        return Err(StoreError::Conflict);
+                    }
+                    // A document an erasure deleted never comes back
+                    // (another server may not know of the erasure yet).
+                    let mut q = super::builder_of(&tx, "SELECT doc_id FROM erased_docs WHERE doc_id IN (");
+                    super::push_ids(&mut q, chunk.iter().map(|(_, doc)| doc.to_string()));
+                    if q.build().fetch_optional(&mut *tx).await?.is_some() {
+                        return Err(StoreError::Erased);
+                    }
+                }
+                struct ChangeRow<'a> {
+                    append: &'a Append<'a>,
+                    doc: &'a str,
+                    device: String,
+                    user: String,
+                    /// The change's place among its document's new ones.
+                    nth: usize,
+                    change: &'a NewChange,
+                }
+                let rows: Vec<ChangeRow<'_>> = appends
+                    .iter()
+                    .zip(&ids)
+                    .flat_map(|(append, doc)| {
+                        append.changes.iter().enumerate().map(move |(nth, change)| ChangeRow {
+                            append,
+                            doc: doc.as_str(),
+                            device: append.device.to_string(),
+                            user: append.user.to_string(),
+                            nth,
+                            change,
+                        })
+                    })
+                    .collect();
+                for chunk in rows.chunks(super::ROWS_PER_STATEMENT) {
+                    let mut q = super::builder_of(&tx,
+                        "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) ");
+                    q.push_values(chunk, |mut b, row| {
+                        b.push_bind(row.append.now)
+                            .push_bind(row.user.as_str())
+                            .push_bind(row.device.as_str())
+                            .push_bind(row.doc)
+                            .push("'change'")
+                            .push_bind(row.change.hash.to_string());
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
+                project_rows!(tx, appends.iter().map(|a| (a.projection, a.now)));
+                // Lock each space's feed and take a range of it:
                 // transactions of one space commit in sequence order.
                 let mut next_seq: std::collections::HashMap<SpaceId, i64> = Default::default();
                 let mut notices = Vec::new();
@@ -302,113 +398,40 @@ impl Db {
                     }
                 }
                 let mut appended = Vec::with_capacity(appends.len());
-                let mut fresh = Vec::new();
-                for (append, doc) in appends.iter().zip(&ids) {
+                let mut first_seqs = Vec::with_capacity(appends.len());
+                for append in appends {
                     let count = append.changes.len() as i64;
                     let first = next_seq.get_mut(&append.space).ok_or_else(|| {
                         StoreError::NotFound(format!("space {}", append.space))
                     })?;
-                    let first_seq = *first;
-                    *first += count;
+                    first_seqs.push(*first);
                     appended.push(Appended {
                         change_count: append.expected_change_count + count as u64,
-                        last_seq: (first_seq + count - 1) as u64,
+                        last_seq: (*first + count - 1) as u64,
                     });
-                    if append.expected_change_count == 0 {
-                        fresh.push((append, doc));
-                        continue;
-                    }
-                    let updated = sqlx::query(
-                        "UPDATE docs SET change_count = change_count + $1, updated_at = $2 \
-                         WHERE id = $3 AND change_count = $4 AND generation = $5",
-                    )
-                    .bind(count)
-                    .bind(append.now)
-                    .bind(doc)
-                    .bind(append.expected_change_count as i64)
-                    .bind(i64::from(append.generation))
-                    .execute(&mut *tx)
-                    .await?;
-                    if updated.rows_affected() == 0 {
-                        return Err(StoreError::Conflict);
-                    }
+                    *first += count;
                 }
-                for chunk in fresh.chunks(super::ROWS_PER_STATEMENT) {
-                    // A document an erasure deleted never comes back
-                    // (another server may not know of the erasure yet).
-                    let mut q = super::builder_of(&tx, "SELECT doc_id FROM erased_docs WHERE doc_id IN (");
-                    super::push_ids(&mut q, chunk.iter().map(|(_, doc)| doc.to_string()));
-                    if q.build().fetch_optional(&mut *tx).await?.is_some() {
-                        return Err(StoreError::Erased);
-                    }
-                    let mut q = super::builder_of(&tx,
-                        "INSERT INTO docs (id, space_id, kind, generation, change_count, snapshot, snapshot_seq, updated_at) ");
-                    q.push_values(chunk, |mut row, (append, doc)| {
-                        row.push_bind(doc.as_str())
-                            .push_bind(append.space.to_string())
-                            .push_bind(append.kind.as_str())
-                            .push_bind(i64::from(append.generation))
-                            .push_bind(append.changes.len() as i64)
-                            .push("NULL")
-                            .push("0")
-                            .push_bind(append.now);
-                    });
-                    q.push(" ON CONFLICT (id) DO NOTHING");
-                    // Created meanwhile by another server: load it again.
-                    if q.build().execute(&mut *tx).await?.rows_affected() != chunk.len() as u64 {
-                        return Err(StoreError::Conflict);
-                    }
-                }
-                struct ChangeRow<'a> {
-                    append: &'a Append<'a>,
-                    doc: &'a str,
-                    device: String,
-                    user: String,
-                    seq: i64,
-                    change: &'a NewChange,
-                }
-                let rows: Vec<ChangeRow<'_>> = appends
+                let seq_of = |row: &ChangeRow<'_>, first: i64| first + row.nth as i64;
+                let firsts: std::collections::HashMap<&str, i64> = ids
                     .iter()
-                    .zip(&ids)
-                    .zip(&appended)
-                    .flat_map(|((append, doc), done)| {
-                        let first = done.last_seq as i64 - append.changes.len() as i64 + 1;
-                        append.changes.iter().enumerate().map(move |(i, change)| ChangeRow {
-                            append,
-                            doc: doc.as_str(),
-                            device: append.device.to_string(),
-                            user: append.user.to_string(),
-                            seq: first + i as i64,
-                            change,
-                        })
-                    })
+                    .map(String::as_str)
+                    .zip(first_seqs.iter().copied())
                     .collect();
                 for chunk in rows.chunks(super::ROWS_PER_STATEMENT) {
                     let mut q = super::builder_of(&tx,
                         "INSERT INTO changes (hash, doc_id, space_id, seq, device_id, bytes, received_at) ");
                     q.push_values(chunk, |mut b, row| {
+                        let first = firsts.get(row.doc).copied().unwrap_or_default();
                         b.push_bind(row.change.hash.0.as_slice())
                             .push_bind(row.doc)
                             .push_bind(row.append.space.to_string())
-                            .push_bind(row.seq)
+                            .push_bind(seq_of(row, first))
                             .push_bind(row.device.as_str())
                             .push_bind(row.change.bytes.as_slice())
                             .push_bind(row.append.now);
                     });
                     q.build().execute(&mut *tx).await?;
-                    let mut q = super::builder_of(&tx,
-                        "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) ");
-                    q.push_values(chunk, |mut b, row| {
-                        b.push_bind(row.append.now)
-                            .push_bind(row.user.as_str())
-                            .push_bind(row.device.as_str())
-                            .push_bind(row.doc)
-                            .push("'change'")
-                            .push_bind(row.change.hash.to_string());
-                    });
-                    q.build().execute(&mut *tx).await?;
                 }
-                project_rows!(tx, appends.iter().map(|a| (a.projection, a.now)));
                 notify_in!(tx, &notices);
                 tx.commit().await?;
                 appended

@@ -69,13 +69,20 @@ pub enum Outage {
     /// time, a connection broke, or PostgreSQL is shutting down or
     /// refuses connections.
     DatabaseUnreachable,
+    /// Other writers (another server instance, another device) kept
+    /// changing the same documents while this push was retried: it is
+    /// sent again a little later, as after any outage.
+    Contended,
 }
 
 impl StoreError {
     /// The outage this error shows, if it is one.
     pub fn outage(&self) -> Option<Outage> {
-        let StoreError::Sqlx(e) = self else {
-            return None;
+        let e = match self {
+            StoreError::Sqlx(e) => e,
+            // Still after the retries (`SyncService::ingest_push`).
+            StoreError::Conflict => return Some(Outage::Contended),
+            _ => return None,
         };
         match e {
             sqlx::Error::PoolTimedOut

@@ -76,6 +76,10 @@ enum Mode {
         /// Bad requests a second from a hostile device (0: none).
         #[arg(long, default_value_t = 10.0)]
         bad_per_sec: f64,
+        /// Attendance ticks each day-room tablet (two per organisation)
+        /// makes at opening, a third into the run (0: none).
+        #[arg(long, default_value_t = 8)]
+        opening_ticks: usize,
     },
     /// Server memory with many documents stored and a bounded cache: idle
     /// with nothing stored, idle with `docs` stored, with the cache full,
@@ -196,6 +200,7 @@ async fn main() -> Result<()> {
             pace,
             cache_docs,
             bad_per_sec,
+            opening_ticks,
         } => {
             let plan = odnowa_tests::load::Plan {
                 devices: devices.clamp(1, 2_000),
@@ -204,6 +209,7 @@ async fn main() -> Result<()> {
                 pace: Duration::from_secs_f64(pace.clamp(0.05, 600.0)),
                 cache_docs,
                 bad_per_sec: bad_per_sec.clamp(0.0, 1_000.0),
+                opening_ticks: opening_ticks.min(1_000),
             };
             let database = TestDatabase::new(backend(db)).await?;
             let figures = odnowa_tests::load::run(&database.url, &plan).await?;
@@ -426,6 +432,7 @@ async fn memory(
             pace: Duration::from_secs(4),
             cache_docs,
             bad_per_sec: 0.0,
+            opening_ticks: 0,
         };
         let figures = odnowa_tests::load::run(&url, &plan).await?;
         println!(
