@@ -198,7 +198,7 @@ const SCROLL: &str = "const e = arguments[0];
     return 'scrolled';";
 
 /// How often a step the driver itself failed on is tried in all.
-const DRIVER_TRIES: u32 = 3;
+const DRIVER_TRIES: u32 = 5;
 
 async fn click_found(client: &Client, name: &str, element: &Element, css: &str) -> Result<()> {
     let arg = serde_json::to_value(element)?;
@@ -341,8 +341,8 @@ impl AppUnderTest {
     /// names its screenshots. When the driver fails to open the session
     /// (tauri-driver could not reach the WebKitWebDriver it started: a
     /// port taken meanwhile, or a driver slow to listen on a loaded
-    /// machine), it starts again on fresh ports, three times at most,
-    /// each failure logged.
+    /// machine), it starts again on fresh ports after a pause, five times
+    /// at most, each failure logged.
     pub async fn launch(display: &VirtualDisplay, name: &str) -> Result<Self> {
         let mut tries = 1;
         loop {
@@ -351,6 +351,9 @@ impl AppUnderTest {
                     tracing::warn!(
                         "{name}: the driver did not open a session ({e:#}); starting it again"
                     );
+                    // A WebKitWebDriver still going away may hold what
+                    // the next one needs: a pause, longer each time.
+                    tokio::time::sleep(Duration::from_secs(u64::from(tries))).await;
                     tries += 1;
                 }
                 done => return done,
