@@ -49,8 +49,8 @@ fn outage_message(outage: Outage) -> &'static str {
              keeps its records and sends them later"
         }
         Outage::Contended => {
-            "others were changing the same records at this moment: nothing was lost, this \
-             device sends its changes again in a moment"
+            "others were changing the same records at this moment: nothing was lost; try \
+             again in a moment (the app does so by itself)"
         }
     }
 }
@@ -117,6 +117,17 @@ impl ApiError {
         match self {
             ApiError::Internal(e) => tracing::error!(error = %e, "internal error"),
             other => tracing::info!(error = %other, "request refused"),
+        }
+    }
+
+    /// Logs the error of a frame a device sent on its live connection,
+    /// once, with the device.
+    pub(crate) fn log_for(&self, device: odnowa_shared::ids::DeviceId) {
+        match self {
+            ApiError::Internal(e) => {
+                tracing::error!(error = %e, %device, "internal error on a live connection")
+            }
+            other => tracing::info!(error = %other, %device, "live frame refused"),
         }
     }
 }

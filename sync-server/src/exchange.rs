@@ -408,9 +408,18 @@ impl SyncService {
 
     /// Tells live connections what `origin` just appended, the changes
     /// with it (`live`) where they may go to every reader of the space.
-    async fn announce_appended(&self, origin: DeviceId, appended: &[AppendedDoc<'_>]) {
+    /// Who may be sent each registry entry was read in the append's
+    /// transaction: nothing here waits on the database, so that the
+    /// announcements leave in feed order right after the commit (one that
+    /// waited would hold its space's later ranges back, or let them go
+    /// first as pokes to every reader).
+    fn announce_appended(&self, origin: DeviceId, appended: &[AppendedDoc<'_>]) {
+        let visibility: HashMap<DocId, live::Visibility> = appended
+            .iter()
+            .filter_map(|doc| doc.visibility.clone().map(|v| (doc.doc, v)))
+            .collect();
         for (space, after, last, rows) in live::rows_of(appended) {
-            let changes = self.live_changes(space, after, last, rows).await;
+            let changes = LiveChanges::of_rows(space, after, last, rows, &visibility).map(Arc::new);
             self.announce(Accepted {
                 space,
                 origin,
@@ -1102,8 +1111,9 @@ impl SyncService {
                         generation: push.generation,
                         changes: accept.changes.iter().map(|c| c.bytes.as_slice()).collect(),
                         last_seq: appended.last_seq,
+                        visibility: appended.visibility.clone(),
                     }];
-                    self.announce_appended(pusher.peer.device, &live).await;
+                    self.announce_appended(pusher.peer.device, &live);
                     self.keep(&mut cached, push, accept.doc, changes, appended)
                         .await?;
                     if push.doc == DocId::catalogue() {
@@ -1281,9 +1291,10 @@ impl SyncService {
                         generation: pushes[*i].generation,
                         changes: accept.changes.iter().map(|c| c.bytes.as_slice()).collect(),
                         last_seq: appended.last_seq,
+                        visibility: appended.visibility.clone(),
                     })
                     .collect();
-                self.announce_appended(pusher.peer.device, &live).await;
+                self.announce_appended(pusher.peer.device, &live);
                 drop(live);
                 for ((i, accept), appended) in accepted.into_iter().zip(appended) {
                     let changes = accept.changes.len();

@@ -141,6 +141,8 @@ pub struct AppendedDoc<'a> {
     pub changes: Vec<&'a [u8]>,
     /// The feed position of its last change.
     pub last_seq: u64,
+    /// Who may be sent it live (`None`: every reader of its space).
+    pub visibility: Option<Visibility>,
 }
 
 /// The feed rows of documents appended in one transaction, per space in
@@ -753,6 +755,7 @@ mod tests {
                 generation: 0,
                 changes: vec![b"x", b"y"],
                 last_seq: 6,
+                visibility: None,
             },
             AppendedDoc {
                 doc: docs[1],
@@ -761,6 +764,7 @@ mod tests {
                 generation: 0,
                 changes: vec![b"z"],
                 last_seq: 3,
+                visibility: None,
             },
             AppendedDoc {
                 doc: docs[2],
@@ -769,6 +773,7 @@ mod tests {
                 generation: 0,
                 changes: vec![b"w"],
                 last_seq: 7,
+                visibility: None,
             },
         ];
         let mut ranges = rows_of(&appended);

@@ -411,8 +411,7 @@ async fn websocket(state: AppState, peer: Peer, takes_live: bool, mut socket: We
                             bytes
                         }
                         Err(e) => {
-                            tracing::info!(error = %e, device = %peer.device, "websocket frame not served");
-                            e.log();
+                            e.log_for(peer.device);
                             e.frame()
                         }
                     },

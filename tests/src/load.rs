@@ -11,7 +11,7 @@
 //! server acknowledged is on the server and on every device that reads its
 //! space.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -153,6 +153,8 @@ struct DeviceRun {
     live_updates: u64,
     live_gaps: u64,
     ticks: u64,
+    /// Each tick: the day session and the person marked present.
+    ticked: Vec<(DocId, PersonId)>,
     busy: u64,
     errors: Vec<String>,
 }
@@ -337,6 +339,7 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
     }
     let mut figures = Figures::default();
     let mut finished = Vec::with_capacity(tasks.len());
+    let mut attendance: HashMap<DocId, HashSet<PersonId>> = HashMap::new();
     for task in tasks {
         let (run, outcome) = task.await?;
         figures.saves += run.saves;
@@ -348,6 +351,9 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
         figures.live_updates += run.live_updates;
         figures.live_gaps += run.live_gaps;
         figures.ticks += run.ticks;
+        for (session, person) in run.ticked {
+            attendance.entry(session).or_default().insert(person);
+        }
         figures.busy += run.busy;
         figures.errors.extend(run.errors);
         match outcome {
@@ -370,6 +376,7 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
         crate::procs::cpu_time(std::process::id())?.saturating_sub(generator_before);
     figures.database_cpu = crate::procs::cpu_since("postgres", &database_before);
     check_nothing_lost(&db, &mut finished, &mut figures).await?;
+    check_attendance(&db, &attendance, &mut figures).await?;
     Ok(figures)
 }
 
@@ -441,7 +448,8 @@ async fn work(
                         .as_mut()
                         .filter(|t| t.ticks > 0 && Instant::now() >= t.opening);
                     if let Some(tablet) = opened {
-                        tick(&mut device, team, tablet.site, &mut persons, &mut seed)?;
+                        let ticked = tick(&mut device, team, tablet.site, &mut persons, &mut seed)?;
+                        run.ticked.push(ticked);
                         tablet.ticks -= 1;
                         run.ticks += 1;
                         run.saves += 1;
@@ -619,14 +627,15 @@ fn save(
 /// One arrival ticked on the day session of `site` (a person of the
 /// registry the tablet holds, not yet present; a new one when there is
 /// none), as a day room's tablet does at opening: both tablets open the
-/// same session, offline or not, and their ticks merge.
+/// same session, offline or not, and their ticks merge. Returns the
+/// session and the person ticked.
 fn tick(
     device: &mut SimDevice,
     team: SpaceId,
     site: SiteId,
     persons: &mut Vec<PersonId>,
     seed: &mut u64,
-) -> Result<()> {
+) -> Result<(DocId, PersonId)> {
     *seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
     let mut session = device.open_session(team, site, Date::today())?;
     let known: Vec<PersonId> = device
@@ -646,7 +655,38 @@ fn tick(
         }
     };
     session.mark_present(person, device.user, Timestamp::now());
-    device.edit(&session)
+    device.edit(&session)?;
+    Ok((session.id, person))
+}
+
+/// After the run: each day session on the server lists exactly the
+/// persons its tablets ticked (two tablets ticking one person make one
+/// entry).
+async fn check_attendance(
+    db: &Db,
+    ticked: &HashMap<DocId, HashSet<PersonId>>,
+    figures: &mut Figures,
+) -> Result<()> {
+    for (session, persons) in ticked {
+        let Some(stored) = db.load_doc(*session).await? else {
+            figures
+                .errors
+                .push(format!("the day session {session} is not on the server"));
+            continue;
+        };
+        let on_server: odnowa_shared::records::DaySession =
+            odnowa_shared::document::read(&stored.document()?)?;
+        let present: HashSet<String> = on_server.attendance.keys().cloned().collect();
+        let expected: HashSet<String> = persons.iter().map(PersonId::to_string).collect();
+        if present != expected {
+            figures.errors.push(format!(
+                "the day session {session} lists {} persons on the server, its tablets ticked {}",
+                present.len(),
+                expected.len()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A number in [0, 1) from `seed` (no randomness crate needed).
@@ -679,7 +719,11 @@ async fn check_nothing_lost(
     for (device, _) in devices.iter() {
         waiting += device.unconfirmed().len();
         for (doc, held) in device.docs.iter().filter(|(_, held)| held.mine) {
-            let heads = held.doc.get_heads();
+            let Some(copy) = held.settled() else {
+                lost += 1;
+                continue;
+            };
+            let heads = copy.get_heads();
             let on_server = match db.load_doc(*doc).await? {
                 Some(stored) => stored.document()?.get_heads() == heads,
                 None => false,

@@ -37,7 +37,12 @@ pub struct SimDoc {
     pub space: SpaceId,
     pub kind: RecordKind,
     pub generation: u32,
-    pub doc: Automerge,
+    /// The document; `None` for a record of another device received and
+    /// not yet applied ([`SimDevice::settle`]): an empty Automerge
+    /// document alone costs the allocator fresh pages, and hundreds of
+    /// simulated devices receiving every new registry entry made that
+    /// half of the load generator's CPU.
+    doc: Option<Automerge>,
     /// The changes the server said it holds (stored from a push, or sent
     /// by it).
     held: HashSet<ChangeHash>,
@@ -51,6 +56,17 @@ pub struct SimDoc {
 }
 
 impl SimDoc {
+    /// The document, with every change received applied.
+    pub fn doc(&mut self) -> Result<&mut Automerge> {
+        self.settle()?;
+        Ok(self.doc.get_or_insert_with(Automerge::new))
+    }
+
+    /// The document as of the last [`SimDevice::settle`].
+    pub fn settled(&self) -> Option<&Automerge> {
+        self.doc.as_ref()
+    }
+
     fn settle(&mut self) -> Result<()> {
         if self.unapplied.is_empty() {
             return Ok(());
@@ -61,7 +77,9 @@ impl SimDoc {
             .collect::<Result<Vec<_>, _>>()
             .context("a change from the server does not decode")?;
         self.held.extend(changes.iter().map(|c| c.hash()));
-        self.doc.apply_changes(changes)?;
+        self.doc
+            .get_or_insert_with(Automerge::new)
+            .apply_changes(changes)?;
         Ok(())
     }
 }
@@ -145,7 +163,7 @@ impl SimDevice {
                 space: record.space(),
                 kind: R::KIND,
                 generation: 0,
-                doc,
+                doc: Some(doc),
                 held: HashSet::new(),
                 mine: true,
                 unapplied: Vec::new(),
@@ -168,15 +186,14 @@ impl SimDevice {
                 space,
                 kind: RecordKind::DaySession,
                 generation: 0,
-                doc: document::genesis(&value)?,
+                doc: Some(document::genesis(&value)?),
                 held: HashSet::new(),
                 mine: true,
                 unapplied: Vec::new(),
             }),
         };
         held.mine = true;
-        held.settle()?;
-        Ok(document::read::<DaySession>(&held.doc)?)
+        Ok(document::read::<DaySession>(held.doc()?)?)
     }
 
     /// Writes `record` over the document it names, as an edit.
@@ -185,9 +202,8 @@ impl SimDevice {
             .docs
             .get_mut(&record.doc_id())
             .context("editing a document the device does not hold")?;
-        held.settle()?;
         document::write(
-            &mut held.doc,
+            held.doc()?,
             record,
             self.author.clone(),
             Timestamp::now(),
@@ -204,8 +220,10 @@ impl SimDevice {
 
     /// The changes of `held` the server does not hold, in causal order.
     fn unsent(held: &SimDoc) -> Vec<ByteBuf> {
-        held.doc
-            .get_changes(&[])
+        let Some(doc) = &held.doc else {
+            return Vec::new();
+        };
+        doc.get_changes(&[])
             .into_iter()
             .filter(|c| !held.held.contains(&c.hash()))
             .map(|c| ByteBuf::from(c.raw_bytes().to_vec()))
@@ -324,7 +342,7 @@ impl SimDevice {
                 space: update.space,
                 kind: update.kind,
                 generation: update.generation,
-                doc: Automerge::new(),
+                doc: None,
                 held: HashSet::new(),
                 mine: false,
                 unapplied: Vec::new(),
@@ -337,7 +355,12 @@ impl SimDevice {
             let mut loaded = Automerge::load(&snapshot)?;
             held.held
                 .extend(loaded.get_changes(&[]).iter().map(|c| c.hash()));
-            held.doc.merge(&mut loaded)?;
+            match held.doc.as_mut() {
+                Some(doc) => {
+                    doc.merge(&mut loaded)?;
+                }
+                None => held.doc = Some(loaded),
+            }
         }
         // One's own records at once: their unsent changes are read.
         if held.mine {
@@ -434,7 +457,7 @@ impl SimDevice {
 
     /// The device's copy of `doc`, as of the last [`Self::settle`].
     pub fn copy(&self, doc: DocId) -> Option<&Automerge> {
-        self.docs.get(&doc).map(|d| &d.doc)
+        self.docs.get(&doc).and_then(SimDoc::settled)
     }
 }
 

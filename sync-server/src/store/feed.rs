@@ -68,13 +68,17 @@ pub struct Append<'a> {
 }
 
 /// What one document's append did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Appended {
     /// The document's change count now.
     pub change_count: u64,
     /// The feed position of its last change (a snapshot of the document
     /// as appended holds every change of it up to here).
     pub last_seq: u64,
+    /// For a registry entry not every reader of the registry may be sent
+    /// live, who may (read in the append's transaction, so that its
+    /// announcement goes at once after the commit); `None`: every reader.
+    pub visibility: Option<super::Visibility>,
 }
 
 pub use odnowa_shared::sync::pull::{FeedRow, SnapshotRow};
@@ -374,6 +378,35 @@ impl Db {
                     q.build().execute(&mut *tx).await?;
                 }
                 project_rows!(tx, appends.iter().map(|a| (a.projection, a.now)));
+                // Who may be sent the registry entries live, as the
+                // projections just written say (`Db::registry_visibility`),
+                // before the feed is locked.
+                let mut visibility: std::collections::HashMap<String, super::Visibility> =
+                    Default::default();
+                let registry: Vec<String> = appends
+                    .iter()
+                    .zip(&ids)
+                    .filter(|(append, _)| append.space.is_registry())
+                    .map(|(_, id)| id.clone())
+                    .collect();
+                for chunk in registry.chunks(super::ROWS_PER_STATEMENT) {
+                    let mut q = super::builder_of(&tx,
+                        "SELECT id, consent_org FROM p_persons WHERE details_hidden = 1 AND erased = 0 \
+                         AND consent_org IS NOT NULL AND id IN (");
+                    super::push_ids(&mut q, chunk.iter().cloned());
+                    let hidden: Vec<(String, String)> =
+                        q.build_query_as().fetch_all(&mut *tx).await?;
+                    for (doc, org) in hidden {
+                        visibility.insert(doc, super::Visibility::Org(org));
+                    }
+                    let mut q = super::builder_of(&tx,
+                        "SELECT DISTINCT doc_id FROM withheld_purges WHERE doc_id IN (");
+                    super::push_ids(&mut q, chunk.iter().cloned());
+                    let dropped: Vec<String> = q.build_query_scalar().fetch_all(&mut *tx).await?;
+                    for doc in dropped {
+                        visibility.insert(doc, super::Visibility::Exchange);
+                    }
+                }
                 // Lock each space's feed and take a range of it:
                 // transactions of one space commit in sequence order.
                 let mut next_seq: std::collections::HashMap<SpaceId, i64> = Default::default();
@@ -399,7 +432,7 @@ impl Db {
                 }
                 let mut appended = Vec::with_capacity(appends.len());
                 let mut first_seqs = Vec::with_capacity(appends.len());
-                for append in appends {
+                for (append, id) in appends.iter().zip(&ids) {
                     let count = append.changes.len() as i64;
                     let first = next_seq.get_mut(&append.space).ok_or_else(|| {
                         StoreError::NotFound(format!("space {}", append.space))
@@ -408,6 +441,7 @@ impl Db {
                     appended.push(Appended {
                         change_count: append.expected_change_count + count as u64,
                         last_seq: (*first + count - 1) as u64,
+                        visibility: visibility.remove(id),
                     });
                     *first += count;
                 }
