@@ -371,7 +371,15 @@ impl SyncService {
                             *service.ctx.write().await = None;
                         }
                         let live = match range {
-                            Some((after, last)) => service.read_live(space, after, last).await,
+                            Some((after, last)) => {
+                                // Later ranges of this instance wait for it.
+                                service.live.expect(space, after);
+                                let live = service.read_live(space, after, last).await;
+                                if live.is_none() {
+                                    service.live.not_coming(space, after);
+                                }
+                                live
+                            }
                             None => None,
                         };
                         service.announce(Accepted {

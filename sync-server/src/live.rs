@@ -407,6 +407,11 @@ impl Drop for Subscription {
 /// concurrently, announced out of order) before it goes anyway.
 pub const REORDER_WAIT: Duration = Duration::from_millis(50);
 
+/// How long it waits at most for a range known to be on its way (another
+/// instance's, whose notice came and whose rows are being read back:
+/// [`Sequencer::expect`]).
+pub const EXPECTED_WAIT: Duration = Duration::from_secs(1);
+
 /// Puts the announcements of each space in feed order before they reach
 /// the live connections. Transactions of one space commit in sequence
 /// order, but the tasks that announce them may run in another; a range
@@ -426,6 +431,8 @@ struct Order {
     next_after: Option<u64>,
     /// Ranges that came early, by where they start.
     early: BTreeMap<u64, Accepted>,
+    /// Ranges on their way (by where they start), since when.
+    expected: BTreeMap<u64, std::time::Instant>,
     /// A flush is on its way.
     flushing: bool,
 }
@@ -441,6 +448,28 @@ impl Sequencer {
         &self.hub
     }
 
+    /// Says that the range of `space` starting after `after` is on its
+    /// way (another instance appended it; its rows are being read back):
+    /// a later range waits for it up to [`EXPECTED_WAIT`], not only
+    /// [`REORDER_WAIT`]. [`Self::announce`] of the range, or
+    /// [`Self::not_coming`], ends the wait.
+    pub fn expect(&self, space: SpaceId, after: u64) {
+        let mut spaces = self.spaces.lock().unwrap_or_else(|p| p.into_inner());
+        let order = spaces.entry(space).or_default();
+        if order.next_after.is_none_or(|next| after >= next) {
+            order.expected.insert(after, std::time::Instant::now());
+        }
+    }
+
+    /// The range [`Self::expect`]ed will not come as a range (it goes as
+    /// a poke): the ranges after it wait no longer for it.
+    pub fn not_coming(&self, space: SpaceId, after: u64) {
+        let mut spaces = self.spaces.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(order) = spaces.get_mut(&space) {
+            order.expected.remove(&after);
+        }
+    }
+
     /// Announces `accepted` in its space's feed order.
     pub fn announce(&self, accepted: Accepted) {
         let Some((after, last)) = accepted.live.as_ref().map(|l| (l.after, l.last)) else {
@@ -451,16 +480,13 @@ impl Sequencer {
         let space = accepted.space;
         let mut spaces = self.spaces.lock().unwrap_or_else(|p| p.into_inner());
         let order = spaces.entry(space).or_default();
+        order.expected.remove(&after);
         match order.next_after {
             Some(next) if after > next => {
                 order.early.insert(after, accepted);
                 if !order.flushing {
                     order.flushing = true;
-                    let sequencer = self.clone();
-                    tokio::spawn(async move {
-                        tokio::time::sleep(REORDER_WAIT).await;
-                        sequencer.flush(space);
-                    });
+                    self.flush_later(space, REORDER_WAIT);
                 }
                 return;
             }
@@ -492,11 +518,34 @@ impl Sequencer {
         }
     }
 
+    fn flush_later(&self, space: SpaceId, wait: Duration) {
+        let sequencer = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(wait).await;
+            sequencer.flush(space);
+        });
+    }
+
+    /// After a wait: the early ranges go, the gap before them given up,
+    /// unless the range of the gap is on its way and has not waited
+    /// [`EXPECTED_WAIT`] yet.
     fn flush(&self, space: SpaceId) {
         let mut spaces = self.spaces.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(order) = spaces.get_mut(&space) {
-            order.flushing = false;
-            Self::release(order, &self.hub, true);
+        let Some(order) = spaces.get_mut(&space) else {
+            return;
+        };
+        let coming = order
+            .next_after
+            .and_then(|next| order.expected.get(&next))
+            .map(|since| since.elapsed());
+        if let Some(waited) = coming.filter(|waited| *waited < EXPECTED_WAIT) {
+            self.flush_later(space, (EXPECTED_WAIT - waited).min(REORDER_WAIT));
+            return;
+        }
+        order.flushing = false;
+        Self::release(order, &self.hub, true);
+        if let Some(next) = order.next_after {
+            order.expected = order.expected.split_off(&next);
         }
     }
 }
@@ -706,6 +755,33 @@ mod tests {
         sequencer.announce(range(space, 5, 7));
         sequencer.announce(Accepted::poke(space, DeviceId::random()));
         assert_eq!(starts(&mut heard), vec![5, u64::MAX]);
+    }
+
+    #[tokio::test]
+    async fn a_range_on_its_way_is_waited_for_longer() {
+        let sequencer = Sequencer::default();
+        let space = SpaceId::random();
+        let mut heard = sequencer.subscribe();
+        heard.follow(&[space]);
+        sequencer.announce(range(space, 0, 2));
+        // Another instance's range 2..3 is being read back; 3..4 comes.
+        sequencer.expect(space, 2);
+        sequencer.announce(range(space, 3, 4));
+        tokio::time::sleep(REORDER_WAIT * 4).await;
+        assert_eq!(starts(&mut heard), vec![0], "still waiting for 2..3");
+        sequencer.announce(range(space, 2, 3));
+        assert_eq!(starts(&mut heard), vec![2, 3]);
+        // One that will not come as a range: the wait ends.
+        sequencer.expect(space, 4);
+        sequencer.announce(range(space, 5, 6));
+        sequencer.not_coming(space, 4);
+        tokio::time::sleep(REORDER_WAIT * 4).await;
+        assert_eq!(starts(&mut heard), vec![5]);
+        // One expected and never heard of again: given up after a second.
+        sequencer.expect(space, 6);
+        sequencer.announce(range(space, 7, 8));
+        tokio::time::sleep(EXPECTED_WAIT + REORDER_WAIT * 4).await;
+        assert_eq!(starts(&mut heard), vec![7]);
     }
 
     #[tokio::test]
