@@ -393,7 +393,13 @@ impl SimDevice {
         let status = response.status();
         let bytes = response.bytes().await?;
         match protocol::decode_server(&bytes) {
-            Ok(ServerMessage::Sync(answer)) if status.is_success() => self.answer(&request, answer),
+            Ok(ServerMessage::Sync(answer)) if status.is_success() => {
+                // Over HTTP (setup, checks; not the live load) the copies
+                // are settled at once, as `copy` shows them.
+                let done = self.answer(&request, answer)?;
+                self.settle()?;
+                Ok(done)
+            }
             Ok(other) => bail!("{status}: {other:?}"),
             Err(e) => bail!("{status}: an answer that does not decode: {e}"),
         }
