@@ -318,6 +318,7 @@ impl Hub {
     }
 
     /// How many subscriptions follow `space`.
+    #[cfg(test)]
     pub fn followers(&self, space: SpaceId) -> usize {
         let spaces = self.inner.spaces.read().unwrap_or_else(|p| p.into_inner());
         spaces.get(&space).map_or(0, HashMap::len)
@@ -379,6 +380,7 @@ impl Subscription {
     }
 
     /// The next announcement if one is waiting.
+    #[cfg(test)]
     pub fn try_recv(&mut self) -> Option<Heard> {
         if let Some(lagged) = self.lagged() {
             return Some(lagged);
@@ -441,11 +443,6 @@ impl Sequencer {
     /// A subscription for one live connection.
     pub fn subscribe(&self) -> Subscription {
         self.hub.subscribe()
-    }
-
-    /// The hub the announcements go through.
-    pub fn hub(&self) -> &Hub {
-        &self.hub
     }
 
     /// Says that the range of `space` starting after `after` is on its
@@ -823,34 +820,19 @@ mod tests {
     fn appended_documents_make_one_contiguous_range_per_space() {
         let (a, b) = (SpaceId::random(), SpaceId::random());
         let docs = [DocId::random(), DocId::random(), DocId::random()];
+        let appended_doc = |doc, space, kind, changes: Vec<&'static [u8]>, last_seq| AppendedDoc {
+            doc,
+            space,
+            kind,
+            generation: 0,
+            changes,
+            last_seq,
+            visibility: None,
+        };
         let appended = [
-            AppendedDoc {
-                doc: docs[0],
-                space: a,
-                kind: RecordKind::Contact,
-                generation: 0,
-                changes: vec![b"x", b"y"],
-                last_seq: 6,
-                visibility: None,
-            },
-            AppendedDoc {
-                doc: docs[1],
-                space: b,
-                kind: RecordKind::Person,
-                generation: 0,
-                changes: vec![b"z"],
-                last_seq: 3,
-                visibility: None,
-            },
-            AppendedDoc {
-                doc: docs[2],
-                space: a,
-                kind: RecordKind::Contact,
-                generation: 0,
-                changes: vec![b"w"],
-                last_seq: 7,
-                visibility: None,
-            },
+            appended_doc(docs[0], a, RecordKind::Contact, vec![b"x", b"y"], 6),
+            appended_doc(docs[1], b, RecordKind::Person, vec![b"z"], 3),
+            appended_doc(docs[2], a, RecordKind::Contact, vec![b"w"], 7),
         ];
         let mut ranges = rows_of(&appended);
         ranges.sort_by_key(|(space, ..)| *space == b);

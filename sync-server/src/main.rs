@@ -499,38 +499,8 @@ async fn shutdown_signal() {
     }
 }
 
-/// How long mimalloc keeps memory freed before it gives it back to the
-/// system. Its default (10 ms) gives back, between two exchanges of a bulk
-/// upload, pages the next one takes again; the kernel then zeroes them
-/// anew (a tenth of the server's CPU in a profile of a first upload).
-/// After a second of quiet the memory still goes back, so the resident
-/// size still follows the cache, not the data (BENCHMARKS.md, "Memory").
-const ALLOCATOR_PURGE_DELAY_MS: std::os::raw::c_long = 1000;
-
-/// mimalloc's option `purge_delay` (its C API numbers the options; this is
-/// the number of `mi_option_purge_delay` in the mimalloc the crate builds).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// Sets the allocator's options, before any other thread runs.
-#[allow(unsafe_code)]
-fn tune_allocator() {
-    // SAFETY: `mi_option_set` only stores a number in mimalloc's option
-    // table; it is not thread-safe, which is why this runs first in
-    // `main`, before the runtime starts its threads.
-    unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, ALLOCATOR_PURGE_DELAY_MS);
-    }
-}
-
-fn main() -> anyhow::Result<()> {
-    tune_allocator();
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?
-        .block_on(run())
-}
-
-async fn run() -> anyhow::Result<()> {
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -28,6 +28,38 @@ pub enum Visibility {
     Exchange,
 }
 
+/// On the connection or transaction `$conn`: of the registry entries
+/// `$ids` (their ids as text), those not every device that reads the
+/// registry may be sent live, and who may (`Db::registry_visibility`).
+/// In an append's transaction it sees the projections just written.
+macro_rules! registry_visibility_in {
+    ($conn:ident, $ids:expr) => {{
+        let mut seen: std::collections::HashMap<String, super::Visibility> = Default::default();
+        let ids: &[String] = $ids;
+        for chunk in ids.chunks(super::ROWS_PER_STATEMENT) {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT id, consent_org FROM p_persons WHERE details_hidden = 1 AND erased = 0 \
+                 AND consent_org IS NOT NULL AND id IN (",
+            );
+            super::push_ids(&mut q, chunk.iter().cloned());
+            let hidden: Vec<(String, String)> = q.build_query_as().fetch_all(&mut *$conn).await?;
+            for (doc, org) in hidden {
+                seen.insert(doc, super::Visibility::Org(org));
+            }
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT DISTINCT doc_id FROM withheld_purges WHERE doc_id IN (",
+            );
+            super::push_ids(&mut q, chunk.iter().cloned());
+            let dropped: Vec<String> = q.build_query_scalar().fetch_all(&mut *$conn).await?;
+            for doc in dropped {
+                seen.insert(doc, super::Visibility::Exchange);
+            }
+        }
+        seen
+    }};
+}
+pub(crate) use registry_visibility_in;
+
 /// Inside the transaction `$tx`: records that erasure `$erasure` deleted
 /// (`keep_from` = [`DELETED`]) or rewrote document `$doc`, and writes the
 /// audit row `$action`.
@@ -391,27 +423,14 @@ impl Db {
         &self,
         docs: &[DocId],
     ) -> Result<HashMap<DocId, Visibility>, StoreError> {
-        let mut seen = HashMap::new();
-        for chunk in docs.chunks(super::ROWS_PER_STATEMENT) {
-            let (hidden, dropped): (Vec<(String, String)>, Vec<String>) = on_pool!(self, pool => {
-                let mut q = super::builder_on(pool,
-                    "SELECT id, consent_org FROM p_persons WHERE details_hidden = 1 AND erased = 0 \
-                     AND consent_org IS NOT NULL AND id IN (");
-                super::push_ids(&mut q, chunk.iter().map(DocId::to_string));
-                let hidden = q.build_query_as().fetch_all(pool).await?;
-                let mut q = super::builder_on(pool,
-                    "SELECT DISTINCT doc_id FROM withheld_purges WHERE doc_id IN (");
-                super::push_ids(&mut q, chunk.iter().map(DocId::to_string));
-                (hidden, q.build_query_scalar().fetch_all(pool).await?)
-            });
-            for (doc, org) in hidden {
-                seen.insert(parse("doc id", &doc)?, Visibility::Org(org));
-            }
-            for doc in dropped {
-                seen.insert(parse("doc id", &doc)?, Visibility::Exchange);
-            }
-        }
-        Ok(seen)
+        let ids: Vec<String> = docs.iter().map(DocId::to_string).collect();
+        let seen = on_pool!(self, pool => {
+            let mut conn = pool.acquire().await?;
+            registry_visibility_in!(conn, &ids)
+        });
+        seen.into_iter()
+            .map(|(doc, visibility)| Ok((parse("doc id", &doc)?, visibility)))
+            .collect()
     }
 
     /// Registry entries withheld from devices of `org`.

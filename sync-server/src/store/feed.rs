@@ -342,6 +342,8 @@ impl Db {
                     }
                 }
                 struct ChangeRow<'a> {
+                    /// Its append's place in `appends`.
+                    at: usize,
                     append: &'a Append<'a>,
                     doc: &'a str,
                     device: String,
@@ -353,8 +355,10 @@ impl Db {
                 let rows: Vec<ChangeRow<'_>> = appends
                     .iter()
                     .zip(&ids)
-                    .flat_map(|(append, doc)| {
+                    .enumerate()
+                    .flat_map(|(at, (append, doc))| {
                         append.changes.iter().enumerate().map(move |(nth, change)| ChangeRow {
+                            at,
                             append,
                             doc: doc.as_str(),
                             device: append.device.to_string(),
@@ -379,34 +383,14 @@ impl Db {
                 }
                 project_rows!(tx, appends.iter().map(|a| (a.projection, a.now)));
                 // Who may be sent the registry entries live, as the
-                // projections just written say (`Db::registry_visibility`),
-                // before the feed is locked.
-                let mut visibility: std::collections::HashMap<String, super::Visibility> =
-                    Default::default();
+                // projections just written say, before the feed is locked.
                 let registry: Vec<String> = appends
                     .iter()
                     .zip(&ids)
                     .filter(|(append, _)| append.space.is_registry())
                     .map(|(_, id)| id.clone())
                     .collect();
-                for chunk in registry.chunks(super::ROWS_PER_STATEMENT) {
-                    let mut q = super::builder_of(&tx,
-                        "SELECT id, consent_org FROM p_persons WHERE details_hidden = 1 AND erased = 0 \
-                         AND consent_org IS NOT NULL AND id IN (");
-                    super::push_ids(&mut q, chunk.iter().cloned());
-                    let hidden: Vec<(String, String)> =
-                        q.build_query_as().fetch_all(&mut *tx).await?;
-                    for (doc, org) in hidden {
-                        visibility.insert(doc, super::Visibility::Org(org));
-                    }
-                    let mut q = super::builder_of(&tx,
-                        "SELECT DISTINCT doc_id FROM withheld_purges WHERE doc_id IN (");
-                    super::push_ids(&mut q, chunk.iter().cloned());
-                    let dropped: Vec<String> = q.build_query_scalar().fetch_all(&mut *tx).await?;
-                    for doc in dropped {
-                        visibility.insert(doc, super::Visibility::Exchange);
-                    }
-                }
+                let mut visibility = super::erasure::registry_visibility_in!(tx, &registry);
                 // Lock each space's feed and take a range of it:
                 // transactions of one space commit in sequence order.
                 let mut next_seq: std::collections::HashMap<SpaceId, i64> = Default::default();
@@ -445,21 +429,14 @@ impl Db {
                     });
                     *first += count;
                 }
-                let seq_of = |row: &ChangeRow<'_>, first: i64| first + row.nth as i64;
-                let firsts: std::collections::HashMap<&str, i64> = ids
-                    .iter()
-                    .map(String::as_str)
-                    .zip(first_seqs.iter().copied())
-                    .collect();
                 for chunk in rows.chunks(super::ROWS_PER_STATEMENT) {
                     let mut q = super::builder_of(&tx,
                         "INSERT INTO changes (hash, doc_id, space_id, seq, device_id, bytes, received_at) ");
                     q.push_values(chunk, |mut b, row| {
-                        let first = firsts.get(row.doc).copied().unwrap_or_default();
                         b.push_bind(row.change.hash.0.as_slice())
                             .push_bind(row.doc)
                             .push_bind(row.append.space.to_string())
-                            .push_bind(seq_of(row, first))
+                            .push_bind(first_seqs[row.at] + row.nth as i64)
                             .push_bind(row.device.as_str())
                             .push_bind(row.change.bytes.as_slice())
                             .push_bind(row.append.now);
