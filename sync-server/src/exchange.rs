@@ -366,26 +366,53 @@ impl SyncService {
                         origin,
                         catalogue,
                         range,
+                        rows,
                     } => {
                         if catalogue {
                             *service.ctx.write().await = None;
                         }
-                        let live = match range {
-                            Some((after, last)) => {
-                                // Later ranges of this instance wait for it.
-                                service.live.expect(space, after);
-                                let live = service.read_live(space, after, last).await;
-                                if live.is_none() {
-                                    service.live.not_coming(space, after);
-                                }
-                                live
-                            }
-                            None => None,
+                        let Some((after, last)) = range else {
+                            service.announce(Accepted::poke(space, origin));
+                            continue;
                         };
-                        service.announce(Accepted {
-                            space,
-                            origin,
-                            live,
+                        if let Some(rows) = rows {
+                            // The notice carried the changes: no read back.
+                            let mut visibility = HashMap::new();
+                            let rows: Vec<pull::FeedRow> = rows
+                                .into_iter()
+                                .map(|(row, who)| {
+                                    if let Some(who) = who {
+                                        visibility.insert(row.doc, who);
+                                    }
+                                    row
+                                })
+                                .collect();
+                            let live = LiveChanges::of_rows(space, after, last, rows, &visibility)
+                                .map(Arc::new);
+                            service.announce(Accepted {
+                                space,
+                                origin,
+                                live,
+                            });
+                            continue;
+                        }
+                        // Later ranges of this space wait for it while its
+                        // rows are read back; the notices after it do not:
+                        // read back one after another, each waiting on a
+                        // busy database, they came later and later, and
+                        // each range the sequencer gave up on reached
+                        // every reader as a poke.
+                        service.live.expect(space, after);
+                        tokio::spawn(async move {
+                            let live = service.read_live(space, after, last).await;
+                            if live.is_none() {
+                                service.live.not_coming(space, after);
+                            }
+                            service.announce(Accepted {
+                                space,
+                                origin,
+                                live,
+                            });
                         });
                     }
                     Notice::Lost => {

@@ -255,8 +255,12 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
     }
     let urls: Vec<String> = servers.iter().map(ServerProcess::url).collect();
 
-    // Enrol and connect everybody before the clock starts.
-    let mut devices = Vec::with_capacity(plan.devices);
+    // Enrol everybody before the clock starts, each device with one person
+    // of the registry it met on an earlier day (a town's registry is not
+    // empty in the morning; were it, every device's first contact would
+    // register a new person, hundreds in the first seconds, each sent to
+    // every device).
+    let mut enrolled = Vec::with_capacity(plan.devices);
     for (i, (org, code)) in codes.iter().enumerate() {
         let url = &urls[i % urls.len()];
         let mut device = SimDevice::enrol(url, code, &format!("telefon {i}")).await?;
@@ -267,18 +271,26 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
             .find(|s| s.name == format!("Zespół {org}"))
             .map(|s| s.space)
             .context("a device reads its team")?;
-        // Its live connection, with the exchange the app makes when one
-        // opens (its cursors known to the server), before the clock:
-        // phones connect through the day, not all in the same second.
+        let met = device.create(&Person::new(&format!("Osoba {i}"), Timestamp::now()))?;
+        device.sync_http().await?;
+        enrolled.push((device, team, PersonId(met.0)));
+    }
+    // Then each takes the whole registry and opens its live connection,
+    // with the exchange the app makes when one opens (its cursors known to
+    // the server): phones connect through the day, not all in the same
+    // second.
+    let mut devices = Vec::with_capacity(plan.devices);
+    for (mut device, team, met) in enrolled {
+        device.sync_http().await?;
         let mut live = device.connect().await?;
         live.exchange(&mut device, &[], &mut Vec::new()).await?;
-        devices.push((device, live, team));
+        devices.push((device, live, team, met));
     }
     // Another organisation's team, which the hostile device may not write.
     let foreign_team = devices
         .get(TEAM)
-        .map(|(_, _, team)| *team)
-        .or_else(|| devices.first().map(|(_, _, team)| *team));
+        .map(|(_, _, team, _)| *team)
+        .or_else(|| devices.first().map(|(_, _, team, _)| *team));
     let hostile = match (&hostile_code, foreign_team) {
         (Some(code), Some(team)) => {
             let mut device = SimDevice::enrol(&urls[0], code, "intruz").await?;
@@ -297,7 +309,7 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
     let hostile = hostile.map(|(device, team)| {
         let url = urls[0].clone();
         let interval = Duration::from_secs_f64(1.0 / plan.bad_per_sec.max(0.01));
-        let own_team = devices.first().map(|(_, _, t)| *t);
+        let own_team = devices.first().map(|(_, _, t, _)| *t);
         tokio::spawn(bad_requests(
             url, device, team, own_team, interval, deadline,
         ))
@@ -318,7 +330,7 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
         })
     };
     let mut tasks = Vec::with_capacity(devices.len());
-    for (i, (device, live, team)) in devices.into_iter().enumerate() {
+    for (i, (device, live, team, met)) in devices.into_iter().enumerate() {
         let saved = saved.clone();
         let pace = plan.pace;
         // The first two devices of each organisation are its day room's
@@ -331,7 +343,7 @@ pub async fn run(db_url: &str, plan: &Plan) -> Result<Figures> {
         tasks.push(tokio::spawn(async move {
             let mut run = DeviceRun::default();
             let outcome = work(
-                i, device, live, team, tablet, pace, deadline, saved, &mut run,
+                i, device, live, team, met, tablet, pace, deadline, saved, &mut run,
             )
             .await;
             (run, outcome)
@@ -391,7 +403,8 @@ struct Tablet {
 /// The wait between two attendance ticks of one tablet at opening.
 const TICK_GAP: Duration = Duration::from_millis(300);
 
-/// One device's day: records at `pace` until `deadline` (a tablet ticks
+/// One device's day: records at `pace` until `deadline`, about `met` and
+/// the persons it registers (one contact in ten; a tablet ticks
 /// attendance at opening too); takes the live updates the server pushes,
 /// and exchanges after a poke or an update that does not follow its
 /// cursor, as the app does.
@@ -401,13 +414,15 @@ async fn work(
     mut device: SimDevice,
     mut live: Live,
     team: SpaceId,
+    // The person of the registry it knows from an earlier day.
+    met: PersonId,
     mut tablet: Option<Tablet>,
     pace: Duration,
     deadline: Instant,
     saved: Saved,
     run: &mut DeviceRun,
 ) -> Result<(SimDevice, SpaceId)> {
-    let mut persons: Vec<PersonId> = Vec::new();
+    let mut persons: Vec<PersonId> = vec![met];
     // Spread the first saves over one pace.
     let mut next_save = Instant::now() + pace.mul_f64(rand_unit(index as u64 * 7919 + 1));
     let mut seed = index as u64 * 104_729 + 17;

@@ -123,8 +123,8 @@ async fn two_instances_serve_one_database() -> Result<()> {
     let worker = ala.engine.identity().await.context("enrolled")?.user;
 
     // 1. A save on A reaches the device on B live: the changes pushed on
-    // its live connection (read back from the feed on B after A's
-    // notice), taken without an exchange.
+    // its live connection (carried to B by A's notice), taken without an
+    // exchange.
     let live_before = bolek.engine.stats().live_updates;
     let saved_at = Instant::now();
     let mut zenek = Person::new("Zenek", Timestamp::now());
@@ -147,6 +147,35 @@ async fn two_instances_serve_one_database() -> Result<()> {
     ensure!(
         bolek.engine.stats().live_updates > live_before,
         "B's device took a live update: {:?}",
+        bolek.engine.stats()
+    );
+
+    // 1b. A record too large for the notice to carry its changes (a note
+    // of 9,000 characters that do not compress) is read back from the
+    // feed on B, and reaches B's device live as well.
+    let live_before = bolek.engine.stats().live_updates;
+    let mut long =
+        Contact::new(world.team, worker, Timestamp::now()).with_person(PersonId(zenek.id.0));
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    long.note = (0..9_000)
+        .map(|_| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            char::from(b'!' + ((seed >> 33) % 94) as u8)
+        })
+        .collect();
+    ala.engine.save(&long).await?;
+    ensure!(
+        eventually(20, || async {
+            matches!(bolek.engine.get::<Contact>(long.id).await, Ok(Some(c)) if c.note == long.note)
+        })
+        .await,
+        "A's long contact never reached the device on B"
+    );
+    ensure!(
+        bolek.engine.stats().live_updates > live_before,
+        "B's device took the long contact live: {:?}",
         bolek.engine.stats()
     );
 
@@ -302,11 +331,12 @@ async fn two_instances_serve_one_database() -> Result<()> {
             c
         })
         .collect();
+    let before = world.db.space_doc_count(world.team).await?;
     ala.engine.save_all(&many).await?;
     // Killed as soon as the first of the upload's exchanges has been
     // stored: the next is on its way or being ingested.
     let started = eventually(30, || async {
-        world.db.space_doc_count(world.team).await.unwrap_or(0) > 2
+        world.db.space_doc_count(world.team).await.unwrap_or(0) > before
     })
     .await;
     ensure!(started, "the upload never started");
@@ -315,7 +345,7 @@ async fn two_instances_serve_one_database() -> Result<()> {
     println!("A killed with {held_at_kill} documents of the team stored");
     let everything = eventually(60, || async {
         ala.engine.status().pending == 0
-            && world.db.space_doc_count(world.team).await.ok() == Some(many.len() as u64 + 2)
+            && world.db.space_doc_count(world.team).await.ok() == Some(before + many.len() as u64)
     })
     .await;
     ensure!(everything, "A's device did not finish through B");

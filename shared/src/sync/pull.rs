@@ -26,7 +26,7 @@ pub const SNAPSHOT_PAGE_DOCS: u32 = 200;
 pub const FEED_PAGE_ROWS: u32 = 2_000;
 
 /// One accepted change of a space's feed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedRow {
     pub seq: u64,
     pub doc: DocId,

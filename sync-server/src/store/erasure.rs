@@ -230,7 +230,11 @@ impl Db {
             .chain(erasure.rewritten.iter().map(|r| r.old.space))
             .collect();
         let office = DeviceId::office(erasure.by_user);
-        let notices = self.notices(spaces.into_iter().map(|space| (space, office, false, None)));
+        let notices = self.notices(
+            spaces
+                .into_iter()
+                .map(|space| ((space, office, false, None), Vec::new())),
+        );
         let _gate = self.gate().await;
         let device = office.to_string();
         let user = erasure.by_user.to_string();

@@ -9,7 +9,7 @@ use odnowa_shared::projection::Projection;
 use odnowa_shared::records::RecordKind;
 use odnowa_shared::sync::ingest::NewChange;
 
-use super::{Db, StoreError, notify_in, on_pool, parse, project_rows};
+use super::{Db, StoreError, notify, notify_in, on_pool, parse, project_rows};
 /// What the server knows of a document without loading it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocMeta {
@@ -394,7 +394,7 @@ impl Db {
                 // Lock each space's feed and take a range of it:
                 // transactions of one space commit in sequence order.
                 let mut next_seq: std::collections::HashMap<SpaceId, i64> = Default::default();
-                let mut notices = Vec::new();
+                let mut ranges = Vec::new();
                 for (space, count) in &per_space {
                     let last_seq: i64 = sqlx::query_scalar(
                         "UPDATE spaces SET last_seq = last_seq + $1 WHERE id = $2 RETURNING last_seq",
@@ -405,14 +405,7 @@ impl Db {
                     .await?
                     .ok_or_else(|| StoreError::NotFound(format!("space {space}")))?;
                     next_seq.insert(*space, last_seq - count + 1);
-                    if let Some((origin, catalogue)) = told.get(space) {
-                        notices.extend(self.notices([(
-                            *space,
-                            *origin,
-                            *catalogue,
-                            Some(((last_seq - count) as u64, last_seq as u64)),
-                        )]));
-                    }
+                    ranges.push((*space, (last_seq - count) as u64, last_seq as u64));
                 }
                 let mut appended = Vec::with_capacity(appends.len());
                 let mut first_seqs = Vec::with_capacity(appends.len());
@@ -443,6 +436,25 @@ impl Db {
                     });
                     q.build().execute(&mut *tx).await?;
                 }
+                // Each space's range for the other servers, with its
+                // changes in feed order.
+                let notices = self.notices(ranges.into_iter().filter_map(|(space, after, last)| {
+                    let (origin, catalogue) = told.get(&space)?;
+                    let mut carried: Vec<notify::Carried<'_>> = rows
+                        .iter()
+                        .filter(|row| row.append.space == space)
+                        .map(|row| notify::Carried {
+                            seq: (first_seqs[row.at] + row.nth as i64) as u64,
+                            doc: row.append.doc,
+                            kind: row.append.kind,
+                            generation: row.append.generation,
+                            bytes: &row.change.bytes,
+                            visibility: appended[row.at].visibility.as_ref(),
+                        })
+                        .collect();
+                    carried.sort_by_key(|c| c.seq);
+                    Some(((space, *origin, *catalogue, Some((after, last))), carried))
+                }));
                 notify_in!(tx, &notices);
                 tx.commit().await?;
                 appended

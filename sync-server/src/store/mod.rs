@@ -512,11 +512,16 @@ impl Db {
     /// database that `spaces` changed (by whom; whether the catalogue did),
     /// sent with `pg_notify` inside the transaction that changes them so
     /// that they arrive when it commits; none on SQLite.
-    pub(crate) fn notices(&self, told: impl IntoIterator<Item = notify::Told>) -> Vec<String> {
+    /// Each with the changes of its range when the notice may carry them
+    /// (see [`notify::payload`]).
+    pub(crate) fn notices<'a>(
+        &self,
+        told: impl IntoIterator<Item = (notify::Told, Vec<notify::Carried<'a>>)>,
+    ) -> Vec<String> {
         match self.pool {
             Pool::Postgres(_) => told
                 .into_iter()
-                .map(|told| notify::payload(self.instance, told))
+                .map(|(told, carried)| notify::payload(self.instance, told, &carried))
                 .collect(),
             Pool::Sqlite(_) => Vec::new(),
         }

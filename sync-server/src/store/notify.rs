@@ -4,10 +4,20 @@
 //! commits, so another server never pokes its devices about a change they
 //! cannot read yet, and no extra broker is needed. SQLite is one file of
 //! one server: nothing to tell.
+//!
+//! A notice of an append carries the appended changes themselves when
+//! they fit in a notification (PostgreSQL's limit is 8,000 bytes): the
+//! other server then hands them to its live connections at once, without
+//! reading them back from the feed. Reading back made every range of the
+//! other server wait on the database, and under load the ranges after it
+//! waited too.
 
-use odnowa_shared::ids::{DeviceId, SpaceId};
+use base64::Engine;
+use odnowa_shared::ids::{DeviceId, DocId, SpaceId};
+use odnowa_shared::records::RecordKind;
+use odnowa_shared::sync::pull::FeedRow;
 
-use super::{Db, Pool, StoreError};
+use super::{Db, Pool, StoreError, Visibility};
 
 /// The channel every server listens on.
 pub const CHANNEL: &str = "odnowa_feed";
@@ -24,6 +34,9 @@ pub enum Notice {
         origin: DeviceId,
         catalogue: bool,
         range: Option<(u64, u64)>,
+        /// The range's changes in feed order, each with who may be sent
+        /// it live, when the notice could carry them.
+        rows: Option<Vec<(FeedRow, Option<Visibility>)>>,
     },
     /// The connection to the database was lost and made again: what was
     /// said meanwhile is not known.
@@ -33,21 +46,98 @@ pub enum Notice {
 /// What one transaction tells of one space.
 pub(crate) type Told = (SpaceId, DeviceId, bool, Option<(u64, u64)>);
 
+/// The longest payload sent: PostgreSQL refuses one of 8,000 bytes or more.
+const MAX_PAYLOAD: usize = 7_900;
+
+/// One change of an appended range, as a notice carries it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Carried<'a> {
+    pub seq: u64,
+    pub doc: DocId,
+    pub kind: RecordKind,
+    pub generation: u32,
+    pub bytes: &'a [u8],
+    pub visibility: Option<&'a Visibility>,
+}
+
 /// The payload of one notification: `<instance> <space> <origin> <c|->`,
-/// then ` <after> <last>` when the range is known.
-pub(crate) fn payload(instance: u64, (space, origin, catalogue, range): Told) -> String {
+/// then ` <after> <last>` when the range is known, then the range's
+/// changes (`carried`, in feed order) when they fit: one word each,
+/// `<seq>:<doc>:<kind>:<generation>:<who>:<bytes in base64>`, `<who>`
+/// being `*` (every reader), `x` (an exchange only) or `o<org>`.
+pub(crate) fn payload(instance: u64, told: Told, carried: &[Carried<'_>]) -> String {
+    let (space, origin, catalogue, range) = told;
     let mut text = format!(
         "{instance:x} {space} {origin} {}",
         if catalogue { 'c' } else { '-' }
     );
-    if let Some((after, last)) = range {
-        text.push_str(&format!(" {after} {last}"));
+    let Some((after, last)) = range else {
+        return text;
+    };
+    text.push_str(&format!(" {after} {last}"));
+    if carried.is_empty() || last.checked_sub(after) != Some(carried.len() as u64) {
+        return text;
+    }
+    let without = text.len();
+    let base64 = base64::engine::general_purpose::STANDARD_NO_PAD;
+    for row in carried {
+        // Most of a row is its bytes: give up before encoding them when
+        // they cannot fit.
+        if text.len() + row.bytes.len() * 4 / 3 > MAX_PAYLOAD {
+            text.truncate(without);
+            return text;
+        }
+        let who = match row.visibility {
+            None => "*".to_string(),
+            Some(Visibility::Exchange) => "x".to_string(),
+            Some(Visibility::Org(org)) => format!("o{org}"),
+        };
+        text.push_str(&format!(
+            " {}:{}:{}:{}:{who}:",
+            row.seq,
+            row.doc,
+            row.kind.as_str(),
+            row.generation
+        ));
+        base64.encode_string(row.bytes, &mut text);
+    }
+    if text.len() > MAX_PAYLOAD {
+        text.truncate(without);
     }
     text
 }
 
+/// One carried change; `None` when it does not read.
+fn read_row(word: &str) -> Option<(FeedRow, Option<Visibility>)> {
+    let mut fields = word.splitn(6, ':');
+    let seq = fields.next()?.parse().ok()?;
+    let doc = fields.next()?.parse().ok()?;
+    let kind = fields.next()?.parse().ok()?;
+    let generation = fields.next()?.parse().ok()?;
+    let who = fields.next()?;
+    let visibility = match who {
+        "*" => None,
+        "x" => Some(Visibility::Exchange),
+        _ => Some(Visibility::Org(who.strip_prefix('o')?.to_string())),
+    };
+    let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(fields.next()?)
+        .ok()?;
+    Some((
+        FeedRow {
+            seq,
+            doc,
+            kind,
+            generation,
+            bytes,
+        },
+        visibility,
+    ))
+}
+
 /// Reads a payload; `None` for one of this server's own or one that does
-/// not parse.
+/// not parse. Carried changes that do not read, or are not exactly the
+/// range in order, are left out (the range is read back instead).
 fn read(own: u64, payload: &str) -> Option<Notice> {
     let mut parts = payload.split(' ');
     let instance = u64::from_str_radix(parts.next()?, 16).ok()?;
@@ -64,11 +154,21 @@ fn read(own: u64, payload: &str) -> Option<Notice> {
         }
         _ => None,
     };
+    let rows = range.and_then(|(after, last)| {
+        let rows: Vec<(FeedRow, Option<Visibility>)> =
+            parts.map(read_row).collect::<Option<_>>()?;
+        let in_order = rows
+            .iter()
+            .enumerate()
+            .all(|(i, (row, _))| row.seq == after + 1 + i as u64);
+        (in_order && rows.len() as u64 == last - after).then_some(rows)
+    });
     Some(Notice::Changed {
         space,
         origin,
         catalogue,
         range,
+        rows,
     })
 }
 
@@ -138,7 +238,7 @@ mod tests {
     fn a_payload_reads_back_and_ones_own_is_skipped() {
         let space = SpaceId::random();
         let origin = DeviceId::random();
-        let text = payload(7, (space, origin, true, None));
+        let text = payload(7, (space, origin, true, None), &[]);
         assert_eq!(read(7, &text), None);
         assert_eq!(
             read(8, &text),
@@ -147,9 +247,10 @@ mod tests {
                 origin,
                 catalogue: true,
                 range: None,
+                rows: None,
             })
         );
-        let text = payload(7, (space, origin, false, Some((4, 9))));
+        let text = payload(7, (space, origin, false, Some((4, 9))), &[]);
         assert_eq!(
             read(8, &text),
             Some(Notice::Changed {
@@ -157,9 +258,95 @@ mod tests {
                 origin,
                 catalogue: false,
                 range: Some((4, 9)),
+                rows: None,
             })
         );
         assert_eq!(read(8, "nonsense"), None);
         assert_eq!(read(8, "zz a b c"), None);
+    }
+
+    fn carried<'a>(
+        seq: u64,
+        doc: DocId,
+        bytes: &'a [u8],
+        who: Option<&'a Visibility>,
+    ) -> Carried<'a> {
+        Carried {
+            seq,
+            doc,
+            kind: RecordKind::Person,
+            generation: 2,
+            bytes,
+            visibility: who,
+        }
+    }
+
+    #[test]
+    fn a_notice_carries_a_small_range_and_reads_it_back() {
+        let (space, origin) = (SpaceId::random(), DeviceId::random());
+        let (a, b) = (DocId::random(), DocId::random());
+        let org = Visibility::Org(uuid::Uuid::new_v4().to_string());
+        let none = Visibility::Org(String::new());
+        let rows = [
+            carried(5, a, &[0, 1, 2, 255], None),
+            carried(6, b, &[9; 40], Some(&org)),
+            carried(7, a, &[], Some(&Visibility::Exchange)),
+            carried(8, b, &[7], Some(&none)),
+        ];
+        let text = payload(7, (space, origin, false, Some((4, 8))), &rows);
+        let Some(Notice::Changed {
+            range,
+            rows: Some(read_rows),
+            ..
+        }) = read(8, &text)
+        else {
+            panic!("the rows did not read back: {text}");
+        };
+        assert_eq!(range, Some((4, 8)));
+        let expected: Vec<(u64, DocId, Vec<u8>, Option<Visibility>)> = rows
+            .iter()
+            .map(|r| (r.seq, r.doc, r.bytes.to_vec(), r.visibility.cloned()))
+            .collect();
+        let got: Vec<(u64, DocId, Vec<u8>, Option<Visibility>)> = read_rows
+            .into_iter()
+            .map(|(row, who)| {
+                assert_eq!((row.kind, row.generation), (RecordKind::Person, 2));
+                (row.seq, row.doc, row.bytes, who)
+            })
+            .collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn a_range_too_large_or_not_whole_goes_without_its_rows() {
+        let (space, origin, doc) = (SpaceId::random(), DeviceId::random(), DocId::random());
+        let big = vec![1u8; 6_000];
+        let rows = [carried(1, doc, &big, None)];
+        let text = payload(7, (space, origin, false, Some((0, 1))), &rows);
+        assert!(text.len() < 8_000, "{}", text.len());
+        let Some(Notice::Changed { range, rows, .. }) = read(8, &text) else {
+            panic!("the notice did not read");
+        };
+        assert_eq!((range, rows), (Some((0, 1)), None));
+        // Rows that are not the whole range are not sent, and a range
+        // whose words do not read is read back instead.
+        let small = [carried(1, doc, &[1], None)];
+        let text = payload(7, (space, origin, false, Some((0, 2))), &small);
+        assert!(matches!(
+            read(8, &text),
+            Some(Notice::Changed { rows: None, .. })
+        ));
+        let text = payload(7, (space, origin, false, Some((0, 1))), &small);
+        for broken in [
+            text.replace(":*:", ":?:"),
+            text.replace("1:", "2:"),
+            format!("{text}!"),
+            format!("{text} 2:{doc}:person:0:*:AQ"),
+        ] {
+            let Some(Notice::Changed { range, rows, .. }) = read(8, &broken) else {
+                panic!("the notice did not read: {broken}");
+            };
+            assert_eq!((range, rows), (Some((0, 1)), None), "{broken}");
+        }
     }
 }
