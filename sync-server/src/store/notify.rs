@@ -157,10 +157,12 @@ fn read(own: u64, payload: &str) -> Option<Notice> {
     let rows = range.and_then(|(after, last)| {
         let rows: Vec<(FeedRow, Option<Visibility>)> =
             parts.map(read_row).collect::<Option<_>>()?;
+        // Compared by differences: no sum can overflow, whatever the
+        // payload says.
         let in_order = rows
             .iter()
             .enumerate()
-            .all(|(i, (row, _))| row.seq == after + 1 + i as u64);
+            .all(|(i, (row, _))| row.seq.checked_sub(after) == Some(i as u64 + 1));
         (in_order && rows.len() as u64 == last - after).then_some(rows)
     });
     Some(Notice::Changed {
@@ -348,5 +350,12 @@ mod tests {
             };
             assert_eq!((range, rows), (Some((0, 1)), None), "{broken}");
         }
+        // A range at the end of the numbers, its row numbered 1: no
+        // overflow, and not taken.
+        let far = text.replacen(" 0 1 ", &format!(" {} {} ", u64::MAX - 1, u64::MAX), 1);
+        let Some(Notice::Changed { range, rows, .. }) = read(8, &far) else {
+            panic!("the notice did not read: {far}");
+        };
+        assert_eq!((range, rows), (Some((u64::MAX - 1, u64::MAX)), None));
     }
 }
