@@ -161,12 +161,15 @@ impl Link {
     /// Keeps a WebSocket open until it fails; `poked` is notified when the
     /// server says new changes are waiting, and once when the socket opens;
     /// the changes the server pushes go to `live` (a poke when it is
-    /// full). Returns when the socket closes.
+    /// full). `on_live` runs when the server first answers on the socket:
+    /// from then on it holds the cursors it handed out there and pushes
+    /// what follows them (before it, a change of another device reaches
+    /// this one as a poke). Returns when the socket closes.
     pub async fn run_socket(
         self: &Arc<Self>,
         poked: Arc<Notify>,
         live: mpsc::Sender<LiveUpdate>,
-        on_open: impl FnOnce(),
+        on_live: impl FnOnce(),
     ) -> Result<()> {
         let url = format!(
             "{}{ROUTE_PREFIX}/ws?{LIVE_QUERY}",
@@ -200,7 +203,7 @@ impl Link {
         let (mut sink, mut source) = stream.split();
         let (requests, mut outgoing) = mpsc::channel::<(Vec<u8>, Pending)>(8);
         *self.socket.lock().await = Some(Socket { requests });
-        on_open();
+        let mut on_live = Some(on_live);
         poked.notify_one();
         let mut waiting: VecDeque<Pending> = VecDeque::new();
         let result = loop {
@@ -239,9 +242,14 @@ impl Link {
                             }
                             break Err(EngineError::Revoked);
                         }
-                        _ => {
+                        decoded => {
                             if let Some(reply) = waiting.pop_front() {
                                 let _ = reply.send(Ok(bytes.to_vec()));
+                                if matches!(decoded, Ok(ServerMessage::Sync(_))) {
+                                    if let Some(on_live) = on_live.take() {
+                                        on_live();
+                                    }
+                                }
                             }
                         }
                     }
