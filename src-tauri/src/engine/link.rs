@@ -245,10 +245,10 @@ impl Link {
                         decoded => {
                             if let Some(reply) = waiting.pop_front() {
                                 let _ = reply.send(Ok(bytes.to_vec()));
-                                if matches!(decoded, Ok(ServerMessage::Sync(_))) {
-                                    if let Some(on_live) = on_live.take() {
-                                        on_live();
-                                    }
+                                if matches!(decoded, Ok(ServerMessage::Sync(_)))
+                                    && let Some(on_live) = on_live.take()
+                                {
+                                    on_live();
                                 }
                             }
                         }

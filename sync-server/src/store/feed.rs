@@ -504,11 +504,24 @@ impl Db {
     ) -> Result<std::collections::HashMap<SpaceId, u64>, StoreError> {
         let mut seqs = std::collections::HashMap::new();
         for chunk in spaces.chunks(super::ROWS_PER_STATEMENT) {
-            let rows: Vec<(String, i64)> = on_pool!(self, pool => {
-                let mut q = super::builder_on(pool, "SELECT id, last_seq FROM spaces WHERE id IN (");
-                super::push_ids(&mut q, chunk.iter().map(SpaceId::to_string));
-                q.build_query_as().fetch_all(pool).await?
-            });
+            let ids = chunk.iter().map(SpaceId::to_string);
+            let rows: Vec<(String, i64)> = match &self.pool {
+                super::Pool::Sqlite(pool) => {
+                    let mut q =
+                        super::builder_on(pool, "SELECT id, last_seq FROM spaces WHERE id IN (");
+                    super::push_ids(&mut q, ids);
+                    q.build_query_as().fetch_all(pool).await?
+                }
+                // One array: the same prepared statement for any number of
+                // spaces (a device of a large consortium reads dozens of
+                // referral spaces), no list to plan on every exchange.
+                super::Pool::Postgres(pool) => {
+                    sqlx::query_as("SELECT id, last_seq FROM spaces WHERE id = ANY($1)")
+                        .bind(ids.collect::<Vec<String>>())
+                        .fetch_all(pool)
+                        .await?
+                }
+            };
             for (space, seq) in rows {
                 seqs.insert(parse("space id", &space)?, seq as u64);
             }
