@@ -36,7 +36,7 @@ use odnowa_shared::validate::ValidationContext;
 
 use crate::cursor::CursorSeal;
 use crate::live::{self, AppendedDoc, LiveChanges};
-use crate::store::{Append, Appended, Db, DocMeta, Notice, QuarantineEntry, StoreError};
+use crate::store::{Append, Appended, Db, DocMeta, Notice, QuarantineEntry, Reader, StoreError};
 
 /// The largest page a device may ask for (a frame is at most 1 MiB).
 const MAX_RESPONSE_BYTES: u32 = 768 * 1024;
@@ -683,9 +683,15 @@ impl SyncService {
         peer: Peer,
         request: SyncRequest,
     ) -> Result<SyncResponse, StoreError> {
-        let user = self.db.user_facts(peer.user).await?;
+        // Before the reader takes a connection: the first exchange of a
+        // process reads the cursor key on a connection of its own.
+        self.cursor_seal().await?;
+        // The exchange's reads on one connection (`store::Reader`), given
+        // back before each write.
+        let mut reader = self.db.reader();
+        let user = reader.user_facts(peer.user).await?;
         let grants = match &user {
-            Some(who) => self.db.grants_of(who).await?,
+            Some(who) => reader.grants_of(who).await?,
             None => Vec::new(),
         };
         let org = user.as_ref().and_then(|u| u.org);
@@ -702,7 +708,8 @@ impl SyncService {
         if !request.pushes.is_empty() {
             // The name the device writes beside its changes, as the
             // engine makes it from its enrolment.
-            let device_name = self.db.device_name(peer.device).await?.unwrap_or_default();
+            let device_name = reader.device_name(peer.device).await?.unwrap_or_default();
+            reader.release();
             let user_name = user.as_ref().map_or("", |u| u.name.as_str());
             let pusher = Pusher {
                 peer,
@@ -722,6 +729,7 @@ impl SyncService {
         let reads = &request.reads[..request.reads.len().min(protocol::MAX_READS)];
         let readable: Vec<SpaceId> = grants.iter().map(|g| g.space).collect();
         if !reads.is_empty() {
+            reader.release();
             let ignored = self
                 .db
                 .audit_device_reads(
@@ -738,11 +746,13 @@ impl SyncService {
         }
         // Erasures: what the device says it purged, then what it must.
         let purged = &request.purged[..request.purged.len().min(protocol::MAX_PURGES)];
+        if !purged.is_empty() {
+            reader.release();
+        }
         self.db
             .confirm_purges(peer.device, purged, chrono::Utc::now().timestamp_millis())
             .await?;
-        response.purge = self
-            .db
+        response.purge = reader
             .pending_purges(peer.device, org, &readable, protocol::MAX_PURGES + 1)
             .await?;
         if response.purge.len() > protocol::MAX_PURGES {
@@ -753,11 +763,11 @@ impl SyncService {
             0 => DEFAULT_RESPONSE_BYTES,
             n => n.min(MAX_RESPONSE_BYTES),
         } as usize);
-        let mut epoch = self.db.epoch().await?;
+        let mut epoch = reader.epoch().await?;
         let sent: BTreeMap<SpaceId, SpaceCursor> =
             request.cursors.into_iter().map(|c| (c.space, c)).collect();
         let mut first_sync = false;
-        let last_seqs = self.db.last_seqs(&readable).await?;
+        let last_seqs = reader.last_seqs(&readable).await?;
         for grant in &grants {
             let cursor = sent
                 .get(&grant.space)
@@ -766,6 +776,7 @@ impl SyncService {
             first_sync |= cursor.snapshot.is_some() || cursor.epoch != epoch;
             let (mut cursor, more) = self
                 .pull(
+                    &mut reader,
                     peer,
                     org,
                     cursor,
@@ -785,7 +796,7 @@ impl SyncService {
         if first_sync {
             let mut total_docs = 0u64;
             for grant in &grants {
-                total_docs += self.db.space_doc_count(grant.space).await?;
+                total_docs += reader.space_doc_count(grant.space).await?;
             }
             response.total_docs = Some(total_docs);
         }
@@ -1361,6 +1372,7 @@ impl SyncService {
     #[allow(clippy::too_many_arguments)]
     async fn resend_withheld(
         &self,
+        reader: &mut Reader<'_>,
         peer: Peer,
         org: Option<OrgId>,
         cursor: &SpaceCursor,
@@ -1369,7 +1381,12 @@ impl SyncService {
         budget: &mut Budget,
         updates: &mut Vec<DocUpdate>,
     ) -> Result<(), StoreError> {
-        for (doc, resent_upto) in self.db.withheld_to_resend(peer.device, org).await? {
+        let to_resend = reader.withheld_to_resend(peer.device, org).await?;
+        if !to_resend.is_empty() {
+            // What follows writes.
+            reader.release();
+        }
+        for (doc, resent_upto) in to_resend {
             let received = resent_upto.is_some_and(|upto| cursor.seq >= upto);
             // Starting over, the space's snapshots bring it anyway.
             if received || start_over {
@@ -1412,6 +1429,7 @@ impl SyncService {
     #[allow(clippy::too_many_arguments)]
     async fn pull(
         &self,
+        reader: &mut Reader<'_>,
         peer: Peer,
         org: Option<OrgId>,
         cursor: SpaceCursor,
@@ -1429,6 +1447,7 @@ impl SyncService {
                 // server told it so: the database was restored from an
                 // older backup.
                 tracing::warn!(%space, "a device is ahead of the feed: starting a new epoch");
+                reader.release();
                 *epoch = self.db.bump_epoch().await?;
             }
             Opening::StartOver if cursor.epoch == *epoch => {
@@ -1441,8 +1460,10 @@ impl SyncService {
         // reach it; those it dropped and may hold again go whole.
         if space.is_registry() {
             let start_over = opening != Opening::Continue;
-            self.resend_withheld(peer, org, &cursor, start_over, last, budget, updates)
-                .await?;
+            self.resend_withheld(
+                reader, peer, org, &cursor, start_over, last, budget, updates,
+            )
+            .await?;
         }
         let mut plan = SpacePull::new(cursor, opening, *epoch, last, budget);
         // Read only when there are rows to leave out of (a device kept
@@ -1452,17 +1473,17 @@ impl SyncService {
             let withheld = match withheld_read {
                 Some(ref withheld) => withheld,
                 None if space.is_registry() => {
-                    withheld_read.insert(self.db.withheld_persons(org).await?)
+                    withheld_read.insert(reader.withheld_persons(org).await?)
                 }
                 None => withheld_read.insert(Default::default()),
             };
             match read {
                 Read::Snapshots { after, limit } => {
-                    let rows = self.db.snapshot_page(space, after, limit).await?;
+                    let rows = reader.snapshot_page(space, after, limit).await?;
                     plan.take_snapshots(rows, |doc| withheld.contains(&doc), budget, updates);
                 }
                 Read::Feed { after, upto, limit } => {
-                    let rows = self.db.feed(space, after, upto, peer.device, limit).await?;
+                    let rows = reader.feed(space, after, upto, peer.device, limit).await?;
                     plan.take_feed(rows, |doc| withheld.contains(&doc), budget, updates);
                 }
             }

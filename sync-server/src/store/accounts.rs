@@ -1,7 +1,6 @@
 //! Accounts and enrolment: organisations, spaces, users and their grants,
 //! enrolment codes, devices and their tokens, office logins and sessions.
 
-use odnowa_shared::access::{self, Role, SpaceFacts};
 use odnowa_shared::ids::{DeviceId, OrgId, SpaceId, UserId};
 
 use super::{Db, EnrolRefusal, StoreError, is_unique_violation, on_pool, parse};
@@ -199,90 +198,16 @@ impl Db {
     /// user's explicit grants. A disabled user, or a role the server does
     /// not know, gets none.
     pub async fn grants(&self, user: UserId) -> Result<Vec<Grant>, StoreError> {
-        match self.user_facts(user).await? {
-            Some(who) => self.grants_of(&who).await,
+        let mut reader = self.reader();
+        match reader.user_facts(user).await? {
+            Some(who) => reader.grants_of(&who).await,
             None => Ok(Vec::new()),
         }
     }
 
-    /// [`Self::grants`] of a user whose facts were read.
-    pub async fn grants_of(&self, who: &UserFacts) -> Result<Vec<Grant>, StoreError> {
-        let user = who.id;
-        let Some(role) = Role::from_stored(&who.role).filter(|_| !who.disabled) else {
-            if !who.disabled {
-                tracing::warn!(%user, role = %who.role, "a user with an unknown role reads nothing");
-            }
-            return Ok(Vec::new());
-        };
-        // id, name, organisation, an explicit grant's write, the partner.
-        type SpaceRow = (String, String, Option<String>, Option<i64>, Option<String>);
-        // Only the spaces `device_access` may give (the registry, the
-        // organisation's own, its referral spaces), which still decides:
-        // a consortium of n members has some n² referral spaces, and a
-        // device reads about n of them.
-        let rows: Vec<SpaceRow> = on_pool!(self, pool => {
-            let query = match who.org {
-                Some(org) => sqlx::query_as(
-                    "SELECT s.id, s.name, s.org_id, g.can_write, s.partner_org FROM spaces s \
-                     LEFT JOIN grants g ON g.space_id = s.id AND g.user_id = $1 \
-                     WHERE s.id = $2 OR s.org_id = $3 OR s.partner_org = $3",
-                )
-                .bind(user.to_string())
-                .bind(SpaceId::REGISTRY.to_string())
-                .bind(org.to_string()),
-                None => sqlx::query_as(
-                    "SELECT s.id, s.name, s.org_id, g.can_write, s.partner_org FROM spaces s \
-                     LEFT JOIN grants g ON g.space_id = s.id AND g.user_id = $1 \
-                     WHERE s.id = $2 OR s.org_id IS NULL",
-                )
-                .bind(user.to_string())
-                .bind(SpaceId::REGISTRY.to_string()),
-            };
-            query.fetch_all(pool).await?
-        });
-        let spaces = rows
-            .into_iter()
-            .map(|(space, name, org, granted, partner)| {
-                Ok(SpaceFacts {
-                    space: parse("space id", &space)?,
-                    name,
-                    org: org.map(|o| parse("org id", &o)).transpose()?,
-                    granted: granted.map(|w| w != 0),
-                    partner: partner.map(|o| parse("org id", &o)).transpose()?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(access::device_access(role, who.org, &spaces))
-    }
-
-    /// A user's role, organisation and whether they are disabled.
+    /// A user's role, organisation and whether they are disabled ([`super::Reader::user_facts`]).
     pub async fn user_facts(&self, user: UserId) -> Result<Option<UserFacts>, StoreError> {
-        let row: Option<(String, String, Option<String>, i64)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT name, role, org_id, disabled FROM users WHERE id = $1")
-                .bind(user.to_string())
-                .fetch_optional(pool)
-                .await?
-        });
-        row.map(|(name, role, org, disabled)| {
-            Ok(UserFacts {
-                id: user,
-                name,
-                role,
-                org: org.map(|o| parse("org id", &o)).transpose()?,
-                disabled: disabled != 0,
-            })
-        })
-        .transpose()
-    }
-
-    /// The name a device was enrolled with.
-    pub async fn device_name(&self, device: DeviceId) -> Result<Option<String>, StoreError> {
-        Ok(on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT name FROM devices WHERE id = $1")
-                .bind(device.to_string())
-                .fetch_optional(pool)
-                .await?
-        }))
+        self.reader().user_facts(user).await
     }
 
     /// The organisation that owns `space` (`None`: no such space;

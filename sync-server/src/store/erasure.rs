@@ -98,7 +98,7 @@ fn keep_from_column(purge: &Purge) -> i64 {
     purge.keep_from.map_or(DELETED, i64::from)
 }
 
-fn purge_of(doc: DocId, keep_from: i64) -> Purge {
+pub(super) fn purge_of(doc: DocId, keep_from: i64) -> Purge {
     Purge {
         doc,
         keep_from: u32::try_from(keep_from).ok(),
@@ -152,7 +152,7 @@ pub struct ErasureRow {
 }
 
 /// How `p_persons.consent_org` names an organisation ('' for none).
-fn org_key(org: Option<OrgId>) -> String {
+pub(super) fn org_key(org: Option<OrgId>) -> String {
     org.map(|o| o.to_string()).unwrap_or_default()
 }
 
@@ -384,42 +384,6 @@ impl Db {
         Ok(keep_from.map(|k| purge_of(doc, k).keep_from))
     }
 
-    /// What `device` (of a user of `org`) must drop and has not confirmed,
-    /// at most `limit`: erased documents of `spaces`, then registry
-    /// entries withheld from `org` (a consent withdrawn that another
-    /// organisation recorded).
-    pub async fn pending_purges(
-        &self,
-        device: DeviceId,
-        org: Option<OrgId>,
-        spaces: &[SpaceId],
-        limit: usize,
-    ) -> Result<Vec<Purge>, StoreError> {
-        let mut purges = self.pending_erasure_purges(device, spaces, limit).await?;
-        if purges.len() < limit && spaces.contains(&SpaceId::REGISTRY) {
-            let rows: Vec<String> = on_pool!(self, pool => {
-                sqlx::query_scalar(
-                    "SELECT p.id FROM p_persons p WHERE p.details_hidden = 1 AND p.erased = 0 \
-                     AND p.consent_org IS NOT NULL AND p.consent_org <> $1 \
-                     AND NOT EXISTS (SELECT 1 FROM withheld_purges w WHERE w.device_id = $2 AND w.doc_id = p.id) \
-                     ORDER BY p.id LIMIT $3",
-                )
-                .bind(org_key(org))
-                .bind(device.to_string())
-                .bind((limit - purges.len()) as i64)
-                .fetch_all(pool)
-                .await?
-            });
-            for doc in rows {
-                purges.push(Purge {
-                    doc: parse("doc id", &doc)?,
-                    keep_from: None,
-                });
-            }
-        }
-        Ok(purges)
-    }
-
     /// Of `docs` (registry entries just changed), those not every device
     /// that reads the registry may be sent live: withheld from all but one
     /// organisation, or to be sent whole to devices that dropped them.
@@ -434,60 +398,6 @@ impl Db {
         });
         seen.into_iter()
             .map(|(doc, visibility)| Ok((parse("doc id", &doc)?, visibility)))
-            .collect()
-    }
-
-    /// Registry entries withheld from devices of `org`.
-    pub async fn withheld_persons(
-        &self,
-        org: Option<OrgId>,
-    ) -> Result<std::collections::HashSet<DocId>, StoreError> {
-        let rows: Vec<String> = on_pool!(self, pool => {
-            sqlx::query_scalar(
-                "SELECT id FROM p_persons WHERE details_hidden = 1 AND erased = 0 \
-                 AND consent_org IS NOT NULL AND consent_org <> $1",
-            )
-            .bind(org_key(org))
-            .fetch_all(pool)
-            .await?
-        });
-        rows.iter().map(|doc| parse("doc id", doc)).collect()
-    }
-
-    /// Entries `device` dropped when they were withheld from `org` and that
-    /// it may hold again (a new consent), with the feed position at which
-    /// they were last sent to it whole.
-    pub async fn withheld_to_resend(
-        &self,
-        device: DeviceId,
-        org: Option<OrgId>,
-    ) -> Result<Vec<(DocId, Option<u64>)>, StoreError> {
-        // Nearly every device has dropped nothing: its own rows first (by
-        // the primary key), the join only when there are some.
-        let rows: Vec<(String, Option<i64>)> = on_pool!(self, pool => {
-            let dropped: Option<(String,)> = sqlx::query_as(
-                "SELECT doc_id FROM withheld_purges WHERE device_id = $1 LIMIT 1",
-            )
-            .bind(device.to_string())
-            .fetch_optional(pool)
-            .await?;
-            if dropped.is_none() {
-                Vec::new()
-            } else {
-                sqlx::query_as(
-                    "SELECT w.doc_id, w.resent_upto FROM withheld_purges w JOIN p_persons p ON p.id = w.doc_id \
-                     WHERE w.device_id = $1 AND p.erased = 0 \
-                     AND NOT (p.details_hidden = 1 AND p.consent_org IS NOT NULL AND p.consent_org <> $2) \
-                     ORDER BY w.doc_id LIMIT 200",
-                )
-                .bind(device.to_string())
-                .bind(org_key(org))
-                .fetch_all(pool)
-                .await?
-            }
-        });
-        rows.into_iter()
-            .map(|(doc, upto)| Ok((parse("doc id", &doc)?, upto.map(|u| u as u64))))
             .collect()
     }
 
@@ -517,33 +427,6 @@ impl Db {
             };
         });
         Ok(())
-    }
-
-    async fn pending_erasure_purges(
-        &self,
-        device: DeviceId,
-        spaces: &[SpaceId],
-        limit: usize,
-    ) -> Result<Vec<Purge>, StoreError> {
-        if spaces.is_empty() || limit == 0 {
-            return Ok(Vec::new());
-        }
-        // Every space the device reads in one query.
-        let rows: Vec<(String, i64)> = on_pool!(self, pool => {
-            let mut q = super::builder_on(pool,
-                "SELECT e.doc_id, e.keep_from FROM erased_docs e \
-                 WHERE NOT EXISTS (SELECT 1 FROM purge_confirmations c WHERE c.doc_id = e.doc_id \
-                 AND c.device_id = ");
-            q.push_bind(device.to_string());
-            q.push(" AND c.keep_from = e.keep_from) AND e.space_id IN (");
-            super::push_ids(&mut q, spaces.iter().map(SpaceId::to_string));
-            q.push(" ORDER BY e.at, e.doc_id LIMIT ");
-            q.push_bind(limit as i64);
-            q.build_query_as().fetch_all(pool).await?
-        });
-        rows.into_iter()
-            .map(|(doc, keep_from)| Ok(purge_of(parse("doc id", &doc)?, keep_from)))
-            .collect()
     }
 
     /// Records that `device` purged `purged` (those that match an erasure;

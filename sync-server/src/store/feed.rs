@@ -2,8 +2,6 @@
 //! sequence numbers and epoch, the documents' snapshots, and what a pull
 //! reads from them.
 
-use sqlx::Row;
-
 use odnowa_shared::ids::{DeviceId, DocId, SpaceId, UserId};
 use odnowa_shared::projection::Projection;
 use odnowa_shared::records::RecordKind;
@@ -84,15 +82,9 @@ pub struct Appended {
 pub use odnowa_shared::sync::pull::{FeedRow, SnapshotRow};
 
 impl Db {
-    /// The feed epoch. It changes when the feed was restored from a backup,
-    /// so that devices push everything again and start afresh.
+    /// The feed epoch ([`super::Reader::epoch`]).
     pub async fn epoch(&self) -> Result<u64, StoreError> {
-        let value: String = on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'epoch'")
-                .fetch_one(pool)
-                .await?
-        });
-        parse("epoch", &value)
+        self.reader().epoch().await
     }
 
     /// The key that seals the cursors handed to devices (`cursor`), made
@@ -131,15 +123,9 @@ impl Db {
 
     // ---- organisations, spaces, users, grants ----
 
-    /// How many documents `space` holds (for a device's first-sync progress).
+    /// How many documents `space` holds ([`super::Reader::space_doc_count`]).
     pub async fn space_doc_count(&self, space: SpaceId) -> Result<u64, StoreError> {
-        let n: i64 = on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM docs WHERE space_id = $1")
-                .bind(space.to_string())
-                .fetch_one(pool)
-                .await?
-        });
-        Ok(u64::try_from(n).unwrap_or_default())
+        self.reader().space_doc_count(space).await
     }
 
     pub async fn doc_meta(&self, doc: DocId) -> Result<Option<DocMeta>, StoreError> {
@@ -496,39 +482,6 @@ impl Db {
         Ok(seq.unwrap_or(0) as u64)
     }
 
-    /// The last sequence number of each of `spaces`' feeds (those that
-    /// exist), in one query.
-    pub async fn last_seqs(
-        &self,
-        spaces: &[SpaceId],
-    ) -> Result<std::collections::HashMap<SpaceId, u64>, StoreError> {
-        let mut seqs = std::collections::HashMap::new();
-        for chunk in spaces.chunks(super::ROWS_PER_STATEMENT) {
-            let ids = chunk.iter().map(SpaceId::to_string);
-            let rows: Vec<(String, i64)> = match &self.pool {
-                super::Pool::Sqlite(pool) => {
-                    let mut q =
-                        super::builder_on(pool, "SELECT id, last_seq FROM spaces WHERE id IN (");
-                    super::push_ids(&mut q, ids);
-                    q.build_query_as().fetch_all(pool).await?
-                }
-                // One array: the same prepared statement for any number of
-                // spaces (a device of a large consortium reads dozens of
-                // referral spaces), no list to plan on every exchange.
-                super::Pool::Postgres(pool) => {
-                    sqlx::query_as("SELECT id, last_seq FROM spaces WHERE id = ANY($1)")
-                        .bind(ids.collect::<Vec<String>>())
-                        .fetch_all(pool)
-                        .await?
-                }
-            };
-            for (space, seq) in rows {
-                seqs.insert(parse("space id", &space)?, seq as u64);
-            }
-        }
-        Ok(seqs)
-    }
-
     /// The last sequence number of a space's feed.
     pub async fn last_seq(&self, space: SpaceId) -> Result<u64, StoreError> {
         let seq: Option<i64> = on_pool!(self, pool => {
@@ -540,8 +493,7 @@ impl Db {
         Ok(seq.unwrap_or(0) as u64)
     }
 
-    /// Changes of `space` with `after < seq <= upto`, in feed order,
-    /// without those `exclude` pushed itself; at most `limit` rows.
+    /// Changes of `space` after `after` up to `upto` ([`super::Reader::feed`]).
     pub async fn feed(
         &self,
         space: SpaceId,
@@ -550,83 +502,7 @@ impl Db {
         exclude: DeviceId,
         limit: u32,
     ) -> Result<Vec<FeedRow>, StoreError> {
-        on_pool!(self, pool => {
-            sqlx::query(
-                "SELECT c.seq, c.doc_id, d.kind, d.generation, c.bytes FROM changes c \
-                 JOIN docs d ON d.id = c.doc_id \
-                 WHERE c.space_id = $1 AND c.seq > $2 AND c.seq <= $3 \
-                 AND (c.device_id IS NULL OR c.device_id <> $4) \
-                 ORDER BY c.seq LIMIT $5",
-            )
-            .bind(space.to_string())
-            .bind(after as i64)
-            .bind(upto as i64)
-            .bind(exclude.to_string())
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .map(|row| {
-                Ok(FeedRow {
-                    seq: row.try_get::<i64, _>(0)? as u64,
-                    doc: parse("doc id", &row.try_get::<String, _>(1)?)?,
-                    kind: parse("record kind", &row.try_get::<String, _>(2)?)?,
-                    generation: row.try_get::<i64, _>(3)? as u32,
-                    bytes: row.try_get(4)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()
-        })
-    }
-
-    /// Up to `limit` documents of `space` with ids after `after`, each with
-    /// its snapshot and the changes after it.
-    pub async fn snapshot_page(
-        &self,
-        space: SpaceId,
-        after: Option<DocId>,
-        limit: u32,
-    ) -> Result<Vec<SnapshotRow>, StoreError> {
-        let after = after.map(|d| d.to_string()).unwrap_or_default();
-        let (docs, changes) = on_pool!(self, pool => {
-            let docs: Vec<(String, String, i64, Option<Vec<u8>>)> = sqlx::query_as(
-                "SELECT id, kind, generation, snapshot FROM docs \
-                 WHERE space_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-            )
-            .bind(space.to_string())
-            .bind(&after)
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await?;
-            let changes: Vec<(String, Vec<u8>)> = sqlx::query_as(
-                "SELECT c.doc_id, c.bytes FROM changes c JOIN docs d ON d.id = c.doc_id \
-                 WHERE c.doc_id IN (SELECT id FROM docs WHERE space_id = $1 AND id > $2 ORDER BY id LIMIT $3) \
-                 AND c.seq > d.snapshot_seq ORDER BY c.doc_id, c.seq",
-            )
-            .bind(space.to_string())
-            .bind(&after)
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await?;
-            (docs, changes)
-        });
-        let mut by_doc: std::collections::HashMap<String, Vec<Vec<u8>>> =
-            std::collections::HashMap::new();
-        for (doc, bytes) in changes {
-            by_doc.entry(doc).or_default().push(bytes);
-        }
-        docs.into_iter()
-            .map(|(doc, kind, generation, snapshot)| {
-                let changes = by_doc.remove(&doc).unwrap_or_default();
-                Ok(SnapshotRow {
-                    doc: parse("doc id", &doc)?,
-                    kind: parse("record kind", &kind)?,
-                    generation: generation as u32,
-                    snapshot,
-                    changes,
-                })
-            })
-            .collect()
+        self.reader().feed(space, after, upto, exclude, limit).await
     }
 
     // ---- projections ----

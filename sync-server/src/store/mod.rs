@@ -19,6 +19,7 @@ mod feed;
 mod notify;
 mod office;
 mod projections;
+mod reader;
 
 pub use accounts::{DeviceAuth, DeviceRow, Grant, LoginUser, UserFacts};
 pub use audit::QuarantineEntry;
@@ -26,6 +27,7 @@ pub use erasure::{ErasureRow, Visibility};
 pub(crate) use erasure::{ErasureWrite, Rewrite, Targets};
 pub use feed::{Append, Appended, DocMeta, FeedRow, SnapshotRow, StoredDoc};
 pub use notify::{CHANNEL as NOTIFY_CHANNEL, Notice};
+pub use reader::Reader;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
