@@ -86,7 +86,8 @@ if [ "$(installed_version wasm-bindgen)" != "$wasm_bindgen_version" ]; then
 fi
 # The WebDriver bridge for the E2E tests of the Tauri app.
 TAURI_DRIVER_VERSION=2.1.0
-if [ "$(installed_version tauri-driver)" != "$TAURI_DRIVER_VERSION" ]; then
+# tauri-driver has no --version: cargo's record of what it installed says.
+if ! grep -qF "\"tauri-driver $TAURI_DRIVER_VERSION " "$ODNOWA_TOOLS/.crates.toml" 2>/dev/null; then
   step "tauri-driver $TAURI_DRIVER_VERSION (about 2 min)"
   cargo install --locked tauri-driver --version "$TAURI_DRIVER_VERSION" --root "$ODNOWA_TOOLS"
 fi
