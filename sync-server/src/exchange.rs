@@ -689,7 +689,12 @@ impl SyncService {
         // The exchange's reads on one connection (`store::Reader`), given
         // back before each write.
         let mut reader = self.db.reader();
-        let user = reader.user_facts(peer.user).await?;
+        // The device's name too: an exchange that pushes writes it beside
+        // its changes.
+        let (user, device_name) = match reader.peer_facts(peer.user, Some(peer.device)).await? {
+            Some((user, device_name)) => (Some(user), device_name),
+            None => (None, String::new()),
+        };
         let grants = match &user {
             Some(who) => reader.grants_of(who).await?,
             None => Vec::new(),
@@ -706,10 +711,9 @@ impl SyncService {
             ..SyncResponse::default()
         };
         if !request.pushes.is_empty() {
+            reader.release();
             // The name the device writes beside its changes, as the
             // engine makes it from its enrolment.
-            let device_name = reader.device_name(peer.device).await?.unwrap_or_default();
-            reader.release();
             let user_name = user.as_ref().map_or("", |u| u.name.as_str());
             let pusher = Pusher {
                 peer,
@@ -763,11 +767,10 @@ impl SyncService {
             0 => DEFAULT_RESPONSE_BYTES,
             n => n.min(MAX_RESPONSE_BYTES),
         } as usize);
-        let mut epoch = reader.epoch().await?;
+        let (mut epoch, last_seqs) = reader.feed_ends(&readable).await?;
         let sent: BTreeMap<SpaceId, SpaceCursor> =
             request.cursors.into_iter().map(|c| (c.space, c)).collect();
         let mut first_sync = false;
-        let last_seqs = reader.last_seqs(&readable).await?;
         for grant in &grants {
             let cursor = sent
                 .get(&grant.space)

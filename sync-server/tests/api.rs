@@ -739,6 +739,76 @@ async fn pulls_respect_spaces(env: &Env, _: Backend) -> Result<()> {
     Ok(())
 }
 
+/// An exchange reads on one pooled connection and gives it back before it
+/// writes (pushes, the audit of reads, purge confirmations): many more
+/// exchanges at once than the pool has connections (16 on PostgreSQL, 8
+/// on SQLite) all answer. An exchange that held its connection while
+/// waiting for a second would empty the pool, and the rest would wait out
+/// its 10-second timeout and answer "unavailable".
+async fn many_more_exchanges_at_once_than_connections_all_answer(
+    env: &Env,
+    _: Backend,
+) -> Result<()> {
+    const AT_ONCE: usize = 60;
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let devices = [
+        env.device("ala", &[], &[SPACE_A]).await?,
+        env.device("ola", &[], &[SPACE_A]).await?,
+        env.device("ela", &[SPACE_A], &[SPACE_B]).await?,
+    ];
+    let first = contact(env.space_a, &devices[0])?;
+    assert!(
+        env.push(&devices[0], vec![push_of(&first)?])
+            .await?
+            .is_empty()
+    );
+    let before = env.db.change_count().await?;
+    let mut pushed = Vec::new();
+    let mut requests = Vec::new();
+    for i in 0..AT_ONCE {
+        let device = &devices[i % devices.len()];
+        let mut request = SyncRequest {
+            request_id: i as u64,
+            ..SyncRequest::default()
+        };
+        match i % 3 {
+            // A new record: the reader gives its connection back before
+            // the push's transaction.
+            0 => {
+                let replica = contact(env.space_a, device)?;
+                request.pushes.push(push_of(&replica)?);
+                pushed.push(replica.id);
+            }
+            // A record opened: before the audit row.
+            1 => request.reads.push(protocol::ReadReport {
+                doc: first.id,
+                at: Timestamp(chrono::Utc::now().timestamp_millis()),
+            }),
+            // A purge reported: before its confirmation.
+            _ => request.purged.push(protocol::Purge {
+                doc: DocId::random(),
+                keep_from: None,
+            }),
+        }
+        requests.push(env.sync(device, request));
+    }
+    let answers = futures_util::future::join_all(requests).await;
+    for (i, answer) in answers.into_iter().enumerate() {
+        let answer = answer.with_context(|| format!("exchange {i} of {AT_ONCE}"))?;
+        assert_eq!(answer.request_id, i as u64);
+        assert!(answer.refused.is_empty(), "{:?}", answer.refused);
+    }
+    assert_eq!(
+        env.db.change_count().await?,
+        before + pushed.len() as u64,
+        "every new record stored"
+    );
+    for doc in pushed {
+        ensure!(env.db.doc_meta(doc).await?.is_some(), "{doc} stored");
+    }
+    Ok(())
+}
+
 /// Runs each scenario once over SQLite and once over PostgreSQL.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -777,4 +847,5 @@ on_both_backends!(
     a_document_never_changes_space,
     a_push_delivered_twice_is_stored_once,
     pulls_respect_spaces,
+    many_more_exchanges_at_once_than_connections_all_answer,
 );

@@ -443,7 +443,13 @@ impl SimDevice {
         request
             .headers_mut()
             .insert("authorization", format!("Bearer {}", self.token).parse()?);
-        let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+        // As the app's: a read buffer of 8 KiB, not tungstenite's 128 KiB,
+        // which it zeroes before every read (BENCHMARKS.md: at 500
+        // devices, zeroing was a tenth of the generator's CPU).
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(8 * 1024);
+        let (socket, _) =
+            tokio_tungstenite::connect_async_with_config(request, Some(config), false).await?;
         Ok(Live { socket })
     }
 

@@ -184,7 +184,11 @@ impl Link {
             .parse()
             .map_err(|_| EngineError::Corrupt("token".into()))?;
         request.headers_mut().insert("authorization", bearer);
+        // tungstenite zeroes the free part of its read buffer before every
+        // read: 8 KiB (growing for a large message) instead of its 128 KiB
+        // default, at every live update the phone receives.
         let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(8 * 1024)
             .max_message_size(Some(MAX_FRAME_BYTES))
             .max_frame_size(Some(MAX_FRAME_BYTES));
         let (stream, _) = tokio_tungstenite::connect_async_tls_with_config(

@@ -113,40 +113,45 @@ impl Db {
         now: i64,
     ) -> Result<usize, StoreError> {
         let readable: Vec<String> = readable.iter().map(|s| s.to_string()).collect();
+        if readable.is_empty() {
+            return Ok(reads.len());
+        }
         let mut ignored = 0;
+        let enrolled: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT created_at FROM devices WHERE id = $1")
+                .bind(device.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        let enrolled = enrolled.unwrap_or(now);
+        // On SQLite a transaction that reads first cannot write once
+        // another connection has written ("database is locked" at once,
+        // whatever the busy timeout): with the other writers (the gate),
+        // and each read's check inside its write.
+        let _gate = self.gate().await;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let enrolled: Option<i64> =
-                sqlx::query_scalar("SELECT created_at FROM devices WHERE id = $1")
-                    .bind(device.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let enrolled = enrolled.unwrap_or(now);
             for read in reads {
                 // A read is the device's word: only of a record it may
                 // read, and at a time between its enrolment and this
                 // request (a clock that is off is brought inside).
-                let space: Option<String> =
-                    sqlx::query_scalar("SELECT space_id FROM docs WHERE id = $1")
-                        .bind(read.doc.to_string())
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                if !space.is_some_and(|space| readable.contains(&space)) {
-                    ignored += 1;
-                    continue;
-                }
                 let at = odnowa_shared::time::Timestamp(read.at.0.clamp(enrolled.min(now), now));
-                sqlx::query(
-                    "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) \
-                     VALUES ($1, $2, $3, $4, 'device_read', $5)",
-                )
-                .bind(now)
-                .bind(user.to_string())
-                .bind(device.to_string())
-                .bind(read.doc.to_string())
-                .bind(format!("opened on the device at {}", at.warsaw_rfc3339()))
-                .execute(&mut *tx)
-                .await?;
+                let mut q = super::builder_of(&tx,
+                    "INSERT INTO audit (at, user_id, device_id, doc_id, action, detail) SELECT ");
+                q.push_bind(now)
+                    .push(", ")
+                    .push_bind(user.to_string())
+                    .push(", ")
+                    .push_bind(device.to_string())
+                    .push(", id, 'device_read', ")
+                    .push_bind(format!("opened on the device at {}", at.warsaw_rfc3339()))
+                    .push(" FROM docs WHERE id = ")
+                    .push_bind(read.doc.to_string())
+                    .push(" AND space_id IN (");
+                super::push_ids(&mut q, readable.iter().cloned());
+                if q.build().execute(&mut *tx).await?.rows_affected() == 0 {
+                    ignored += 1;
+                }
             }
             tx.commit().await?;
         });

@@ -340,7 +340,7 @@ impl Db {
                 mark_erased!(tx, erasure, &id, space.clone(), rewrite.old.kind,
                     i64::from(rewrite.generation), &user, "erase_rewrite",
                     format!("erasure {}: generation {}", erasure.id, rewrite.generation));
-                project_rows!(tx, [(&rewrite.projection, erasure.at)]);
+                project_rows!(tx, [(&rewrite.projection, erasure.at, false)]);
             }
             if !erasure.late {
                 sqlx::query(

@@ -301,30 +301,34 @@ impl Db {
                 }
                 for chunk in fresh.chunks(super::ROWS_PER_STATEMENT) {
                     // A write first (SQLite: a transaction that read first
-                    // could not become a writer once another wrote).
+                    // could not become a writer once another wrote). A
+                    // document an erasure deleted never comes back (another
+                    // server may not know of the erasure yet): its row is
+                    // not inserted.
                     let mut q = super::builder_of(&tx,
-                        "INSERT INTO docs (id, space_id, kind, generation, change_count, snapshot, snapshot_seq, updated_at) ");
+                        "INSERT INTO docs (id, space_id, kind, generation, change_count, updated_at) \
+                         SELECT * FROM (");
                     q.push_values(chunk, |mut row, (append, doc)| {
                         row.push_bind(doc.as_str())
                             .push_bind(append.space.to_string())
                             .push_bind(append.kind.as_str())
                             .push_bind(i64::from(append.generation))
                             .push_bind(append.changes.len() as i64)
-                            .push("NULL")
-                            .push("0")
                             .push_bind(append.now);
                     });
-                    q.push(" ON CONFLICT (id) DO NOTHING");
-                    // Created meanwhile by another server: load it again.
+                    q.push(
+                        ") AS v WHERE NOT EXISTS (SELECT 1 FROM erased_docs e WHERE e.doc_id = v.column1) \
+                         ON CONFLICT (id) DO NOTHING",
+                    );
                     if q.build().execute(&mut *tx).await?.rows_affected() != chunk.len() as u64 {
-                        return Err(StoreError::Conflict);
-                    }
-                    // A document an erasure deleted never comes back
-                    // (another server may not know of the erasure yet).
-                    let mut q = super::builder_of(&tx, "SELECT doc_id FROM erased_docs WHERE doc_id IN (");
-                    super::push_ids(&mut q, chunk.iter().map(|(_, doc)| doc.to_string()));
-                    if q.build().fetch_optional(&mut *tx).await?.is_some() {
-                        return Err(StoreError::Erased);
+                        // Which: erased, or created meanwhile by another
+                        // server (load it again).
+                        let mut q = super::builder_of(&tx, "SELECT doc_id FROM erased_docs WHERE doc_id IN (");
+                        super::push_ids(&mut q, chunk.iter().map(|(_, doc)| doc.to_string()));
+                        return Err(match q.build().fetch_optional(&mut *tx).await? {
+                            Some(_) => StoreError::Erased,
+                            None => StoreError::Conflict,
+                        });
                     }
                 }
                 struct ChangeRow<'a> {
@@ -367,7 +371,7 @@ impl Db {
                     });
                     q.build().execute(&mut *tx).await?;
                 }
-                project_rows!(tx, appends.iter().map(|a| (a.projection, a.now)));
+                project_rows!(tx, appends.iter().map(|a| (a.projection, a.now, a.expected_change_count == 0)));
                 // Who may be sent the registry entries live, as the
                 // projections just written say, before the feed is locked.
                 let registry: Vec<String> = appends

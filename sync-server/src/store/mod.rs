@@ -224,14 +224,17 @@ pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 macro_rules! project_rows {
     ($tx:ident, $items:expr) => {{
         let mut persons: Vec<&odnowa_shared::projection::PersonRow> = Vec::new();
-        let mut records: Vec<(&odnowa_shared::projection::RecordRow, i64)> = Vec::new();
-        for (projection, first_seen) in $items {
+        // A record's first seen time, and whether it is new (no rows of
+        // its own in the tables of its services and persons yet).
+        let mut records: Vec<(&odnowa_shared::projection::RecordRow, i64, bool)> = Vec::new();
+        for (projection, first_seen, fresh) in $items {
             let projection: &Projection = projection;
             let first_seen: i64 = first_seen;
+            let fresh: bool = fresh;
             match projection {
             Projection::Nothing => {}
             Projection::Person(p) => persons.push(p),
-            Projection::Record(r) => records.push((r, first_seen)),
+            Projection::Record(r) => records.push((r, first_seen, fresh)),
             Projection::CaseWork { doc, kind, space, person, figures } => {
                 let doc = doc.to_string();
                 sqlx::query(
@@ -340,7 +343,7 @@ macro_rules! project_rows {
         for chunk in records.chunks($crate::store::ROWS_PER_STATEMENT) {
             let mut q = $crate::store::builder_of(&$tx,
                 "INSERT INTO p_records (doc_id, kind, space_id, org_id, site_id, worker_id, at, day, place, anonymous_count, minutes, first_seen_at) ");
-            q.push_values(chunk, |mut row, (r, first_seen)| {
+            q.push_values(chunk, |mut row, (r, first_seen, _)| {
                 row.push_bind(r.doc.to_string())
                     .push_bind(r.kind.as_str())
                     .push_bind(r.space.to_string())
@@ -363,19 +366,24 @@ macro_rules! project_rows {
                  minutes = excluded.minutes",
             );
             q.build().execute(&mut *$tx).await?;
+            // A changed record's rows are written anew; a new one has none.
+            let changed: Vec<String> = chunk
+                .iter()
+                .filter(|(_, _, fresh)| !fresh)
+                .map(|(r, _, _)| r.doc.to_string())
+                .collect();
             for table in ["p_record_services", "p_record_persons"] {
+                if changed.is_empty() {
+                    break;
+                }
                 let mut q = $crate::store::builder_of(&$tx, "DELETE FROM ");
                 q.push(table).push(" WHERE doc_id IN (");
-                let mut ids = q.separated(", ");
-                for (r, _) in chunk {
-                    ids.push_bind(r.doc.to_string());
-                }
-                q.push(")");
+                $crate::store::push_ids(&mut q, changed.iter().cloned());
                 q.build().execute(&mut *$tx).await?;
             }
             let services: Vec<(String, &str, i64, String)> = chunk
                 .iter()
-                .flat_map(|(r, _)| {
+                .flat_map(|(r, _, _)| {
                     r.services
                         .iter()
                         .map(|(service, quantity)| (r.doc.to_string(), service.as_str(), *quantity, r.day.to_string()))
@@ -391,7 +399,7 @@ macro_rules! project_rows {
             }
             let named: Vec<(String, String, i64, String)> = chunk
                 .iter()
-                .flat_map(|(r, _)| {
+                .flat_map(|(r, _, _)| {
                     r.persons
                         .iter()
                         .map(|(person, minutes)| (r.doc.to_string(), person.to_string(), *minutes, r.day.to_string()))

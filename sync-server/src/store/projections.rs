@@ -127,7 +127,7 @@ impl Db {
                         .bind(doc.to_string())
                         .fetch_one(&mut *tx)
                         .await?;
-                project_rows!(tx, [(projection, first_seen.unwrap_or(0))]);
+                project_rows!(tx, [(projection, first_seen.unwrap_or(0), false)]);
             }
             tx.commit().await?;
         });

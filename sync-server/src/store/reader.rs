@@ -88,20 +88,43 @@ impl Reader<'_> {
 
     /// A user's role, organisation and whether they are disabled.
     pub async fn user_facts(&mut self, user: UserId) -> Result<Option<UserFacts>, StoreError> {
-        let row: Option<(String, String, Option<String>, i64)> = on_conn!(self, conn => {
-            sqlx::query_as("SELECT name, role, org_id, disabled FROM users WHERE id = $1")
-                .bind(user.to_string())
-                .fetch_optional(&mut **conn)
-                .await?
+        Ok(self.peer_facts(user, None).await?.map(|(facts, _)| facts))
+    }
+
+    /// [`Self::user_facts`] of `user`, and the name `device` was enrolled
+    /// with (empty when it is not `user`'s device, or none was asked), in
+    /// one statement: an exchange that pushes writes that name beside its
+    /// changes.
+    pub async fn peer_facts(
+        &mut self,
+        user: UserId,
+        device: Option<DeviceId>,
+    ) -> Result<Option<(UserFacts, String)>, StoreError> {
+        let device = device.map(|d| d.to_string()).unwrap_or_default();
+        // The user's name, role, organisation, disabled; the device's name.
+        type Row = (String, String, Option<String>, i64, Option<String>);
+        let row: Option<Row> = on_conn!(self, conn => {
+            sqlx::query_as(
+                "SELECT u.name, u.role, u.org_id, u.disabled, \
+                 (SELECT d.name FROM devices d WHERE d.id = $2 AND d.user_id = u.id) \
+                 FROM users u WHERE u.id = $1",
+            )
+            .bind(user.to_string())
+            .bind(device)
+            .fetch_optional(&mut **conn)
+            .await?
         });
-        row.map(|(name, role, org, disabled)| {
-            Ok(UserFacts {
-                id: user,
-                name,
-                role,
-                org: org.map(|o| parse("org id", &o)).transpose()?,
-                disabled: disabled != 0,
-            })
+        row.map(|(name, role, org, disabled, device_name)| {
+            Ok((
+                UserFacts {
+                    id: user,
+                    name,
+                    role,
+                    org: org.map(|o| parse("org id", &o)).transpose()?,
+                    disabled: disabled != 0,
+                },
+                device_name.unwrap_or_default(),
+            ))
         })
         .transpose()
     }
@@ -159,16 +182,6 @@ impl Reader<'_> {
         Ok(access::device_access(role, who.org, &spaces))
     }
 
-    /// The name a device was enrolled with.
-    pub async fn device_name(&mut self, device: DeviceId) -> Result<Option<String>, StoreError> {
-        Ok(on_conn!(self, conn => {
-            sqlx::query_scalar("SELECT name FROM devices WHERE id = $1")
-                .bind(device.to_string())
-                .fetch_optional(&mut **conn)
-                .await?
-        }))
-    }
-
     /// The feed epoch. It changes when the feed was restored from a backup,
     /// so that devices push everything again and start afresh.
     pub async fn epoch(&mut self) -> Result<u64, StoreError> {
@@ -191,36 +204,55 @@ impl Reader<'_> {
         Ok(u64::try_from(n).unwrap_or_default())
     }
 
-    /// The last sequence number of each of `spaces`' feeds (those that
-    /// exist), in one query.
-    pub async fn last_seqs(
+    /// The feed epoch ([`Self::epoch`]) and the last sequence number of
+    /// each of `spaces`' feeds (those that exist), in one statement (on
+    /// SQLite one per 500 spaces).
+    pub async fn feed_ends(
         &mut self,
         spaces: &[SpaceId],
-    ) -> Result<HashMap<SpaceId, u64>, StoreError> {
+    ) -> Result<(u64, HashMap<SpaceId, u64>), StoreError> {
+        let mut epoch = None;
         let mut seqs = HashMap::new();
-        for chunk in spaces.chunks(super::ROWS_PER_STATEMENT) {
+        // The epoch's row joined to the spaces': one row even when none
+        // of them exists.
+        let chunks: Vec<&[SpaceId]> = match spaces.len() {
+            0 => vec![&[]],
+            _ => spaces.chunks(super::ROWS_PER_STATEMENT).collect(),
+        };
+        for chunk in chunks {
             let ids = chunk.iter().map(SpaceId::to_string);
-            let rows: Vec<(String, i64)> = match self.conn().await? {
+            let rows: Vec<(String, Option<String>, Option<i64>)> = match self.conn().await? {
                 Conn::Sqlite(conn) => {
-                    let mut q = builder_for(conn, "SELECT id, last_seq FROM spaces WHERE id IN (");
+                    let mut q = builder_for(
+                        conn,
+                        "SELECT m.value, s.id, s.last_seq FROM meta m LEFT JOIN spaces s ON s.id IN (",
+                    );
                     super::push_ids(&mut q, ids);
+                    q.push(" WHERE m.key = 'epoch'");
                     q.build_query_as().fetch_all(&mut **conn).await?
                 }
                 // One array: the same prepared statement for any number of
                 // spaces (a device of a large consortium reads dozens of
                 // referral spaces), no list to plan on every exchange.
                 Conn::Postgres(conn) => {
-                    sqlx::query_as("SELECT id, last_seq FROM spaces WHERE id = ANY($1)")
-                        .bind(ids.collect::<Vec<String>>())
-                        .fetch_all(&mut **conn)
-                        .await?
+                    sqlx::query_as(
+                        "SELECT m.value, s.id, s.last_seq FROM meta m LEFT JOIN spaces s \
+                         ON s.id = ANY($1) WHERE m.key = 'epoch'",
+                    )
+                    .bind(ids.collect::<Vec<String>>())
+                    .fetch_all(&mut **conn)
+                    .await?
                 }
             };
-            for (space, seq) in rows {
-                seqs.insert(parse("space id", &space)?, seq as u64);
+            for (value, space, seq) in rows {
+                epoch.get_or_insert(value);
+                if let (Some(space), Some(seq)) = (space, seq) {
+                    seqs.insert(parse("space id", &space)?, seq as u64);
+                }
             }
         }
-        Ok(seqs)
+        let epoch = epoch.ok_or_else(|| StoreError::Corrupt("no feed epoch".into()))?;
+        Ok((parse("epoch", &epoch)?, seqs))
     }
 
     /// Changes of `space` with `after < seq <= upto`, in feed order,
@@ -322,44 +354,15 @@ impl Reader<'_> {
         spaces: &[SpaceId],
         limit: usize,
     ) -> Result<Vec<Purge>, StoreError> {
-        let mut purges = self.pending_erasure_purges(device, spaces, limit).await?;
-        if purges.len() < limit && spaces.contains(&SpaceId::REGISTRY) {
-            let rows: Vec<String> = on_conn!(self, conn => {
-                sqlx::query_scalar(
-                    "SELECT p.id FROM p_persons p WHERE p.details_hidden = 1 AND p.erased = 0 \
-                     AND p.consent_org IS NOT NULL AND p.consent_org <> $1 \
-                     AND NOT EXISTS (SELECT 1 FROM withheld_purges w WHERE w.device_id = $2 AND w.doc_id = p.id) \
-                     ORDER BY p.id LIMIT $3",
-                )
-                .bind(org_key(org))
-                .bind(device.to_string())
-                .bind((limit - purges.len()) as i64)
-                .fetch_all(&mut **conn)
-                .await?
-            });
-            for doc in rows {
-                purges.push(Purge {
-                    doc: parse("doc id", &doc)?,
-                    keep_from: None,
-                });
-            }
-        }
-        Ok(purges)
-    }
-
-    async fn pending_erasure_purges(
-        &mut self,
-        device: DeviceId,
-        spaces: &[SpaceId],
-        limit: usize,
-    ) -> Result<Vec<Purge>, StoreError> {
         if spaces.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        // Every space the device reads in one query.
-        let rows: Vec<(String, i64)> = on_conn!(self, conn => {
+        // Both parts in one statement, each with its own order and limit;
+        // the first column puts the erasures first.
+        let rows: Vec<(i64, i64, String, i64)> = on_conn!(self, conn => {
             let mut q = builder_for(conn,
-                "SELECT e.doc_id, e.keep_from FROM erased_docs e \
+                "SELECT * FROM (SELECT CAST(0 AS BIGINT) AS part, e.at, e.doc_id, e.keep_from \
+                 FROM erased_docs e \
                  WHERE NOT EXISTS (SELECT 1 FROM purge_confirmations c WHERE c.doc_id = e.doc_id \
                  AND c.device_id = ");
             q.push_bind(device.to_string());
@@ -367,10 +370,27 @@ impl Reader<'_> {
             super::push_ids(&mut q, spaces.iter().map(SpaceId::to_string));
             q.push(" ORDER BY e.at, e.doc_id LIMIT ");
             q.push_bind(limit as i64);
+            q.push(") erased");
+            if spaces.contains(&SpaceId::REGISTRY) {
+                q.push(
+                    " UNION ALL SELECT * FROM (SELECT CAST(1 AS BIGINT) AS part, CAST(0 AS BIGINT) AS at, \
+                     p.id AS doc_id, CAST(-1 AS BIGINT) AS keep_from FROM p_persons p \
+                     WHERE p.details_hidden = 1 AND p.erased = 0 \
+                     AND p.consent_org IS NOT NULL AND p.consent_org <> ",
+                );
+                q.push_bind(org_key(org));
+                q.push(" AND NOT EXISTS (SELECT 1 FROM withheld_purges w WHERE w.device_id = ");
+                q.push_bind(device.to_string());
+                q.push(" AND w.doc_id = p.id) ORDER BY p.id LIMIT ");
+                q.push_bind(limit as i64);
+                q.push(") withheld");
+            }
+            q.push(" ORDER BY 1, 2, 3");
             q.build_query_as().fetch_all(&mut **conn).await?
         });
         rows.into_iter()
-            .map(|(doc, keep_from)| Ok(purge_of(parse("doc id", &doc)?, keep_from)))
+            .take(limit)
+            .map(|(_, _, doc, keep_from)| Ok(purge_of(parse("doc id", &doc)?, keep_from)))
             .collect()
     }
 
