@@ -498,6 +498,7 @@ impl SyncService {
         let nobody = DeviceId(uuid::Uuid::nil());
         let rows = match self
             .db
+            .reader()
             .feed(space, after, last, nobody, live::MAX_LIVE_ROWS as u32)
             .await
         {

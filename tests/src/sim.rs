@@ -444,8 +444,9 @@ impl SimDevice {
             .headers_mut()
             .insert("authorization", format!("Bearer {}", self.token).parse()?);
         // As the app's: a read buffer of 8 KiB, not tungstenite's 128 KiB,
-        // which it zeroes before every read (BENCHMARKS.md: at 500
-        // devices, zeroing was a tenth of the generator's CPU).
+        // which it zeroes before every read (BENCHMARKS.md, eighth
+        // session: at 500 devices through the opening, one profile each,
+        // zeroing took 9.3 % of the generator's samples, 1.6 % after).
         let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
             .read_buffer_size(8 * 1024);
         let (socket, _) =

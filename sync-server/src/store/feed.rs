@@ -497,18 +497,6 @@ impl Db {
         Ok(seq.unwrap_or(0) as u64)
     }
 
-    /// Changes of `space` after `after` up to `upto` ([`super::Reader::feed`]).
-    pub async fn feed(
-        &self,
-        space: SpaceId,
-        after: u64,
-        upto: u64,
-        exclude: DeviceId,
-        limit: u32,
-    ) -> Result<Vec<FeedRow>, StoreError> {
-        self.reader().feed(space, after, upto, exclude, limit).await
-    }
-
     // ---- projections ----
 
     /// Every stored document's id and kind, in id order, after `after`.
