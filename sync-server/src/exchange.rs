@@ -35,7 +35,8 @@ use odnowa_shared::sync::pull::{self, Budget, Opening, Read, SpacePull, UPDATE_O
 use odnowa_shared::validate::ValidationContext;
 
 use crate::cursor::CursorSeal;
-use crate::live::{self, AppendedDoc, LiveChanges};
+use crate::group::GroupWriter;
+use crate::live::{self, LiveChanges};
 use crate::store::{Append, Appended, Db, DocMeta, Notice, QuarantineEntry, Reader, StoreError};
 
 /// The largest page a device may ask for (a frame is at most 1 MiB).
@@ -233,6 +234,8 @@ pub struct SyncService {
     db: Arc<Db>,
     cache: StdMutex<LruCache<DocId, Arc<Mutex<CachedDoc>>>>,
     live: live::Sequencer,
+    /// Writes the appends of concurrent exchanges together.
+    group: GroupWriter,
     ctx: RwLock<Option<(ValidationContext, Arc<Option<Catalogue>>)>>,
     snapshot_every: u64,
     policy: DevicePolicy,
@@ -252,10 +255,12 @@ impl SyncService {
     /// memory.
     pub fn new(db: Arc<Db>, cache_docs: usize) -> Self {
         let capacity = NonZeroUsize::new(cache_docs.max(1)).unwrap_or(NonZeroUsize::MIN);
+        let live = live::Sequencer::default();
         SyncService {
+            group: GroupWriter::new(db.clone(), live.clone()),
             db,
             cache: StdMutex::new(LruCache::new(capacity)),
-            live: live::Sequencer::default(),
+            live,
             ctx: RwLock::new(None),
             snapshot_every: 64,
             policy: DevicePolicy::default(),
@@ -439,28 +444,6 @@ impl SyncService {
     /// Tells live connections that `accepted.space` changed.
     pub(crate) fn announce(&self, accepted: Accepted) {
         self.live.announce(accepted);
-    }
-
-    /// Tells live connections what `origin` just appended, the changes
-    /// with it (`live`) where they may go to every reader of the space.
-    /// Who may be sent each registry entry was read in the append's
-    /// transaction: nothing here waits on the database, so that the
-    /// announcements leave in feed order right after the commit (one that
-    /// waited would hold its space's later ranges back, or let them go
-    /// first as pokes to every reader).
-    fn announce_appended(&self, origin: DeviceId, appended: &[AppendedDoc<'_>]) {
-        let visibility: HashMap<DocId, live::Visibility> = appended
-            .iter()
-            .filter_map(|doc| doc.visibility.clone().map(|v| (doc.doc, v)))
-            .collect();
-        for (space, after, last, rows) in live::rows_of(appended) {
-            let changes = LiveChanges::of_rows(space, after, last, rows, &visibility).map(Arc::new);
-            self.announce(Accepted {
-                space,
-                origin,
-                live: changes,
-            });
-        }
     }
 
     /// The live changes of `rows`, the feed range `after < seq <= last` of
@@ -1075,24 +1058,25 @@ impl SyncService {
     }
 
     /// The append of an accepted push made against `cached`.
-    fn append_of<'a>(
+    fn append_of(
         pusher: &Pusher,
         push: &DocPush,
         cached: &CachedDoc,
-        accept: &'a Accept,
+        changes: Vec<ingest::NewChange>,
+        projection: Projection,
         now: i64,
-    ) -> Append<'a> {
+    ) -> Append {
         Append {
             doc: push.doc,
             space: push.space,
             kind: push.kind,
             generation: push.generation,
             expected_change_count: cached.meta.as_ref().map_or(0, |m| m.change_count),
-            changes: &accept.changes,
+            changes,
             device: pusher.peer.device,
             user: pusher.peer.user,
             now,
-            projection: &accept.projection,
+            projection,
         }
     }
 
@@ -1145,32 +1129,30 @@ impl SyncService {
                 Judged::Refused(refused) => return Ok(Pushed::refused(refused)),
                 Judged::Accepted(accept) => *accept,
             };
+            let Accept {
+                doc,
+                changes,
+                refused,
+                projection,
+            } = accept;
             let created = cached.meta.is_none();
+            let count = changes.len();
             let now = chrono::Utc::now().timestamp_millis();
-            let appended = self
-                .db
-                .append(Self::append_of(pusher, push, &cached, &accept, now))
-                .await;
+            let append = Self::append_of(pusher, push, &cached, changes, projection, now);
+            let appended = self.group.append(vec![append]).await.and_then(|appended| {
+                appended
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| StoreError::Corrupt("an append returned nothing".into()))
+            });
             match appended {
                 Ok(appended) => {
-                    let changes = accept.changes.len();
-                    let live = [AppendedDoc {
-                        doc: push.doc,
-                        space: push.space,
-                        kind: push.kind,
-                        generation: push.generation,
-                        changes: accept.changes.iter().map(|c| c.bytes.as_slice()).collect(),
-                        last_seq: appended.last_seq,
-                        visibility: appended.visibility.clone(),
-                    }];
-                    self.announce_appended(pusher.peer.device, &live);
-                    self.keep(&mut cached, push, accept.doc, changes, appended)
-                        .await?;
+                    self.keep(&mut cached, push, doc, count, appended).await?;
                     if push.doc == DocId::catalogue() {
                         *self.ctx.write().await = None;
                     }
                     return Ok(Pushed {
-                        refused: accept.refused,
+                        refused,
                         created,
                         may_name_erased: true,
                     });
@@ -1250,7 +1232,7 @@ impl SyncService {
                 Ok(judged) => judged,
                 Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
                 // Only when the runtime shuts down.
-                Err(_) => return Err(StoreError::Sqlx(sqlx::Error::PoolClosed)),
+                Err(_) => return Err(StoreError::Interrupted),
             };
             admitted
         };
@@ -1282,8 +1264,9 @@ impl SyncService {
         })
     }
 
-    /// Appends what [`Self::judge_batch`] accepted with
-    /// [`Db::append_all`] (one transaction). `None` when another server
+    /// Appends what [`Self::judge_batch`] accepted, in one transaction
+    /// (with other exchanges' appends waiting then: [`GroupWriter`]), and
+    /// announces it live. `None` when another server
     /// wrote one of the documents meanwhile (nothing was stored: the
     /// caller ingests them one by one).
     async fn append_batch(
@@ -1323,32 +1306,24 @@ impl SyncService {
             }
         }
         let now = chrono::Utc::now().timestamp_millis();
-        let appends: Vec<Append<'_>> = accepted
-            .iter()
-            .map(|(i, accept)| Self::append_of(pusher, pushes[*i], &guards[*i], accept, now))
-            .collect();
-        let written = self.db.append_all(&appends).await;
-        drop(appends);
-        match written {
+        let mut kept = Vec::with_capacity(accepted.len());
+        let mut appends = Vec::with_capacity(accepted.len());
+        for (i, accept) in accepted {
+            let Accept {
+                doc,
+                changes,
+                projection,
+                ..
+            } = accept;
+            kept.push((i, doc, changes.len()));
+            appends.push(Self::append_of(
+                pusher, pushes[i], &guards[i], changes, projection, now,
+            ));
+        }
+        match self.group.append(appends).await {
             Ok(appended) => {
-                let live: Vec<AppendedDoc<'_>> = accepted
-                    .iter()
-                    .zip(&appended)
-                    .map(|((i, accept), appended)| AppendedDoc {
-                        doc: pushes[*i].doc,
-                        space: pushes[*i].space,
-                        kind: pushes[*i].kind,
-                        generation: pushes[*i].generation,
-                        changes: accept.changes.iter().map(|c| c.bytes.as_slice()).collect(),
-                        last_seq: appended.last_seq,
-                        visibility: appended.visibility.clone(),
-                    })
-                    .collect();
-                self.announce_appended(pusher.peer.device, &live);
-                drop(live);
-                for ((i, accept), appended) in accepted.into_iter().zip(appended) {
-                    let changes = accept.changes.len();
-                    self.keep(&mut guards[i], pushes[i], accept.doc, changes, appended)
+                for ((i, doc, changes), appended) in kept.into_iter().zip(appended) {
+                    self.keep(&mut guards[i], pushes[i], doc, changes, appended)
                         .await?;
                 }
                 drop(guards);

@@ -33,6 +33,7 @@ pub mod error;
 pub mod exchange;
 pub mod export;
 pub mod forwarded;
+mod group;
 pub mod headers;
 pub mod limits;
 pub mod live;

@@ -1,6 +1,6 @@
 //! Projections on the server: every accepted change rewrites its record's
 //! relational rows (`0002_projections.sql`) in the same transaction that
-//! stores it (`store::Db::append`), so the office pages and reports are SQL
+//! stores it (`store::Db::append_all`), so the office pages and reports are SQL
 //! over current state. The rows come from the pure
 //! `odnowa_shared::projection::project`; [`rebuild`] writes them all again
 //! from the stored documents and gives the same rows.

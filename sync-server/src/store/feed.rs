@@ -48,7 +48,7 @@ impl StoredDoc {
 
 /// Changes to append to a document and its space's feed.
 #[derive(Debug)]
-pub struct Append<'a> {
+pub struct Append {
     pub doc: DocId,
     pub space: SpaceId,
     pub kind: RecordKind,
@@ -56,13 +56,13 @@ pub struct Append<'a> {
     /// The change count the caller's copy was loaded at; a different count
     /// in the database means another server appended meanwhile.
     pub expected_change_count: u64,
-    pub changes: &'a [NewChange],
+    pub changes: Vec<NewChange>,
     pub device: DeviceId,
     pub user: UserId,
     pub now: i64,
     /// The document's rows after these changes, written in the same
     /// transaction.
-    pub projection: &'a Projection,
+    pub projection: Projection,
 }
 
 /// What one document's append did.
@@ -224,16 +224,6 @@ impl Db {
         }))
     }
 
-    /// Stores new changes of one document and appends them to its space's
-    /// feed, in one transaction; also writes the audit log.
-    pub async fn append(&self, append: Append<'_>) -> Result<Appended, StoreError> {
-        self.append_all(std::slice::from_ref(&append))
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| StoreError::Corrupt("an append returned nothing".into()))
-    }
-
     /// Stores the new changes of several documents (each at most once) and
     /// appends them to their spaces' feeds in one transaction, with their
     /// audit rows and projections: a bulk upload pays one commit (one
@@ -243,7 +233,7 @@ impl Db {
     /// [`StoreError::Erased`] when a new one was erased meanwhile. Returns,
     /// per append, the document's new change count and its last change's
     /// sequence number.
-    pub async fn append_all(&self, appends: &[Append<'_>]) -> Result<Vec<Appended>, StoreError> {
+    pub async fn append_all(&self, appends: &[Append]) -> Result<Vec<Appended>, StoreError> {
         if appends.is_empty() {
             return Ok(Vec::new());
         }
@@ -259,10 +249,19 @@ impl Db {
         for append in appends {
             *per_space.entry(append.space).or_default() += append.changes.len() as i64;
         }
-        let mut told: std::collections::BTreeMap<SpaceId, (DeviceId, bool)> = Default::default();
-        for append in appends {
-            let said = told.entry(append.space).or_insert((append.device, false));
-            said.1 |= append.doc == DocId::catalogue();
+        // What the other servers are told: per space, one range for each
+        // run of appends by one device (a group of exchanges holds several
+        // devices' appends), each the indices of its appends in feed order.
+        let mut told: Vec<(SpaceId, DeviceId, Vec<usize>)> = Vec::new();
+        let mut open_run: std::collections::HashMap<SpaceId, usize> = Default::default();
+        for (at, append) in appends.iter().enumerate() {
+            match open_run.get(&append.space) {
+                Some(&run) if told[run].1 == append.device => told[run].2.push(at),
+                _ => {
+                    open_run.insert(append.space, told.len());
+                    told.push((append.space, append.device, vec![at]));
+                }
+            }
         }
         let _gate = self.gate().await;
         let written: Result<Vec<Appended>, StoreError> = async {
@@ -275,27 +274,34 @@ impl Db {
                 // append to a space waits for it: for the registry, every
                 // new person of the consortium) is held only for the
                 // changes' rows and the commit.
-                let mut fresh = Vec::new();
-                let mut in_order: Vec<(&Append<'_>, &String)> = appends.iter().zip(&ids).collect();
+                let mut in_order: Vec<(&Append, &String)> = appends.iter().zip(&ids).collect();
                 in_order.sort_by_key(|(append, _)| append.doc);
-                for (append, doc) in in_order {
-                    let count = append.changes.len() as i64;
-                    if append.expected_change_count == 0 {
-                        fresh.push((append, doc));
-                        continue;
-                    }
-                    let updated = sqlx::query(
-                        "UPDATE docs SET change_count = change_count + $1, updated_at = $2 \
-                         WHERE id = $3 AND change_count = $4 AND generation = $5",
-                    )
-                    .bind(count)
-                    .bind(append.now)
-                    .bind(doc)
-                    .bind(append.expected_change_count as i64)
-                    .bind(i64::from(append.generation))
-                    .execute(&mut *tx)
-                    .await?;
-                    if updated.rows_affected() == 0 {
+                let (fresh, held): (Vec<_>, Vec<_>) = in_order
+                    .into_iter()
+                    .partition(|(append, _)| append.expected_change_count == 0);
+                // PostgreSQL: one statement for many (a round trip each
+                // saved); SQLite, which has no round trips, one each by
+                // its primary key.
+                let per_statement = if self.backend() == "postgres" {
+                    super::ROWS_PER_STATEMENT
+                } else {
+                    1
+                };
+                for chunk in held.chunks(per_statement) {
+                    let mut q = super::builder_of(&tx,
+                        "UPDATE docs SET change_count = docs.change_count + v.column2, updated_at = v.column3 FROM (");
+                    q.push_values(chunk, |mut row, (append, doc)| {
+                        row.push_bind(doc.as_str())
+                            .push_bind(append.changes.len() as i64)
+                            .push_bind(append.now)
+                            .push_bind(append.expected_change_count as i64)
+                            .push_bind(i64::from(append.generation));
+                    });
+                    q.push(
+                        ") AS v WHERE docs.id = v.column1 AND docs.change_count = v.column4 \
+                         AND docs.generation = v.column5",
+                    );
+                    if q.build().execute(&mut *tx).await?.rows_affected() != chunk.len() as u64 {
                         return Err(StoreError::Conflict);
                     }
                 }
@@ -334,7 +340,7 @@ impl Db {
                 struct ChangeRow<'a> {
                     /// Its append's place in `appends`.
                     at: usize,
-                    append: &'a Append<'a>,
+                    append: &'a Append,
                     doc: &'a str,
                     device: String,
                     user: String,
@@ -371,7 +377,7 @@ impl Db {
                     });
                     q.build().execute(&mut *tx).await?;
                 }
-                project_rows!(tx, appends.iter().map(|a| (a.projection, a.now, a.expected_change_count == 0)));
+                project_rows!(tx, appends.iter().map(|a| (&a.projection, a.now, a.expected_change_count == 0)));
                 // Who may be sent the registry entries live, as the
                 // projections just written say, before the feed is locked.
                 let registry: Vec<String> = appends
@@ -384,18 +390,33 @@ impl Db {
                 // Lock each space's feed and take a range of it:
                 // transactions of one space commit in sequence order.
                 let mut next_seq: std::collections::HashMap<SpaceId, i64> = Default::default();
-                let mut ranges = Vec::new();
-                for (space, count) in &per_space {
-                    let last_seq: i64 = sqlx::query_scalar(
-                        "UPDATE spaces SET last_seq = last_seq + $1 WHERE id = $2 RETURNING last_seq",
-                    )
-                    .bind(count)
-                    .bind(space.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or_else(|| StoreError::NotFound(format!("space {space}")))?;
-                    next_seq.insert(*space, last_seq - count + 1);
-                    ranges.push((*space, (last_seq - count) as u64, last_seq as u64));
+                if per_space.len() > 1 && self.backend() == "postgres" {
+                    // In id order, as every writer takes them (the update
+                    // below joins in whatever order its plan likes); the
+                    // lock an update takes, which the key-share locks of
+                    // other transactions' foreign keys do not wait for
+                    // (`FOR UPDATE` would: a deadlock with any writer that
+                    // inserted a document of one of these spaces).
+                    let mut q = super::builder_of(&tx, "SELECT id FROM spaces WHERE id IN (");
+                    super::push_ids(&mut q, per_space.keys().map(|s| s.to_string()));
+                    q.push(" ORDER BY id FOR NO KEY UPDATE");
+                    q.build().execute(&mut *tx).await?;
+                }
+                let mut q = super::builder_of(&tx,
+                    "UPDATE spaces SET last_seq = spaces.last_seq + v.column2 FROM (");
+                q.push_values(&per_space, |mut row, (space, count)| {
+                    row.push_bind(space.to_string()).push_bind(*count);
+                });
+                q.push(") AS v WHERE spaces.id = v.column1 RETURNING spaces.id, spaces.last_seq");
+                let ends: Vec<(String, i64)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                for (space, last_seq) in ends {
+                    let space: SpaceId = super::parse("a space id", &space)?;
+                    if let Some(count) = per_space.get(&space) {
+                        next_seq.insert(space, last_seq - count + 1);
+                    }
+                }
+                if let Some(space) = per_space.keys().find(|s| !next_seq.contains_key(s)) {
+                    return Err(StoreError::NotFound(format!("space {space}")));
                 }
                 let mut appended = Vec::with_capacity(appends.len());
                 let mut first_seqs = Vec::with_capacity(appends.len());
@@ -426,13 +447,16 @@ impl Db {
                     });
                     q.build().execute(&mut *tx).await?;
                 }
-                // Each space's range for the other servers, with its
-                // changes in feed order.
-                let notices = self.notices(ranges.into_iter().filter_map(|(space, after, last)| {
-                    let (origin, catalogue) = told.get(&space)?;
-                    let mut carried: Vec<notify::Carried<'_>> = rows
+                // Each run's range for the other servers, with its changes
+                // in feed order.
+                let notices = self.notices(told.iter().filter_map(|(space, origin, ats)| {
+                    let (first, last) = (*ats.first()?, *ats.last()?);
+                    let after = (first_seqs[first] - 1) as u64;
+                    let end = (first_seqs[last] + appends[last].changes.len() as i64 - 1) as u64;
+                    let catalogue = ats.iter().any(|&at| appends[at].doc == DocId::catalogue());
+                    let carried: Vec<notify::Carried<'_>> = rows
                         .iter()
-                        .filter(|row| row.append.space == space)
+                        .filter(|row| ats.binary_search(&row.at).is_ok())
                         .map(|row| notify::Carried {
                             seq: (first_seqs[row.at] + row.nth as i64) as u64,
                             doc: row.append.doc,
@@ -442,8 +466,7 @@ impl Db {
                             visibility: appended[row.at].visibility.as_ref(),
                         })
                         .collect();
-                    carried.sort_by_key(|c| c.seq);
-                    Some(((space, *origin, *catalogue, Some((after, last))), carried))
+                    Some(((*space, *origin, catalogue, Some((after, end))), carried))
                 }));
                 notify_in!(tx, &notices);
                 tx.commit().await?;

@@ -57,6 +57,15 @@ pub enum StoreError {
     Enrol(EnrolRefusal),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The database could not be used for a group of appends: what each
+    /// exchange of the group is told.
+    #[error("the database cannot be used now: {0:?}")]
+    Unavailable(Outage),
+    /// The write was given up before it was made: the server is stopping
+    /// (or a bug stopped the writer). Nothing was stored; the device sends
+    /// it again.
+    #[error("the write was interrupted before it was stored")]
+    Interrupted,
 }
 
 /// Why the server cannot store or read anything now, whoever asks: a
@@ -84,6 +93,8 @@ impl StoreError {
             StoreError::Sqlx(e) => e,
             // Still after the retries (`SyncService::ingest_push`).
             StoreError::Conflict => return Some(Outage::Contended),
+            StoreError::Unavailable(outage) => return Some(*outage),
+            StoreError::Interrupted => return Some(Outage::DatabaseUnreachable),
             _ => return None,
         };
         match e {
@@ -421,12 +432,17 @@ macro_rules! project_rows {
 /// PostgreSQL delivers them when it commits.
 macro_rules! notify_in {
     ($tx:ident, $notices:expr) => {
-        for notice in $notices {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind($crate::store::NOTIFY_CHANNEL)
-                .bind(notice)
-                .execute(&mut *$tx)
-                .await?;
+        let notices: &[String] = $notices;
+        // One statement, the notices in order.
+        for chunk in notices.chunks($crate::store::ROWS_PER_STATEMENT) {
+            let mut q = $crate::store::builder_of(&$tx, "SELECT pg_notify(");
+            q.push_bind($crate::store::NOTIFY_CHANNEL)
+                .push(", column1) FROM (");
+            q.push_values(chunk, |mut row, notice| {
+                row.push_bind(notice.as_str());
+            });
+            q.push(") AS v");
+            q.build().execute(&mut *$tx).await?;
         }
     };
 }
