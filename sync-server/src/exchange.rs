@@ -675,10 +675,11 @@ impl SyncService {
         let mut reader = self.db.reader();
         // The device's name too: an exchange that pushes writes it beside
         // its changes.
-        let (user, device_name) = match reader.peer_facts(peer.user, Some(peer.device)).await? {
-            Some((user, device_name)) => (Some(user), device_name),
-            None => (None, String::new()),
-        };
+        let (user, device_name, dropped_withheld) =
+            match reader.peer_facts(peer.user, Some(peer.device)).await? {
+                Some(facts) => (Some(facts.user), facts.device_name, facts.dropped_withheld),
+                None => (None, String::new(), false),
+            };
         let grants = match &user {
             Some(who) => reader.grants_of(who).await?,
             None => Vec::new(),
@@ -737,6 +738,8 @@ impl SyncService {
         if !purged.is_empty() {
             reader.release();
         }
+        // Confirmations are what make a device drop withheld entries.
+        let dropped_withheld = dropped_withheld || !purged.is_empty();
         self.db
             .confirm_purges(peer.device, purged, chrono::Utc::now().timestamp_millis())
             .await?;
@@ -766,6 +769,7 @@ impl SyncService {
                     &mut reader,
                     peer,
                     org,
+                    dropped_withheld,
                     cursor,
                     last_seqs.get(&grant.space).copied().unwrap_or(0),
                     &mut epoch,
@@ -1119,9 +1123,9 @@ impl SyncService {
                 // it finish before judging against its copy again.
                 tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
             }
-            let current = self.db.doc_meta(push.doc).await?;
+            let (current, erased) = self.db.doc_meta_or_erased(push.doc).await?;
             self.refresh(&mut cached, push.doc, current).await?;
-            let erased = cached.meta.is_none() && self.db.erased_doc(push.doc).await?.is_some();
+            let erased = cached.meta.is_none() && erased;
             let accept = match self
                 .judge(pusher, push, &cached, erased, &ctx, &catalogue)
                 .await?
@@ -1411,6 +1415,8 @@ impl SyncService {
         reader: &mut Reader<'_>,
         peer: Peer,
         org: Option<OrgId>,
+        // Whether the device dropped withheld registry entries.
+        dropped_withheld: bool,
         cursor: SpaceCursor,
         last: u64,
         epoch: &mut u64,
@@ -1437,7 +1443,7 @@ impl SyncService {
         // Registry entries withheld from the device's organisation (a
         // consent withdrawn that another organisation recorded) never
         // reach it; those it dropped and may hold again go whole.
-        if space.is_registry() {
+        if space.is_registry() && dropped_withheld {
             let start_over = opening != Opening::Continue;
             self.resend_withheld(
                 reader, peer, org, &cursor, start_over, last, budget, updates,

@@ -151,6 +151,9 @@ async fn enrol(
     }
 }
 
+/// How stale a device's "last seen" may get before a request writes it.
+pub const SEEN_PRECISION_MS: i64 = 60_000;
+
 /// The device behind the request's bearer token.
 pub struct AuthDevice(pub Peer);
 
@@ -185,11 +188,16 @@ impl FromRequestParts<AppState> for AuthDevice {
                 ApiError::Unauthorized("this user is disabled: ask your coordinator").into(),
             );
         }
-        let _ = state
-            .sync
-            .db()
-            .touch_device(device.device, chrono::Utc::now().timestamp_millis())
-            .await;
+        // "Last seen" to the minute: a device exchanging every few
+        // seconds writes it once a minute, not once a request (on
+        // PostgreSQL a commit, flushed to disk, for every exchange).
+        let now = chrono::Utc::now().timestamp_millis();
+        if device
+            .last_seen_at
+            .is_none_or(|seen| now - seen >= SEEN_PRECISION_MS)
+        {
+            let _ = state.sync.db().touch_device(device.device, now).await;
+        }
         Ok(AuthDevice(Peer {
             device: device.device,
             user: device.user,

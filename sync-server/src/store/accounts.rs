@@ -18,6 +18,19 @@ pub struct UserFacts {
     pub disabled: bool,
 }
 
+/// What an exchange needs of its user and device ([`super::Reader::peer_facts`]).
+#[derive(Debug, Clone)]
+pub struct PeerFacts {
+    pub user: UserFacts,
+    /// The name the device was enrolled with (empty when it is not the
+    /// user's device, or none was asked): an exchange that pushes writes
+    /// it beside its changes.
+    pub device_name: String,
+    /// Whether the device dropped registry entries withheld from it, some
+    /// of which it may be sent again.
+    pub dropped_withheld: bool,
+}
+
 /// The device behind a token.
 #[derive(Debug, Clone)]
 pub struct DeviceAuth {
@@ -25,6 +38,8 @@ pub struct DeviceAuth {
     pub user: UserId,
     pub revoked: bool,
     pub user_disabled: bool,
+    /// When the device was last seen (ms since the epoch), as stored.
+    pub last_seen_at: Option<i64>,
 }
 
 /// A device as listed for administration.
@@ -361,18 +376,20 @@ impl Db {
         value: &str,
     ) -> Result<Option<DeviceAuth>, StoreError> {
         let sql = format!(
-            "SELECT d.id, d.user_id, d.revoked_at, u.disabled FROM devices d \
+            "SELECT d.id, d.user_id, d.revoked_at, u.disabled, d.last_seen_at FROM devices d \
              JOIN users u ON u.id = d.user_id WHERE {filter}"
         );
-        let row: Option<(String, String, Option<i64>, i64)> = on_pool!(self, pool => {
+        type Row = (String, String, Option<i64>, i64, Option<i64>);
+        let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(value).fetch_optional(pool).await?
         });
-        row.map(|(device, user, revoked_at, disabled)| {
+        row.map(|(device, user, revoked_at, disabled, last_seen_at)| {
             Ok(DeviceAuth {
                 device: parse("device id", &device)?,
                 user: parse("user id", &user)?,
                 revoked: revoked_at.is_some(),
                 user_disabled: disabled != 0,
+                last_seen_at,
             })
         })
         .transpose()

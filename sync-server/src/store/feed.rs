@@ -148,6 +148,45 @@ impl Db {
         .transpose()
     }
 
+    /// [`Self::doc_meta`] of `doc`, and whether an erasure deleted it (or
+    /// rewrote it as a later generation), in one statement: what a push
+    /// of one document is judged against.
+    pub async fn doc_meta_or_erased(
+        &self,
+        doc: DocId,
+    ) -> Result<(Option<DocMeta>, bool), StoreError> {
+        type Row = (
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            i64,
+        );
+        let (space, kind, generation, change_count, erased): Row = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT d.space_id, d.kind, d.generation, d.change_count, \
+                 CAST(CASE WHEN EXISTS (SELECT 1 FROM erased_docs e WHERE e.doc_id = $1) \
+                 THEN 1 ELSE 0 END AS BIGINT) \
+                 FROM (SELECT 1 AS one) o LEFT JOIN docs d ON d.id = $1",
+            )
+            .bind(doc.to_string())
+            .fetch_one(pool)
+            .await?
+        });
+        let meta = match (space, kind, generation, change_count) {
+            (Some(space), Some(kind), Some(generation), Some(change_count)) => Some(DocMeta {
+                space: parse("space id", &space)?,
+                kind: parse("record kind", &kind)?,
+                generation: u32::try_from(generation)
+                    .map_err(|_| StoreError::Corrupt("generation".into()))?,
+                change_count: u64::try_from(change_count)
+                    .map_err(|_| StoreError::Corrupt("change count".into()))?,
+            }),
+            _ => None,
+        };
+        Ok((meta, erased != 0))
+    }
+
     /// What the store knows of each of `docs` that it holds.
     pub async fn doc_metas(
         &self,

@@ -21,7 +21,7 @@ mod office;
 mod projections;
 mod reader;
 
-pub use accounts::{DeviceAuth, DeviceRow, Grant, LoginUser, UserFacts};
+pub use accounts::{DeviceAuth, DeviceRow, Grant, LoginUser, PeerFacts, UserFacts};
 pub use audit::QuarantineEntry;
 pub use erasure::{ErasureRow, Visibility};
 pub(crate) use erasure::{ErasureWrite, Rewrite, Targets};

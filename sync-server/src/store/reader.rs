@@ -24,7 +24,7 @@ use odnowa_shared::ids::{DeviceId, DocId, OrgId, SpaceId, UserId};
 use odnowa_shared::protocol::Purge;
 
 use super::erasure::{org_key, purge_of};
-use super::{Db, FeedRow, Grant, Pool, SnapshotRow, StoreError, UserFacts, parse};
+use super::{Db, FeedRow, Grant, PeerFacts, Pool, SnapshotRow, StoreError, UserFacts, parse};
 
 /// Reads on one pooled connection; see the module's documentation.
 pub struct Reader<'db> {
@@ -88,25 +88,26 @@ impl Reader<'_> {
 
     /// A user's role, organisation and whether they are disabled.
     pub async fn user_facts(&mut self, user: UserId) -> Result<Option<UserFacts>, StoreError> {
-        Ok(self.peer_facts(user, None).await?.map(|(facts, _)| facts))
+        Ok(self.peer_facts(user, None).await?.map(|facts| facts.user))
     }
 
-    /// [`Self::user_facts`] of `user`, and the name `device` was enrolled
-    /// with (empty when it is not `user`'s device, or none was asked), in
-    /// one statement: an exchange that pushes writes that name beside its
-    /// changes.
+    /// [`Self::user_facts`] of `user`, with what an exchange of `device`
+    /// needs of the device, in one statement.
     pub async fn peer_facts(
         &mut self,
         user: UserId,
         device: Option<DeviceId>,
-    ) -> Result<Option<(UserFacts, String)>, StoreError> {
+    ) -> Result<Option<PeerFacts>, StoreError> {
         let device = device.map(|d| d.to_string()).unwrap_or_default();
-        // The user's name, role, organisation, disabled; the device's name.
-        type Row = (String, String, Option<String>, i64, Option<String>);
+        // The user's name, role, organisation, disabled; the device's
+        // name; whether it dropped withheld registry entries.
+        type Row = (String, String, Option<String>, i64, Option<String>, i64);
         let row: Option<Row> = on_conn!(self, conn => {
             sqlx::query_as(
                 "SELECT u.name, u.role, u.org_id, u.disabled, \
-                 (SELECT d.name FROM devices d WHERE d.id = $2 AND d.user_id = u.id) \
+                 (SELECT d.name FROM devices d WHERE d.id = $2 AND d.user_id = u.id), \
+                 CAST(CASE WHEN EXISTS (SELECT 1 FROM withheld_purges w WHERE w.device_id = $2) \
+                 THEN 1 ELSE 0 END AS BIGINT) \
                  FROM users u WHERE u.id = $1",
             )
             .bind(user.to_string())
@@ -114,17 +115,18 @@ impl Reader<'_> {
             .fetch_optional(&mut **conn)
             .await?
         });
-        row.map(|(name, role, org, disabled, device_name)| {
-            Ok((
-                UserFacts {
+        row.map(|(name, role, org, disabled, device_name, dropped)| {
+            Ok(PeerFacts {
+                user: UserFacts {
                     id: user,
                     name,
                     role,
                     org: org.map(|o| parse("org id", &o)).transpose()?,
                     disabled: disabled != 0,
                 },
-                device_name.unwrap_or_default(),
-            ))
+                device_name: device_name.unwrap_or_default(),
+                dropped_withheld: dropped != 0,
+            })
         })
         .transpose()
     }
@@ -419,29 +421,18 @@ impl Reader<'_> {
         device: DeviceId,
         org: Option<OrgId>,
     ) -> Result<Vec<(DocId, Option<u64>)>, StoreError> {
-        // Nearly every device has dropped nothing: its own rows first (by
-        // the primary key), the join only when there are some.
+        // Asked only of a device that dropped some ([`PeerFacts`]).
         let rows: Vec<(String, Option<i64>)> = on_conn!(self, conn => {
-            let dropped: Option<(String,)> = sqlx::query_as(
-                "SELECT doc_id FROM withheld_purges WHERE device_id = $1 LIMIT 1",
+            sqlx::query_as(
+                "SELECT w.doc_id, w.resent_upto FROM withheld_purges w JOIN p_persons p ON p.id = w.doc_id \
+                 WHERE w.device_id = $1 AND p.erased = 0 \
+                 AND NOT (p.details_hidden = 1 AND p.consent_org IS NOT NULL AND p.consent_org <> $2) \
+                 ORDER BY w.doc_id LIMIT 200",
             )
             .bind(device.to_string())
-            .fetch_optional(&mut **conn)
-            .await?;
-            if dropped.is_none() {
-                Vec::new()
-            } else {
-                sqlx::query_as(
-                    "SELECT w.doc_id, w.resent_upto FROM withheld_purges w JOIN p_persons p ON p.id = w.doc_id \
-                     WHERE w.device_id = $1 AND p.erased = 0 \
-                     AND NOT (p.details_hidden = 1 AND p.consent_org IS NOT NULL AND p.consent_org <> $2) \
-                     ORDER BY w.doc_id LIMIT 200",
-                )
-                .bind(device.to_string())
-                .bind(org_key(org))
-                .fetch_all(&mut **conn)
-                .await?
-            }
+            .bind(org_key(org))
+            .fetch_all(&mut **conn)
+            .await?
         });
         rows.into_iter()
             .map(|(doc, upto)| Ok((parse("doc id", &doc)?, upto.map(|u| u as u64))))
