@@ -76,22 +76,106 @@ pub fn looks_alike(
     {
         return false;
     }
-    let (a, b) = (fold(alias), fold(other_alias));
+    folded_alike(&fold(alias), &fold(other_alias))
+}
+
+/// The alias part of [`looks_alike`], of two aliases already folded.
+pub fn folded_alike(a: &str, b: &str) -> bool {
     if a.is_empty() || b.is_empty() {
         return false;
     }
     if a == b {
         return true;
     }
-    let (short, long) = if a.len() <= b.len() {
-        (&a, &b)
-    } else {
-        (&b, &a)
-    };
-    if short.chars().count() >= 3 && long.starts_with(short.as_str()) {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.chars().count() >= PREFIX_CHARS && long.starts_with(short) {
         return true;
     }
-    edit_distance(&a, &b) <= typo_budget(&a, &b)
+    edit_distance(a, b) <= typo_budget(a, b)
+}
+
+/// The shortest alias that counts as the start of a longer one.
+const PREFIX_CHARS: usize = 3;
+
+/// The pairs `(i, j)`, `i < j`, of `aliases` (folded, each once) that
+/// [`folded_alike`] says look alike, found without comparing every alias
+/// with every other: two aliases a typo or two apart become the same
+/// string once up to as many characters are deleted from each (a
+/// substitution is a deletion on both sides, an insertion one on the
+/// other), so every alias is filed under the strings it gives with one
+/// deletion (two from six characters on, where two typos are allowed) and
+/// under its first three characters and more; only aliases filed under
+/// one string are compared. A typo in the first letter ("zbyszek" /
+/// "sbyszek", "ola" / "hola") is found like any other.
+pub fn alike_pairs(aliases: &[&str]) -> Vec<(usize, usize)> {
+    use std::collections::{HashMap, HashSet};
+    // Deletion variants (with the alias itself) → aliases.
+    let mut variants: HashMap<String, Vec<usize>> = HashMap::new();
+    // Starts of three characters or more → aliases.
+    let mut starts: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, alias) in aliases.iter().enumerate() {
+        if alias.is_empty() {
+            continue;
+        }
+        let chars: Vec<char> = alias.chars().collect();
+        let depth = if chars.len() >= 6 { 2 } else { 1 };
+        for variant in deletions(&chars, depth) {
+            variants.entry(variant).or_default().push(i);
+        }
+        for (at, _) in alias.char_indices().skip(PREFIX_CHARS) {
+            starts.entry(&alias[..at]).or_default().push(i);
+        }
+    }
+    let mut seen: HashSet<(usize, usize)> = HashSet::new();
+    let mut pairs = Vec::new();
+    let mut consider = |i: usize, j: usize, pairs: &mut Vec<(usize, usize)>| {
+        let pair = (i.min(j), i.max(j));
+        if i != j && seen.insert(pair) && folded_alike(aliases[pair.0], aliases[pair.1]) {
+            pairs.push(pair);
+        }
+    };
+    for filed in variants.values() {
+        for (n, &i) in filed.iter().enumerate() {
+            for &j in &filed[n + 1..] {
+                consider(i, j, &mut pairs);
+            }
+        }
+    }
+    for (i, alias) in aliases.iter().enumerate() {
+        if let Some(longer) = starts.get(alias) {
+            for &j in longer {
+                consider(i, j, &mut pairs);
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs
+}
+
+/// `chars` and every string made of it by deleting up to `depth` of its
+/// characters.
+fn deletions(chars: &[char], depth: usize) -> std::collections::HashSet<String> {
+    let mut all = std::collections::HashSet::new();
+    let mut level: Vec<Vec<char>> = vec![chars.to_vec()];
+    all.insert(chars.iter().collect::<String>());
+    for _ in 0..depth {
+        let mut next = Vec::new();
+        for word in &level {
+            for skip in 0..word.len() {
+                let shorter: Vec<char> = word
+                    .iter()
+                    .enumerate()
+                    .filter(|(at, _)| *at != skip)
+                    .map(|(_, c)| *c)
+                    .collect();
+                if all.insert(shorter.iter().collect()) {
+                    next.push(shorter);
+                }
+            }
+        }
+        level = next;
+    }
+    all
 }
 
 #[cfg(test)]
@@ -130,6 +214,49 @@ mod tests {
         // Nothing looks like nothing.
         check(("", None), ("", None), false);
         check(("  ", None), ("Zbyszek", None), false);
+    }
+
+    #[test]
+    fn a_typo_in_the_first_letter_is_found() {
+        let aliases = [
+            "zbyszek", "sbyszek", "ola", "hola", "marek", "zdzisiek", "zbysz",
+        ];
+        let pairs = alike_pairs(&aliases);
+        for (a, b) in [
+            ("zbyszek", "sbyszek"),
+            ("ola", "hola"),
+            ("zbysz", "zbyszek"),
+        ] {
+            let i = aliases.iter().position(|x| *x == a).expect("listed");
+            let j = aliases.iter().position(|x| *x == b).expect("listed");
+            assert!(
+                pairs.contains(&(i.min(j), i.max(j))),
+                "{a} / {b}: {pairs:?}"
+            );
+        }
+        // "sbyszek" / "zbysz": neither a start of the other nor 1 apart.
+        assert!(!pairs.contains(&(1, 6)), "{pairs:?}");
+    }
+
+    proptest::proptest! {
+        /// The blocking finds exactly the pairs that comparing every alias
+        /// with every other finds.
+        #[test]
+        fn blocking_finds_every_pair(
+            aliases in proptest::collection::hash_set("[abłoz]{0,8}", 0..40)
+        ) {
+            let aliases: Vec<String> = aliases.into_iter().map(|a| fold(&a)).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+            let refs: Vec<&str> = aliases.iter().map(String::as_str).collect();
+            let mut every = Vec::new();
+            for i in 0..refs.len() {
+                for j in i + 1..refs.len() {
+                    if folded_alike(refs[i], refs[j]) {
+                        every.push((i, j));
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(alike_pairs(&refs), every);
+        }
     }
 
     #[test]

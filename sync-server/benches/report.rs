@@ -72,11 +72,19 @@ fn fill_sql(d: &Dialect, contacts: i64, persons: i64) -> Vec<String> {
     );
     let person_of = format!("((n * 7919) % {persons})");
     vec![
+        // Aliases as workers write them: a first name, a diminutive or a
+        // nickname, with a surname's initial (100 × 22 of them, so some
+        // twenty persons share each); one in twenty with a typo in the
+        // first letter ("Sarek K.", "HOla B.") for the duplicate finder.
         format!(
             "INSERT INTO p_persons (id, alias, alias_folded, birth_year, gender, merged_into, created_at, created_day) \
-             {} SELECT {}, 'Osoba ' || n, 'osoba ' || n, 1940 + n % 70, \
+             {}, names(i, name) AS (VALUES (0, 'Marek'), (1, 'Zbyszek'), (2, 'Gosia'), (3, 'Ola'), (4, 'Ala'), (5, 'Ela'), (6, 'Ewa'), (7, 'Iza'), (8, 'Kasia'), (9, 'Basia'), (10, 'Zosia'), (11, 'Jola'), (12, 'Bozena'), (13, 'Halina'), (14, 'Irena'), (15, 'Danuta'), (16, 'Wanda'), (17, 'Teresa'), (18, 'Krystyna'), (19, 'Jadwiga'), (20, 'Stefan'), (21, 'Janek'), (22, 'Jurek'), (23, 'Heniek'), (24, 'Zdzisiek'), (25, 'Mietek'), (26, 'Rysiek'), (27, 'Staszek'), (28, 'Tadek'), (29, 'Wiesiek'), (30, 'Kazik'), (31, 'Edek'), (32, 'Franek'), (33, 'Antek'), (34, 'Bartek'), (35, 'Tomek'), (36, 'Pawel'), (37, 'Piotrek'), (38, 'Michal'), (39, 'Kuba'), (40, 'Adam'), (41, 'Olek'), (42, 'Wojtek'), (43, 'Krzysiek'), (44, 'Grzesiek'), (45, 'Darek'), (46, 'Mirek'), (47, 'Slawek'), (48, 'Lukasz'), (49, 'Mateusz'), (50, 'Sebastian'), (51, 'Damian'), (52, 'Kamil'), (53, 'Dawid'), (54, 'Rafal'), (55, 'Robert'), (56, 'Roman'), (57, 'Ryszard'), (58, 'Andrzej'), (59, 'Bogdan'), (60, 'Czesiek'), (61, 'Leszek'), (62, 'Waldek'), (63, 'Zenek'), (64, 'Mariusz'), (65, 'Artur'), (66, 'Igor'), (67, 'Oleg'), (68, 'Taras'), (69, 'Bohdan'), (70, 'Serhij'), (71, 'Mykola'), (72, 'Vasyl'), (73, 'Petro'), (74, 'Ivan'), (75, 'Olena'), (76, 'Oksana'), (77, 'Natalia'), (78, 'Tetiana'), (79, 'Switlana'), (80, 'Rudy'), (81, 'Maly'), (82, 'Duzy'), (83, 'Siwy'), (84, 'Lysy'), (85, 'Dlugi'), (86, 'Gruby'), (87, 'Chudy'), (88, 'Kulawy'), (89, 'Wasaty'), (90, 'Brodaty'), (91, 'Malarz'), (92, 'Kolejarz'), (93, 'Marynarz'), (94, 'Gorol'), (95, 'Cygan'), (96, 'Student'), (97, 'Profesor'), (98, 'Doktor'), (99, 'Kapitan')) \
+             SELECT {}, alias, lower(alias), 1940 + n % 70, \
              CASE n % 3 WHEN 0 THEN 'female' WHEN 1 THEN 'male' ELSE '' END, \
-             CASE WHEN n % 50 = 0 AND n > 0 THEN {} ELSE NULL END, 0, {} FROM s",
+             CASE WHEN n % 50 = 0 AND n > 0 THEN {} ELSE NULL END, 0, {} FROM \
+             (SELECT n, CASE n % 20 WHEN 7 THEN 'S' || substr(base, 2) WHEN 13 THEN 'H' || base ELSE base END AS alias FROM \
+             (SELECT n, names.name || ' ' || substr('ABCDEFGHIJKLMNOPRSTUWZ', CAST((n / 100) % 22 AS INTEGER) + 1, 1) || '.' AS base \
+             FROM s JOIN names ON names.i = n % 100) b) a",
             (d.series)(persons),
             (d.uuid)("n", "0000"),
             (d.uuid)("n - 1", "0000"),
@@ -185,10 +193,20 @@ async fn bench(name: &str, url: &str, d: &Dialect, contacts: i64, persons: i64) 
         .await?)
     })
     .await?;
+    // The office's duplicates page: every pair of persons who look alike.
+    let (duplicates, pairs) = time(3, async || Ok(db.duplicates().await?)).await?;
+    let typo_first = pairs
+        .iter()
+        .filter(|p| {
+            let (a, b) = (p.a.alias.as_bytes(), p.b.alias.as_bytes());
+            a.first() != b.first()
+        })
+        .count();
     println!(
         "{name}: {contacts} contacts, {persons} persons (filled in {:.1} s)\n  \
          month 2025-06: {} ms median of 5 ({} records, {} unique persons, {} rows)\n  \
-         quarter 2025-Q2: {} ms median of 3\n  dashboard (12 months): {} ms median of 3",
+         quarter 2025-Q2: {} ms median of 3\n  dashboard (12 months): {} ms median of 3\n  \
+         duplicates page: {} ms median of 3 ({} pairs shown, {} of them with another first letter)",
         filled.as_secs_f64(),
         month.as_millis(),
         report.consortium.records,
@@ -196,6 +214,9 @@ async fn bench(name: &str, url: &str, d: &Dialect, contacts: i64, persons: i64) 
         report.rows.len(),
         quarter.as_millis(),
         dashboard.as_millis(),
+        duplicates.as_millis(),
+        pairs.len(),
+        typo_first,
     );
     db.close().await;
     Ok(())

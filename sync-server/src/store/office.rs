@@ -12,7 +12,7 @@ use odnowa_shared::office::{
 };
 use odnowa_shared::records::{Catalogue, RecordKind};
 use odnowa_shared::report::roots;
-use odnowa_shared::search::{edit_distance, fold, looks_alike};
+use odnowa_shared::search::{alike_pairs, edit_distance, fold};
 use odnowa_shared::time::Timestamp;
 
 use super::{Db, StoreError, on_pool, parse};
@@ -412,11 +412,12 @@ impl Db {
     }
 
     /// Pairs of persons (not merged into anyone) who look like one:
-    /// aliases the same or a typo or two apart once folded, birth years at
+    /// aliases the same, one the start of the other, or a typo or two
+    /// apart once folded (a typo in the first letter too), birth years at
     /// most one apart; scored with gender and the places where both were
-    /// met. Only persons whose folded aliases start with the same letter
-    /// are compared, which keeps 50,000 persons to some 10^8 comparisons
-    /// at worst and misses a typo in the first letter.
+    /// met. Each distinct alias is compared only with those it shares a
+    /// deletion variant or a start with ([`alike_pairs`]), not with every
+    /// other.
     pub async fn duplicates(&self) -> Result<Vec<DuplicatePair>, StoreError> {
         type Row = (String, String, String, Option<i64>, String);
         let persons: Vec<Row> = on_pool!(self, pool => {
@@ -430,7 +431,6 @@ impl Db {
             sqlx::query_as(
                 "SELECT DISTINCT rp.person_id, COALESCE(r.site_id, r.place) FROM p_record_persons rp \
                  JOIN p_records r ON r.doc_id = rp.doc_id \
-                 JOIN p_persons p ON p.id = rp.person_id AND p.merged_into IS NULL \
                  WHERE COALESCE(r.site_id, r.place) <> ''",
             )
             .fetch_all(pool)
@@ -446,63 +446,57 @@ impl Db {
                 .fetch_all(pool)
                 .await?
         });
-        let distinct: HashSet<(String, String)> = distinct_rows
-            .into_iter()
-            .flat_map(|(a, b)| [(a.clone(), b.clone()), (b, a)])
+        let distinct: HashSet<(&str, &str)> = distinct_rows
+            .iter()
+            .flat_map(|(a, b)| [(a.as_str(), b.as_str()), (b.as_str(), a.as_str())])
             .collect();
-        let mut blocks: BTreeMap<char, Vec<&Row>> = BTreeMap::new();
+        // The persons of each distinct folded alias; the aliases that look
+        // alike, found by blocking.
+        let mut by_alias: BTreeMap<String, Vec<&Row>> = BTreeMap::new();
         for row in &persons {
-            if let Some(first) = row.2.chars().next() {
-                blocks.entry(first).or_default().push(row);
+            let folded = fold(&row.1);
+            if !folded.is_empty() {
+                by_alias.entry(folded).or_default().push(row);
             }
         }
-        let mut pairs = Vec::new();
-        for block in blocks.values() {
-            for (i, a) in block.iter().enumerate() {
-                for b in &block[i + 1..] {
-                    if !looks_alike(&a.1, a.3, &b.1, b.3)
-                        || distinct.contains(&(a.0.clone(), b.0.clone()))
-                    {
-                        continue;
+        let aliases: Vec<&str> = by_alias.keys().map(String::as_str).collect();
+        let groups: Vec<&Vec<&Row>> = by_alias.values().collect();
+        // Every candidate scored, the best kept (a pair's reasons are
+        // made again for those alone).
+        let mut scored: Vec<(u32, &Row, &Row, usize)> = Vec::new();
+        let score_of = |a: &Row, b: &Row, typos: usize| {
+            let (score, _) = duplicate_reasons(a, b, typos, &places, false)?;
+            (!distinct.contains(&(a.0.as_str(), b.0.as_str()))).then_some(score)
+        };
+        for group in &groups {
+            for (i, a) in group.iter().enumerate() {
+                for b in &group[i + 1..] {
+                    if let Some(score) = score_of(a, b, 0) {
+                        scored.push((score, *a, *b, 0));
                     }
-                    let mut reasons = Vec::new();
-                    let mut score = 0;
-                    if a.2 == b.2 {
-                        reasons.push(DuplicateReason::SameAlias);
-                        score += 50;
-                    } else {
-                        reasons.push(DuplicateReason::SimilarAlias);
-                        score += 40 - 5 * edit_distance(&a.2, &b.2).min(4) as u32;
-                    }
-                    match (a.3, b.3) {
-                        (Some(x), Some(y)) if x == y => {
-                            reasons.push(DuplicateReason::SameBirthYear);
-                            score += 20;
-                        }
-                        (Some(_), Some(_)) => {
-                            reasons.push(DuplicateReason::NearBirthYear);
-                            score += 10;
-                        }
-                        _ => {}
-                    }
-                    if !a.4.is_empty() && a.4 == b.4 {
-                        reasons.push(DuplicateReason::SameGender);
-                        score += 10;
-                    }
-                    let shared: Vec<String> = match (places.get(&a.0), places.get(&b.0)) {
-                        (Some(x), Some(y)) => x.intersection(y).cloned().collect(),
-                        _ => Vec::new(),
-                    };
-                    if !shared.is_empty() {
-                        score += 10 * shared.len().min(3) as u32;
-                        reasons.push(DuplicateReason::SharedPlaces(shared));
-                    }
-                    pairs.push((score, a.0.clone(), b.0.clone(), reasons));
                 }
             }
         }
-        pairs.sort_by(|x, y| y.0.cmp(&x.0).then_with(|| x.1.cmp(&y.1)));
-        pairs.truncate(MAX_PAIRS);
+        for (x, y) in alike_pairs(&aliases) {
+            // The aliases' distance once for all their persons' pairs.
+            let typos = edit_distance(aliases[x], aliases[y]);
+            for a in groups[x] {
+                for b in groups[y] {
+                    if let Some(score) = score_of(a, b, typos) {
+                        scored.push((score, *a, *b, typos));
+                    }
+                }
+            }
+        }
+        scored.sort_by(|x, y| y.0.cmp(&x.0).then_with(|| x.1.0.cmp(&y.1.0)));
+        scored.truncate(MAX_PAIRS);
+        let pairs: Vec<(u32, String, String, Vec<DuplicateReason>)> = scored
+            .into_iter()
+            .filter_map(|(_, a, b, typos)| {
+                let (score, reasons) = duplicate_reasons(a, b, typos, &places, true)?;
+                Some((score, a.0.clone(), b.0.clone(), reasons))
+            })
+            .collect();
         let mut ids: Vec<PersonId> = Vec::new();
         for (_, a, b, _) in &pairs {
             ids.push(parse("person id", a)?);
@@ -621,4 +615,118 @@ fn placeholders(n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Whether two persons (id, alias, folded alias, birth year, gender) whose
+/// folded aliases are `typos` apart (0: the same) and look alike may be
+/// one: their birth years at most one apart when both are known; then
+/// the pair's score, and (only when `with_reasons`: most pairs are only
+/// scored) why.
+fn duplicate_reasons(
+    a: &(String, String, String, Option<i64>, String),
+    b: &(String, String, String, Option<i64>, String),
+    typos: usize,
+    places: &HashMap<String, BTreeSet<String>>,
+    with_reasons: bool,
+) -> Option<(u32, Vec<DuplicateReason>)> {
+    // The birth years first: most pairs of a common alias end here.
+    let years = match (a.3, b.3) {
+        (Some(x), Some(y)) if x == y => Some((DuplicateReason::SameBirthYear, 20)),
+        (Some(x), Some(y)) if (x - y).abs() <= 1 => Some((DuplicateReason::NearBirthYear, 10)),
+        (Some(_), Some(_)) => return None,
+        _ => None,
+    };
+    let (alias, mut score) = match typos {
+        0 => (DuplicateReason::SameAlias, 50),
+        n => (DuplicateReason::SimilarAlias, 40 - 5 * n.min(4) as u32),
+    };
+    let mut reasons = Vec::new();
+    let mut because = |reason: DuplicateReason, points: u32| {
+        score += points;
+        if with_reasons {
+            reasons.push(reason);
+        }
+    };
+    because(alias, 0);
+    if let Some((reason, points)) = years {
+        because(reason, points);
+    }
+    if !a.4.is_empty() && a.4 == b.4 {
+        because(DuplicateReason::SameGender, 10);
+    }
+    if let (Some(x), Some(y)) = (places.get(&a.0), places.get(&b.0)) {
+        let shared = x.intersection(y).count();
+        if shared > 0 {
+            let points = 10 * shared.min(3) as u32;
+            let named = || x.intersection(y).cloned().collect();
+            because(
+                DuplicateReason::SharedPlaces(if with_reasons { named() } else { Vec::new() }),
+                points,
+            );
+        }
+    }
+    Some((score, reasons))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Persons (alias, birth year) stored as projected rows of a real
+    /// SQLite file.
+    async fn with_persons(persons: &[(&str, Option<i64>)]) -> (tempfile::TempDir, Db, Vec<String>) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite:{}", dir.path().join("office.db").display());
+        let db = Db::open(&url).await.expect("a database");
+        let mut ids = Vec::new();
+        for (alias, birth_year) in persons {
+            let id = PersonId::random().to_string();
+            on_pool!(db, pool => {
+                sqlx::query(
+                    "INSERT INTO p_persons (id, alias, alias_folded, birth_year, gender, created_at, created_day) \
+                     VALUES ($1, $2, $3, $4, '', 0, '2026-12-01')",
+                )
+                .bind(&id)
+                .bind(*alias)
+                .bind(fold(alias))
+                .bind(*birth_year)
+                .execute(pool)
+                .await
+                .expect("a person row")
+                .rows_affected()
+            });
+            ids.push(id);
+        }
+        (dir, db, ids)
+    }
+
+    fn pair_of(pairs: &[DuplicatePair], a: &str, b: &str) -> bool {
+        pairs.iter().any(|p| {
+            let ids = [p.a.id.to_string(), p.b.id.to_string()];
+            ids.contains(&a.to_string()) && ids.contains(&b.to_string())
+        })
+    }
+
+    #[tokio::test]
+    async fn a_typo_in_the_first_letter_is_proposed() {
+        let (_dir, db, ids) = with_persons(&[
+            ("Zbyszek", Some(1970)),
+            ("Sbyszek", Some(1971)),
+            ("Ola", None),
+            ("Hola", Some(1990)),
+            ("Zdzisiek", Some(1970)),
+            ("Żbyszek", Some(1975)),
+        ])
+        .await;
+        let pairs = db.duplicates().await.expect("the duplicates");
+        assert!(
+            pair_of(&pairs, &ids[0], &ids[1]),
+            "Zbyszek / Sbyszek: {pairs:?}"
+        );
+        assert!(pair_of(&pairs, &ids[2], &ids[3]), "Ola / Hola: {pairs:?}");
+        // Birth years four years apart, and aliases too far apart.
+        assert!(!pair_of(&pairs, &ids[0], &ids[5]), "{pairs:?}");
+        assert!(!pair_of(&pairs, &ids[0], &ids[4]), "{pairs:?}");
+        assert_eq!(pairs.len(), 2, "{pairs:?}");
+    }
 }
