@@ -107,20 +107,43 @@ const PREFIX_CHARS: usize = 3;
 /// under its first three characters and more; only aliases filed under
 /// one string are compared. A typo in the first letter ("zbyszek" /
 /// "sbyszek", "ola" / "hola") is found like any other.
+///
+/// An alias longer than [`MAX_FILED_CHARS`] (an alias may have 120: its
+/// two-deletion variants would be some 7,000 strings, so a device
+/// registering many such persons could exhaust the server's memory) is
+/// not filed under its variants but compared with every alias at most
+/// two characters longer or shorter; such aliases are rare, and their
+/// cost is time, not memory.
 pub fn alike_pairs(aliases: &[&str]) -> Vec<(usize, usize)> {
+    alike_pairs_filing(aliases, MAX_FILED_CHARS)
+}
+
+/// The longest alias [`alike_pairs`] files under its deletion variants.
+pub const MAX_FILED_CHARS: usize = 24;
+
+/// [`alike_pairs`], filing aliases of at most `max_filed` characters.
+fn alike_pairs_filing(aliases: &[&str], max_filed: usize) -> Vec<(usize, usize)> {
     use std::collections::{HashMap, HashSet};
     // Deletion variants (with the alias itself) → aliases.
     let mut variants: HashMap<String, Vec<usize>> = HashMap::new();
     // Starts of three characters or more → aliases.
     let mut starts: HashMap<&str, Vec<usize>> = HashMap::new();
+    // Every alias by its length in characters; the long ones.
+    let mut by_length: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut long = Vec::new();
     for (i, alias) in aliases.iter().enumerate() {
         if alias.is_empty() {
             continue;
         }
         let chars: Vec<char> = alias.chars().collect();
-        let depth = if chars.len() >= 6 { 2 } else { 1 };
-        for variant in deletions(&chars, depth) {
-            variants.entry(variant).or_default().push(i);
+        by_length.entry(chars.len()).or_default().push(i);
+        if chars.len() > max_filed {
+            long.push((i, chars.len()));
+        } else {
+            let depth = if chars.len() >= 6 { 2 } else { 1 };
+            for variant in deletions(&chars, depth) {
+                variants.entry(variant).or_default().push(i);
+            }
         }
         for (at, _) in alias.char_indices().skip(PREFIX_CHARS) {
             starts.entry(&alias[..at]).or_default().push(i);
@@ -144,6 +167,14 @@ pub fn alike_pairs(aliases: &[&str]) -> Vec<(usize, usize)> {
     for (i, alias) in aliases.iter().enumerate() {
         if let Some(longer) = starts.get(alias) {
             for &j in longer {
+                consider(i, j, &mut pairs);
+            }
+        }
+    }
+    // Two typos at most change the length by two at most.
+    for (i, length) in long {
+        for near in length.saturating_sub(2)..=length + 2 {
+            for &j in by_length.get(&near).into_iter().flatten() {
                 consider(i, j, &mut pairs);
             }
         }
@@ -255,7 +286,9 @@ mod tests {
                     }
                 }
             }
-            proptest::prop_assert_eq!(alike_pairs(&refs), every);
+            proptest::prop_assert_eq!(alike_pairs(&refs), every.clone());
+            // Long aliases compared by length instead of filed: the same.
+            proptest::prop_assert_eq!(alike_pairs_filing(&refs, 4), every);
         }
     }
 

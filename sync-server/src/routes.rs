@@ -190,11 +190,13 @@ impl FromRequestParts<AppState> for AuthDevice {
         }
         // "Last seen" to the minute: a device exchanging every few
         // seconds writes it once a minute, not once a request (on
-        // PostgreSQL a commit, flushed to disk, for every exchange).
+        // PostgreSQL a commit, flushed to disk, for every exchange). One
+        // a minute or more ahead (the server's clock set back) is
+        // written again too.
         let now = chrono::Utc::now().timestamp_millis();
         if device
             .last_seen_at
-            .is_none_or(|seen| now - seen >= SEEN_PRECISION_MS)
+            .is_none_or(|seen| (now - seen).abs() >= SEEN_PRECISION_MS)
         {
             let _ = state.sync.db().touch_device(device.device, now).await;
         }

@@ -412,6 +412,39 @@ async fn sync_needs_a_valid_token(env: &Env, _: Backend) -> Result<()> {
     Ok(())
 }
 
+/// A device's "last seen" is written by its first request, then once a
+/// minute: not on every exchange.
+async fn last_seen_is_written_once_a_minute(env: &Env, _: Backend) -> Result<()> {
+    let device = env.device("ala", &[], &[SPACE_A]).await?;
+    let seen = async || -> Result<Option<i64>> {
+        Ok(env
+            .db
+            .device_auth(device.device)
+            .await?
+            .context("the device")?
+            .last_seen_at)
+    };
+    env.sync(&device, SyncRequest::default()).await?;
+    let first = seen().await?.context("seen at its first request")?;
+    // Stored as an hour ago: written anew. Then again, once the clock
+    // would say "in an hour" (set back): written anew too.
+    for moved in [-3_600_000, 3_600_000] {
+        env.db.touch_device(device.device, first + moved).await?;
+        env.sync(&device, SyncRequest::default()).await?;
+        let now = seen().await?.context("seen")?;
+        ensure!(
+            (now - first).abs() < 60_000,
+            "{moved}: {now} against {first}"
+        );
+    }
+    // Within the minute: not written again.
+    let kept = first - 30_000;
+    env.db.touch_device(device.device, kept).await?;
+    env.sync(&device, SyncRequest::default()).await?;
+    assert_eq!(seen().await?, Some(kept));
+    Ok(())
+}
+
 async fn malformed_frames_are_refused(env: &Env, _: Backend) -> Result<()> {
     let device = env.device("ala", &[], &[SPACE_A]).await?;
     let token = Some(device.token.as_str());
@@ -839,6 +872,7 @@ on_both_backends!(
     health_names_the_backend,
     enrolment_refuses_bad_codes,
     sync_needs_a_valid_token,
+    last_seen_is_written_once_a_minute,
     malformed_frames_are_refused,
     undecodable_changes_are_quarantined,
     pushes_outside_writable_spaces_are_refused,

@@ -136,14 +136,7 @@ impl Db {
                 .await?
         });
         row.map(|(space, kind, generation, change_count)| {
-            Ok(DocMeta {
-                space: parse("space id", &space)?,
-                kind: parse("record kind", &kind)?,
-                generation: u32::try_from(generation)
-                    .map_err(|_| StoreError::Corrupt("generation".into()))?,
-                change_count: u64::try_from(change_count)
-                    .map_err(|_| StoreError::Corrupt("change count".into()))?,
-            })
+            doc_meta_of(&space, &kind, generation, change_count)
         })
         .transpose()
     }
@@ -174,14 +167,9 @@ impl Db {
             .await?
         });
         let meta = match (space, kind, generation, change_count) {
-            (Some(space), Some(kind), Some(generation), Some(change_count)) => Some(DocMeta {
-                space: parse("space id", &space)?,
-                kind: parse("record kind", &kind)?,
-                generation: u32::try_from(generation)
-                    .map_err(|_| StoreError::Corrupt("generation".into()))?,
-                change_count: u64::try_from(change_count)
-                    .map_err(|_| StoreError::Corrupt("change count".into()))?,
-            }),
+            (Some(space), Some(kind), Some(generation), Some(change_count)) => {
+                Some(doc_meta_of(&space, &kind, generation, change_count)?)
+            }
             _ => None,
         };
         Ok((meta, erased != 0))
@@ -203,14 +191,7 @@ impl Db {
             for (id, space, kind, generation, change_count) in rows {
                 metas.insert(
                     parse("doc id", &id)?,
-                    DocMeta {
-                        space: parse("space id", &space)?,
-                        kind: parse("record kind", &kind)?,
-                        generation: u32::try_from(generation)
-                            .map_err(|_| StoreError::Corrupt("generation".into()))?,
-                        change_count: u64::try_from(change_count)
-                            .map_err(|_| StoreError::Corrupt("change count".into()))?,
-                    },
+                    doc_meta_of(&space, &kind, generation, change_count)?,
                 );
             }
         }
@@ -587,4 +568,21 @@ impl Db {
         });
         Ok(n as u64)
     }
+}
+
+/// A `docs` row's space, kind, generation and change count as a [`DocMeta`].
+fn doc_meta_of(
+    space: &str,
+    kind: &str,
+    generation: i64,
+    change_count: i64,
+) -> Result<DocMeta, StoreError> {
+    Ok(DocMeta {
+        space: parse("space id", space)?,
+        kind: parse("record kind", kind)?,
+        generation: u32::try_from(generation)
+            .map_err(|_| StoreError::Corrupt("generation".into()))?,
+        change_count: u64::try_from(change_count)
+            .map_err(|_| StoreError::Corrupt("change count".into()))?,
+    })
 }
