@@ -32,6 +32,7 @@ mod shell {
         "contact",
         "save_contact",
         "link_contact_person",
+        "link_new_person",
         "recent_places",
         "recent_persons",
         "today_session",

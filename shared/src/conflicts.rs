@@ -67,7 +67,7 @@ fn walk(doc: &Automerge, obj: &ObjId, path: &mut Vec<String>, out: &mut Vec<Conf
     for key in keys {
         let all = doc.get_all(obj, key.as_str()).unwrap_or_default();
         path.push(key.clone());
-        if all.len() > 1 {
+        if all.len() > 1 && !same_scalar(&all) {
             out.push(Conflict {
                 path: path.clone(),
                 versions: all.iter().map(|(v, id)| version(doc, v, id)).collect(),
@@ -82,6 +82,17 @@ fn walk(doc: &Automerge, obj: &ObjId, path: &mut Vec<String>, out: &mut Vec<Conf
     }
 }
 
+/// Whether concurrent values are one plain value written more than once
+/// (two devices picked the same version, or typed the same text): nothing
+/// for a person to choose between. Two nested records are never "the same".
+fn same_scalar(all: &[(Value<'_>, ObjId)]) -> bool {
+    let Some((Value::Scalar(first), _)) = all.first() else {
+        return false;
+    };
+    all.iter()
+        .all(|(value, _)| matches!(value, Value::Scalar(s) if s == first))
+}
+
 /// Every field of `doc` that holds more than one value.
 pub fn conflicts(doc: &Automerge) -> Vec<Conflict> {
     let mut out = Vec::new();
@@ -94,8 +105,13 @@ pub fn conflicts(doc: &Automerge) -> Vec<Conflict> {
 pub enum ResolveError {
     #[error("no field at {0:?}")]
     NoField(Vec<String>),
+    /// The change is in the record but no longer one of the field's
+    /// values: the field was settled since the versions were listed.
     #[error("that version is no longer one of the field's values")]
     NoSuchVersion,
+    /// No change of the record has that hash.
+    #[error("the record has no change {0:?}")]
+    UnknownChange(String),
     #[error("only plain values can be picked, not nested records")]
     NotScalar,
     #[error(transparent)]
@@ -103,7 +119,7 @@ pub enum ResolveError {
 }
 
 /// Keeps the version written by change `change` at `path`: writes that
-/// value once more, so it supersedes every concurrent value.
+/// value once more, so it supersedes every value this device holds.
 pub fn resolve(
     doc: &mut Automerge,
     path: &[String],
@@ -126,13 +142,28 @@ pub fn resolve(
     let chosen = all
         .into_iter()
         .find(|(_, id)| doc.hash_for_opid(id).map(|h| h.to_string()).as_deref() == Some(change))
-        .ok_or(ResolveError::NoSuchVersion)?;
+        .ok_or_else(|| {
+            let known = change
+                .parse::<automerge::ChangeHash>()
+                .is_ok_and(|hash| doc.get_change_by_hash(&hash).is_some());
+            if known {
+                ResolveError::NoSuchVersion
+            } else {
+                ResolveError::UnknownChange(change.chars().take(80).collect())
+            }
+        })?;
     let scalar = match chosen.0 {
         Value::Scalar(s) => s.into_owned(),
         Value::Object(_) => return Err(ResolveError::NotScalar),
     };
     doc.set_actor(device_actor(device));
     let mut tx = doc.transaction();
+    // Deleted, then written anew: a put of the winning value alone would be
+    // stored as a delete of the other values, and a concurrent pick of
+    // another version on a second device would then win silently. As a
+    // new value, two different picks made offline show as two versions
+    // again (who picked which), and the same pick twice as one value.
+    tx.delete(&obj, last.as_str()).map_err(DocError::from)?;
     tx.put(&obj, last.as_str(), scalar)
         .map_err(DocError::from)?;
     tx.commit_with(
@@ -216,5 +247,96 @@ mod tests {
         write(&mut doc, &person, device, Timestamp(30), "edit").expect("write");
         assert!(conflicts(&doc).is_empty());
         assert_eq!(read::<Person>(&doc).expect("read").alias, "Zbyszek K.");
+    }
+
+    /// Two devices with the conflict, as each holds it after a sync.
+    fn conflict_on_two_devices() -> (Automerge, Automerge, DeviceId, DeviceId) {
+        let (a, b) = (DeviceId::random(), DeviceId::random());
+        let mut doc_a =
+            create(&Person::new("Zbyszek", Timestamp(0)), a, Timestamp(0)).expect("create");
+        let mut doc_b = doc_a.fork();
+        for (doc, device, alias) in [(&mut doc_a, a, "Zbych"), (&mut doc_b, b, "Zbigniew")] {
+            let mut person: Person = read(doc).expect("read");
+            person.alias = alias.into();
+            write(doc, &person, device, Timestamp(10), "edit").expect("write");
+        }
+        doc_a.merge(&mut doc_b).expect("merge");
+        doc_b.merge(&mut doc_a).expect("merge");
+        (doc_a, doc_b, a, b)
+    }
+
+    fn change_of(doc: &Automerge, value: &str) -> String {
+        conflicts(doc)[0]
+            .versions
+            .iter()
+            .find(|v| v.value == value)
+            .expect("that version")
+            .change
+            .clone()
+    }
+
+    #[test]
+    fn the_same_pick_on_two_devices_offline_is_no_conflict() {
+        let (mut doc_a, mut doc_b, a, b) = conflict_on_two_devices();
+        let path = vec!["alias".to_string()];
+        let chosen = change_of(&doc_a, "Zbigniew");
+        resolve(&mut doc_a, &path, &chosen, a, Timestamp(30)).expect("a picks");
+        resolve(&mut doc_b, &path, &chosen, b, Timestamp(31)).expect("b picks");
+        doc_a.merge(&mut doc_b).expect("merge");
+        // Automerge holds both picks, but they are one value.
+        assert_eq!(
+            doc_a
+                .get_all(automerge::ROOT, "alias")
+                .expect("alias")
+                .len(),
+            2
+        );
+        assert!(conflicts(&doc_a).is_empty());
+        assert_eq!(read::<Person>(&doc_a).expect("read").alias, "Zbigniew");
+    }
+
+    #[test]
+    fn different_picks_on_two_devices_offline_are_a_new_conflict() {
+        let (mut doc_a, mut doc_b, a, b) = conflict_on_two_devices();
+        let path = vec!["alias".to_string()];
+        let (zbych, zbigniew) = (change_of(&doc_a, "Zbych"), change_of(&doc_a, "Zbigniew"));
+        resolve(&mut doc_a, &path, &zbych, a, Timestamp(30)).expect("a picks");
+        resolve(&mut doc_b, &path, &zbigniew, b, Timestamp(31)).expect("b picks");
+        doc_a.merge(&mut doc_b).expect("merge");
+        let found = conflicts(&doc_a);
+        assert_eq!(found.len(), 1);
+        let mut picks: Vec<(String, Option<DeviceId>)> = found[0]
+            .versions
+            .iter()
+            .map(|v| (v.value.clone(), v.device))
+            .collect();
+        picks.sort();
+        assert_eq!(
+            picks,
+            vec![("Zbigniew".into(), Some(b)), ("Zbych".into(), Some(a))]
+        );
+    }
+
+    #[test]
+    fn a_pick_from_before_another_devices_pick_is_refused() {
+        let (mut doc_a, mut doc_b, a, b) = conflict_on_two_devices();
+        let path = vec!["alias".to_string()];
+        // b's screen still shows both versions when a's pick arrives.
+        let shown = change_of(&doc_b, "Zbych");
+        let chosen = change_of(&doc_a, "Zbigniew");
+        resolve(&mut doc_a, &path, &chosen, a, Timestamp(30)).expect("a picks");
+        doc_b.merge(&mut doc_a).expect("merge");
+        let refused = resolve(&mut doc_b, &path, &shown, b, Timestamp(31));
+        assert!(
+            matches!(refused, Err(ResolveError::NoSuchVersion)),
+            "{refused:?}"
+        );
+        let unknown = resolve(&mut doc_b, &path, "not-a-change", b, Timestamp(32));
+        assert!(
+            matches!(unknown, Err(ResolveError::UnknownChange(_))),
+            "{unknown:?}"
+        );
+        assert_eq!(read::<Person>(&doc_b).expect("read").alias, "Zbigniew");
+        assert!(conflicts(&doc_b).is_empty());
     }
 }

@@ -85,8 +85,13 @@ async fn aliases(engine: &Engine, query: &str) -> Result<Vec<String>> {
 async fn search_ignores_case_and_diacritics(backend: Backend) -> Result<()> {
     let field = field(backend).await?;
     let phone = device_on(&field.server, "ola").await?;
+    // Three men who go by the same name: each registered after the worker
+    // said he is not the ones before (the duplicate warning's answer).
+    let mut registered = Vec::new();
     for alias in ["Zbyszek", "zbyszek", "Źbyszek", "Zenek", "Łukasz"] {
-        phone.engine.create_person(&draft(alias, None)).await?;
+        let mut person = draft(alias, None);
+        person.distinct_from = registered.clone();
+        registered.push(phone.engine.create_person(&person).await?.id);
     }
     let zbyszki = vec!["Zbyszek", "zbyszek", "Źbyszek"];
     assert_eq!(aliases(&phone.engine, "Zbyszek").await?, zbyszki);
@@ -175,6 +180,16 @@ async fn a_similar_person_gives_a_duplicate_warning(backend: Backend) -> Result<
             .iter()
             .all(|s| s.person.id != zbyszek.id)
     );
+    // A Save tapped past the warning creates nobody: the worker must say
+    // first whether it is Zbyszek.
+    let persons_before = phone.engine.list::<Person>().await?.len();
+    let past_the_warning = phone
+        .engine
+        .create_person(&draft("Zbyszko", None))
+        .await
+        .expect_err("a possible duplicate not answered");
+    assert_eq!(kind_of(past_the_warning), ErrorKind::PossibleDuplicate);
+    assert_eq!(phone.engine.list::<Person>().await?.len(), persons_before);
     let zbyszko = phone.engine.create_person(&other).await?;
     let stored = phone
         .engine
@@ -375,6 +390,127 @@ async fn an_anonymous_contact_is_linked_to_a_person(backend: Backend) -> Result<
         .await
         .expect_err("nobody anonymous left");
     assert_eq!(kind_of(nobody_left), ErrorKind::Invalid);
+    let persons = phone.engine.list::<Person>().await?.len();
+    let nobody_left = phone
+        .engine
+        .link_new_person(saved.id, &draft("Mirek", None))
+        .await
+        .expect_err("nobody anonymous left");
+    assert_eq!(kind_of(nobody_left), ErrorKind::Invalid);
+    assert_eq!(
+        phone.engine.list::<Person>().await?.len(),
+        persons,
+        "a refused link created a person"
+    );
+    Ok(())
+}
+
+/// Weeks later the person met anonymously agrees to be registered: from
+/// the contact, a new person (with the duplicate check) or someone
+/// registered; merged and erased persons are refused with their own
+/// kinds, and a refusal changes nothing.
+async fn an_anonymous_contact_becomes_a_new_person(backend: Backend) -> Result<()> {
+    let field = field(backend).await?;
+    let phone = device_on(&field.server, "ola").await?;
+    let zbyszek = phone
+        .engine
+        .create_person(&draft("Zbyszek", Some(1970)))
+        .await?;
+    let mut anonymous = contact_draft(vec![], &["hot_drink"]);
+    anonymous.anonymous_count = 3;
+    let saved = phone.engine.save_contact(&anonymous).await?;
+    let persons = phone.engine.list::<Person>().await?.len();
+
+    // Like Zbyszek and not answered: refused, nothing created or linked.
+    let refused = phone
+        .engine
+        .link_new_person(saved.id, &draft("Zbyszko", Some(1971)))
+        .await
+        .expect_err("a possible duplicate not answered");
+    assert_eq!(kind_of(refused), ErrorKind::PossibleDuplicate);
+    assert_eq!(phone.engine.list::<Person>().await?.len(), persons);
+    let unchanged = phone.engine.contact(saved.id).await?;
+    assert_eq!((unchanged.anonymous_count, unchanged.persons.len()), (3, 0));
+
+    // "Someone else": registered with consent and linked, one fewer
+    // anonymous; the answer is remembered on the new person.
+    let mut zbyszko = draft("Zbyszko", Some(1971));
+    zbyszko.distinct_from = vec![zbyszek.id];
+    zbyszko.consent = Some(odnowa_shared::api::CONSENT_SCOPE_SERVICES.into());
+    let linked = phone.engine.link_new_person(saved.id, &zbyszko).await?;
+    assert_eq!(linked.anonymous_count, 2);
+    let new_person = linked.persons.first().context("the new person")?;
+    assert_eq!(new_person.alias, "Zbyszko");
+    let stored = phone
+        .engine
+        .get::<Person>(new_person.id.doc_id())
+        .await?
+        .context("stored")?;
+    assert!(stored.is_distinct_from(zbyszek.id));
+    assert!(stored.consent.is_some_and(|c| c.withdrawn_at.is_none()));
+
+    // Bad input: an unknown contact, a bad birth year.
+    let unknown = phone
+        .engine
+        .link_new_person(DocId::random(), &draft("Mirek", None))
+        .await
+        .expect_err("unknown contact");
+    assert_eq!(kind_of(unknown), ErrorKind::NotFound);
+    let bad_year = phone
+        .engine
+        .link_new_person(saved.id, &draft("Mirek", Some(1492)))
+        .await
+        .expect_err("a birth year from 1492");
+    assert_eq!(kind_of(bad_year), ErrorKind::Invalid);
+    assert_eq!(phone.engine.list::<Person>().await?.len(), persons + 1);
+
+    // The office merges Zbyszko into Zbyszek; a screen drawn before the
+    // merge still offers Zbyszko: refused as merged, nothing linked.
+    phone.engine.sync_now().await?;
+    let by = odnowa_sync_server::writer::OfficeAuthor::admin_cli();
+    field
+        .server
+        .sync
+        .merge_person(&by, new_person.id, zbyszek.id)
+        .await?;
+    let mut second = contact_draft(vec![], &["food"]);
+    second.anonymous_count = 1;
+    let second = phone.engine.save_contact(&second).await?;
+    phone.engine.sync_now().await?;
+    let merged = phone
+        .engine
+        .link_contact_person(second.id, new_person.id)
+        .await
+        .expect_err("a merged person");
+    assert_eq!(kind_of(merged), ErrorKind::Merged);
+    let unchanged = phone.engine.contact(second.id).await?;
+    assert_eq!((unchanged.anonymous_count, unchanged.persons.len()), (1, 0));
+
+    // The office erases Zbyszek (and with him Zbyszko, merged into him):
+    // gone from the device, a link to him is refused as not found.
+    field
+        .server
+        .sync
+        .erase_person(&by, zbyszek.id, "wniosek 3/2026", None)
+        .await?;
+    phone.engine.sync_now().await?;
+    phone.engine.sync_now().await?;
+    assert!(
+        phone
+            .engine
+            .get::<Person>(zbyszek.id.doc_id())
+            .await?
+            .is_none(),
+        "the erased person is still on the device"
+    );
+    let erased = phone
+        .engine
+        .link_contact_person(second.id, zbyszek.id)
+        .await
+        .expect_err("an erased person");
+    assert_eq!(kind_of(erased), ErrorKind::NotFound);
+    let unchanged = phone.engine.contact(second.id).await?;
+    assert_eq!((unchanged.anonymous_count, unchanged.persons.len()), (1, 0));
     Ok(())
 }
 
@@ -394,10 +530,17 @@ async fn two_tablets_tick_one_session_and_see_each_other(backend: Backend) -> Re
         .engine
         .set_present(session.id, ala_id, false)
         .await?;
-    let ola = tablet_a
+    // Ola looks like Ala (a letter and a year apart): the worker says she
+    // is someone else, or the walk-in is refused.
+    let mut ola = draft("Ola", Some(2016));
+    let unanswered = tablet_a
         .engine
-        .add_walk_in(session.id, &draft("Ola", Some(2016)))
-        .await?;
+        .add_walk_in(session.id, &ola)
+        .await
+        .expect_err("Ola is like Ala");
+    assert_eq!(kind_of(unanswered), ErrorKind::PossibleDuplicate);
+    ola.distinct_from = vec![ala_id];
+    let ola = tablet_a.engine.add_walk_in(session.id, &ola).await?;
     let ola_id = ola
         .board
         .iter()
@@ -606,6 +749,16 @@ async fn a_conflict_is_shown_and_resolved(backend: Backend) -> Result<()> {
         meta.history
     );
 
+    // The tablet's screen lists the versions too, before the phone picks.
+    let on_the_tablet = tablet.engine.record_meta(saved.id).await?;
+    assert_eq!(on_the_tablet.conflicts.len(), 1);
+    let phones = on_the_tablet.conflicts[0]
+        .versions
+        .iter()
+        .find(|v| v.value == "ma psa")
+        .expect("the phone's version")
+        .clone();
+
     let resolved = phone
         .engine
         .pick_version(saved.id, &conflict.path, &tablets.change)
@@ -623,6 +776,19 @@ async fn a_conflict_is_shown_and_resolved(backend: Backend) -> Result<()> {
     tablet.engine.sync_now().await?;
     let seen = tablet.engine.contact(saved.id).await?;
     assert_eq!((seen.note.as_str(), seen.conflicts), ("ma dwa psy", 0));
+
+    // The tablet's worker taps the other version on the screen drawn
+    // before the phone's pick came in: refused as settled, and the
+    // phone's pick stays.
+    let late = tablet
+        .engine
+        .pick_version(saved.id, &conflict.path, &phones.change)
+        .await
+        .expect_err("settled meanwhile");
+    assert_eq!(kind_of(late), ErrorKind::Settled);
+    let seen = tablet.engine.contact(saved.id).await?;
+    assert_eq!((seen.note.as_str(), seen.conflicts), ("ma dwa psy", 0));
+    assert!(tablet.engine.sync_view().await?.waiting.is_empty());
     Ok(())
 }
 
@@ -867,6 +1033,7 @@ odnowa_tests::on_both_backends!(
     a_contact_is_saved_listed_and_confirmed,
     the_persons_met_recently_come_with_their_last_services,
     an_anonymous_contact_is_linked_to_a_person,
+    an_anonymous_contact_becomes_a_new_person,
     two_tablets_tick_one_session_and_see_each_other,
     a_walk_in_is_created_registered_and_present,
     a_workshop_is_saved_and_read_back,

@@ -142,6 +142,29 @@ async fn screenshots_pl_en(app: &mut AppUnderTest, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// [`screenshots_pl_en`] of the part of the screen `css` is in (scrolled
+/// there again after the language switch, which may scroll to the top).
+async fn screenshots_pl_en_of(app: &mut AppUnderTest, name: &str, css: &str) -> Result<()> {
+    let scroll = format!(
+        "const e = document.querySelector('{}'); if (e) e.scrollIntoView(); return !!e;",
+        css.replace('\'', "\\'")
+    );
+    for lang in ["pl", "en"] {
+        app.tap(&tid(&format!("lang-{lang}"))).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        ensure!(
+            app.eval(&scroll).await?.as_bool() == Some(true),
+            "no `{css}` to show"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.screenshot(&format!("{name}-{lang}")).await?;
+        screen_is_usable(app, &format!("{name}-{lang}")).await?;
+    }
+    app.tap(&tid("lang-pl")).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    Ok(())
+}
+
 /// What every photographed screen must pass: the header whole, no WCAG 2.2
 /// A/AA violation (axe-core: contrast of text and control edges, names,
 /// ...), every control at least 48 px each way.
@@ -508,12 +531,42 @@ async fn two_tablets_tick_attendance_and_see_each_others_ticks() -> Result<()> {
 
     // Each tablet registers a walk-in; then each ticks the other's child
     // too, so the session holds overlapping ticks from both.
+    // Ola looks like Ala (a letter apart): once Ala has reached the other
+    // tablet, its worker must say Ola is someone else before she is
+    // registered (a Save past the warning is refused and keeps the form).
     for (app, alias) in [(&mut a, "Ala"), (&mut b, "Ola")] {
         app.tap(&tid("add-walk-in")).await?;
         app.type_into(&format!("{} {}", tid("walk-in"), tid("new-alias")), alias)
             .await?;
+        let row = format!("{}[data-alias=\"{alias}\"]", tid("board-row"));
         app.tap(&tid("walk-in-save")).await?;
-        app.wait_for_text(&tid("board-row"), alias).await?;
+        for _ in 0..50 {
+            if app.exists(&row).await? || app.exists(&tid("error")).await? {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if !app.exists(&row).await? {
+            app.find(&format!(
+                "{}[data-error=\"ErrPossibleDuplicate\"]",
+                tid("error")
+            ))
+            .await?;
+            let typed = app
+                .eval("return document.querySelector('[data-testid=walk-in] [data-testid=new-alias]').value;")
+                .await?;
+            ensure!(
+                typed == serde_json::json!(alias),
+                "the walk-in form lost {alias}: {typed}"
+            );
+            let not_similar = format!("{} {}", tid("walk-in"), tid("not-similar"));
+            while app.exists(&not_similar).await? {
+                app.tap(&not_similar).await?;
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            app.tap(&tid("walk-in-save")).await?;
+            app.find(&row).await?;
+        }
     }
     for (app, other) in [(&mut a, "Ola"), (&mut b, "Ala")] {
         let row = format!("{}[data-alias=\"{other}\"]", tid("board-row"));
@@ -649,6 +702,301 @@ async fn a_facilitator_records_a_workshop() -> Result<()> {
 
 /// Every file under `dir`, recursively.
 /// Enrols the app in front of the enrolment screen with `code` at `url`.
+/// "Sync now" on the device screen, then back where the worker was: what
+/// a worker does rather than wait for the app's next try.
+async fn sync_by_hand(app: &mut AppUnderTest) -> Result<()> {
+    app.tap(&tid("sync-indicator")).await?;
+    app.tap(&tid("sync-now")).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.tap(&tid("back")).await
+}
+
+/// Waits up to a minute for `css` to match `n` elements, syncing by hand
+/// every ten seconds (the app's own retries back off while the server is
+/// away).
+async fn wait_count_syncing(
+    app: &mut AppUnderTest,
+    css: &str,
+    n: usize,
+    back_to: &str,
+) -> Result<()> {
+    for round in 0..6 {
+        for _ in 0..50 {
+            if count(app, css).await? == n {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        if round < 5 {
+            sync_by_hand(app).await?;
+            app.find(back_to).await?;
+        }
+    }
+    bail!("`{css}` did not reach {n} elements within a minute")
+}
+
+/// Two phones edit the note of one contact with the server away; back
+/// online, each shows the note in two versions with who wrote each; one
+/// worker keeps the other's version and the other phone shows that value
+/// alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_phones_edit_one_note_offline_and_one_keeps_a_version() -> Result<()> {
+    let _turn = TURN.lock().await;
+    let mut world = world().await?;
+    let mut a = enrolled_app(&world, "ewa", PHONE, None).await?;
+    let mut b = enrolled_app(&world, "jan", PHONE, None).await?;
+    first_contact(&mut a).await?;
+    // Jan's phone has Ewa's contact (a live update) before the network goes.
+    wait_count_syncing(&mut b, &tid("contact-row"), 1, &tid("new-contact")).await?;
+    for app in [&mut a, &mut b] {
+        app.tap(&tid("contact-row")).await?;
+        app.find(&tid("contact-detail")).await?;
+    }
+    let contact: DocId = a
+        .find(&tid("contact-detail"))
+        .await?
+        .attr("data-contact-id")
+        .await?
+        .context("the contact's id")?
+        .parse()?;
+
+    world.server.stop().await?;
+    let (ewa_note, jan_note) = ("Potrzebuje śpiwora", "Ma śpiwór, potrzebuje butów 43");
+    for (app, note) in [(&mut a, ewa_note), (&mut b, jan_note)] {
+        app.tap(&tid("edit-contact")).await?;
+        app.type_into(&tid("contact-note"), note).await?;
+        app.tap(&tid("save-contact")).await?;
+        app.wait_for_text(&tid("contact-note-value"), note).await?;
+    }
+    world.server.restart().await?;
+
+    // Both phones show the note in two versions, each with its author.
+    let conflict = format!("{}[data-path=\"note\"]", tid("conflict"));
+    let versions = format!("{conflict} {}", tid("version-row"));
+    for app in [&mut a, &mut b] {
+        wait_count_syncing(app, &versions, 2, &tid("contact-detail")).await?;
+        app.wait_for_text(&versions, "ewa · Telefon ewa").await?;
+        app.wait_for_text(&versions, "jan · Telefon jan").await?;
+        app.wait_for_text(&tid("versions-badge"), "2").await?;
+    }
+    // The top of the contact says so, and takes the worker down to them.
+    a.tap(&tid("versions-notice")).await?;
+    let in_view = a
+        .eval(
+            "const r = document.querySelector('[data-testid=versions]').getBoundingClientRect(); \
+             return r.top < window.innerHeight && r.bottom > 0;",
+        )
+        .await?;
+    ensure!(
+        in_view.as_bool() == Some(true),
+        "the notice did not bring the versions into view"
+    );
+    screenshots_pl_en_of(&mut a, "phone-two-versions", &tid("versions")).await?;
+    b.resize(TABLET.0, TABLET.1).await?;
+    screenshots_pl_en_of(&mut b, "tablet-two-versions", &tid("versions")).await?;
+    b.resize(PHONE.0, PHONE.1).await?;
+    b.find(&tid("contact-detail")).await?;
+    screenshots_pl_en_of(&mut b, "phone-two-versions-notice", &tid("contact-detail")).await?;
+
+    // Ewa keeps Jan's version: one value on her phone at once…
+    a.tap(&format!(
+        "{versions}[data-value=\"{jan_note}\"] {}",
+        tid("keep-version")
+    ))
+    .await?;
+    wait_count(&a, &conflict, 0).await?;
+    wait_count(&a, &tid("versions-notice"), 0).await?;
+    a.wait_for_text(&tid("contact-note-value"), jan_note)
+        .await?;
+    ensure!(
+        !a.exists(&tid("error")).await?,
+        "keeping a version showed an error"
+    );
+    screenshots_pl_en(&mut a, "phone-version-kept").await?;
+    // …and on Jan's, with nothing he has to do.
+    wait_count_syncing(&mut b, &conflict, 0, &tid("contact-detail")).await?;
+    b.wait_for_text(&tid("contact-note-value"), jan_note)
+        .await?;
+    ensure!(
+        !b.exists(&tid("versions")).await?,
+        "Jan's phone still lists versions"
+    );
+
+    // The office holds the one value, with no versions left.
+    let office = &world.office.engine;
+    let settled = eventually(30, || async {
+        office.sync_now().await.is_ok()
+            && office
+                .record_meta(contact)
+                .await
+                .is_ok_and(|meta| meta.conflicts.is_empty())
+            && office
+                .get::<Contact>(contact)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|c| c.note == jan_note)
+    })
+    .await;
+    ensure!(settled, "the office does not hold Jan's note alone");
+    a.close().await?;
+    b.close().await
+}
+
+/// A person met anonymously agrees weeks later to be registered: from the
+/// contact's page the worker registers them (the duplicate warning must be
+/// answered first; a Save past it is refused and keeps what was typed),
+/// and links a second anonymous contact to someone registered. The
+/// office's figures move from one person and two anonymous to two persons
+/// and none, as counted by hand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anonymous_contact_becomes_a_registered_person() -> Result<()> {
+    use odnowa_shared::office::{Month, Report};
+    use odnowa_tests::office::OfficeClient;
+    let _turn = TURN.lock().await;
+    let world = world().await?;
+    let biuro = OfficeClient::user(&world.server, "biuro", "office", None).await?;
+    let month = Month::of(Date::today());
+    let figures = || async {
+        let report: Report = biuro
+            .get(&format!("/report?period={month}"))
+            .await?
+            .json()
+            .await?;
+        let c = report.consortium;
+        anyhow::Ok((c.records, c.unique_persons, c.anonymous))
+    };
+    let mut app = enrolled_app(&world, "ola", PHONE, None).await?;
+    // Zbyszek's contact, then two contacts with one person each who would
+    // not give a name.
+    first_contact(&mut app).await?;
+    for n in 2..=3 {
+        app.tap(&tid("new-contact")).await?;
+        app.tap(&tid("who-anonymous")).await?;
+        app.tap(&tid("service-hot_drink")).await?;
+        app.tap(&tid("save-contact")).await?;
+        wait_count(&app, &tid("contact-row"), n).await?;
+    }
+    let confirmed = format!("{}[data-confirmed=\"true\"]", tid("contact-row"));
+    wait_count_syncing(&mut app, &confirmed, 3, &tid("new-contact")).await?;
+    // By hand: three contacts; Zbyszek; two anonymous.
+    ensure!(
+        figures().await? == (3, 1, 2),
+        "before: {:?}",
+        figures().await?
+    );
+
+    // The newest anonymous contact: "register a new person".
+    app.tap(&tid("contact-row")).await?;
+    app.find(&tid("link-person")).await?;
+    app.tap(&tid("register-new-person")).await?;
+    app.type_into(&tid("new-alias"), "Zbyszko").await?;
+    app.type_into(&tid("new-birth-year"), "1971").await?;
+    app.tap(&tid("new-consent")).await?;
+    app.find(&format!(
+        "{} {}[data-person-id=\"{}\"]",
+        tid("duplicate-warning"),
+        tid("similar-person"),
+        world.zbyszek
+    ))
+    .await?;
+    // Saved past the warning: refused with the reason, everything typed
+    // kept, nobody registered.
+    app.tap(&tid("register-and-link")).await?;
+    app.find(&format!(
+        "{}[data-error=\"ErrPossibleDuplicate\"]",
+        tid("error")
+    ))
+    .await?;
+    let kept = app
+        .eval(
+            "return [document.querySelector('[data-testid=new-alias]').value, \
+                       document.querySelector('[data-testid=new-birth-year]').value, \
+                       document.querySelector('[data-testid=new-consent]').checked];",
+        )
+        .await?;
+    ensure!(
+        kept == serde_json::json!(["Zbyszko", "1971", true]),
+        "the form lost what was typed: {kept}"
+    );
+    app.find(&tid("duplicate-warning")).await?;
+    let refusal = format!("{} {}", tid("register-person"), tid("error"));
+    app.find(&refusal)
+        .await
+        .context("the refusal is not shown beside the button")?;
+    screenshots_pl_en_of(
+        &mut app,
+        "phone-register-from-contact",
+        &tid("register-person"),
+    )
+    .await?;
+    screenshots_pl_en_of(&mut app, "phone-register-refused", &refusal).await?;
+    app.resize(TABLET.0, TABLET.1).await?;
+    screenshots_pl_en_of(
+        &mut app,
+        "tablet-register-from-contact",
+        &tid("link-person"),
+    )
+    .await?;
+    app.resize(PHONE.0, PHONE.1).await?;
+
+    // "No, this is someone else", then registered and linked.
+    app.tap(&tid("not-similar")).await?;
+    wait_count(&app, &tid("duplicate-warning"), 0).await?;
+    app.tap(&tid("register-and-link")).await?;
+    app.wait_for_text(&tid("linked-person"), "Zbyszko").await?;
+    wait_count(&app, &tid("link-person"), 0).await?;
+    app.wait_for_text(&tid("open-file"), "Zbyszko").await?;
+    ensure!(!app.exists(&tid("error")).await?, "an error after linking");
+    screenshots_pl_en(&mut app, "phone-registered-from-contact").await?;
+
+    // The other anonymous contact: Zbyszek, found by the search.
+    app.tap(&tid("back")).await?;
+    app.find(&tid("new-contact")).await?;
+    let anonymous_row = format!("{}[data-anonymous=\"1\"]", tid("contact-row"));
+    app.tap(&anonymous_row).await?;
+    app.find(&tid("link-person")).await?;
+    app.type_into(
+        &format!("{} {}", tid("link-person"), tid("person-search")),
+        "zbysz",
+    )
+    .await?;
+    app.tap(&format!("{}[data-alias=\"Zbyszek\"]", tid("person-row")))
+        .await?;
+    app.wait_for_text(&tid("linked-person"), "Zbyszek").await?;
+    app.tap(&tid("back")).await?;
+    wait_count(&app, &anonymous_row, 0).await?;
+    wait_count_syncing(&mut app, &confirmed, 3, &tid("new-contact")).await?;
+
+    // By hand: three contacts; Zbyszek (twice) and Zbyszko; nobody anonymous.
+    let moved = eventually(20, || async {
+        figures().await.is_ok_and(|f| f == (3, 2, 0))
+    })
+    .await;
+    ensure!(moved, "after: {:?}", figures().await?);
+    // Zbyszko is one person, with consent and "not Zbyszek" remembered.
+    let office = &world.office.engine;
+    let found = eventually(20, || async {
+        office.sync_now().await.is_ok()
+            && office
+                .list::<Person>()
+                .await
+                .is_ok_and(|p| p.iter().filter(|p| p.alias == "Zbyszko").count() == 1)
+    })
+    .await;
+    ensure!(found, "the office does not hold one Zbyszko");
+    let zbyszko = office
+        .list::<Person>()
+        .await?
+        .into_iter()
+        .find(|p| p.alias == "Zbyszko")
+        .context("Zbyszko")?;
+    ensure!(zbyszko.birth_year == Some(1971));
+    ensure!(zbyszko.is_distinct_from(world.zbyszek));
+    ensure!(zbyszko.consent.is_some_and(|c| c.withdrawn_at.is_none()));
+    app.close().await
+}
+
 async fn enrol_with(app: &mut AppUnderTest, url: &str, code: &str, user: &str) -> Result<()> {
     app.find(&tid("enrol-server")).await?;
     app.type_into(&tid("enrol-server"), url).await?;

@@ -145,6 +145,10 @@ translations! {
     ErrWrongPin => pl: "Błędny PIN.", en: "Wrong PIN.";
     ErrWiped => pl: "Zbyt wiele błędnych PIN-ów: dane na tym urządzeniu zostały usunięte. Połącz je ponownie nowym kodem.", en: "Too many wrong PINs: the data on this device was erased. Enrol it again with a new code.";
     ErrStale => pl: "To urządzenie zbyt długo nie łączyło się z serwerem. Połącz się z internetem i zsynchronizuj.", en: "This device has not reached the server for too long. Connect to the network and sync.";
+    ErrPossibleDuplicate => pl: "Ta osoba jest podobna do kogoś z rejestru. Odpowiedz najpierw: to ta osoba czy ktoś inny?", en: "This person is like someone already registered. Answer first: is it them, or someone else?";
+    ErrMerged => pl: "Biuro połączyło tę osobę z inną. Wyszukaj ją jeszcze raz i wybierz zachowany wpis.", en: "The office merged this person with another. Search again and pick the record that was kept.";
+    ErrSettled => pl: "Ktoś już wybrał wersję tego pola (tu lub na innym urządzeniu). Pokazujemy obecną wartość; nic nie zostało utracone.", en: "Someone already picked a version of this field (here or on another device). Showing its value now; nothing was lost.";
+    ErrPersonGone => pl: "Tej osoby nie ma już w rejestrze na tym urządzeniu (usunięta lub jeszcze niezsynchronizowana). Wyszukaj ponownie.", en: "This person is no longer in the registry on this device (erased, or not synced yet). Search again.";
     ErrInternal => pl: "Coś poszło nie tak w aplikacji. Nic nie zostało utracone; spróbuj ponownie.", en: "Something went wrong in the app. Nothing was lost; try again.";
     ErrUnexpected => pl: "Aplikacja odpowiedziała w nieoczekiwany sposób.", en: "The app answered in an unexpected way.";
     /// Title of the notice in a plain browser.
@@ -309,13 +313,17 @@ translations! {
     FieldNote => pl: "Notatka", en: "Note";
     FieldFollowUp => pl: "Co dalej", en: "Follow-up";
     LinkPersonTitle => pl: "Przypisz osobę", en: "Link a person";
-    LinkPersonIntro => pl: "Kontakt był anonimowy. Wyszukaj osobę i dotknij jej, aby ją przypisać.", en: "The contact was anonymous. Search for the person and tap them to link them.";
+    LinkPersonIntro => pl: "Kontakt był anonimowy. Wyszukaj osobę i dotknij jej, aby ją przypisać, albo zarejestruj ją teraz.", en: "The contact was anonymous. Search for the person and tap them to link them, or register them now.";
+    RegisterNewPerson => pl: "Zarejestruj nową osobę", en: "Register a new person";
+    RegisterAndLink => pl: "Zarejestruj i przypisz", en: "Register and link";
+    LinkedPerson => pl: "Przypisano: {name}", en: "Linked: {name}";
 
     // --- Versions and history -----------------------------------------------
+    VersionsNotice => pl: "Niektóre pola mają kilka wersji — wybierz właściwą", en: "Some fields have several versions — pick the right one";
     VersionsTitle => pl: "Pola z kilkoma wersjami", en: "Fields with several versions";
-    VersionsIntro => pl: "Dwa urządzenia zmieniły to samo pole w tym samym czasie. Wybierz właściwą wartość.", en: "Two devices changed the same field at the same time. Pick the right value.";
+    VersionsIntro => pl: "Dwa urządzenia zmieniły to samo pole, zanim się zsynchronizowały. Wybierz właściwą wartość albo dotknij „Edytuj” i wpisz inną.", en: "Two devices changed the same field before they synced. Pick the right value, or tap “Edit” and write another.";
     KeepThisVersion => pl: "Zostaw tę", en: "Keep this";
-    VersionBy => pl: "urządzenie {device}, {when}", en: "device {device}, {when}";
+    VersionBy => pl: "{device}, {when}", en: "{device}, {when}";
     HistoryTitle => pl: "Historia zmian", en: "History";
     HistoryGenesis => pl: "utworzenie rekordu", en: "record created";
     HistoryNoMessage => pl: "zmiana", en: "change";

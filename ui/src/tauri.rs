@@ -236,6 +236,17 @@ pub async fn link_contact_person(
     .await
 }
 
+pub async fn link_new_person(
+    contact: DocId,
+    draft: &PersonDraft,
+) -> Result<ContactView, InvokeError> {
+    call(
+        cmd::LINK_NEW_PERSON,
+        &json!({ "contact": contact, "draft": draft }),
+    )
+    .await
+}
+
 pub async fn recent_places() -> Result<Vec<String>, InvokeError> {
     call(cmd::RECENT_PLACES, &none()).await
 }

@@ -49,6 +49,10 @@ pub mod cmd {
     /// `{ contact: DocId, person: PersonId }` → [`super::ContactView`]:
     /// links an anonymous contact to a person (one fewer anonymous)
     pub const LINK_CONTACT_PERSON: &str = "link_contact_person";
+    /// `{ contact: DocId, draft: PersonDraft }` → [`super::ContactView`]:
+    /// registers a new person (the duplicate check as at
+    /// [`CREATE_PERSON`]) and links the anonymous contact to them
+    pub const LINK_NEW_PERSON: &str = "link_new_person";
     /// `()` → `Vec<String>`: places of this device's recent contacts, most recent first
     pub const RECENT_PLACES: &str = "recent_places";
     /// `{ limit }` → `Vec<RecentPerson>`: the persons this worker met most
@@ -125,10 +129,11 @@ pub mod cmd {
 
     /// The commands that change records on the device: after each, the
     /// screens read the sync status again (what waits has grown).
-    pub const WRITES: [&str; 19] = [
+    pub const WRITES: [&str; 20] = [
         CREATE_PERSON,
         SAVE_CONTACT,
         LINK_CONTACT_PERSON,
+        LINK_NEW_PERSON,
         SET_PRESENT,
         CHECK_OUT,
         ADD_WALK_IN,
@@ -149,7 +154,7 @@ pub mod cmd {
 
     /// Every command, in the order above: the shell registers exactly these
     /// and grants each its `allow-…` permission (a test checks both lists).
-    pub const ALL: [&str; 44] = [
+    pub const ALL: [&str; 45] = [
         APP_INFO,
         ENROL,
         SYNC_STATUS,
@@ -162,6 +167,7 @@ pub mod cmd {
         CONTACT,
         SAVE_CONTACT,
         LINK_CONTACT_PERSON,
+        LINK_NEW_PERSON,
         RECENT_PLACES,
         RECENT_PERSONS,
         TODAY_SESSION,
@@ -237,6 +243,14 @@ pub enum ErrorKind {
     /// The device has not reached the server for longer than the policy
     /// allows: records stay hidden until a sync succeeds.
     Stale,
+    /// A new person looks like one already registered and the worker has
+    /// not said whether it is them: answer the duplicate warning first.
+    PossibleDuplicate,
+    /// The person was merged into another in the office: use that one.
+    Merged,
+    /// The version picked is no longer one of the field's values: another
+    /// device (or this one) settled the field meanwhile.
+    Settled,
     /// Anything else (storage failure, a bug): the message says what.
     Internal,
 }

@@ -58,6 +58,16 @@ pub enum EngineError {
     Stale { days: u64 },
     #[error("{0}")]
     Vault(#[from] super::vault::VaultError),
+    #[error(
+        "this person looks like {0} already registered: say whether it is one of them or someone else"
+    )]
+    PossibleDuplicate(usize),
+    #[error("this person was merged into another in the office: pick them again")]
+    Merged,
+    #[error(
+        "that version is no longer one of the field's values: it was settled meanwhile, here or on another device"
+    )]
+    Settled,
 }
 
 /// Engine results.
@@ -86,6 +96,9 @@ impl EngineError {
             }
             EngineError::Wiped { .. } => ErrorKind::Wiped,
             EngineError::Stale { .. } => ErrorKind::Stale,
+            EngineError::PossibleDuplicate(_) => ErrorKind::PossibleDuplicate,
+            EngineError::Merged => ErrorKind::Merged,
+            EngineError::Settled => ErrorKind::Settled,
             EngineError::Record(_)
             | EngineError::Refused(_)
             | EngineError::Protocol(_)

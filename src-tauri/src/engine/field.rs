@@ -439,24 +439,7 @@ impl Engine {
     /// are someone else (`draft.distinct_from`) left out.
     pub async fn similar_persons(&self, draft: &PersonDraft) -> Result<Vec<SimilarPerson>> {
         let stale = self.recording(true)?;
-        let mut found: Vec<(String, Person, bool)> = self
-            .listed_persons(stale)
-            .await?
-            .into_iter()
-            .filter(|s| s.record.merged_into.is_none())
-            .filter(|s| !draft.distinct_from.contains(&s.record.person_id()))
-            .filter(|s| {
-                search::looks_alike(
-                    &draft.alias,
-                    draft.birth_year,
-                    &s.record.alias,
-                    s.record.birth_year,
-                )
-            })
-            .map(|s| (search::fold(&s.record.alias), s.record, s.confirmed))
-            .collect();
-        found.sort_by(|a, b| a.0.cmp(&b.0));
-        found.truncate(MAX_PERSONS);
+        let found = self.alike(draft, stale).await?;
         if found.is_empty() {
             return Ok(Vec::new());
         }
@@ -485,6 +468,37 @@ impl Engine {
     }
 
     /// The person a draft describes, checked, not saved.
+    /// The persons the duplicate warning shows for `draft`: unmerged, alike
+    /// (see [`search::looks_alike`]), not in `draft.distinct_from`; by
+    /// folded alias, at most [`MAX_PERSONS`].
+    async fn alike(&self, draft: &PersonDraft, stale: bool) -> Result<Vec<(String, Person, bool)>> {
+        let mut found: Vec<(String, Person, bool)> = self
+            .listed_persons(stale)
+            .await?
+            .into_iter()
+            .filter(|s| s.record.merged_into.is_none())
+            .filter(|s| !draft.distinct_from.contains(&s.record.person_id()))
+            .filter(|s| {
+                search::looks_alike(
+                    &draft.alias,
+                    draft.birth_year,
+                    &s.record.alias,
+                    s.record.birth_year,
+                )
+            })
+            .map(|s| (search::fold(&s.record.alias), s.record, s.confirmed))
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found.truncate(MAX_PERSONS);
+        Ok(found)
+    }
+
+    /// A new person from `draft`, checked, not yet saved. Refused
+    /// ([`EngineError::PossibleDuplicate`]) while the duplicate warning
+    /// would still show someone: the worker says first whether the new
+    /// person is one of them (and uses that record) or someone else
+    /// (`draft.distinct_from`), so a duplicate is never made by a Save
+    /// tapped past the warning.
     async fn person_from(&self, draft: &PersonDraft) -> Result<Person> {
         let identity = self.require_identity().await?;
         let mut person = Person::new(&draft.alias, Timestamp::now());
@@ -513,6 +527,11 @@ impl Engine {
             .validate(&Default::default())
             .map_err(document::DocError::from)?;
         self.space_for(RecordKind::Person).await?;
+        let stale = self.recording(true)?;
+        let similar = self.alike(draft, stale).await?.len();
+        if similar > 0 {
+            return Err(EngineError::PossibleDuplicate(similar));
+        }
         Ok(person)
     }
 
@@ -734,7 +753,34 @@ impl Engine {
         person: PersonId,
     ) -> Result<ContactView> {
         let mut record = self.own_contact(contact).await?.record;
-        self.require_person(person).await?;
+        if self.require_person(person).await?.merged_into.is_some() {
+            return Err(EngineError::Merged);
+        }
+        Self::link_anonymous(&mut record, person)?;
+        self.save(&record).await?;
+        self.contact_as_saved(contact).await
+    }
+
+    /// Registers a new person from `draft` (refused as at
+    /// [`Self::create_person`], the duplicate check included) and links
+    /// the anonymous contact to them: the contact is checked first, so a
+    /// refused link creates nobody.
+    pub async fn link_new_person(
+        &self,
+        contact: DocId,
+        draft: &PersonDraft,
+    ) -> Result<ContactView> {
+        self.recording(true)?;
+        let mut record = self.own_contact(contact).await?.record;
+        let person = self.person_from(draft).await?;
+        Self::link_anonymous(&mut record, person.person_id())?;
+        self.save(&person).await?;
+        self.save(&record).await?;
+        self.contact_as_saved(contact).await
+    }
+
+    /// One of `record`'s anonymous persons becomes `person`.
+    fn link_anonymous(record: &mut Contact, person: PersonId) -> Result<()> {
         if record.persons.contains_key(&person.to_string()) {
             return Err(EngineError::Invalid(
                 "this person is already linked to the contact".into(),
@@ -752,8 +798,7 @@ impl Engine {
                 linked_at: Some(Timestamp::now()),
             },
         );
-        self.save(&record).await?;
-        self.contact_as_saved(contact).await
+        Ok(())
     }
 
     /// Places of this user's contacts, most recent first, each once.

@@ -204,8 +204,12 @@ impl Replica {
         let _edits = self.edits().await;
         let row = self.row(id).await?;
         let mut replica = replica_of(&row)?;
-        conflicts::resolve(&mut replica.doc, path, change, author, Timestamp::now())
-            .map_err(|e| EngineError::Invalid(e.to_string()))?;
+        conflicts::resolve(&mut replica.doc, path, change, author, Timestamp::now()).map_err(
+            |e| match e {
+                conflicts::ResolveError::NoSuchVersion => EngineError::Settled,
+                other => EngineError::Invalid(other.to_string()),
+            },
+        )?;
         self.put(&replica, None).await
     }
 

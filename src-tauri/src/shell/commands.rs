@@ -128,6 +128,15 @@ pub async fn link_contact_person(
 }
 
 #[tauri::command]
+pub async fn link_new_person(
+    device: State<'_, Device>,
+    contact: DocId,
+    draft: PersonDraft,
+) -> Answer<ContactView> {
+    Ok(device.engine.link_new_person(contact, &draft).await?)
+}
+
+#[tauri::command]
 pub async fn recent_places(device: State<'_, Device>) -> Answer<Vec<String>> {
     Ok(device.engine.recent_places().await?)
 }

@@ -93,6 +93,7 @@ pub fn handler<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::contact,
         commands::save_contact,
         commands::link_contact_person,
+        commands::link_new_person,
         commands::recent_places,
         commands::recent_persons,
         commands::today_session,

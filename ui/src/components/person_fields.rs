@@ -32,6 +32,11 @@ pub struct PersonFieldsProps {
     pub on_pick_existing: Callback<PersonView>,
     /// The label of the button on each similar person.
     pub pick_label: Key,
+    /// Changed by the form when a save was refused as a possible
+    /// duplicate: the warning looks for similar persons again (one may have
+    /// arrived by sync since the alias was typed).
+    #[prop_or_default]
+    pub recheck: u32,
 }
 
 #[function_component(PersonFieldsForm)]
@@ -60,7 +65,7 @@ pub fn person_fields_form(props: &PersonFieldsProps) -> Html {
     {
         let (similar, sequence) = (similar.clone(), sequence.clone());
         let probe = props.fields.similarity_probe(this_year());
-        use_effect_with(probe, move |probe| {
+        use_effect_with((probe, props.recheck), move |(probe, _)| {
             let mine = sequence.get().wrapping_add(1);
             sequence.set(mine);
             match probe.clone() {

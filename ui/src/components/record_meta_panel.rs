@@ -1,7 +1,7 @@
 //! [`RecordMetaPanel`]: a record's fields with concurrent values ("2
 //! versions", who and when, pick one) and its history (who, when, what).
 
-use odnowa_shared::api::RecordMeta;
+use odnowa_shared::api::{ErrorKind, RecordMeta};
 use odnowa_shared::conflicts::Conflict;
 use odnowa_shared::ids::DocId;
 use yew::platform::spawn_local;
@@ -64,7 +64,7 @@ pub fn record_meta_panel(props: &RecordMetaPanelProps) -> Html {
         <div class="record-meta">
             <ErrorBanner {lang} error={*error} />
             if !record.conflicts.is_empty() {
-                <section class="versions" data-testid="versions">
+                <section class="versions" id="versions" data-testid="versions">
                     <h3 class="section-title">{ t(lang, Key::VersionsTitle) }</h3>
                     <p class="hint">{ t(lang, Key::VersionsIntro) }</p>
                     { for conflicts }
@@ -101,6 +101,16 @@ fn conflict_view(
                             meta.set(Load::Ready(answer));
                             on_changed.emit(());
                         }
+                        // Settled meanwhile (the other device's pick came in
+                        // after this screen was drawn): say so and show the
+                        // field as it is now.
+                        Err(failure) if failure.kind() == Some(ErrorKind::Settled) => {
+                            error.set(Some(failure.key()));
+                            if let Ok(now) = tauri::record_meta(id).await {
+                                meta.set(Load::Ready(now));
+                            }
+                            on_changed.emit(());
+                        }
                         Err(failure) => error.set(Some(failure.key())),
                     }
                 });
@@ -113,7 +123,7 @@ fn conflict_view(
         };
         let device = who(version.author.as_deref(), version.device);
         html! {
-            <li class="version-row">
+            <li class="version-row" data-testid="version-row" data-value={version.value.clone()}>
                 <span class="version-value">{ value }</span>
                 <span class="version-by">
                     { tf(lang, Key::VersionBy, &[("device", &device), ("when", &format::when(lang, version.at, now))]) }

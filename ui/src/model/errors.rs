@@ -74,6 +74,9 @@ pub fn command_error_key(kind: ErrorKind) -> Key {
         ErrorKind::WrongPin => Key::ErrWrongPin,
         ErrorKind::Wiped => Key::ErrWiped,
         ErrorKind::Stale => Key::ErrStale,
+        ErrorKind::PossibleDuplicate => Key::ErrPossibleDuplicate,
+        ErrorKind::Merged => Key::ErrMerged,
+        ErrorKind::Settled => Key::ErrSettled,
         ErrorKind::Internal => Key::ErrInternal,
     }
 }
@@ -96,6 +99,9 @@ mod tests {
             ErrorKind::WrongPin,
             ErrorKind::Wiped,
             ErrorKind::Stale,
+            ErrorKind::PossibleDuplicate,
+            ErrorKind::Merged,
+            ErrorKind::Settled,
             ErrorKind::Internal,
         ];
         let keys: std::collections::HashSet<Key> =

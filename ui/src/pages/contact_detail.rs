@@ -1,18 +1,22 @@
 //! [`ContactDetail`]: one contact, its confirmed mark, "link a person" for
-//! an anonymous contact, its versions and history.
+//! an anonymous contact (someone registered, or a new person registered
+//! right there with the duplicate warning), its versions and history.
 
-use odnowa_shared::api::{CONSENT_SCOPE_SERVICES as CONSENT_SCOPE, PersonView};
+use odnowa_shared::api::{CONSENT_SCOPE_SERVICES as CONSENT_SCOPE, ErrorKind, PersonView};
 use odnowa_shared::ids::{DocId, PersonId};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::components::{ConfirmedMark, ErrorBanner, PersonSearch, RecordMetaPanel};
-use crate::hooks::{Load, use_load};
+use crate::components::{
+    ConfirmedMark, ErrorBanner, PersonFieldsForm, PersonSearch, RecordMetaPanel,
+};
+use crate::hooks::{Load, this_year, use_load};
 use crate::i18n::{Key, Lang, t, tf};
 use crate::model::format;
 use crate::model::last_time::service_names;
+use crate::model::person_form::PersonFields;
 use crate::state::{Action, AppHandle, Route};
-use crate::tauri;
+use crate::tauri::{self, InvokeError};
 
 #[derive(Properties, PartialEq)]
 pub struct ContactDetailProps {
@@ -29,6 +33,13 @@ pub fn contact_detail(props: &ContactDetailProps) -> Html {
     });
     let query = use_state(String::new);
     let error = use_state(|| None::<Key>);
+    // "Register a new person" open, what is typed there, and a counter that
+    // makes the duplicate warning look again after a refused save.
+    let registering = use_state(|| false);
+    let fields = use_state(PersonFields::default);
+    let recheck = use_state(|| 0u32);
+    let busy = use_state(|| false);
+    let linked = use_state(|| None::<String>);
     let Some(app) = app else {
         return html! {};
     };
@@ -61,17 +72,74 @@ pub fn contact_detail(props: &ContactDetailProps) -> Html {
     };
     let on_pick = {
         let (error, local, query) = (error.clone(), local.clone(), query.clone());
+        let (registering, fields, linked) = (registering.clone(), fields.clone(), linked.clone());
         Callback::from(move |person: PersonView| {
             let (error, local, query) = (error.clone(), local.clone(), query.clone());
+            let (registering, fields, linked) =
+                (registering.clone(), fields.clone(), linked.clone());
             spawn_local(async move {
                 match tauri::link_contact_person(id, person.id).await {
                     Ok(_) => {
                         error.set(None);
                         query.set(String::new());
+                        registering.set(false);
+                        fields.set(PersonFields::default());
+                        linked.set(Some(person.alias.clone()));
                         local.set(*local + 1);
                     }
-                    Err(failure) => error.set(Some(failure.key())),
+                    Err(failure) => {
+                        // A stale search row: the person was erased or
+                        // merged after it was drawn; look again.
+                        query.set((*query).clone());
+                        error.set(Some(link_error_key(&failure)));
+                    }
                 }
+            });
+        })
+    };
+    let register = {
+        let (error, local, busy) = (error.clone(), local.clone(), busy.clone());
+        let (registering, fields, linked, recheck) = (
+            registering.clone(),
+            fields.clone(),
+            linked.clone(),
+            recheck.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            if *busy {
+                return;
+            }
+            let draft = match fields.to_draft(this_year()) {
+                Ok(draft) => draft,
+                Err(form) => return error.set(Some(form.key())),
+            };
+            busy.set(true);
+            let (error, local, busy) = (error.clone(), local.clone(), busy.clone());
+            let (registering, fields, linked, recheck) = (
+                registering.clone(),
+                fields.clone(),
+                linked.clone(),
+                recheck.clone(),
+            );
+            spawn_local(async move {
+                match tauri::link_new_person(id, &draft).await {
+                    Ok(_) => {
+                        error.set(None);
+                        registering.set(false);
+                        fields.set(PersonFields::default());
+                        linked.set(Some(draft.alias.clone()));
+                        local.set(*local + 1);
+                    }
+                    Err(failure) => {
+                        // Everything typed stays; a duplicate found only
+                        // now (synced meanwhile) is shown to be answered.
+                        if failure.kind() == Some(ErrorKind::PossibleDuplicate) {
+                            recheck.set(*recheck + 1);
+                        }
+                        error.set(Some(link_error_key(&failure)));
+                    }
+                }
+                busy.set(false);
             });
         })
     };
@@ -142,6 +210,14 @@ pub fn contact_detail(props: &ContactDetailProps) -> Html {
             <p class="record-status">
                 <ConfirmedMark {lang} confirmed={contact.confirmed} />
             </p>
+            // The versions panel is below the facts: say so at the top, and
+            // take the worker there.
+            if contact.conflicts > 0 {
+                <button type="button" class="button button-wide versions-notice"
+                    data-testid="versions-notice" onclick={Callback::from(|_: MouseEvent| scroll_to("versions"))}>
+                    { t(lang, Key::VersionsNotice) }<span aria-hidden="true">{ " ↓" }</span>
+                </button>
+            }
             <dl class="facts">
                 { fact(Key::FieldWhen, format::date_time(lang, contact.at), "contact-when") }
                 <dt>{ t(lang, Key::FieldPersons) }</dt>
@@ -161,16 +237,65 @@ pub fn contact_detail(props: &ContactDetailProps) -> Html {
                     <p class="hint">{ t(lang, Key::LinkPersonIntro) }</p>
                     <PersonSearch {lang} query={(*query).clone()}
                         on_query={Callback::from({ let query = query.clone(); move |q| query.set(q) })}
-                        {on_pick}
+                        on_pick={on_pick.clone()}
                         exclude={contact.persons.iter().map(|p| p.id).collect::<Vec<_>>()} />
+                    if *registering {
+                        <div class="register-person" data-testid="register-person">
+                            <h4 class="section-title">{ t(lang, Key::RegisterNewPerson) }</h4>
+                            <PersonFieldsForm {lang} fields={(*fields).clone()}
+                                on_change={Callback::from({ let fields = fields.clone(); move |f| fields.set(f) })}
+                                on_pick_existing={on_pick}
+                                pick_label={Key::UseThisPerson}
+                                recheck={*recheck} />
+                            // What went wrong, beside the button that did it.
+                            <ErrorBanner {lang} error={*error} />
+                            <button type="button" class="button button-primary button-wide"
+                                data-testid="register-and-link" disabled={*busy} aria-busy={busy.to_string()}
+                                onclick={register}>
+                                { t(lang, Key::RegisterAndLink) }
+                            </button>
+                        </div>
+                    } else {
+                        <button type="button" class="button button-secondary button-wide"
+                            data-testid="register-new-person"
+                            onclick={Callback::from({ let registering = registering.clone(); move |_: MouseEvent| registering.set(true) })}>
+                            { t(lang, Key::RegisterNewPerson) }
+                        </button>
+                    }
                 </section>
+            }
+            if let Some(name) = &*linked {
+                <p class="notice" role="status" data-testid="linked-person">
+                    { tf(lang, Key::LinkedPerson, &[("name", &format::shown_alias(lang, name))]) }
+                </p>
             }
             if !contact.persons.is_empty() {
                 <ConsentList {lang} persons={contact.persons.clone()} on_change={consent} />
             }
-            <ErrorBanner {lang} error={*error} />
+            if !(*registering && contact.anonymous_count > 0) {
+                <ErrorBanner {lang} error={*error} />
+            }
             <RecordMetaPanel {lang} {id} generation={generation + *local} {on_changed} />
         </section>
+    }
+}
+
+/// Scrolls the element with id `id` to the top of the screen.
+fn scroll_to(id: &str) {
+    if let Some(element) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    {
+        element.scroll_into_view();
+    }
+}
+
+/// The sentence for a link that failed: on this page a person not found is
+/// one erased (or not on the device yet), not a missing record.
+fn link_error_key(failure: &InvokeError) -> Key {
+    match failure.kind() {
+        Some(ErrorKind::NotFound) => Key::ErrPersonGone,
+        _ => failure.key(),
     }
 }
 

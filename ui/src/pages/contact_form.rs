@@ -71,6 +71,9 @@ pub fn contact_form_page(props: &ContactFormProps) -> Html {
     let recent = use_state(Vec::<RecentPerson>::new);
     let error = use_state(|| None::<Key>);
     let busy = use_state(|| false);
+    // Bumped when a save was refused as a possible duplicate: the warning
+    // looks again.
+    let recheck = use_state(|| 0u32);
     let worker_last: Vec<String> = remembered(LAST_SERVICES_KEY)
         .and_then(|json| serde_json::from_str(&json).ok())
         .unwrap_or_default();
@@ -179,7 +182,7 @@ pub fn contact_form_page(props: &ContactFormProps) -> Html {
             };
             html! {
                 <PersonFieldsForm {lang} fields={state.person.clone()} {on_change} {on_pick_existing}
-                    pick_label={Key::UseThisPerson} />
+                    pick_label={Key::UseThisPerson} recheck={*recheck} />
             }
         }
         Who::Anonymous => html! {
@@ -275,11 +278,13 @@ pub fn contact_form_page(props: &ContactFormProps) -> Html {
     };
     let save = {
         let (form, error, busy, app) = (form.clone(), error.clone(), busy.clone(), app.clone());
+        let recheck = recheck.clone();
         Callback::from(move |_: MouseEvent| {
             if *busy {
                 return;
             }
             let (form, error, busy, app) = (form.clone(), error.clone(), busy.clone(), app.clone());
+            let recheck = recheck.clone();
             let snapshot = form.0.clone();
             busy.set(true);
             spawn_local(async move {
@@ -299,7 +304,12 @@ pub fn contact_form_page(props: &ContactFormProps) -> Html {
                         };
                         app.dispatch(Action::Navigate(route));
                     }
-                    Err(key) => error.set(Some(key)),
+                    Err(key) => {
+                        if key == Key::ErrPossibleDuplicate {
+                            recheck.set(*recheck + 1);
+                        }
+                        error.set(Some(key));
+                    }
                 }
             });
         })

@@ -9,7 +9,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use odnowa_shared::api::{BoardEntry, DaySessionView, PersonView};
+use odnowa_shared::api::{BoardEntry, DaySessionView, ErrorKind, PersonView};
 use odnowa_shared::ids::{DocId, PersonId, SiteId};
 use web_sys::HtmlInputElement;
 use yew::platform::spawn_local;
@@ -108,6 +108,7 @@ fn board(props: &BoardProps) -> Html {
     let undo = use_state(|| None::<Ticked>);
     let walk_in_open = use_state(|| false);
     let walk_in = use_state(PersonFields::default);
+    let walk_in_recheck = use_state(|| 0u32);
     let Some(app) = app else {
         return html! {};
     };
@@ -216,20 +217,41 @@ fn board(props: &BoardProps) -> Html {
             run(Box::pin(tauri::set_present(id, person.id, true)));
         })
     };
+    // The typed walk-in stays until the device has registered them: a
+    // refusal (a similar person to answer first) loses nothing.
     let add_walk_in = {
-        let (run, walk_in, open, error) = (
-            run.clone(),
+        let (session, walk_in, open, error, recheck) = (
+            session.clone(),
             walk_in.clone(),
             walk_in_open.clone(),
             error.clone(),
+            walk_in_recheck.clone(),
         );
         Callback::from(move |_: MouseEvent| match walk_in.to_draft(this_year()) {
             Ok(draft) => {
-                walk_in.set(PersonFields::default());
-                open.set(false);
-                run(Box::pin(
-                    async move { tauri::add_walk_in(id, &draft).await },
-                ));
+                let (session, walk_in, open, error, recheck) = (
+                    session.clone(),
+                    walk_in.clone(),
+                    open.clone(),
+                    error.clone(),
+                    recheck.clone(),
+                );
+                spawn_local(async move {
+                    match tauri::add_walk_in(id, &draft).await {
+                        Ok(answer) => {
+                            error.set(None);
+                            walk_in.set(PersonFields::default());
+                            open.set(false);
+                            session.set(Load::Ready(answer));
+                        }
+                        Err(failure) => {
+                            if failure.kind() == Some(ErrorKind::PossibleDuplicate) {
+                                recheck.set(*recheck + 1);
+                            }
+                            error.set(Some(failure.key()));
+                        }
+                    }
+                });
             }
             Err(problem) => error.set(Some(problem.key())),
         })
@@ -264,7 +286,8 @@ fn board(props: &BoardProps) -> Html {
                 <div class="walk-in" data-testid="walk-in">
                     <PersonFieldsForm {lang} fields={(*walk_in).clone()}
                         on_change={Callback::from({ let walk_in = walk_in.clone(); move |f| walk_in.set(f) })}
-                        on_pick_existing={mark_existing} pick_label={Key::MarkPresent} />
+                        on_pick_existing={mark_existing} pick_label={Key::MarkPresent}
+                        recheck={*walk_in_recheck} />
                     <button type="button" class="button button-primary button-wide" data-testid="walk-in-save" onclick={add_walk_in}>
                         { t(lang, Key::WalkInAdd) }
                     </button>

@@ -150,7 +150,8 @@ fn contact_row(
     html! {
         <li>
             <button type="button" class="record-row" data-testid="contact-row"
-                data-contact-id={contact.id.to_string()} data-confirmed={contact.confirmed.to_string()} {onclick}>
+                data-contact-id={contact.id.to_string()} data-confirmed={contact.confirmed.to_string()}
+                data-anonymous={contact.anonymous_count.to_string()} {onclick}>
                 <span class="record-time">{ format::time(contact.at) }</span>
                 <span class="record-main">
                     <span class="record-title">{ who_text(lang, contact) }</span>
