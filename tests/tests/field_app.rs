@@ -100,6 +100,17 @@ async fn enrolled_app(
     size: (u32, u32),
     shots: Option<&str>,
 ) -> Result<AppUnderTest> {
+    enrolled_app_at(world, &world.server.url(), user, size, shots).await
+}
+
+/// [`enrolled_app`] with the server at `url` (a relay in front of it).
+async fn enrolled_app_at(
+    world: &World,
+    url: &str,
+    user: &str,
+    size: (u32, u32),
+    shots: Option<&str>,
+) -> Result<AppUnderTest> {
     let code = world
         .server
         .user_with_code(user, &[TEAM, "registry"], &[])
@@ -110,8 +121,7 @@ async fn enrolled_app(
     if let Some(shots) = shots {
         screenshots_pl_en(&mut app, &format!("{shots}-enrol")).await?;
     }
-    app.type_into(&tid("enrol-server"), &world.server.url())
-        .await?;
+    app.type_into(&tid("enrol-server"), url).await?;
     app.type_into(&tid("enrol-code"), &code).await?;
     app.type_into(&tid("enrol-device-name"), &format!("Telefon {user}"))
         .await?;
@@ -736,15 +746,21 @@ async fn wait_count_syncing(
 }
 
 /// Two phones edit the note of one contact with the server away; back
-/// online, each shows the note in two versions with who wrote each; one
-/// worker keeps the other's version and the other phone shows that value
-/// alone.
+/// online, each shows the note in two versions with who wrote each. While
+/// Jan's phone is still out of reach, both workers keep a version, each
+/// the other's: back online, the two picks show as two versions (who
+/// picked which), nothing lost. Ewa keeps one; Jan's phone and the office
+/// then show that value alone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_phones_edit_one_note_offline_and_one_keeps_a_version() -> Result<()> {
+    use odnowa_tests::proxy::Blackout;
     let _turn = TURN.lock().await;
     let mut world = world().await?;
     let mut a = enrolled_app(&world, "ewa", PHONE, None).await?;
-    let mut b = enrolled_app(&world, "jan", PHONE, None).await?;
+    // Jan's phone reaches the server through a relay that can be cut.
+    let relay = Blackout::start(world.server.addr).await?;
+    let relay_url = format!("http://{}", relay.addr);
+    let mut b = enrolled_app_at(&world, &relay_url, "jan", PHONE, None).await?;
     first_contact(&mut a).await?;
     // Jan's phone has Ewa's contact (a live update) before the network goes.
     wait_count_syncing(&mut b, &tid("contact-row"), 1, &tid("new-contact")).await?;
@@ -797,6 +813,33 @@ async fn two_phones_edit_one_note_offline_and_one_keeps_a_version() -> Result<()
     b.resize(PHONE.0, PHONE.1).await?;
     b.find(&tid("contact-detail")).await?;
     screenshots_pl_en_of(&mut b, "phone-two-versions-notice", &tid("contact-detail")).await?;
+
+    // Jan's phone loses the network. Ewa keeps Jan's version, Jan keeps
+    // Ewa's, each unaware of the other's pick.
+    relay.set_down(true);
+    let keep = |note: &str| format!("{versions}[data-value=\"{note}\"] {}", tid("keep-version"));
+    a.tap(&keep(jan_note)).await?;
+    wait_count(&a, &conflict, 0).await?;
+    b.tap(&keep(ewa_note)).await?;
+    wait_count(&b, &conflict, 0).await?;
+    b.wait_for_text(&tid("contact-note-value"), ewa_note)
+        .await?;
+    relay.set_down(false);
+    // Back online: the two picks are two versions again, each named by
+    // who picked it.
+    for app in [&mut a, &mut b] {
+        wait_count_syncing(app, &versions, 2, &tid("contact-detail")).await?;
+        app.wait_for_text(
+            &format!("{versions}[data-value=\"{jan_note}\"]"),
+            "ewa · Telefon ewa",
+        )
+        .await?;
+        app.wait_for_text(
+            &format!("{versions}[data-value=\"{ewa_note}\"]"),
+            "jan · Telefon jan",
+        )
+        .await?;
+    }
 
     // Ewa keeps Jan's version: one value on her phone at once…
     a.tap(&format!(
