@@ -812,7 +812,7 @@ async fn two_phones_edit_one_note_offline_and_one_keeps_a_version() -> Result<()
     screenshots_pl_en_of(&mut b, "tablet-two-versions", &tid("versions")).await?;
     b.resize(PHONE.0, PHONE.1).await?;
     b.find(&tid("contact-detail")).await?;
-    screenshots_pl_en_of(&mut b, "phone-two-versions-notice", &tid("contact-detail")).await?;
+    screenshots_pl_en_of(&mut b, "phone-two-versions-notice", "body").await?;
 
     // Jan's phone loses the network. Ewa keeps Jan's version, Jan keeps
     // Ewa's, each unaware of the other's pick.

@@ -43,7 +43,15 @@ use crate::validate::{ValidationContext, ValidationError};
 
 /// What every record type provides.
 pub trait Record:
-    Hydrate + Reconcile + Clone + fmt::Debug + Serialize + for<'de> Deserialize<'de>
+    Hydrate
+    + Reconcile
+    + Clone
+    + fmt::Debug
+    + Serialize
+    + for<'de> Deserialize<'de>
+    + Send
+    + Sync
+    + 'static
 {
     /// The kind stored in the document.
     const KIND: RecordKind;

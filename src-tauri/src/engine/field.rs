@@ -49,6 +49,7 @@ const MAX_RECENT_PERSONS: usize = 12;
 const MAX_MEALS_DELTA: i64 = 500;
 
 /// A record read from the device with what its lists show about it.
+#[derive(Clone)]
 pub(super) struct Stored<R> {
     pub(super) record: R,
     pub(super) confirmed: bool,
@@ -141,12 +142,21 @@ impl Engine {
     /// Every record of a kind with its confirmation and conflicts; records
     /// that do not read are skipped with a warning.
     pub(super) async fn stored<R: Record>(&self, with_conflicts: bool) -> Result<Vec<Stored<R>>> {
-        let rows = self.store().docs_of_kind(R::KIND).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            match read_row::<R>(&row, with_conflicts) {
-                Ok(stored) => out.push(stored),
-                Err(e) => tracing::warn!(doc = %row.id, error = %e, "record skipped"),
+        // Decoded once (with the conflicts counted) and kept in memory while
+        // the key is held; only records written since are decoded again.
+        let mut out = self
+            .store()
+            .decoded(R::KIND, |row| match read_row::<R>(row, true) {
+                Ok(stored) => Some(stored),
+                Err(e) => {
+                    tracing::warn!(doc = %row.id, error = %e, "record skipped");
+                    None
+                }
+            })
+            .await?;
+        if !with_conflicts {
+            for stored in &mut out {
+                stored.conflicts = 0;
             }
         }
         Ok(out)

@@ -130,6 +130,8 @@ impl Replica {
                 .await?;
         }
         tx.commit().await?;
+        self.store
+            .written(replicas.iter().map(|r| (r.id, Some(r.kind))));
         Ok(true)
     }
 
@@ -140,6 +142,7 @@ impl Replica {
             .put_doc(&mut tx, &row_of(replica, refused), Timestamp::now().0)
             .await?;
         tx.commit().await?;
+        self.store.written([(replica.id, Some(replica.kind))]);
         Ok(())
     }
 
@@ -159,15 +162,17 @@ impl Replica {
     /// Every record of a kind. Records that do not read (written by a newer
     /// app in a way this one cannot follow) are skipped with a warning.
     pub(crate) async fn list<R: Record>(&self) -> Result<Vec<R>> {
-        let rows = self.store.docs_of_kind(R::KIND).await?;
-        let mut records = Vec::with_capacity(rows.len());
-        for row in rows {
-            match replica_of(&row).and_then(|r| Ok(document::read::<R>(&r.doc)?)) {
-                Ok(record) => records.push(record),
-                Err(e) => tracing::warn!(doc = %row.id, error = %e, "record skipped"),
-            }
-        }
-        Ok(records)
+        self.store
+            .decoded(R::KIND, |row| {
+                match replica_of(row).and_then(|r| Ok(document::read::<R>(&r.doc)?)) {
+                    Ok(record) => Some(record),
+                    Err(e) => {
+                        tracing::warn!(doc = %row.id, error = %e, "record skipped");
+                        None
+                    }
+                }
+            })
+            .await
     }
 
     /// A day session as `value` opens it, from the deterministic genesis

@@ -7,6 +7,8 @@
 //! ([`super::vault`]) on the way in and opened on the way out; without the
 //! key (locked) they can be neither read nor written.
 
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::str::FromStr;
 use std::sync::{Arc, RwLock};
 
@@ -45,6 +47,30 @@ pub struct LocalStore {
     pool: SqlitePool,
     /// The data key while unlocked.
     key: Arc<RwLock<Option<Arc<DataKey>>>>,
+    /// Which documents were written, for the decoded views below.
+    journal: Arc<std::sync::Mutex<Journal>>,
+    /// Records decoded once and kept while the key is held, per kind and
+    /// type: a list or a search reads again only what was written since.
+    views: Arc<tokio::sync::Mutex<HashMap<(RecordKind, TypeId), View>>>,
+}
+
+/// Documents written since the store opened, newest last. A view that is
+/// older than `floor` reads its kind again whole.
+#[derive(Default)]
+struct Journal {
+    seq: u64,
+    log: VecDeque<(u64, DocId, Option<RecordKind>)>,
+    floor: u64,
+}
+
+/// How many writes the journal remembers; a view further behind is read
+/// again whole.
+const JOURNAL_MAX: usize = 4096;
+
+/// The decoded records of one kind (a `BTreeMap<DocId, T>`) as of `seq`.
+struct View {
+    seq: u64,
+    docs: Box<dyn Any + Send + Sync>,
 }
 
 /// The stored keyring and the wrong PINs counted against it.
@@ -150,7 +176,113 @@ impl LocalStore {
         Ok(LocalStore {
             pool,
             key: Arc::new(RwLock::new(None)),
+            journal: Arc::default(),
+            views: Arc::default(),
         })
+    }
+
+    // ---- the decoded views ----
+
+    /// Says that `docs` (with their kind, when known) were written: called
+    /// once the transaction that wrote them committed.
+    pub fn written(&self, docs: impl IntoIterator<Item = (DocId, Option<RecordKind>)>) {
+        let Ok(mut journal) = self.journal.lock() else {
+            return;
+        };
+        for (doc, kind) in docs {
+            journal.seq += 1;
+            let seq = journal.seq;
+            journal.log.push_back((seq, doc, kind));
+            if journal.log.len() > JOURNAL_MAX
+                && let Some((dropped, _, _)) = journal.log.pop_front()
+            {
+                journal.floor = journal.floor.max(dropped);
+            }
+        }
+    }
+
+    /// Every view is read again whole (many documents changed at once: a
+    /// space to push again, the store wiped, the key changed).
+    pub fn written_all(&self) {
+        if let Ok(mut journal) = self.journal.lock() {
+            journal.seq += 1;
+            journal.floor = journal.seq;
+            journal.log.clear();
+        }
+    }
+
+    /// Every record of `kind`, decoded by `decode` (`None`: skipped), from
+    /// the view kept in memory: only documents written since it was made
+    /// are read and decoded again. Each row is decrypted with the key as
+    /// always, so a locked store answers `Locked`.
+    pub async fn decoded<T: Clone + Send + Sync + 'static>(
+        &self,
+        kind: RecordKind,
+        decode: impl Fn(&DocRow) -> Option<T>,
+    ) -> Result<Vec<T>> {
+        let key = self.key()?;
+        let mut views = self.views.lock().await;
+        let slot = (kind, TypeId::of::<T>());
+        // What changed since the view, taken before anything is read: a
+        // write that commits meanwhile is read again next time.
+        let (now, changed) = {
+            let journal = self
+                .journal
+                .lock()
+                .map_err(|_| EngineError::Corrupt("the write journal".into()))?;
+            let changed = match views.get(&slot) {
+                Some(view) if view.seq >= journal.floor => Some(
+                    journal
+                        .log
+                        .iter()
+                        .filter(|(seq, _, k)| *seq > view.seq && k.is_none_or(|k| k == kind))
+                        .map(|(_, doc, _)| *doc)
+                        .collect::<BTreeSet<DocId>>(),
+                ),
+                _ => None,
+            };
+            (journal.seq, changed)
+        };
+        let kept = views
+            .remove(&slot)
+            .and_then(|view| view.docs.downcast::<BTreeMap<DocId, T>>().ok());
+        let docs = match (changed, kept) {
+            (Some(changed), Some(mut docs)) => {
+                for doc in changed {
+                    let row: Option<DocTuple> =
+                        sqlx::query_as(&format!("SELECT {DOC_COLUMNS} FROM docs WHERE id = $1"))
+                            .bind(doc.to_string())
+                            .fetch_optional(&self.pool)
+                            .await?;
+                    match row.map(|row| doc_row(&key, row)).transpose()? {
+                        Some(row) if row.kind == kind => match decode(&row) {
+                            Some(value) => docs.insert(doc, value),
+                            None => docs.remove(&doc),
+                        },
+                        _ => docs.remove(&doc),
+                    };
+                }
+                docs
+            }
+            _ => {
+                let mut docs = Box::new(BTreeMap::new());
+                for row in self.docs_of_kind(kind).await? {
+                    if let Some(value) = decode(&row) {
+                        docs.insert(row.id, value);
+                    }
+                }
+                docs
+            }
+        };
+        let values = docs.values().cloned().collect();
+        views.insert(slot, View { seq: now, docs });
+        Ok(values)
+    }
+
+    /// Drops every decoded view (the key is gone).
+    async fn forget_views(&self) {
+        self.written_all();
+        self.views.lock().await.clear();
     }
 
     // ---- the key ----
@@ -159,6 +291,11 @@ impl LocalStore {
     pub fn set_key(&self, key: Option<DataKey>) {
         if let Ok(mut slot) = self.key.write() {
             *slot = key.map(Arc::new);
+        }
+        // Views decoded under another key (or none) are never served.
+        self.written_all();
+        if let Ok(mut views) = self.views.try_lock() {
+            views.clear();
         }
     }
 
@@ -313,6 +450,7 @@ impl LocalStore {
     /// the old data stays on disk (with `secure_delete`). Drops the key.
     pub async fn wipe(&self) -> Result<()> {
         self.set_key(None);
+        self.forget_views().await;
         let mut tx = self.pool.begin().await?;
         for table in [
             "docs", "cursors", "spaces", "secrets", "keyring", "meta", "reads",
@@ -599,5 +737,123 @@ impl LocalStore {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::vault::{KdfParams, Keyring};
+
+    fn row(id: DocId, kind: RecordKind, bytes: &[u8]) -> DocRow {
+        DocRow {
+            id,
+            space: SpaceId::random(),
+            kind,
+            generation: 0,
+            bytes: bytes.to_vec(),
+            confirmed: Vec::new(),
+            dirty: true,
+            refused: None,
+        }
+    }
+
+    async fn store() -> (LocalStore, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = LocalStore::open(&dir.path().join("views.sqlite"))
+            .await
+            .expect("open");
+        let params = KdfParams {
+            m_kib: 64,
+            t_cost: 1,
+            p_cost: 1,
+        };
+        let (_, key) = Keyring::create("246810", params).expect("key");
+        store.set_key(Some(key));
+        (store, dir)
+    }
+
+    async fn put(store: &LocalStore, rows: &[DocRow]) {
+        let mut tx = store.begin().await.expect("tx");
+        for row in rows {
+            store.put_doc(&mut tx, row, 0).await.expect("put");
+        }
+        tx.commit().await.expect("commit");
+        store.written(rows.iter().map(|r| (r.id, Some(r.kind))));
+    }
+
+    /// The bytes of every contact, as a view decodes them (counting the
+    /// rows it decodes).
+    async fn contacts(store: &LocalStore, decoded: &std::cell::Cell<usize>) -> Vec<Vec<u8>> {
+        let mut all = store
+            .decoded(RecordKind::Contact, |row| {
+                decoded.set(decoded.get() + 1);
+                Some(row.bytes.clone())
+            })
+            .await
+            .expect("view");
+        all.sort();
+        all
+    }
+
+    #[tokio::test]
+    async fn a_view_reads_again_only_what_was_written_since() {
+        let (store, _dir) = store().await;
+        let (a, b, person) = (DocId::random(), DocId::random(), DocId::random());
+        put(
+            &store,
+            &[
+                row(a, RecordKind::Contact, b"a1"),
+                row(b, RecordKind::Contact, b"b1"),
+                row(person, RecordKind::Person, b"p1"),
+            ],
+        )
+        .await;
+        let decoded = std::cell::Cell::new(0);
+        assert_eq!(
+            contacts(&store, &decoded).await,
+            vec![b"a1".to_vec(), b"b1".to_vec()]
+        );
+        assert_eq!(decoded.get(), 2, "the first read decodes every contact");
+        assert_eq!(contacts(&store, &decoded).await.len(), 2);
+        assert_eq!(decoded.get(), 2, "nothing written: nothing decoded");
+
+        // One contact written, a person written: one contact decoded again.
+        put(&store, &[row(a, RecordKind::Contact, b"a2")]).await;
+        put(&store, &[row(person, RecordKind::Person, b"p2")]).await;
+        assert_eq!(
+            contacts(&store, &decoded).await,
+            vec![b"a2".to_vec(), b"b1".to_vec()]
+        );
+        assert_eq!(decoded.get(), 3);
+
+        // A deleted one (an erasure's purge: kind not known) leaves the view.
+        let mut tx = store.begin().await.expect("tx");
+        LocalStore::delete_doc(&mut tx, b).await.expect("delete");
+        tx.commit().await.expect("commit");
+        store.written([(b, None)]);
+        assert_eq!(contacts(&store, &decoded).await, vec![b"a2".to_vec()]);
+
+        // Many at once: read again whole.
+        store.written_all();
+        decoded.set(0);
+        assert_eq!(contacts(&store, &decoded).await.len(), 1);
+        assert_eq!(decoded.get(), 1);
+
+        // A view further behind than the journal remembers: whole again.
+        let many: Vec<DocRow> = (0..JOURNAL_MAX + 1)
+            .map(|_| row(DocId::random(), RecordKind::Contact, b"n"))
+            .collect();
+        put(&store, &many).await;
+        decoded.set(0);
+        assert_eq!(contacts(&store, &decoded).await.len(), JOURNAL_MAX + 2);
+        assert_eq!(decoded.get(), JOURNAL_MAX + 2);
+
+        // Locked for good: nothing is served from memory.
+        store.set_key(None);
+        assert!(matches!(
+            store.decoded(RecordKind::Contact, |_| Some(())).await,
+            Err(EngineError::Locked)
+        ));
     }
 }

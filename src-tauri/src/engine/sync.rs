@@ -293,6 +293,12 @@ impl SyncClient {
         }
         LocalStore::put_cursor(&mut tx, &update.cursor).await?;
         tx.commit().await?;
+        store.written(
+            effects
+                .store
+                .iter()
+                .map(|c| (c.replica.id, Some(c.replica.kind))),
+        );
         self.stats
             .live_updates
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -360,6 +366,19 @@ impl SyncClient {
         }
         LocalStore::put_cursors(&mut tx, &book.cursors(), &response.spaces).await?;
         tx.commit().await?;
+        // What the views kept in memory must read again.
+        if effects.unconfirm_spaces.is_empty() {
+            store.written(
+                effects.delete.iter().map(|doc| (*doc, None)).chain(
+                    effects
+                        .store
+                        .iter()
+                        .map(|c| (c.replica.id, Some(c.replica.kind))),
+                ),
+            );
+        } else {
+            store.written_all();
+        }
         if !effects.purged.is_empty() {
             let mut pending = match self.purged.lock() {
                 Ok(pending) => pending,
