@@ -137,6 +137,9 @@ async fn main() -> Result<()> {
     // --- the consortium -------------------------------------------------
     let server = TestServer::start(Backend::Sqlite).await?;
     server.members(&[(ORG, &[TEAM])]).await?;
+    // The rooms are the member's own: the server keeps a site's sessions
+    // in its organisation's spaces only.
+    let org = Some(server.db.org_by_name(ORG).await?);
     let sites: Vec<SiteId> = (0..DAY_ROOMS).map(|_| SiteId::random()).collect();
     let workshop_room = SiteId::random();
     let mut catalogue = Catalogue::with_default_services();
@@ -146,7 +149,7 @@ async fn main() -> Result<()> {
             CatalogueSite {
                 name: format!("Świetlica {}", i + 1),
                 site_kind: "day_room".into(),
-                org: None,
+                org,
             },
         );
     }
@@ -155,7 +158,7 @@ async fn main() -> Result<()> {
         CatalogueSite {
             name: "Pracownia".into(),
             site_kind: "workshop".into(),
-            org: None,
+            org,
         },
     );
     catalogue.institutions.insert(
@@ -322,7 +325,14 @@ async fn main() -> Result<()> {
             break;
         }
     }
-    println!("uploaded in {:.1} s", started.elapsed().as_secs_f64());
+    let view = f.sync_view().await?;
+    println!(
+        "uploaded in {:.1} s ({} refused, {} waiting)",
+        started.elapsed().as_secs_f64(),
+        view.refused,
+        view.pending
+    );
+    anyhow::ensure!(view.refused == 0, "the server refused part of the replica");
 
     // --- first sync of a new tablet --------------------------------------
     let mut first_syncs = Vec::new();

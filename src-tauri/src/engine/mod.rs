@@ -603,12 +603,15 @@ impl Engine {
     /// notes, a contact with its notes); the next sync reports it to the
     /// server's audit log.
     pub async fn note_read(&self, doc: DocId) -> Result<()> {
-        self.store()
-            .note_read(&ReadReport {
-                doc,
-                at: Timestamp::now(),
-            })
-            .await
+        self.note_reads(&[doc]).await
+    }
+
+    /// [`Engine::note_read`] of every record one screen showed, in one
+    /// local transaction.
+    pub async fn note_reads(&self, docs: &[DocId]) -> Result<()> {
+        let at = Timestamp::now();
+        let reads: Vec<ReadReport> = docs.iter().map(|&doc| ReadReport { doc, at }).collect();
+        self.store().note_reads(&reads).await
     }
 
     /// [`Engine::note_read`] for a screen that polls its record (the

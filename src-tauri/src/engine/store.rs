@@ -399,14 +399,22 @@ impl LocalStore {
         Ok(())
     }
 
-    /// Remembers that the person opened `read.doc`, for the audit log.
-    pub async fn note_read(&self, read: &ReadReport) -> Result<()> {
-        let plain = serde_json::to_vec(read).map_err(|e| EngineError::Corrupt(e.to_string()))?;
-        let sealed = self.key()?.seal(READ_AAD, &plain)?;
-        sqlx::query("INSERT INTO reads (sealed) VALUES ($1)")
-            .bind(sealed)
-            .execute(&self.pool)
-            .await?;
+    /// Remembers that the person opened each `read.doc`, for the audit log.
+    /// Several reads go in one transaction (one flush to disk, not one per
+    /// record a screen showed).
+    pub async fn note_reads(&self, reads: &[ReadReport]) -> Result<()> {
+        let key = self.key()?;
+        let mut tx = self.pool.begin().await?;
+        for read in reads {
+            let plain =
+                serde_json::to_vec(read).map_err(|e| EngineError::Corrupt(e.to_string()))?;
+            let sealed = key.seal(READ_AAD, &plain)?;
+            sqlx::query("INSERT INTO reads (sealed) VALUES ($1)")
+                .bind(sealed)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
