@@ -213,16 +213,7 @@ mod tests {
     }
 
     fn conflicted_alias() -> (automerge::Automerge, DeviceId) {
-        let (a, b) = (DeviceId::random(), DeviceId::random());
-        let mut doc_a =
-            create(&Person::new("Zbyszek", Timestamp(0)), a, Timestamp(0)).expect("create");
-        let mut doc_b = doc_a.fork();
-        for (doc, device, alias) in [(&mut doc_a, a, "Zbych"), (&mut doc_b, b, "Zbigniew")] {
-            let mut person: Person = read(doc).expect("read");
-            person.alias = alias.into();
-            write(doc, &person, device, Timestamp(10), "edit").expect("write");
-        }
-        doc_a.merge(&mut doc_b).expect("merge");
+        let (doc_a, _, a, _) = conflict_on_two_devices();
         (doc_a, a)
     }
 

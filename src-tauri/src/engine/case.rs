@@ -76,7 +76,7 @@ impl Engine {
     async fn authored<R: Record>(&self) -> Result<Vec<Authored<R>>> {
         // Kept decoded in memory like every list (see `LocalStore::decoded`).
         self.store()
-            .decoded(R::KIND, |row| match read_row::<R>(row, true) {
+            .decoded(R::KIND, |row| match read_row::<R>(row) {
                 Ok(stored) => Some(Authored {
                     stored,
                     author: first_author(row),
@@ -97,7 +97,7 @@ impl Engine {
         };
         let author = first_author(&row);
         Ok(Authored {
-            stored: read_row(&row, true)?,
+            stored: read_row(&row)?,
             author,
         })
     }

@@ -56,16 +56,12 @@ pub(super) struct Stored<R> {
     pub(super) conflicts: usize,
 }
 
-pub(super) fn read_row<R: Record>(row: &DocRow, with_conflicts: bool) -> Result<Stored<R>> {
+pub(super) fn read_row<R: Record>(row: &DocRow) -> Result<Stored<R>> {
     let replica = replica_of(row)?;
     Ok(Stored {
         record: document::read(&replica.doc)?,
         confirmed: !row.dirty,
-        conflicts: if with_conflicts {
-            conflicts::conflicts(&replica.doc).len()
-        } else {
-            0
-        },
+        conflicts: conflicts::conflicts(&replica.doc).len(),
     })
 }
 
@@ -146,7 +142,7 @@ impl Engine {
         // the key is held; only records written since are decoded again.
         let mut out = self
             .store()
-            .decoded(R::KIND, |row| match read_row::<R>(row, true) {
+            .decoded(R::KIND, |row| match read_row::<R>(row) {
                 Ok(stored) => Some(stored),
                 Err(e) => {
                     tracing::warn!(doc = %row.id, error = %e, "record skipped");
@@ -165,7 +161,7 @@ impl Engine {
     /// One record of kind `R`; `NotFound` when there is none of that kind.
     pub(super) async fn stored_one<R: Record>(&self, id: DocId) -> Result<Stored<R>> {
         match self.store().doc(id).await? {
-            Some(row) if row.kind == R::KIND => read_row(&row, true),
+            Some(row) if row.kind == R::KIND => read_row(&row),
             _ => Err(not_found(id)),
         }
     }

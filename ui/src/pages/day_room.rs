@@ -29,8 +29,8 @@ const SITE_KEY: &str = "odnowa.day-room.site";
 /// How often the board asks for today's session, in milliseconds: a tick
 /// made on the other tablet reaches this one's engine within tens of
 /// milliseconds (a live update), and shows at the next read. The read is
-/// of records kept decoded in memory (a 200-person board in about a
-/// millisecond, BENCHMARKS.md "Device speed"), so twice a second costs
+/// of records kept decoded in memory (a 200-person board in about 10 ms,
+/// measured once: BENCHMARKS.md "Device speed"), so twice a second costs
 /// little and keeps a tick from the other tablet under a second.
 const POLL_MS: i32 = 500;
 
