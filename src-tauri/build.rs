@@ -7,10 +7,48 @@
 //! cargo sets for build scripts exactly when `CARGO_FEATURE_SHELL` is set.
 
 fn main() {
+    view_shapes();
     #[cfg(feature = "shell")]
     shell::build();
     #[cfg(not(feature = "shell"))]
     println!("cargo::rerun-if-changed=build.rs");
+}
+
+/// The sources that decide how a record is read into the views the device
+/// keeps sealed on disk (the records, their reading from Automerge, the
+/// view's own shape). Their hash goes into `ODNOWA_VIEW_SHAPES`, and from
+/// there into each sealed view's associated data: after an update that
+/// changes any of them, old views do not open and records are decoded
+/// again from their bytes, never read in an old shape.
+fn view_shapes() {
+    use std::hash::{Hash, Hasher};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<std::path::PathBuf> = [
+        "../shared/src/document.rs",
+        "../shared/src/read_once.rs",
+        "../shared/src/conflicts.rs",
+        "src/engine/replica.rs",
+    ]
+    .iter()
+    .map(|f| root.join(f))
+    .collect();
+    let records = root.join("../shared/src/records");
+    println!("cargo::rerun-if-changed={}", records.display());
+    if let Ok(dir) = std::fs::read_dir(&records) {
+        files.extend(dir.filter_map(|e| e.ok()).map(|e| e.path()));
+    }
+    files.sort();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for file in &files {
+        println!("cargo::rerun-if-changed={}", file.display());
+        // A file that cannot be read still changes the hash (by its name).
+        file.file_name().hash(&mut hasher);
+        std::fs::read(file).unwrap_or_default().hash(&mut hasher);
+    }
+    println!(
+        "cargo::rustc-env=ODNOWA_VIEW_SHAPES={:016x}",
+        hasher.finish()
+    );
 }
 
 #[cfg(feature = "shell")]

@@ -394,6 +394,16 @@ pub fn history(doc: &Automerge) -> Vec<HistoryEntry> {
         .collect()
 }
 
+/// The name of the first device that changed `doc` (a genesis change
+/// names nobody): who wrote the record first. One name is looked up, not
+/// one per change as in [`history`].
+pub fn first_author(doc: &Automerge) -> Option<String> {
+    doc.get_changes_meta(&[])
+        .into_iter()
+        .find_map(|meta| actor_device(&meta.actor))
+        .and_then(|device| author_name(doc, device))
+}
+
 /// Whether `doc` has a value at `key` of the root (used for headers).
 pub fn has_root_key(doc: &Automerge, key: &str) -> bool {
     doc.get(automerge::ROOT, key).ok().flatten().is_some()

@@ -71,12 +71,17 @@ pub fn looks_alike(
     other_alias: &str,
     other_birth_year: Option<i64>,
 ) -> bool {
-    if let (Some(a), Some(b)) = (birth_year, other_birth_year)
-        && (a - b).abs() > 1
-    {
-        return false;
+    years_alike(birth_year, other_birth_year) && folded_alike(&fold(alias), &fold(other_alias))
+}
+
+/// The birth-year part of [`looks_alike`]: both known and more than a
+/// year apart rules a pair out. With [`folded_alike`], for a search over
+/// aliases folded once.
+pub fn years_alike(birth_year: Option<i64>, other_birth_year: Option<i64>) -> bool {
+    match (birth_year, other_birth_year) {
+        (Some(a), Some(b)) => (a - b).abs() <= 1,
+        _ => true,
     }
-    folded_alike(&fold(alias), &fold(other_alias))
 }
 
 /// The alias part of [`looks_alike`], of two aliases already folded.
@@ -91,7 +96,13 @@ pub fn folded_alike(a: &str, b: &str) -> bool {
     if short.chars().count() >= PREFIX_CHARS && long.starts_with(short) {
         return true;
     }
-    edit_distance(a, b) <= typo_budget(a, b)
+    let budget = typo_budget(a, b);
+    // Never fewer edits than the lengths differ: most pairs end here,
+    // without the distance's table.
+    if a.chars().count().abs_diff(b.chars().count()) > budget {
+        return false;
+    }
+    edit_distance(a, b) <= budget
 }
 
 /// The shortest alias that counts as the start of a longer one.

@@ -138,12 +138,24 @@ impl ReplicaDoc {
             ),
             None => None,
         };
-        if let Some(loaded) = loaded.as_mut() {
+        let first = before.is_empty();
+        if let Some(mut loaded) = loaded.take() {
             server_side.extend(loaded.get_heads());
-            self.doc.merge(loaded)?;
+            if first {
+                // A record new to this device (a first sync brings
+                // thousands): the loaded snapshot is the copy, not
+                // replayed change by change into an empty document.
+                self.doc = loaded;
+            } else {
+                self.doc.merge(&mut loaded)?;
+            }
         }
         self.doc.apply_changes(changes)?;
-        let new = self.doc.get_changes(&before).len();
+        let new = if first {
+            self.doc.get_changes_meta(&[]).len()
+        } else {
+            self.doc.get_changes(&before).len()
+        };
         self.confirm(&server_side);
         Ok(new)
     }

@@ -26,35 +26,16 @@ use odnowa_shared::api::{
     ProgrammeDraft, ProgrammeView, ReferralAnswer, ReferralDraft, ReferralTargets, ReferralView,
     ReferralsView, ReviewDraft, ReviewView, ServiceView, SharedDomain, StepDraft, StepView,
 };
-use odnowa_shared::document;
 use odnowa_shared::ids::{DocId, OrgId, PersonId, SpaceId};
 use odnowa_shared::records::{
     CaseEntry, CaseNotes, Catalogue, Contact, DaySession, Diagnosis, DomainAssessment, Goal,
-    HouseholdMember, Programme, Record, RecordKind, Referral, ReferralShare, ReferralStatus,
+    HouseholdMember, Programme, RecordKind, Referral, ReferralShare, ReferralStatus,
     ReferralTarget, Review, Stamp, Step, Workshop, carrier::Carrier, domain, outcome, step_status,
 };
 use odnowa_shared::time::{Date, Timestamp};
 
-use super::field::{PersonIndex, Stored, not_found, person_view, read_row};
-use super::replica::replica_of;
+use super::field::{PersonIndex, Stored, not_found, person_view};
 use super::{Engine, EngineError, Result};
-
-/// A record with the name its history gives its first author.
-#[derive(Clone)]
-struct Authored<R> {
-    stored: Stored<R>,
-    author: Option<String>,
-}
-
-/// The name the record's history gives its first device author (a
-/// genesis change names nobody).
-fn first_author(row: &super::store::DocRow) -> Option<String> {
-    let replica = replica_of(row).ok()?;
-    document::history(&replica.doc)
-        .into_iter()
-        .find(|e| e.device.is_some())
-        .and_then(|e| e.author)
-}
 
 /// A fresh id for an entry of a map inside a record.
 fn entry_id() -> String {
@@ -71,36 +52,6 @@ fn trimmed(text: &str) -> String {
 
 impl Engine {
     // ---- helpers ----
-
-    /// Every record of kind `R` with its first author's name.
-    async fn authored<R: Record>(&self) -> Result<Vec<Authored<R>>> {
-        // Kept decoded in memory like every list (see `LocalStore::decoded`).
-        self.store()
-            .decoded(R::KIND, |row| match read_row::<R>(row) {
-                Ok(stored) => Some(Authored {
-                    stored,
-                    author: first_author(row),
-                }),
-                Err(e) => {
-                    tracing::warn!(doc = %row.id, error = %e, "record skipped");
-                    None
-                }
-            })
-            .await
-    }
-
-    /// One record of kind `R` with its first author's name.
-    async fn authored_one<R: Record>(&self, id: DocId) -> Result<Authored<R>> {
-        let row = match self.store().doc(id).await? {
-            Some(row) if row.kind == R::KIND => row,
-            _ => return Err(not_found(id)),
-        };
-        let author = first_author(&row);
-        Ok(Authored {
-            stored: read_row(&row)?,
-            author,
-        })
-    }
 
     /// This device's organisation, which case work is kept in the name of.
     async fn require_org(&self) -> Result<OrgId> {
@@ -160,8 +111,8 @@ impl Engine {
         let key = person.to_string();
         let catalogue = self.catalogue_or_empty().await?;
         let mut events = Vec::new();
-        for contact in self.authored::<Contact>().await? {
-            let c = &contact.stored.record;
+        for contact in self.stored::<Contact>().await?.values() {
+            let c = &contact.record;
             if c.persons.contains_key(&key) && (!stale || c.worker == me) {
                 events.push(FileEvent {
                     kind: EventKind::Contact,
@@ -173,7 +124,7 @@ impl Engine {
                 });
             }
         }
-        for session in self.stored::<DaySession>(false).await? {
+        for session in self.stored::<DaySession>().await?.values() {
             let s = &session.record;
             if stale && s.date != today {
                 continue;
@@ -194,8 +145,8 @@ impl Engine {
                 });
             }
         }
-        for workshop in self.authored::<Workshop>().await? {
-            let w = &workshop.stored.record;
+        for workshop in self.stored::<Workshop>().await?.values() {
+            let w = &workshop.record;
             if w.participants.contains_key(&key) && (!stale || w.facilitator == me) {
                 events.push(FileEvent {
                     kind: EventKind::Workshop,
@@ -207,8 +158,8 @@ impl Engine {
                 });
             }
         }
-        for notes in self.authored::<CaseNotes>().await? {
-            let n = &notes.stored.record;
+        for notes in self.stored::<CaseNotes>().await?.values() {
+            let n = &notes.record;
             if n.person != person {
                 continue;
             }
@@ -231,29 +182,29 @@ impl Engine {
         let mut diagnoses = self.diagnoses_of(person, &persons).await?;
         if stale {
             let mine: Vec<DocId> = self
-                .list::<Diagnosis>()
+                .stored::<Diagnosis>()
                 .await?
-                .into_iter()
-                .filter(|d| d.author == Some(me))
-                .map(|d| d.id)
+                .values()
+                .filter(|d| d.record.author == Some(me))
+                .map(|d| d.record.id)
                 .collect();
             diagnoses.retain(|d| mine.contains(&d.id));
         }
         let mut programmes = Vec::new();
-        for programme in self.authored::<Programme>().await? {
-            let p = &programme.stored.record;
+        for programme in self.stored::<Programme>().await?.values() {
+            let p = &programme.record;
             if p.person == person && (!stale || p.opened_by == Some(me)) {
-                programmes.push(programme_view(&programme, &catalogue));
+                programmes.push(programme_view(programme, &catalogue));
             }
         }
         programmes.sort_by_key(|p| (p.closed_on.is_some(), std::cmp::Reverse(p.opened_on)));
         let org = self.own_org().await?;
         let mut referrals: Vec<ReferralView> = self
-            .authored::<Referral>()
+            .stored::<Referral>()
             .await?
-            .iter()
-            .filter(|r| r.stored.record.person == person)
-            .filter(|r| !stale || r.stored.record.sent.by == Some(me))
+            .values()
+            .filter(|r| r.record.person == person)
+            .filter(|r| !stale || r.record.sent.by == Some(me))
             .map(|r| referral_view(r, org, &catalogue))
             .collect();
         referrals.sort_by_key(|r| std::cmp::Reverse(r.sent_at));
@@ -290,11 +241,12 @@ impl Engine {
             return Err(invalid("write the note first"));
         }
         let existing = self
-            .stored::<CaseNotes>(false)
+            .stored::<CaseNotes>()
             .await?
-            .into_iter()
-            .map(|s| s.record)
-            .find(|n| n.person == draft.person && n.org == org);
+            .values()
+            .map(|s| &s.record)
+            .find(|n| n.person == draft.person && n.org == org)
+            .cloned();
         let mut notes = match existing {
             Some(notes) => notes,
             None => CaseNotes::new(
@@ -324,22 +276,17 @@ impl Engine {
         person: PersonId,
         persons: &PersonIndex,
     ) -> Result<Vec<DiagnosisView>> {
-        let mut all: Vec<Authored<Diagnosis>> = self
-            .authored::<Diagnosis>()
-            .await?
-            .into_iter()
-            .filter(|d| d.stored.record.persons().contains(&person))
+        let view = self.stored::<Diagnosis>().await?;
+        let mut all: Vec<&Stored<Diagnosis>> = view
+            .values()
+            .filter(|d| d.record.persons().contains(&person))
             .collect();
         // Oldest first, to compare each with the one before.
-        all.sort_by_key(|d| (d.stored.record.assessed_on, d.stored.record.created_at));
+        all.sort_by_key(|d| (d.record.assessed_on, d.record.created_at));
         let mut views = Vec::with_capacity(all.len());
         for (at, d) in all.iter().enumerate() {
             let previous = at.checked_sub(1).and_then(|i| all.get(i));
-            views.push(diagnosis_view(
-                d,
-                previous.map(|p| &p.stored.record),
-                persons,
-            ));
+            views.push(diagnosis_view(d, previous.map(|p| &p.record), persons));
         }
         views.reverse();
         Ok(views)
@@ -348,12 +295,7 @@ impl Engine {
     /// One diagnosis, compared with the one before it; reported as read.
     pub async fn diagnosis(&self, id: DocId) -> Result<DiagnosisView> {
         self.gate(true)?;
-        let person = self
-            .authored_one::<Diagnosis>(id)
-            .await?
-            .stored
-            .record
-            .person;
+        let person = self.stored_one::<Diagnosis>(id).await?.record.person;
         let persons = self.person_index().await?;
         let view = self
             .diagnoses_of(person, &persons)
@@ -423,7 +365,7 @@ impl Engine {
     // ---- programmes ----
 
     async fn programme_view_of(&self, id: DocId) -> Result<ProgrammeView> {
-        let programme = self.authored_one::<Programme>(id).await?;
+        let programme = self.stored_one::<Programme>(id).await?;
         Ok(programme_view(
             &programme,
             &self.catalogue_or_empty().await?,
@@ -700,31 +642,35 @@ impl Engine {
     /// diagnosis and the goals of their open programme.
     async fn share_of(&self, person: PersonId) -> Result<ReferralShare> {
         let mut share = ReferralShare::default();
-        let latest = self
-            .list::<Diagnosis>()
-            .await?
-            .into_iter()
+        let diagnoses = self.stored::<Diagnosis>().await?;
+        let latest = diagnoses
+            .values()
+            .map(|d| &d.record)
             .filter(|d| d.person == person)
             .max_by_key(|d| (d.assessed_on, d.created_at));
         if let Some(d) = latest {
-            share.diagnosis = d.domains;
+            share.diagnosis = d.domains.clone();
             share.diagnosis_on = Some(d.assessed_on);
-            share.wishes = d.wishes;
+            share.wishes = d.wishes.clone();
         }
-        let open = self
-            .list::<Programme>()
-            .await?
-            .into_iter()
+        let programmes = self.stored::<Programme>().await?;
+        let open = programmes
+            .values()
+            .map(|p| &p.record)
             .filter(|p| p.person == person && p.is_open())
             .max_by_key(|p| p.opened_on);
         if let Some(p) = open {
-            share.goals = p.goals.into_iter().map(|(k, g)| (k, g.text)).collect();
+            share.goals = p
+                .goals
+                .iter()
+                .map(|(k, g)| (k.clone(), g.text.clone()))
+                .collect();
         }
         Ok(share)
     }
 
     async fn referral_view_of(&self, id: DocId) -> Result<ReferralView> {
-        let referral = self.authored_one::<Referral>(id).await?;
+        let referral = self.stored_one::<Referral>(id).await?;
         Ok(referral_view(
             &referral,
             self.own_org().await?,
@@ -777,8 +723,8 @@ impl Engine {
         let org = self.own_org().await?;
         let catalogue = self.catalogue_or_empty().await?;
         let mut view = ReferralsView::default();
-        for referral in self.authored::<Referral>().await? {
-            let shown = referral_view(&referral, org, &catalogue);
+        for referral in self.stored::<Referral>().await?.values() {
+            let shown = referral_view(referral, org, &catalogue);
             if shown.incoming {
                 view.incoming.push(shown);
             } else {
@@ -812,7 +758,7 @@ impl Engine {
                 .unwrap_or_default()
         };
         let mut due = Vec::new();
-        for contact in self.list::<Contact>().await? {
+        for contact in self.stored::<Contact>().await?.values().map(|s| &s.record) {
             let Some(f) = contact.follow_up.as_ref().filter(|f| !f.done) else {
                 continue;
             };
@@ -838,7 +784,12 @@ impl Engine {
             return Ok(due);
         }
         let me = Carrier::Worker(identity.user).to_string();
-        for programme in self.list::<Programme>().await? {
+        for programme in self
+            .stored::<Programme>()
+            .await?
+            .values()
+            .map(|s| &s.record)
+        {
             for (day, key, is_review) in programme.due_by(today) {
                 let text = if is_review {
                     String::new()
@@ -866,7 +817,7 @@ impl Engine {
                 });
             }
         }
-        for referral in self.list::<Referral>().await? {
+        for referral in self.stored::<Referral>().await?.values().map(|s| &s.record) {
             if referral.to_org.is_some()
                 && referral.to_org == org
                 && referral.status() == ReferralStatus::Sent
@@ -913,11 +864,11 @@ impl Engine {
 type PersonIndexEntry = (odnowa_shared::records::Person, bool);
 
 fn diagnosis_view(
-    authored: &Authored<Diagnosis>,
+    authored: &Stored<Diagnosis>,
     previous: Option<&Diagnosis>,
     persons: &PersonIndex,
 ) -> DiagnosisView {
-    let d = &authored.stored.record;
+    let d = &authored.record;
     let change: BTreeMap<String, i64> = previous.map(|p| d.change_since(p)).unwrap_or_default();
     let order = |code: &str| {
         domain::ALL
@@ -962,8 +913,8 @@ fn diagnosis_view(
             })
             .collect(),
         previous_on: previous.map(|p| p.assessed_on),
-        confirmed: authored.stored.confirmed,
-        conflicts: authored.stored.conflicts,
+        confirmed: authored.confirmed,
+        conflicts: authored.conflicts,
     }
 }
 
@@ -983,8 +934,8 @@ fn carrier_name(carrier: &str, catalogue: &Catalogue) -> String {
     }
 }
 
-fn programme_view(authored: &Authored<Programme>, catalogue: &Catalogue) -> ProgrammeView {
-    let p = &authored.stored.record;
+fn programme_view(authored: &Stored<Programme>, catalogue: &Catalogue) -> ProgrammeView {
+    let p = &authored.record;
     let today = Date::today();
     let mut goals: Vec<(Timestamp, GoalView)> = p
         .goals
@@ -1048,17 +999,17 @@ fn programme_view(authored: &Authored<Programme>, catalogue: &Catalogue) -> Prog
         closed_on: p.closed_on,
         outcome: p.outcome.clone(),
         closing_note: p.closing_note.clone(),
-        confirmed: authored.stored.confirmed,
-        conflicts: authored.stored.conflicts,
+        confirmed: authored.confirmed,
+        conflicts: authored.conflicts,
     }
 }
 
 fn referral_view(
-    authored: &Authored<Referral>,
+    authored: &Stored<Referral>,
     org: Option<OrgId>,
     catalogue: &Catalogue,
 ) -> ReferralView {
-    let r = &authored.stored.record;
+    let r = &authored.record;
     let org_name = |o: OrgId| {
         catalogue
             .orgs
@@ -1127,6 +1078,6 @@ fn referral_view(
         incoming,
         may_answer: Some(r.answering_org()) == org
             && matches!(status, ReferralStatus::Sent | ReferralStatus::Accepted),
-        confirmed: authored.stored.confirmed,
+        confirmed: authored.confirmed,
     }
 }

@@ -16,6 +16,7 @@
 //! nothing.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use automerge::Automerge;
 
@@ -27,7 +28,7 @@ use odnowa_shared::api::{
 };
 use odnowa_shared::conflicts;
 use odnowa_shared::document;
-use odnowa_shared::ids::{DocId, PersonId, SiteId, SpaceId};
+use odnowa_shared::ids::{DocId, OrgId, PersonId, SiteId, SpaceId};
 use odnowa_shared::records::{
     Catalogue, Consent, Contact, ContactPerson, DaySession, DistinctMark, FollowUp, Gender,
     Participant, Person, Record, RecordKind, Workshop, WorkshopItem,
@@ -36,7 +37,7 @@ use odnowa_shared::search;
 use odnowa_shared::time::{Date, Timestamp};
 
 use super::replica::replica_of;
-use super::store::DocRow;
+use super::store::ViewDocs;
 use super::{Engine, EngineError, Result};
 
 /// At most this many persons come back from a search or a duplicate check.
@@ -48,22 +49,7 @@ const MAX_RECENT_PERSONS: usize = 12;
 /// A larger change of the meals count in one tap is a typing mistake.
 const MAX_MEALS_DELTA: i64 = 500;
 
-/// A record read from the device with what its lists show about it.
-#[derive(Clone)]
-pub(super) struct Stored<R> {
-    pub(super) record: R,
-    pub(super) confirmed: bool,
-    pub(super) conflicts: usize,
-}
-
-pub(super) fn read_row<R: Record>(row: &DocRow) -> Result<Stored<R>> {
-    let replica = replica_of(row)?;
-    Ok(Stored {
-        record: document::read(&replica.doc)?,
-        confirmed: !row.dirty,
-        conflicts: conflicts::conflicts(&replica.doc).len(),
-    })
-}
+pub(super) use super::replica::{Stored, read_row};
 
 /// The gender code stored for a draft's `f`, `m`, `x` or empty (the long
 /// codes are accepted too).
@@ -129,33 +115,62 @@ pub(super) fn not_found(id: impl Into<DocId>) -> EngineError {
     EngineError::NotFound(id.into())
 }
 
-/// Persons on the device, by id, with whether the server confirmed them.
-pub(super) type PersonIndex = HashMap<PersonId, (Person, bool)>;
+/// Persons as this device shows them (the details of those who withdrew
+/// consent left out unless this device's organisation recorded it), by id
+/// with whether the server confirmed them, and by folded alias for search.
+/// Built once per change of the persons and kept ([`LocalStore::derived`]).
+pub(super) struct PersonIndex {
+    by_id: HashMap<PersonId, (Person, bool)>,
+    /// Every person's id by folded alias, in alias order.
+    folded: Vec<(String, PersonId)>,
+}
+
+impl PersonIndex {
+    fn of(persons: &ViewDocs<Stored<Person>>, org: Option<OrgId>) -> Self {
+        let mut by_id = HashMap::with_capacity(persons.len());
+        let mut folded = Vec::with_capacity(persons.len());
+        for stored in persons.values() {
+            let record = if stored.record.hidden_from(org) {
+                stored.record.clone().redacted()
+            } else {
+                stored.record.clone()
+            };
+            let id = record.person_id();
+            folded.push((search::fold(&record.alias), id));
+            by_id.insert(id, (record, stored.confirmed));
+        }
+        folded.sort();
+        PersonIndex { by_id, folded }
+    }
+
+    /// The person `id` as shown, with whether the server confirmed them.
+    pub(super) fn get(&self, id: &PersonId) -> Option<&(Person, bool)> {
+        self.by_id.get(id)
+    }
+
+    /// Every person as shown, by id, in no order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&PersonId, &(Person, bool))> {
+        self.by_id.iter()
+    }
+
+    /// Every person as shown with their folded alias, in alias order.
+    fn shown(&self) -> impl Iterator<Item = (&str, &Person, bool)> {
+        self.folded.iter().filter_map(|(folded, id)| {
+            let (person, confirmed) = self.by_id.get(id)?;
+            Some((folded.as_str(), person, *confirmed))
+        })
+    }
+}
 
 impl Engine {
     // ---- helpers ----
 
-    /// Every record of a kind with its confirmation and conflicts; records
+    /// Every record of a kind with its confirmation, conflicts and first
+    /// author, by document: decoded once and kept in memory while the key
+    /// is held (only records written since are decoded again); records
     /// that do not read are skipped with a warning.
-    pub(super) async fn stored<R: Record>(&self, with_conflicts: bool) -> Result<Vec<Stored<R>>> {
-        // Decoded once (with the conflicts counted) and kept in memory while
-        // the key is held; only records written since are decoded again.
-        let mut out = self
-            .store()
-            .decoded(R::KIND, |row| match read_row::<R>(row) {
-                Ok(stored) => Some(stored),
-                Err(e) => {
-                    tracing::warn!(doc = %row.id, error = %e, "record skipped");
-                    None
-                }
-            })
-            .await?;
-        if !with_conflicts {
-            for stored in &mut out {
-                stored.conflicts = 0;
-            }
-        }
-        Ok(out)
+    pub(super) async fn stored<R: Record>(&self) -> Result<ViewDocs<Stored<R>>> {
+        self.inner.replica.stored::<R>().await
     }
 
     /// One record of kind `R`; `NotFound` when there is none of that kind.
@@ -166,30 +181,13 @@ impl Engine {
         }
     }
 
-    pub(super) async fn person_index(&self) -> Result<PersonIndex> {
-        Ok(self
-            .shown_persons()
-            .await?
-            .into_iter()
-            .map(|s| (s.record.person_id(), (s.record, s.confirmed)))
-            .collect())
-    }
-
-    /// Every person, with the details of those who withdrew consent left
-    /// out unless this device's organisation recorded it.
-    async fn shown_persons(&self) -> Result<Vec<Stored<Person>>> {
+    /// The persons as shown (see [`PersonIndex`]).
+    pub(super) async fn person_index(&self) -> Result<Arc<PersonIndex>> {
+        let persons = self.stored::<Person>().await?;
         let org = self.own_org().await?;
         Ok(self
-            .stored::<Person>(false)
-            .await?
-            .into_iter()
-            .map(|mut s| {
-                if s.record.hidden_from(org) {
-                    s.record = s.record.redacted();
-                }
-                s
-            })
-            .collect())
+            .store()
+            .derived(&persons, org, || PersonIndex::of(&persons, org)))
     }
 
     /// The persons a stale device still shows: those this user registered
@@ -197,31 +195,28 @@ impl Engine {
     pub(super) async fn own_persons(&self) -> Result<BTreeSet<PersonId>> {
         let me = self.require_identity().await?.user;
         let mut own: BTreeSet<PersonId> = self
-            .list::<Person>()
+            .stored::<Person>()
             .await?
-            .into_iter()
-            .filter(|p| p.created_by == Some(me))
-            .map(|p| p.person_id())
+            .values()
+            .filter(|p| p.record.created_by == Some(me))
+            .map(|p| p.record.person_id())
             .collect();
-        for contact in self.list::<Contact>().await? {
-            if contact.worker == me {
-                own.extend(contact.person_ids());
+        for contact in self.stored::<Contact>().await?.values() {
+            if contact.record.worker == me {
+                own.extend(contact.record.person_ids());
             }
         }
         Ok(own)
     }
 
-    /// Persons shown now: everybody, or on a stale device only its own.
-    async fn listed_persons(&self, stale: bool) -> Result<Vec<Stored<Person>>> {
-        let persons = self.shown_persons().await?;
-        if !stale {
-            return Ok(persons);
-        }
-        let own = self.own_persons().await?;
-        Ok(persons
-            .into_iter()
-            .filter(|s| own.contains(&s.record.person_id()))
-            .collect())
+    /// Persons shown now: everybody, or on a stale device only its own
+    /// (`None`: everybody).
+    async fn listed_only(&self, stale: bool) -> Result<Option<BTreeSet<PersonId>>> {
+        Ok(if stale {
+            Some(self.own_persons().await?)
+        } else {
+            None
+        })
     }
 
     /// Refuses a person id this device does not hold (`NotFound`).
@@ -262,7 +257,9 @@ impl Engine {
 
     pub(super) async fn catalogue_or_empty(&self) -> Result<Catalogue> {
         Ok(self
-            .get::<Catalogue>(DocId::catalogue())
+            .inner
+            .replica
+            .catalogue()
             .await?
             .unwrap_or_else(Catalogue::genesis_value))
     }
@@ -415,28 +412,31 @@ impl Engine {
     pub async fn search_persons(&self, query: &str) -> Result<Vec<PersonView>> {
         let stale = self.recording(true)?;
         let folded = search::fold(query);
-        let mut found: Vec<(bool, String, PersonView)> = self
-            .listed_persons(stale)
-            .await?
-            .into_iter()
-            .filter(|s| s.record.merged_into.is_none())
-            .filter_map(|s| {
-                let alias = search::fold(&s.record.alias);
-                alias.contains(&folded).then(|| {
-                    (
-                        !alias.starts_with(&folded),
-                        alias,
-                        person_view(&s.record, s.confirmed),
-                    )
-                })
-            })
-            .collect();
-        found.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        Ok(found
-            .into_iter()
-            .take(MAX_PERSONS)
-            .map(|(_, _, view)| view)
-            .collect())
+        let only = self.listed_only(stale).await?;
+        let persons = self.person_index().await?;
+        // In alias order already: those whose alias starts with the query
+        // first, then the others, each group by alias.
+        let (mut first, mut then) = (Vec::new(), Vec::new());
+        for (alias, record, confirmed) in persons.shown() {
+            if record.merged_into.is_some()
+                || !alias.contains(&folded)
+                || only
+                    .as_ref()
+                    .is_some_and(|own| !own.contains(&record.person_id()))
+            {
+                continue;
+            }
+            if alias.starts_with(&folded) {
+                if first.len() < MAX_PERSONS {
+                    first.push(person_view(record, confirmed));
+                }
+            } else if then.len() < MAX_PERSONS {
+                then.push(person_view(record, confirmed));
+            }
+        }
+        first.extend(then);
+        first.truncate(MAX_PERSONS);
+        Ok(first)
     }
 
     /// Persons who look like `draft` (see [`search::looks_alike`]), for the
@@ -451,23 +451,39 @@ impl Engine {
         }
         // What the worker judges by: when and where they were last met.
         let me = self.require_identity().await?.user;
-        let contacts = self.list::<Contact>().await?;
+        // One pass over the contacts for all of them: how many each has,
+        // and the latest.
+        let mut met: HashMap<String, (u64, Option<&Contact>)> = found
+            .iter()
+            .map(|(_, record, _)| (record.person_id().to_string(), (0, None)))
+            .collect();
+        let contacts = self.stored::<Contact>().await?;
+        for contact in contacts.values().map(|s| &s.record) {
+            if stale && contact.worker != me {
+                continue;
+            }
+            for key in contact.persons.keys() {
+                if let Some((count, last)) = met.get_mut(key) {
+                    *count += 1;
+                    if last.is_none_or(|l| (l.at, l.id) < (contact.at, contact.id)) {
+                        *last = Some(contact);
+                    }
+                }
+            }
+        }
         Ok(found
             .into_iter()
             .map(|(_, record, confirmed)| {
-                let id = record.person_id();
-                let theirs: Vec<&Contact> = contacts
-                    .iter()
-                    .filter(|c| !stale || c.worker == me)
-                    .filter(|c| c.persons.contains_key(&id.to_string()))
-                    .collect();
-                let last = theirs.iter().max_by_key(|c| (c.at, c.id));
+                let (count, last) = met
+                    .get(&record.person_id().to_string())
+                    .copied()
+                    .unwrap_or_default();
                 SimilarPerson {
                     person: person_view(&record, confirmed),
                     registered: record.created_at,
                     last_contact: last.map(|c| c.at),
                     last_place: last.map(|c| c.place.clone()).unwrap_or_default(),
-                    contacts: theirs.len() as u64,
+                    contacts: count,
                 }
             })
             .collect())
@@ -478,25 +494,22 @@ impl Engine {
     /// (see [`search::looks_alike`]), not in `draft.distinct_from`; by
     /// folded alias, at most [`MAX_PERSONS`].
     async fn alike(&self, draft: &PersonDraft, stale: bool) -> Result<Vec<(String, Person, bool)>> {
-        let mut found: Vec<(String, Person, bool)> = self
-            .listed_persons(stale)
-            .await?
-            .into_iter()
-            .filter(|s| s.record.merged_into.is_none())
-            .filter(|s| !draft.distinct_from.contains(&s.record.person_id()))
-            .filter(|s| {
-                search::looks_alike(
-                    &draft.alias,
-                    draft.birth_year,
-                    &s.record.alias,
-                    s.record.birth_year,
-                )
+        let only = self.listed_only(stale).await?;
+        let persons = self.person_index().await?;
+        // The draft's alias folded once; every person's is in the index.
+        let folded = search::fold(&draft.alias);
+        Ok(persons
+            .shown()
+            .filter(|(alias, p, _)| {
+                search::years_alike(draft.birth_year, p.birth_year)
+                    && search::folded_alike(&folded, alias)
             })
-            .map(|s| (search::fold(&s.record.alias), s.record, s.confirmed))
-            .collect();
-        found.sort_by(|a, b| a.0.cmp(&b.0));
-        found.truncate(MAX_PERSONS);
-        Ok(found)
+            .filter(|(_, p, _)| p.merged_into.is_none())
+            .filter(|(_, p, _)| !draft.distinct_from.contains(&p.person_id()))
+            .filter(|(_, p, _)| only.as_ref().is_none_or(|own| own.contains(&p.person_id())))
+            .take(MAX_PERSONS)
+            .map(|(folded, p, confirmed)| (folded.to_string(), p.clone(), confirmed))
+            .collect())
     }
 
     /// A new person from `draft`, checked, not yet saved. Refused
@@ -652,16 +665,15 @@ impl Engine {
         let stale = self.recording(false)?;
         let me = self.require_identity().await?.user;
         let persons = self.person_index().await?;
-        let mut contacts: Vec<Stored<Contact>> = self
-            .stored::<Contact>(true)
-            .await?
-            .into_iter()
+        let all = self.stored::<Contact>().await?;
+        let mut contacts: Vec<&Stored<Contact>> = all
+            .values()
             .filter(|s| s.record.at.warsaw_date() == date)
             .filter(|s| !stale || s.record.worker == me)
             .collect();
         contacts.sort_by_key(|s| std::cmp::Reverse((s.record.at, s.record.id)));
         Ok(contacts
-            .iter()
+            .into_iter()
             .map(|s| Self::contact_view(s, &persons))
             .collect())
     }
@@ -676,7 +688,8 @@ impl Engine {
 
     async fn contact_as_saved(&self, id: DocId) -> Result<ContactView> {
         let stored = self.own_contact(id).await?;
-        Ok(Self::contact_view(&stored, &self.person_index().await?))
+        let persons = self.person_index().await?;
+        Ok(Self::contact_view(&stored, &persons))
     }
 
     /// A contact as this device may show it now: any, or on a stale
@@ -721,7 +734,7 @@ impl Engine {
             .iter()
             .map(|c| c.trim().to_string())
             .collect();
-        if !codes.is_empty() && self.get::<Catalogue>(DocId::catalogue()).await?.is_none() {
+        if !codes.is_empty() && self.inner.replica.catalogue().await?.is_none() {
             return Err(EngineError::Invalid(
                 "the service catalogue has not arrived yet: sync once, then pick the services"
                     .into(),
@@ -811,10 +824,10 @@ impl Engine {
     pub async fn recent_places(&self) -> Result<Vec<String>> {
         self.recording(true)?;
         let identity = self.require_identity().await?;
-        let mut contacts: Vec<Contact> = self
-            .list::<Contact>()
-            .await?
-            .into_iter()
+        let all = self.stored::<Contact>().await?;
+        let mut contacts: Vec<&Contact> = all
+            .values()
+            .map(|s| &s.record)
             .filter(|c| c.worker == identity.user && !c.place.trim().is_empty())
             .collect();
         contacts.sort_by_key(|c| std::cmp::Reverse(c.at));
@@ -822,7 +835,7 @@ impl Engine {
         Ok(contacts
             .into_iter()
             .filter(|c| seen.insert(search::fold(&c.place)))
-            .map(|c| c.place)
+            .map(|c| c.place.clone())
             .take(MAX_PLACES)
             .collect())
     }
@@ -835,16 +848,23 @@ impl Engine {
         let stale = self.recording(true)?;
         let me = self.require_identity().await?.user;
         let persons = self.person_index().await?;
-        let mut contacts: Vec<Contact> = self
-            .list::<Contact>()
-            .await?
-            .into_iter()
+        let all = self.stored::<Contact>().await?;
+        let mut contacts: Vec<&Contact> = all
+            .values()
+            .map(|s| &s.record)
             .filter(|c| !stale || c.worker == me)
             .collect();
         contacts.sort_by_key(|c| std::cmp::Reverse((c.at, c.id)));
+        let limit = limit.min(MAX_RECENT_PERSONS);
+        // Newest first, so a person's first contact met is their latest;
+        // the walk stops once `limit` persons are found.
         let mut latest: HashMap<PersonId, &Contact> = HashMap::new();
         let mut order: Vec<(PersonId, Timestamp)> = Vec::new();
+        let mut seen: BTreeSet<PersonId> = BTreeSet::new();
         for contact in &contacts {
+            if order.len() >= limit {
+                break;
+            }
             for person in contact.person_ids() {
                 // A merged duplicate counts as the person it was merged into.
                 let person = match persons.get(&person) {
@@ -852,7 +872,10 @@ impl Engine {
                     None => continue,
                 };
                 latest.entry(person).or_insert(contact);
-                if contact.worker == me && !order.iter().any(|(p, _)| *p == person) {
+                let shown = persons.get(&person).is_some_and(|(record, _)| {
+                    record.merged_into.is_none() && !record.alias.trim().is_empty()
+                });
+                if contact.worker == me && shown && seen.insert(person) {
                     order.push((person, contact.at));
                 }
             }
@@ -861,9 +884,6 @@ impl Engine {
             .into_iter()
             .filter_map(|(id, at)| {
                 let (record, confirmed) = persons.get(&id)?;
-                if record.merged_into.is_some() || record.alias.trim().is_empty() {
-                    return None;
-                }
                 let last = latest.get(&id)?;
                 Some(RecentPerson {
                     person: person_view(record, *confirmed),
@@ -872,7 +892,7 @@ impl Engine {
                     place: last.place.clone(),
                 })
             })
-            .take(limit.min(MAX_RECENT_PERSONS))
+            .take(limit)
             .collect())
     }
 
@@ -903,7 +923,7 @@ impl Engine {
                 },
             ));
         }
-        for (id, (person, _)) in persons {
+        for (id, (person, _)) in persons.iter() {
             if listed.contains(id)
                 || person.merged_into.is_some()
                 || !person.sites.contains_key(&site)
@@ -937,7 +957,8 @@ impl Engine {
     /// A day session as the board shows it.
     pub async fn day_session(&self, id: DocId) -> Result<DaySessionView> {
         let stored = self.stored_one::<DaySession>(id).await?;
-        Ok(Self::session_view(&stored, &self.person_index().await?))
+        let persons = self.person_index().await?;
+        Ok(Self::session_view(&stored, &persons))
     }
 
     /// Today's session of `site` (Europe/Warsaw), opened from its
@@ -1100,8 +1121,11 @@ impl Engine {
         let me = self.require_identity().await?.user;
         let persons = self.person_index().await?;
         let catalogue = self.catalogue_or_empty().await?;
-        let mut workshops = self.stored::<Workshop>(true).await?;
-        workshops.retain(|s| !stale || s.record.facilitator == me);
+        let all = self.stored::<Workshop>().await?;
+        let mut workshops: Vec<&Stored<Workshop>> = all
+            .values()
+            .filter(|s| !stale || s.record.facilitator == me)
+            .collect();
         workshops.sort_by_key(|s| std::cmp::Reverse((s.record.date, s.record.id)));
         Ok(workshops
             .iter()
@@ -1119,9 +1143,10 @@ impl Engine {
 
     async fn workshop_as_saved(&self, id: DocId) -> Result<WorkshopView> {
         let stored = self.own_workshop(id).await?;
+        let persons = self.person_index().await?;
         Ok(Self::workshop_view(
             &stored,
-            &self.person_index().await?,
+            &persons,
             &self.catalogue_or_empty().await?,
         ))
     }

@@ -19,7 +19,38 @@ use odnowa_shared::time::Timestamp;
 use odnowa_shared::validate::ValidationContext;
 
 use super::error::{EngineError, Result};
-use super::store::{DocRow, LocalStore};
+use super::store::{DocRow, LocalStore, ViewDocs, ViewValue};
+
+/// A record read from the device with what its lists show about it: the
+/// one decoded view of its kind (see [`LocalStore::decoded`]).
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Stored<R> {
+    pub(crate) record: R,
+    /// Whether the server confirmed every change (kept in the row).
+    #[serde(skip)]
+    pub(crate) confirmed: bool,
+    /// How many fields hold concurrent values.
+    pub(crate) conflicts: usize,
+    /// The name of the record's first device author, from its history.
+    pub(crate) author: Option<String>,
+}
+
+impl<R: Record> ViewValue for Stored<R> {
+    fn set_confirmed(&mut self, confirmed: bool) {
+        self.confirmed = confirmed;
+    }
+}
+
+/// A stored row as the record it holds, with its conflicts and author.
+pub(crate) fn read_row<R: Record>(row: &DocRow) -> Result<Stored<R>> {
+    let replica = replica_of(row)?;
+    Ok(Stored {
+        record: document::read(&replica.doc)?,
+        confirmed: !row.dirty,
+        conflicts: conflicts::conflicts(&replica.doc).len(),
+        author: document::first_author(&replica.doc),
+    })
+}
 
 /// A stored row as a document with what the server confirmed.
 pub(crate) fn replica_of(row: &DocRow) -> Result<ReplicaDoc> {
@@ -83,9 +114,19 @@ impl Replica {
         self.edits.lock().await
     }
 
+    /// The catalogue, if it arrived (from its view: every save and most
+    /// screens read it).
+    pub(crate) async fn catalogue(&self) -> Result<Option<Catalogue>> {
+        Ok(self
+            .stored::<Catalogue>()
+            .await?
+            .get(&DocId::catalogue())
+            .map(|s| s.record.clone()))
+    }
+
     /// The service codes records are validated against: the catalogue's.
     pub(crate) async fn validation_context(&self) -> Result<ValidationContext> {
-        match self.get::<Catalogue>(DocId::catalogue()).await? {
+        match self.catalogue().await? {
             Some(catalogue) => Ok(ValidationContext::with_services(
                 catalogue.services.keys().cloned(),
             )),
@@ -159,20 +200,30 @@ impl Replica {
         }
     }
 
-    /// Every record of a kind. Records that do not read (written by a newer
-    /// app in a way this one cannot follow) are skipped with a warning.
-    pub(crate) async fn list<R: Record>(&self) -> Result<Vec<R>> {
+    /// Every record of a kind, by document, from the decoded view kept in
+    /// memory (and sealed on disk). Records that do not read (written by a
+    /// newer app in a way this one cannot follow) are skipped with a
+    /// warning.
+    pub(crate) async fn stored<R: Record>(&self) -> Result<ViewDocs<Stored<R>>> {
         self.store
-            .decoded(R::KIND, |row| {
-                match replica_of(row).and_then(|r| Ok(document::read::<R>(&r.doc)?)) {
-                    Ok(record) => Some(record),
-                    Err(e) => {
-                        tracing::warn!(doc = %row.id, error = %e, "record skipped");
-                        None
-                    }
+            .decoded(R::KIND, |row| match read_row::<R>(row) {
+                Ok(stored) => Some(stored),
+                Err(e) => {
+                    tracing::warn!(doc = %row.id, error = %e, "record skipped");
+                    None
                 }
             })
             .await
+    }
+
+    /// Every record of a kind, copied out of the view.
+    pub(crate) async fn list<R: Record>(&self) -> Result<Vec<R>> {
+        Ok(self
+            .stored::<R>()
+            .await?
+            .values()
+            .map(|s| s.record.clone())
+            .collect())
     }
 
     /// A day session as `value` opens it, from the deterministic genesis

@@ -13,6 +13,8 @@ use std::str::FromStr;
 use std::sync::{Arc, RwLock};
 
 use base64::Engine as _;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use automerge::ChangeHash;
 use sqlx::sqlite::{
@@ -52,7 +54,14 @@ pub struct LocalStore {
     /// Records decoded once and kept while the key is held, per kind and
     /// type: a list or a search reads again only what was written since.
     views: Arc<tokio::sync::Mutex<HashMap<(RecordKind, TypeId), View>>>,
+    /// Indexes built over a view (the persons as shown, by id), kept while
+    /// that view is unchanged; dropped with the views.
+    derived: Arc<std::sync::Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>>,
 }
+
+/// One index over a view: the view it was built from, what else it
+/// depends on, and the index.
+type Derived<T, K, D> = (ViewDocs<T>, K, Arc<D>);
 
 /// Documents written since the store opened, newest last. A view that is
 /// older than `floor` reads its kind again whole.
@@ -67,10 +76,46 @@ struct Journal {
 /// again whole.
 const JOURNAL_MAX: usize = 4096;
 
-/// The decoded records of one kind (a `BTreeMap<DocId, T>`) as of `seq`.
+/// The decoded records of one kind (an `Arc<BTreeMap<DocId, T>>`) as of
+/// `seq`. Readers get the `Arc`: a list costs no copy of its records, and
+/// a write after it copies the map only while an old reader still holds it.
 struct View {
     seq: u64,
     docs: Box<dyn Any + Send + Sync>,
+}
+
+/// A value a decoded view keeps per document. It is also kept on disk,
+/// sealed, in the row's `view` column, so that a cold start reads a short
+/// JSON instead of loading the Automerge document. Whether the server
+/// confirmed the record lives in the row (it changes without a write of
+/// the bytes), so it is left out of the sealed view and set on reading.
+pub trait ViewValue: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
+    fn set_confirmed(&mut self, confirmed: bool);
+}
+
+/// The records one view holds, by document.
+pub type ViewDocs<T> = Arc<BTreeMap<DocId, T>>;
+
+/// Names this build's record shapes in a sealed view's associated data: a
+/// view written by a build that read records differently does not open,
+/// and the record is decoded again from its bytes.
+const VIEW_FORMAT: &str = concat!(
+    "1/",
+    env!("CARGO_PKG_VERSION"),
+    "/",
+    env!("ODNOWA_VIEW_SHAPES")
+);
+
+/// How many records decoded again at once are worth keeping on disk at
+/// once (after a sync); fewer wait for the next cold start.
+const KEEP_AFTER: usize = 32;
+
+fn view_aad<T>(id: &str, kind: RecordKind) -> Vec<u8> {
+    format!(
+        "view/{id}/{kind}/{}/{VIEW_FORMAT}",
+        std::any::type_name::<T>()
+    )
+    .into_bytes()
 }
 
 /// The stored keyring and the wrong PINs counted against it.
@@ -110,6 +155,29 @@ type DocTuple = (
     Option<String>,
 );
 
+/// A document row's columns and its `rev`.
+type DocRevTuple = (
+    String,
+    String,
+    String,
+    i64,
+    Vec<u8>,
+    String,
+    i64,
+    Option<String>,
+    i64,
+);
+
+fn split_rev(t: DocRevTuple) -> (DocTuple, i64) {
+    let (id, space, kind, generation, bytes, confirmed, dirty, refused, rev) = t;
+    (
+        (
+            id, space, kind, generation, bytes, confirmed, dirty, refused,
+        ),
+        rev,
+    )
+}
+
 fn doc_aad(id: &str) -> Vec<u8> {
     format!("doc/{id}").into_bytes()
 }
@@ -123,6 +191,17 @@ const READ_AAD: &[u8] = b"read";
 
 fn secret_aad(key: &str) -> Vec<u8> {
     format!("meta/{key}").into_bytes()
+}
+
+/// `value` as JSON, sealed for the row of `id`.
+fn seal_view<T: ViewValue>(
+    key: &DataKey,
+    kind: RecordKind,
+    id: &DocId,
+    value: &T,
+) -> Result<Vec<u8>> {
+    let plain = serde_json::to_vec(value).map_err(|e| EngineError::Corrupt(e.to_string()))?;
+    Ok(key.seal(&view_aad::<T>(&id.to_string(), kind), &plain)?)
 }
 
 fn doc_row(key: &DataKey, t: DocTuple) -> Result<DocRow> {
@@ -155,6 +234,7 @@ fn doc_row(key: &DataKey, t: DocTuple) -> Result<DocRow> {
 }
 
 const DOC_COLUMNS: &str = "id, space, kind, generation, bytes, confirmed, dirty, refused";
+const DOC_COLUMNS_REV: &str = "id, space, kind, generation, bytes, confirmed, dirty, refused, rev";
 
 impl LocalStore {
     /// Opens (creating) the database file at `path`.
@@ -178,6 +258,7 @@ impl LocalStore {
             key: Arc::new(RwLock::new(None)),
             journal: Arc::default(),
             views: Arc::default(),
+            derived: Arc::default(),
         })
     }
 
@@ -214,12 +295,14 @@ impl LocalStore {
     /// Every record of `kind`, decoded by `decode` (`None`: skipped), from
     /// the view kept in memory: only documents written since it was made
     /// are read and decoded again. Each row is decrypted with the key as
-    /// always, so a locked store answers `Locked`.
-    pub async fn decoded<T: Clone + Send + Sync + 'static>(
+    /// always, so a locked store answers `Locked`. The first read after a
+    /// start takes each record's sealed view from its row where one is
+    /// kept (see [`ViewValue`]) and decodes the others from their bytes.
+    pub async fn decoded<T: ViewValue>(
         &self,
         kind: RecordKind,
         decode: impl Fn(&DocRow) -> Option<T>,
-    ) -> Result<Vec<T>> {
+    ) -> Result<ViewDocs<T>> {
         let key = self.key()?;
         let mut views = self.views.lock().await;
         let slot = (kind, TypeId::of::<T>());
@@ -245,44 +328,172 @@ impl LocalStore {
         };
         let kept = views
             .remove(&slot)
-            .and_then(|view| view.docs.downcast::<BTreeMap<DocId, T>>().ok());
+            .and_then(|view| view.docs.downcast::<ViewDocs<T>>().ok());
         let docs = match (changed, kept) {
-            (Some(changed), Some(mut docs)) => {
+            (Some(changed), Some(docs)) if changed.is_empty() => *docs,
+            (Some(changed), Some(docs)) => {
+                let mut docs = *docs;
+                let map = Arc::make_mut(&mut docs);
+                let keeping = changed.len() >= KEEP_AFTER;
+                let mut keep = Vec::new();
                 for doc in changed {
-                    let row: Option<DocTuple> =
-                        sqlx::query_as(&format!("SELECT {DOC_COLUMNS} FROM docs WHERE id = $1"))
-                            .bind(doc.to_string())
-                            .fetch_optional(&self.pool)
-                            .await?;
-                    match row.map(|row| doc_row(&key, row)).transpose()? {
-                        Some(row) if row.kind == kind => match decode(&row) {
-                            Some(value) => docs.insert(doc, value),
-                            None => docs.remove(&doc),
-                        },
-                        _ => docs.remove(&doc),
+                    let row: Option<DocRevTuple> = sqlx::query_as(&format!(
+                        "SELECT {DOC_COLUMNS_REV} FROM docs WHERE id = $1"
+                    ))
+                    .bind(doc.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    let Some((row, rev)) = row.map(split_rev) else {
+                        map.remove(&doc);
+                        continue;
                     };
-                }
-                docs
-            }
-            _ => {
-                let mut docs = Box::new(BTreeMap::new());
-                for row in self.docs_of_kind(kind).await? {
-                    if let Some(value) = decode(&row) {
-                        docs.insert(row.id, value);
+                    let row = doc_row(&key, row)?;
+                    match (row.kind == kind).then(|| decode(&row)).flatten() {
+                        Some(value) => {
+                            if keeping {
+                                keep.push((row.id, rev, seal_view(&key, kind, &row.id, &value)?));
+                            }
+                            map.insert(doc, value);
+                        }
+                        None => {
+                            map.remove(&doc);
+                        }
                     }
                 }
+                self.keep_views(&keep).await?;
                 docs
             }
+            _ => Arc::new(self.read_kind(&key, kind, &decode).await?),
         };
-        let values = docs.values().cloned().collect();
-        views.insert(slot, View { seq: now, docs });
-        Ok(values)
+        views.insert(
+            slot,
+            View {
+                seq: now,
+                docs: Box::new(docs.clone()),
+            },
+        );
+        Ok(docs)
     }
 
-    /// Drops every decoded view (the key is gone).
+    /// Every record of `kind`: from its sealed view where one opens, else
+    /// decoded from its bytes (and its view kept for the next start).
+    async fn read_kind<T: ViewValue>(
+        &self,
+        key: &DataKey,
+        kind: RecordKind,
+        decode: &impl Fn(&DocRow) -> Option<T>,
+    ) -> Result<BTreeMap<DocId, T>> {
+        let rows: Vec<(String, i64, Option<Vec<u8>>)> =
+            sqlx::query_as("SELECT id, dirty, view FROM docs WHERE kind = $1")
+                .bind(kind.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+        let mut docs = BTreeMap::new();
+        let mut missing = BTreeSet::new();
+        // A view that does not open (another build's, another key's) is
+        // decoded again like a row without one.
+        let mut unopened = false;
+        for (id, dirty, view) in rows {
+            let has_view = view.is_some();
+            let value = view
+                .and_then(|sealed| key.open(&view_aad::<T>(&id, kind), &sealed).ok())
+                .and_then(|plain| serde_json::from_slice::<T>(&plain).ok());
+            match value {
+                Some(mut value) => {
+                    value.set_confirmed(dirty == 0);
+                    docs.insert(parse("doc id", &id)?, value);
+                }
+                None => {
+                    unopened |= has_view;
+                    missing.insert(id);
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(docs);
+        }
+        let only_new = if unopened { "" } else { " AND view IS NULL" };
+        let rows: Vec<DocRevTuple> = sqlx::query_as(&format!(
+            "SELECT {DOC_COLUMNS_REV} FROM docs WHERE kind = $1{only_new}"
+        ))
+        .bind(kind.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut keep = Vec::new();
+        for (row, rev) in rows.into_iter().map(split_rev) {
+            if !missing.contains(&row.0) {
+                continue;
+            }
+            let row = doc_row(key, row)?;
+            if let Some(value) = decode(&row) {
+                keep.push((row.id, rev, seal_view(key, kind, &row.id, &value)?));
+                docs.insert(row.id, value);
+            }
+        }
+        self.keep_views(&keep).await?;
+        Ok(docs)
+    }
+
+    /// Stores sealed views, each only if its row is still at the `rev` it
+    /// was decoded from (a write meanwhile cleared it for good reason).
+    async fn keep_views(&self, views: &[(DocId, i64, Vec<u8>)]) -> Result<()> {
+        if views.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for (id, rev, sealed) in views {
+            sqlx::query("UPDATE docs SET view = $1 WHERE id = $2 AND rev = $3")
+                .bind(sealed.as_slice())
+                .bind(id.to_string())
+                .bind(rev)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The index `build` makes of `view` and `depends`, built again only
+    /// when the view changed (a new `Arc`) or `depends` differs.
+    pub fn derived<T, K, D>(
+        &self,
+        view: &ViewDocs<T>,
+        depends: K,
+        build: impl FnOnce() -> D,
+    ) -> Arc<D>
+    where
+        T: Send + Sync + 'static,
+        K: PartialEq + Send + Sync + 'static,
+        D: Send + Sync + 'static,
+    {
+        let slot = TypeId::of::<Derived<T, K, D>>();
+        if let Ok(derived) = self.derived.lock()
+            && let Some((from, with, index)) = derived
+                .get(&slot)
+                .and_then(|d| d.downcast_ref::<Derived<T, K, D>>())
+            && Arc::ptr_eq(from, view)
+            && *with == depends
+        {
+            return index.clone();
+        }
+        let index = Arc::new(build());
+        if let Ok(mut derived) = self.derived.lock() {
+            derived.insert(slot, Box::new((view.clone(), depends, index.clone())));
+        }
+        index
+    }
+
+    /// Drops every decoded view and index (the key is gone).
     async fn forget_views(&self) {
         self.written_all();
         self.views.lock().await.clear();
+        self.forget_derived();
+    }
+
+    fn forget_derived(&self) {
+        if let Ok(mut derived) = self.derived.lock() {
+            derived.clear();
+        }
     }
 
     // ---- the key ----
@@ -297,6 +508,7 @@ impl LocalStore {
         if let Ok(mut views) = self.views.try_lock() {
             views.clear();
         }
+        self.forget_derived();
     }
 
     fn key(&self) -> Result<Arc<DataKey>> {
@@ -526,7 +738,7 @@ impl LocalStore {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (id) DO UPDATE SET generation = excluded.generation, bytes = excluded.bytes, \
              confirmed = excluded.confirmed, dirty = excluded.dirty, refused = excluded.refused, \
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, rev = docs.rev + 1, view = NULL",
         )
         .bind(id)
         .bind(row.space.to_string())
@@ -550,17 +762,6 @@ impl LocalStore {
                 .fetch_optional(&self.pool)
                 .await?;
         row.map(|row| doc_row(&key, row)).transpose()
-    }
-
-    /// Every document of a kind.
-    pub async fn docs_of_kind(&self, kind: RecordKind) -> Result<Vec<DocRow>> {
-        let key = self.key()?;
-        let rows: Vec<DocTuple> =
-            sqlx::query_as(&format!("SELECT {DOC_COLUMNS} FROM docs WHERE kind = $1"))
-                .bind(kind.as_str())
-                .fetch_all(&self.pool)
-                .await?;
-        rows.into_iter().map(|row| doc_row(&key, row)).collect()
     }
 
     /// Documents with changes the server has not confirmed, not refused.
@@ -790,18 +991,47 @@ mod tests {
         store.written(rows.iter().map(|r| (r.id, Some(r.kind))));
     }
 
-    /// The bytes of every contact, as a view decodes them (counting the
-    /// rows it decodes).
-    async fn contacts(store: &LocalStore, decoded: &std::cell::Cell<usize>) -> Vec<Vec<u8>> {
-        let mut all = store
+    /// What the tests' views keep: a row's bytes, and whether the server
+    /// confirmed it (set from the row, not from the sealed view).
+    #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+    struct Seen {
+        bytes: Vec<u8>,
+        #[serde(skip)]
+        confirmed: bool,
+    }
+
+    impl ViewValue for Seen {
+        fn set_confirmed(&mut self, confirmed: bool) {
+            self.confirmed = confirmed;
+        }
+    }
+
+    /// Every contact, as a view decodes it (counting the rows it decodes).
+    async fn seen(store: &LocalStore, decoded: &std::cell::Cell<usize>) -> Vec<Seen> {
+        let mut all: Vec<Seen> = store
             .decoded(RecordKind::Contact, |row| {
                 decoded.set(decoded.get() + 1);
-                Some(row.bytes.clone())
+                Some(Seen {
+                    bytes: row.bytes.clone(),
+                    confirmed: !row.dirty,
+                })
             })
             .await
-            .expect("view");
+            .expect("view")
+            .values()
+            .cloned()
+            .collect();
         all.sort();
         all
+    }
+
+    /// The bytes of every contact, as a view decodes them.
+    async fn contacts(store: &LocalStore, decoded: &std::cell::Cell<usize>) -> Vec<Vec<u8>> {
+        seen(store, decoded)
+            .await
+            .into_iter()
+            .map(|s| s.bytes)
+            .collect()
     }
 
     #[tokio::test]
@@ -842,26 +1072,160 @@ mod tests {
         store.written([(b, None)]);
         assert_eq!(contacts(&store, &decoded).await, vec![b"a2".to_vec()]);
 
-        // Many at once: read again whole.
+        // Many at once: read again whole. `a` was written after its view
+        // was kept on disk (the write cleared it): decoded again.
         store.written_all();
         decoded.set(0);
-        assert_eq!(contacts(&store, &decoded).await.len(), 1);
+        assert_eq!(contacts(&store, &decoded).await, vec![b"a2".to_vec()]);
         assert_eq!(decoded.get(), 1);
 
-        // A view further behind than the journal remembers: whole again.
+        // A view further behind than the journal remembers: whole again,
+        // the new rows decoded, `a` from the view kept by the read above.
         let many: Vec<DocRow> = (0..JOURNAL_MAX + 1)
             .map(|_| row(DocId::random(), RecordKind::Contact, b"n"))
             .collect();
         put(&store, &many).await;
         decoded.set(0);
         assert_eq!(contacts(&store, &decoded).await.len(), JOURNAL_MAX + 2);
-        assert_eq!(decoded.get(), JOURNAL_MAX + 2);
+        assert_eq!(decoded.get(), JOURNAL_MAX + 1);
 
         // Locked for good: nothing is served from memory.
         store.set_key(None);
         assert!(matches!(
-            store.decoded(RecordKind::Contact, |_| Some(())).await,
+            store
+                .decoded(RecordKind::Contact, |_| Some(Seen {
+                    bytes: Vec::new(),
+                    confirmed: false,
+                }))
+                .await,
             Err(EngineError::Locked)
         ));
+    }
+
+    #[tokio::test]
+    async fn views_kept_on_disk_serve_the_next_start_and_never_a_stale_record() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("device.sqlite");
+        let params = KdfParams {
+            m_kib: 8,
+            t_cost: 1,
+            p_cost: 1,
+        };
+        let (keyring, key) = Keyring::create("246810", params).expect("key");
+        let store = LocalStore::open(&path).await.expect("open");
+        store.set_key(Some(key));
+        let (a, b) = (DocId::random(), DocId::random());
+        let space = SpaceId::random();
+        let confirmed = |id, bytes: &[u8]| DocRow {
+            space,
+            dirty: false,
+            ..row(id, RecordKind::Contact, bytes)
+        };
+        put(&store, &[confirmed(a, b"a1"), confirmed(b, b"b1")]).await;
+        let decoded = std::cell::Cell::new(0);
+        assert!(seen(&store, &decoded).await.iter().all(|s| s.confirmed));
+        assert_eq!(decoded.get(), 2);
+        // The views on disk are sealed: the bytes are not there in clear.
+        let views: Vec<Vec<u8>> =
+            sqlx::query_scalar("SELECT view FROM docs WHERE view IS NOT NULL")
+                .fetch_all(&store.pool)
+                .await
+                .expect("views");
+        assert_eq!(views.len(), 2);
+        assert!(
+            views
+                .iter()
+                .all(|v| !v.windows(2).any(|w| w == b"a1" || w == b"b1"))
+        );
+        store.close().await;
+
+        // The next start: nothing decoded, the same records.
+        let reopen = || async {
+            let store = LocalStore::open(&path).await.expect("open");
+            store.set_key(Some(keyring.open("246810").expect("pin")));
+            store
+        };
+        let store = reopen().await;
+        decoded.set(0);
+        assert_eq!(
+            contacts(&store, &decoded).await,
+            vec![b"a1".to_vec(), b"b1".to_vec()]
+        );
+        assert_eq!(decoded.get(), 0, "every record came from its kept view");
+
+        // Confirmation lives in the row: a space pushed again shows its
+        // records unconfirmed although their views were sealed confirmed.
+        let mut tx = store.begin().await.expect("tx");
+        LocalStore::unconfirm_space(&mut tx, space)
+            .await
+            .expect("unconfirm");
+        tx.commit().await.expect("commit");
+        store.close().await;
+        let store = reopen().await;
+        assert!(
+            seen(&store, &decoded).await.iter().all(|s| !s.confirmed),
+            "unconfirmed rows read as unconfirmed from their views"
+        );
+
+        // A write clears its row's view: the next start decodes it again.
+        put(&store, &[row(a, RecordKind::Contact, b"a2")]).await;
+        store.close().await;
+        let store = reopen().await;
+        decoded.set(0);
+        assert_eq!(
+            contacts(&store, &decoded).await,
+            vec![b"a2".to_vec(), b"b1".to_vec()]
+        );
+        assert_eq!(decoded.get(), 1);
+
+        // A view kept for a row that was written meanwhile is not stored.
+        let rev: i64 = sqlx::query_scalar("SELECT rev FROM docs WHERE id = $1")
+            .bind(b.to_string())
+            .fetch_one(&store.pool)
+            .await
+            .expect("rev");
+        sqlx::query("UPDATE docs SET view = NULL WHERE id = $1")
+            .bind(b.to_string())
+            .execute(&store.pool)
+            .await
+            .expect("clear");
+        let key = store.key().expect("key");
+        let stale = Seen {
+            bytes: b"stale".to_vec(),
+            confirmed: true,
+        };
+        let sealed = seal_view(&key, RecordKind::Contact, &b, &stale).expect("seal");
+        store
+            .keep_views(&[(b, rev - 1, sealed)])
+            .await
+            .expect("keep");
+        store.close().await;
+        let store = reopen().await;
+        decoded.set(0);
+        assert_eq!(
+            contacts(&store, &decoded).await,
+            vec![b"a2".to_vec(), b"b1".to_vec()]
+        );
+        assert_eq!(
+            decoded.get(),
+            1,
+            "b decoded from its bytes, not the stale view"
+        );
+
+        // A view that does not open (another build's, damaged) is decoded
+        // again from the bytes.
+        sqlx::query("UPDATE docs SET view = x'00ff'")
+            .execute(&store.pool)
+            .await
+            .expect("damage");
+        store.close().await;
+        let store = reopen().await;
+        decoded.set(0);
+        assert_eq!(
+            contacts(&store, &decoded).await,
+            vec![b"a2".to_vec(), b"b1".to_vec()]
+        );
+        assert_eq!(decoded.get(), 2);
+        store.close().await;
     }
 }
