@@ -144,6 +144,7 @@ fn decode_hashes(text: &str) -> Result<Vec<ChangeHash>> {
         .collect()
 }
 
+/// A document row's columns (`DOC_COLUMNS`), its `rev` last.
 type DocTuple = (
     String,
     String,
@@ -153,30 +154,8 @@ type DocTuple = (
     String,
     i64,
     Option<String>,
-);
-
-/// A document row's columns and its `rev`.
-type DocRevTuple = (
-    String,
-    String,
-    String,
-    i64,
-    Vec<u8>,
-    String,
-    i64,
-    Option<String>,
     i64,
 );
-
-fn split_rev(t: DocRevTuple) -> (DocTuple, i64) {
-    let (id, space, kind, generation, bytes, confirmed, dirty, refused, rev) = t;
-    (
-        (
-            id, space, kind, generation, bytes, confirmed, dirty, refused,
-        ),
-        rev,
-    )
-}
 
 fn doc_aad(id: &str) -> Vec<u8> {
     format!("doc/{id}").into_bytes()
@@ -205,7 +184,12 @@ fn seal_view<T: ViewValue>(
 }
 
 fn doc_row(key: &DataKey, t: DocTuple) -> Result<DocRow> {
-    let (id, space, kind, generation, sealed, confirmed, dirty, refused) = t;
+    Ok(doc_row_rev(key, t)?.0)
+}
+
+/// A row opened with the key, and its `rev` (which write of the row it is).
+fn doc_row_rev(key: &DataKey, t: DocTuple) -> Result<(DocRow, i64)> {
+    let (id, space, kind, generation, sealed, confirmed, dirty, refused, rev) = t;
     let bytes = key.open(&doc_aad(&id), &sealed)?;
     let refused = match refused {
         Some(text) => {
@@ -220,7 +204,7 @@ fn doc_row(key: &DataKey, t: DocTuple) -> Result<DocRow> {
         }
         None => None,
     };
-    Ok(DocRow {
+    let row = DocRow {
         id: parse("doc id", &id)?,
         space: parse("space id", &space)?,
         kind: parse("kind", &kind)?,
@@ -230,11 +214,11 @@ fn doc_row(key: &DataKey, t: DocTuple) -> Result<DocRow> {
         confirmed: decode_hashes(&confirmed)?,
         dirty: dirty != 0,
         refused,
-    })
+    };
+    Ok((row, rev))
 }
 
-const DOC_COLUMNS: &str = "id, space, kind, generation, bytes, confirmed, dirty, refused";
-const DOC_COLUMNS_REV: &str = "id, space, kind, generation, bytes, confirmed, dirty, refused, rev";
+const DOC_COLUMNS: &str = "id, space, kind, generation, bytes, confirmed, dirty, refused, rev";
 
 impl LocalStore {
     /// Opens (creating) the database file at `path`.
@@ -337,17 +321,16 @@ impl LocalStore {
                 let keeping = changed.len() >= KEEP_AFTER;
                 let mut keep = Vec::new();
                 for doc in changed {
-                    let row: Option<DocRevTuple> = sqlx::query_as(&format!(
-                        "SELECT {DOC_COLUMNS_REV} FROM docs WHERE id = $1"
-                    ))
-                    .bind(doc.to_string())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    let Some((row, rev)) = row.map(split_rev) else {
+                    let row: Option<DocTuple> =
+                        sqlx::query_as(&format!("SELECT {DOC_COLUMNS} FROM docs WHERE id = $1"))
+                            .bind(doc.to_string())
+                            .fetch_optional(&self.pool)
+                            .await?;
+                    let Some((row, rev)) = row.map(|row| doc_row_rev(&key, row)).transpose()?
+                    else {
                         map.remove(&doc);
                         continue;
                     };
-                    let row = doc_row(&key, row)?;
                     match (row.kind == kind).then(|| decode(&row)).flatten() {
                         Some(value) => {
                             if keeping {
@@ -413,18 +396,18 @@ impl LocalStore {
             return Ok(docs);
         }
         let only_new = if unopened { "" } else { " AND view IS NULL" };
-        let rows: Vec<DocRevTuple> = sqlx::query_as(&format!(
-            "SELECT {DOC_COLUMNS_REV} FROM docs WHERE kind = $1{only_new}"
+        let rows: Vec<DocTuple> = sqlx::query_as(&format!(
+            "SELECT {DOC_COLUMNS} FROM docs WHERE kind = $1{only_new}"
         ))
         .bind(kind.as_str())
         .fetch_all(&self.pool)
         .await?;
         let mut keep = Vec::new();
-        for (row, rev) in rows.into_iter().map(split_rev) {
+        for row in rows {
             if !missing.contains(&row.0) {
                 continue;
             }
-            let row = doc_row(key, row)?;
+            let (row, rev) = doc_row_rev(key, row)?;
             if let Some(value) = decode(&row) {
                 keep.push((row.id, rev, seal_view(key, kind, &row.id, &value)?));
                 docs.insert(row.id, value);
@@ -1132,10 +1115,36 @@ mod tests {
                 .await
                 .expect("views");
         assert_eq!(views.len(), 2);
+        // Opened with the key, a view is the record's JSON; on disk that
+        // JSON is not there in clear.
+        let sealed: Vec<u8> = sqlx::query_scalar("SELECT view FROM docs WHERE id = $1")
+            .bind(a.to_string())
+            .fetch_one(&store.pool)
+            .await
+            .expect("view");
+        let plain = store
+            .key()
+            .expect("key")
+            .open(
+                &view_aad::<Seen>(&a.to_string(), RecordKind::Contact),
+                &sealed,
+            )
+            .expect("the view opens with the key");
+        let json = serde_json::to_vec(&Seen {
+            bytes: b"a1".to_vec(),
+            confirmed: true,
+        })
+        .expect("json");
+        assert_eq!(plain, json);
         assert!(
             views
                 .iter()
-                .all(|v| !v.windows(2).any(|w| w == b"a1" || w == b"b1"))
+                .all(|v| !v.windows(json.len()).any(|w| w == json))
+        );
+        assert!(
+            views
+                .iter()
+                .all(|v| !v.windows(8).any(|w| w == b"\"bytes\":"))
         );
         store.close().await;
 
