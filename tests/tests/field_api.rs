@@ -1017,6 +1017,25 @@ async fn enrolment_and_first_sync_progress(backend: Backend) -> Result<()> {
     assert_eq!(after.pending, 0);
     // 30 persons, the catalogue, and nothing else.
     assert_eq!(after.records, 31);
+    // The sync kept each record's decoded view (sealed) as it stored it,
+    // before any screen read: the first screens open views instead of
+    // loading every document again. And they read what the records hold.
+    let file = dir.path().join("odnowa.sqlite");
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
+        "sqlite:{}",
+        file.display()
+    ))
+    .await?;
+    let (viewed, rows): (i64, i64) = sqlx::query_as("SELECT count(view), count(*) FROM docs")
+        .fetch_one(&mut conn)
+        .await?;
+    sqlx::Connection::close(conn).await?;
+    assert_eq!((viewed, rows), (31, 31));
+    let mut found = aliases(&engine, "osoba").await?;
+    found.sort();
+    let mut expected: Vec<String> = (0..30).map(|i| format!("Osoba {i}")).collect();
+    expected.sort();
+    assert_eq!(found, expected);
     let info = engine.app_info().await?;
     let identity = info.identity.expect("enrolled");
     let mut spaces = identity.writable_spaces.clone();

@@ -31,6 +31,8 @@ const TEAM: &str = "Streetwork — Org A";
 /// What must never be readable on the device's disk.
 const ALIAS: &str = "Zdzisław Kominiarczyk";
 const NOTE: &str = "śpi pod wiaduktem przy Kolejowej, kaszel od tygodnia";
+/// A person a colleague records, which reaches the phone by the sync.
+const COLLEAGUES: &str = "Bożydar Wiatrołomski";
 
 fn kind_of(error: EngineError) -> ErrorKind {
     CommandError::from(error).kind
@@ -139,6 +141,21 @@ async fn device_data_is_encrypted_at_rest(backend: Backend) -> Result<()> {
     save_private_things(&phone.engine).await?;
     phone.engine.sync_now().await?;
     let token = phone.engine.identity().await.context("enrolled")?.token;
+    // A colleague's record reaches the phone through the sync, which
+    // stores it with its decoded view: sealed like the rest.
+    let colleague = device_on(&server, "ewa").await?;
+    colleague
+        .engine
+        .create_person(&PersonDraft {
+            alias: COLLEAGUES.into(),
+            birth_year: None,
+            gender: String::new(),
+            consent: None,
+            distinct_from: Vec::new(),
+        })
+        .await?;
+    colleague.engine.sync_now().await?;
+    phone.engine.sync_now().await?;
 
     // The control: unencrypted, these texts would be there to find.
     let person = Person::new(ALIAS, Timestamp::now());
@@ -152,7 +169,7 @@ async fn device_data_is_encrypted_at_rest(backend: Backend) -> Result<()> {
 
     let dir = phone.dir.path().to_path_buf();
     phone.engine.close().await;
-    assert_no_plaintext(&dir, &[&token, "ola"])?;
+    assert_no_plaintext(&dir, &[&token, "ola", COLLEAGUES])?;
 
     // Opened again: nothing readable before the PIN.
     let engine = Engine::open_with(&dir, quick_policy()).await?;
@@ -174,10 +191,12 @@ async fn device_data_is_encrypted_at_rest(backend: Backend) -> Result<()> {
     assert_eq!(found[0].alias, ALIAS);
     let today = engine.contacts_on(Date::today()).await?;
     assert_eq!(today[0].note, NOTE);
+    let theirs = engine.search_persons("bozydar").await?;
+    assert_eq!(theirs.len(), 1, "the colleague's record reached the phone");
     // It syncs again with the token it unsealed.
     engine.sync_now().await?;
     engine.close().await;
-    assert_no_plaintext(&dir, &[&token])?;
+    assert_no_plaintext(&dir, &[&token, COLLEAGUES])?;
     Ok(())
 }
 

@@ -12,7 +12,10 @@ use tokio::sync::{Mutex, MutexGuard};
 use odnowa_shared::conflicts::{self, Conflict};
 use odnowa_shared::document::{self, Author, HistoryEntry};
 use odnowa_shared::ids::DocId;
-use odnowa_shared::records::{Catalogue, DaySession, Record};
+use odnowa_shared::records::{
+    CaseNotes, Catalogue, Contact, DaySession, Diagnosis, Person, Programme, Record, RecordKind,
+    Referral, Workshop,
+};
 use odnowa_shared::sync::device::Held;
 use odnowa_shared::sync::replica::ReplicaDoc;
 use odnowa_shared::time::Timestamp;
@@ -43,13 +46,43 @@ impl<R: Record> ViewValue for Stored<R> {
 
 /// A stored row as the record it holds, with its conflicts and author.
 pub(crate) fn read_row<R: Record>(row: &DocRow) -> Result<Stored<R>> {
-    let replica = replica_of(row)?;
+    let mut stored = stored_of::<R>(&replica_of(row)?)?;
+    stored.confirmed = !row.dirty;
+    Ok(stored)
+}
+
+/// A loaded document as the record it holds (`confirmed` as the replica
+/// says).
+fn stored_of<R: Record>(replica: &ReplicaDoc) -> Result<Stored<R>> {
     Ok(Stored {
         record: document::read(&replica.doc)?,
-        confirmed: !row.dirty,
+        confirmed: replica.is_confirmed(),
         conflicts: conflicts::conflicts(&replica.doc).len(),
         author: document::first_author(&replica.doc),
     })
+}
+
+/// The sealed view of a document as [`Replica::stored`] of its kind keeps
+/// it, made by the sync while it holds the document loaded: the first
+/// screens after a first sync then open views instead of loading
+/// thousands of documents again. `None` (the row then has no view, and is
+/// decoded when read) when the record does not read.
+pub(crate) fn view_of(store: &LocalStore, replica: &ReplicaDoc) -> Option<Vec<u8>> {
+    fn seal<R: Record>(store: &LocalStore, replica: &ReplicaDoc) -> Option<Vec<u8>> {
+        let stored = stored_of::<R>(replica).ok()?;
+        store.sealed_view(R::KIND, &replica.id, &stored).ok()
+    }
+    match replica.kind {
+        RecordKind::Person => seal::<Person>(store, replica),
+        RecordKind::CaseNotes => seal::<CaseNotes>(store, replica),
+        RecordKind::Contact => seal::<Contact>(store, replica),
+        RecordKind::DaySession => seal::<DaySession>(store, replica),
+        RecordKind::Workshop => seal::<Workshop>(store, replica),
+        RecordKind::Catalogue => seal::<Catalogue>(store, replica),
+        RecordKind::Diagnosis => seal::<Diagnosis>(store, replica),
+        RecordKind::Programme => seal::<Programme>(store, replica),
+        RecordKind::Referral => seal::<Referral>(store, replica),
+    }
 }
 
 /// A stored row as a document with what the server confirmed.
@@ -167,7 +200,7 @@ impl Replica {
         let mut tx = self.store.begin().await?;
         for replica in &replicas {
             self.store
-                .put_doc(&mut tx, &row_of(replica, None), at.0)
+                .put_doc(&mut tx, &row_of(replica, None), at.0, None)
                 .await?;
         }
         tx.commit().await?;
@@ -180,7 +213,7 @@ impl Replica {
     pub(crate) async fn put(&self, replica: &ReplicaDoc, refused: Option<String>) -> Result<()> {
         let mut tx = self.store.begin().await?;
         self.store
-            .put_doc(&mut tx, &row_of(replica, refused), Timestamp::now().0)
+            .put_doc(&mut tx, &row_of(replica, refused), Timestamp::now().0, None)
             .await?;
         tx.commit().await?;
         self.store.written([(replica.id, Some(replica.kind))]);

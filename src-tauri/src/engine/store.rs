@@ -1,7 +1,9 @@
 //! The local replica in SQLite: documents, what the server confirmed,
 //! cursors, spaces, enrolment. WAL with `synchronous = FULL`: a save
 //! returns only once it is on disk. `secure_delete`: freed pages are
-//! overwritten, so a wipe leaves nothing behind.
+//! overwritten, so a wipe leaves nothing behind. The write-ahead log is
+//! copied back into the file by a task of the store's own once writes
+//! pause ([`checkpointer`]), never inside a save's commit.
 //!
 //! Record bytes, refusal reasons and secrets are sealed with the data key
 //! ([`super::vault`]) on the way in and opened on the way out; without the
@@ -57,6 +59,9 @@ pub struct LocalStore {
     /// Indexes built over a view (the persons as shown, by id), kept while
     /// that view is unchanged; dropped with the views.
     derived: Arc<std::sync::Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>>,
+    /// Tells the [`checkpointer`] that the log grew; it stops once every
+    /// clone of the store is gone.
+    wrote: tokio::sync::mpsc::Sender<()>,
 }
 
 /// One index over a view: the view it was built from, what else it
@@ -183,6 +188,14 @@ fn seal_view<T: ViewValue>(
     Ok(key.seal(&view_aad::<T>(&id.to_string(), kind), &plain)?)
 }
 
+/// A sealed view as `T`, or `None` when it does not open (another
+/// build's, another key's, damaged) or parse: the record is then decoded
+/// again from its bytes.
+fn open_view<T: ViewValue>(key: &DataKey, kind: RecordKind, id: &str, sealed: &[u8]) -> Option<T> {
+    let plain = key.open(&view_aad::<T>(id, kind), sealed).ok()?;
+    serde_json::from_slice(&plain).ok()
+}
+
 fn doc_row(key: &DataKey, t: DocTuple) -> Result<DocRow> {
     Ok(doc_row_rev(key, t)?.0)
 }
@@ -218,6 +231,53 @@ fn doc_row_rev(key: &DataKey, t: DocTuple) -> Result<(DocRow, i64)> {
     Ok((row, rev))
 }
 
+/// How long writes must pause before the checkpointer copies the log
+/// back: a worker's next save rarely meets it.
+const CHECKPOINT_QUIET: std::time::Duration = std::time::Duration::from_secs(1);
+/// While writes go on without a pause (a first sync), the log is copied
+/// back at least this often, so it does not grow without bound.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+/// A write that did not say so (a cursor, a setting) is copied back by
+/// this sweep at the latest.
+const CHECKPOINT_SWEEP: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Copies the write-ahead log back into the database file
+/// (`wal_checkpoint(PASSIVE)`: readers and writers go on meanwhile) once
+/// writes have paused for [`CHECKPOINT_QUIET`], every
+/// [`CHECKPOINT_EVERY`] while they do not, and every [`CHECKPOINT_SWEEP`]
+/// regardless. Ends when every sender (every clone of the store) is gone.
+async fn checkpointer(pool: SqlitePool, mut writes: tokio::sync::mpsc::Receiver<()>) {
+    loop {
+        match tokio::time::timeout(CHECKPOINT_SWEEP, writes.recv()).await {
+            Ok(None) => return,
+            Ok(Some(())) => {
+                let burst = tokio::time::Instant::now();
+                loop {
+                    let left = CHECKPOINT_EVERY.saturating_sub(burst.elapsed());
+                    if left.is_zero() {
+                        break;
+                    }
+                    match tokio::time::timeout(CHECKPOINT_QUIET.min(left), writes.recv()).await {
+                        Ok(Some(())) => continue,
+                        Ok(None) => return,
+                        Err(_) => break,
+                    }
+                }
+            }
+            Err(_) => {}
+        }
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            tracing::debug!(error = %e, "checkpoint not run");
+        }
+    }
+}
+
 const DOC_COLUMNS: &str = "id, space, kind, generation, bytes, confirmed, dirty, refused, rev";
 
 impl LocalStore {
@@ -229,6 +289,10 @@ impl LocalStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .pragma("secure_delete", "ON")
+            // SQLite would checkpoint inside the commit that takes the log
+            // past 1,000 pages: that save would wait for the pages to be
+            // copied and the file synced. The checkpointer does it instead.
+            .pragma("wal_autocheckpoint", "0")
             .busy_timeout(std::time::Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -237,13 +301,33 @@ impl LocalStore {
         sqlx::migrate!("../migrations/device-sqlite")
             .run(&pool)
             .await?;
+        let (wrote, writes) = tokio::sync::mpsc::channel(1);
+        tokio::spawn(checkpointer(pool.clone(), writes));
         Ok(LocalStore {
             pool,
             key: Arc::new(RwLock::new(None)),
             journal: Arc::default(),
             views: Arc::default(),
             derived: Arc::default(),
+            wrote,
         })
+    }
+
+    /// `value` sealed as the view of record `id` of `kind`, for
+    /// [`LocalStore::put_doc`]: what [`LocalStore::decoded`] of the same
+    /// type opens instead of decoding the record's bytes.
+    pub fn sealed_view<T: ViewValue>(
+        &self,
+        kind: RecordKind,
+        id: &DocId,
+        value: &T,
+    ) -> Result<Vec<u8>> {
+        seal_view(&*self.key()?, kind, id, value)
+    }
+
+    /// Tells the checkpointer the log grew (a full channel already says so).
+    fn log_grew(&self) {
+        let _ = self.wrote.try_send(());
     }
 
     // ---- the decoded views ----
@@ -251,6 +335,7 @@ impl LocalStore {
     /// Says that `docs` (with their kind, when known) were written: called
     /// once the transaction that wrote them committed.
     pub fn written(&self, docs: impl IntoIterator<Item = (DocId, Option<RecordKind>)>) {
+        self.log_grew();
         let Ok(mut journal) = self.journal.lock() else {
             return;
         };
@@ -269,6 +354,7 @@ impl LocalStore {
     /// Every view is read again whole (many documents changed at once: a
     /// space to push again, the store wiped, the key changed).
     pub fn written_all(&self) {
+        self.log_grew();
         if let Ok(mut journal) = self.journal.lock() {
             journal.seq += 1;
             journal.floor = journal.seq;
@@ -321,6 +407,27 @@ impl LocalStore {
                 let keeping = changed.len() >= KEEP_AFTER;
                 let mut keep = Vec::new();
                 for doc in changed {
+                    // The writer may have kept its view (a sync does).
+                    let viewed: Option<(String, i64, Option<Vec<u8>>)> =
+                        sqlx::query_as("SELECT kind, dirty, view FROM docs WHERE id = $1")
+                            .bind(doc.to_string())
+                            .fetch_optional(&self.pool)
+                            .await?;
+                    let Some((row_kind, dirty, view)) = viewed else {
+                        map.remove(&doc);
+                        continue;
+                    };
+                    if row_kind != kind.as_str() {
+                        map.remove(&doc);
+                        continue;
+                    }
+                    if let Some(mut value) = view
+                        .and_then(|sealed| open_view::<T>(&key, kind, &doc.to_string(), &sealed))
+                    {
+                        value.set_confirmed(dirty == 0);
+                        map.insert(doc, value);
+                        continue;
+                    }
                     let row: Option<DocTuple> =
                         sqlx::query_as(&format!("SELECT {DOC_COLUMNS} FROM docs WHERE id = $1"))
                             .bind(doc.to_string())
@@ -378,9 +485,7 @@ impl LocalStore {
         let mut unopened = false;
         for (id, dirty, view) in rows {
             let has_view = view.is_some();
-            let value = view
-                .and_then(|sealed| key.open(&view_aad::<T>(&id, kind), &sealed).ok())
-                .and_then(|plain| serde_json::from_slice::<T>(&plain).ok());
+            let value = view.and_then(|sealed| open_view::<T>(key, kind, &id, &sealed));
             match value {
                 Some(mut value) => {
                     value.set_confirmed(dirty == 0);
@@ -433,6 +538,7 @@ impl LocalStore {
                 .await?;
         }
         tx.commit().await?;
+        self.log_grew();
         Ok(())
     }
 
@@ -665,9 +771,23 @@ impl LocalStore {
         tx.commit().await?;
         let mut conn = self.pool.acquire().await?;
         sqlx::query("VACUUM").execute(&mut *conn).await?;
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&mut *conn)
-            .await?;
+        // The checkpointer may be copying the log back at this moment
+        // (then SQLite says busy and leaves the log as it is): the log
+        // must be emptied, so this waits for it.
+        for attempt in 0.. {
+            let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&mut *conn)
+                .await?;
+            if busy == 0 {
+                break;
+            }
+            if attempt == 100 {
+                return Err(EngineError::Corrupt(
+                    "the write-ahead log could not be emptied after the wipe".into(),
+                ));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
         Ok(())
     }
 
@@ -700,11 +820,15 @@ impl LocalStore {
     }
 
     /// Writes a document row (inside `tx`), sealed.
+    /// `view` is the row's sealed view when the writer made it (the sync,
+    /// which holds the document loaded: see [`LocalStore::seal_view`]);
+    /// otherwise the view is cleared and decoded again when next read.
     pub async fn put_doc(
         &self,
         tx: &mut Transaction<'static, Sqlite>,
         row: &DocRow,
         now: i64,
+        view: Option<&[u8]>,
     ) -> Result<()> {
         let key = self.key()?;
         let id = row.id.to_string();
@@ -717,11 +841,11 @@ impl LocalStore {
             None => None,
         };
         sqlx::query(
-            "INSERT INTO docs (id, space, kind, generation, bytes, confirmed, dirty, refused, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+            "INSERT INTO docs (id, space, kind, generation, bytes, confirmed, dirty, refused, updated_at, view) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (id) DO UPDATE SET generation = excluded.generation, bytes = excluded.bytes, \
              confirmed = excluded.confirmed, dirty = excluded.dirty, refused = excluded.refused, \
-             updated_at = excluded.updated_at, rev = docs.rev + 1, view = NULL",
+             updated_at = excluded.updated_at, rev = docs.rev + 1, view = excluded.view",
         )
         .bind(id)
         .bind(row.space.to_string())
@@ -732,6 +856,7 @@ impl LocalStore {
         .bind(i64::from(row.dirty))
         .bind(refused)
         .bind(now)
+        .bind(view)
         .execute(&mut **tx)
         .await?;
         Ok(())
@@ -968,7 +1093,7 @@ mod tests {
     async fn put(store: &LocalStore, rows: &[DocRow]) {
         let mut tx = store.begin().await.expect("tx");
         for row in rows {
-            store.put_doc(&mut tx, row, 0).await.expect("put");
+            store.put_doc(&mut tx, row, 0, None).await.expect("put");
         }
         tx.commit().await.expect("commit");
         store.written(rows.iter().map(|r| (r.id, Some(r.kind))));
@@ -1236,5 +1361,47 @@ mod tests {
         );
         assert_eq!(decoded.get(), 2);
         store.close().await;
+    }
+
+    #[tokio::test]
+    async fn the_log_is_copied_back_once_writes_pause_not_in_a_save() {
+        let (store, dir) = store().await;
+        let file = dir.path().join("views.sqlite");
+        let before = std::fs::metadata(&file).expect("file").len();
+        // 100 rows of 4 KiB of sealed (incompressible) bytes: about 100
+        // pages in the log, far below the 1,000 pages at which SQLite
+        // would copy them back itself.
+        let rows: Vec<DocRow> = (0..100u32)
+            .map(|i| {
+                let bytes: Vec<u8> = (0..4096u32).map(|b| (b ^ i) as u8).collect();
+                row(DocId::random(), RecordKind::Contact, &bytes)
+            })
+            .collect();
+        put(&store, &rows).await;
+        let mut grown = 0;
+        for _ in 0..200 {
+            grown = std::fs::metadata(&file)
+                .expect("file")
+                .len()
+                .saturating_sub(before);
+            if grown >= 400_000 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(
+            grown >= 400_000,
+            "the database file grew by {grown} bytes: the log was not copied back"
+        );
+        // What was copied back reads as written.
+        assert_eq!(
+            store
+                .doc(rows[7].id)
+                .await
+                .expect("doc")
+                .expect("row")
+                .bytes,
+            rows[7].bytes
+        );
     }
 }

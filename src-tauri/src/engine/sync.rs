@@ -24,7 +24,7 @@ use odnowa_shared::time::Timestamp;
 use super::error::{EngineError, Result};
 use super::gate::Gate;
 use super::link::{Link, Stats, StatsSnapshot};
-use super::replica::{Replica, held_of, row_of};
+use super::replica::{Replica, held_of, row_of, view_of};
 use super::store::LocalStore;
 use super::trust::ServerTrust;
 
@@ -288,7 +288,12 @@ impl SyncClient {
         let at = Timestamp::now().0;
         for copy in &effects.store {
             store
-                .put_doc(&mut tx, &row_of(&copy.replica, copy.refused.clone()), at)
+                .put_doc(
+                    &mut tx,
+                    &row_of(&copy.replica, copy.refused.clone()),
+                    at,
+                    view_of(store, &copy.replica).as_deref(),
+                )
                 .await?;
         }
         LocalStore::put_cursor(&mut tx, &update.cursor).await?;
@@ -357,7 +362,12 @@ impl SyncClient {
         }
         for copy in &effects.store {
             store
-                .put_doc(&mut tx, &row_of(&copy.replica, copy.refused.clone()), at)
+                .put_doc(
+                    &mut tx,
+                    &row_of(&copy.replica, copy.refused.clone()),
+                    at,
+                    view_of(store, &copy.replica).as_deref(),
+                )
                 .await?;
         }
         for space in &effects.unconfirm_spaces {
