@@ -343,3 +343,75 @@ impl Replica {
         Ok(held)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::vault::{KdfParams, Keyring};
+    use odnowa_shared::ids::DeviceId;
+
+    async fn store() -> (LocalStore, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = LocalStore::open(&dir.path().join("replica.sqlite"))
+            .await
+            .expect("open");
+        let params = KdfParams {
+            m_kib: 64,
+            t_cost: 1,
+            p_cost: 1,
+        };
+        let (_, key) = Keyring::create("246810", params).expect("key");
+        store.set_key(Some(key));
+        (store, dir)
+    }
+
+    /// Writes `person` as the sync does, with its view; its bytes are
+    /// damaged when `damaged`, so that only the view can give it back.
+    async fn synced(store: &LocalStore, person: &Person, damaged: bool, with_view: bool) {
+        let doc = document::create(person, DeviceId::random(), Timestamp(0)).expect("create");
+        let replica = ReplicaDoc::local(document::header(&doc).expect("header"), 0, doc);
+        let view = with_view.then(|| view_of(store, &replica).expect("a view"));
+        let mut row = row_of(&replica, None);
+        if damaged {
+            row.bytes = b"not an automerge document".to_vec();
+        }
+        let mut tx = store.begin().await.expect("tx");
+        store
+            .put_doc(&mut tx, &row, 0, view.as_deref())
+            .await
+            .expect("put");
+        tx.commit().await.expect("commit");
+        store.written([(replica.id, Some(replica.kind))]);
+    }
+
+    async fn aliases(replica: &Replica) -> Vec<String> {
+        let mut all: Vec<String> = replica
+            .stored::<Person>()
+            .await
+            .expect("stored")
+            .values()
+            .map(|s| s.record.alias.clone())
+            .collect();
+        all.sort();
+        all
+    }
+
+    #[tokio::test]
+    async fn the_view_the_sync_makes_is_what_the_next_read_opens() {
+        let (store, _dir) = store().await;
+        let replica = Replica::new(store.clone());
+        // The first read (a start) and a read after one more write both
+        // open the views the sync made: the bytes would not load.
+        synced(&store, &Person::new("Zdzisław", Timestamp(0)), true, true).await;
+        assert_eq!(aliases(&replica).await, ["Zdzisław"]);
+        synced(&store, &Person::new("Bożena", Timestamp(0)), true, true).await;
+        assert_eq!(aliases(&replica).await, ["Bożena", "Zdzisław"]);
+        // The control: without a view, damaged bytes are skipped.
+        synced(&store, &Person::new("Celina", Timestamp(0)), true, false).await;
+        assert_eq!(aliases(&replica).await, ["Bożena", "Zdzisław"]);
+        // And undamaged ones are decoded, as before.
+        synced(&store, &Person::new("Dorota", Timestamp(0)), false, false).await;
+        assert_eq!(aliases(&replica).await, ["Bożena", "Dorota", "Zdzisław"]);
+        store.close().await;
+    }
+}
