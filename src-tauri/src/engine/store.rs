@@ -1058,7 +1058,7 @@ impl LocalStore {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::engine::vault::{KdfParams, Keyring};
 
@@ -1075,7 +1075,8 @@ mod tests {
         }
     }
 
-    async fn store() -> (LocalStore, tempfile::TempDir) {
+    /// An unlocked store in a new file (the key derived cheaply).
+    pub(crate) async fn store() -> (LocalStore, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("dir");
         let store = LocalStore::open(&dir.path().join("views.sqlite"))
             .await
@@ -1210,6 +1211,25 @@ mod tests {
         ));
     }
 
+    /// Closes `store` and opens its file again as the next start does:
+    /// the contacts that start reads, and how many rows it decoded.
+    async fn restarted(
+        store: LocalStore,
+        path: &std::path::Path,
+        keyring: &Keyring,
+    ) -> (LocalStore, Vec<Seen>, usize) {
+        store.close().await;
+        let store = LocalStore::open(path).await.expect("open");
+        store.set_key(Some(keyring.open("246810").expect("pin")));
+        let decoded = std::cell::Cell::new(0);
+        let read = seen(&store, &decoded).await;
+        (store, read, decoded.get())
+    }
+
+    fn bytes(read: &[Seen]) -> Vec<&[u8]> {
+        read.iter().map(|s| s.bytes.as_slice()).collect()
+    }
+
     #[tokio::test]
     async fn views_kept_on_disk_serve_the_next_start_and_never_a_stale_record() {
         let dir = tempfile::tempdir().expect("dir");
@@ -1271,21 +1291,11 @@ mod tests {
                 .iter()
                 .all(|v| !v.windows(8).any(|w| w == b"\"bytes\":"))
         );
-        store.close().await;
 
         // The next start: nothing decoded, the same records.
-        let reopen = || async {
-            let store = LocalStore::open(&path).await.expect("open");
-            store.set_key(Some(keyring.open("246810").expect("pin")));
-            store
-        };
-        let store = reopen().await;
-        decoded.set(0);
-        assert_eq!(
-            contacts(&store, &decoded).await,
-            vec![b"a1".to_vec(), b"b1".to_vec()]
-        );
-        assert_eq!(decoded.get(), 0, "every record came from its kept view");
+        let (store, read, decoded) = restarted(store, &path, &keyring).await;
+        assert_eq!(bytes(&read), [b"a1", b"b1"]);
+        assert_eq!(decoded, 0, "every record came from its kept view");
 
         // Confirmation lives in the row: a space pushed again shows its
         // records unconfirmed although their views were sealed confirmed.
@@ -1294,23 +1304,17 @@ mod tests {
             .await
             .expect("unconfirm");
         tx.commit().await.expect("commit");
-        store.close().await;
-        let store = reopen().await;
+        let (store, read, _) = restarted(store, &path, &keyring).await;
         assert!(
-            seen(&store, &decoded).await.iter().all(|s| !s.confirmed),
+            read.iter().all(|s| !s.confirmed),
             "unconfirmed rows read as unconfirmed from their views"
         );
 
         // A write clears its row's view: the next start decodes it again.
         put(&store, &[row(a, RecordKind::Contact, b"a2")]).await;
-        store.close().await;
-        let store = reopen().await;
-        decoded.set(0);
-        assert_eq!(
-            contacts(&store, &decoded).await,
-            vec![b"a2".to_vec(), b"b1".to_vec()]
-        );
-        assert_eq!(decoded.get(), 1);
+        let (store, read, decoded) = restarted(store, &path, &keyring).await;
+        assert_eq!(bytes(&read), [b"a2", b"b1"]);
+        assert_eq!(decoded, 1);
 
         // A view kept for a row that was written meanwhile is not stored.
         let rev: i64 = sqlx::query_scalar("SELECT rev FROM docs WHERE id = $1")
@@ -1333,18 +1337,9 @@ mod tests {
             .keep_views(&[(b, rev - 1, sealed)])
             .await
             .expect("keep");
-        store.close().await;
-        let store = reopen().await;
-        decoded.set(0);
-        assert_eq!(
-            contacts(&store, &decoded).await,
-            vec![b"a2".to_vec(), b"b1".to_vec()]
-        );
-        assert_eq!(
-            decoded.get(),
-            1,
-            "b decoded from its bytes, not the stale view"
-        );
+        let (store, read, decoded) = restarted(store, &path, &keyring).await;
+        assert_eq!(bytes(&read), [b"a2", b"b1"]);
+        assert_eq!(decoded, 1, "b decoded from its bytes, not the stale view");
 
         // A view that does not open (another build's, damaged) is decoded
         // again from the bytes.
@@ -1352,14 +1347,9 @@ mod tests {
             .execute(&store.pool)
             .await
             .expect("damage");
-        store.close().await;
-        let store = reopen().await;
-        decoded.set(0);
-        assert_eq!(
-            contacts(&store, &decoded).await,
-            vec![b"a2".to_vec(), b"b1".to_vec()]
-        );
-        assert_eq!(decoded.get(), 2);
+        let (store, read, decoded) = restarted(store, &path, &keyring).await;
+        assert_eq!(bytes(&read), [b"a2", b"b1"]);
+        assert_eq!(decoded, 2);
         store.close().await;
     }
 
